@@ -1,0 +1,38 @@
+import { Command, CommanderError } from "commander";
+import { EXIT, UsageError } from "./common";
+
+/**
+ * `modelshare` command line. Each command lives in its own module and registers itself here; all share the
+ * exit codes in ./common (0 ok, 1 a check or step failed, 2 bad input).
+ */
+export function buildProgram(): Command {
+  const program = new Command("modelshare")
+    .description("Share an Amazon Rekognition Custom Labels model across AWS accounts")
+    .showHelpAfterError()
+    .exitOverride();
+  // Command modules register here (one line each).
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return Number(process.exitCode ?? EXIT.ok);
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version exit 0; unknown options and missing arguments are bad input.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
+    }
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return EXIT.badInput;
+    }
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT.failed;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

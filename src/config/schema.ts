@@ -1,0 +1,449 @@
+import { z } from "zod";
+import { isAccountId, parseProjectArn, parseProjectVersionArn, parseRoleArn } from "../arn";
+import { ConfigError, ConfigProblem, problemsFromZod } from "./problems";
+
+/**
+ * The configuration schema of both stack programs. Pure: it takes the raw `modelshare:*` values (from Pulumi's
+ * runtime config or from a Pulumi.<stack>.yaml file) and returns a typed config or every problem at once.
+ */
+
+export const NAMESPACE = "modelshare";
+
+// ---------------------------------------------------------------------------------------------------------------
+// Field types
+
+const accountId = z.union([z.string(), z.number()]).superRefine((value, ctx) => {
+  if (typeof value === "number") {
+    ctx.addIssue({
+      code: "custom",
+      message: "must be a quoted string of 12 digits (unquoted, YAML reads a number and drops leading zeros)",
+      input: value,
+    });
+  } else if (!isAccountId(value)) {
+    ctx.addIssue({ code: "custom", message: "must be an AWS account id of exactly 12 digits", input: value });
+  }
+}).transform(String);
+
+const environmentName = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,23}$/, "must be 1-24 characters: lowercase letters, digits and '-', starting with a letter");
+
+function arnField(parser: (arn: string) => object | string, what: string) {
+  return z.string().superRefine((value, ctx) => {
+    const parsed = parser(value);
+    if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: `${what}: ${parsed}`, input: value });
+  });
+}
+
+const projectArn = arnField(parseProjectArn, "not a Rekognition project ARN");
+const versionArn = arnField(parseProjectVersionArn, "not a Rekognition project version ARN");
+const exactRoleArn = arnField((arn) => parseRoleArn(arn), "not an exact IAM role ARN");
+
+const organizationId = z.string().regex(/^o-[a-z0-9]{10,32}$/, "must be an organization id like o-a1b2c3d4e5");
+const organizationTarget = z
+  .string()
+  .regex(
+    /^(\d{12}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/,
+    "must be an account id (12 digits), an OU id (ou-xxxx-xxxxxxxx) or a root id (r-xxxx)",
+  );
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, "must be an IPv4 CIDR such as 10.0.0.0/16")
+  .refine((value) => value !== "0.0.0.0/0", "0.0.0.0/0 would admit the whole internet; name the callers' CIDRs");
+const noWildcard = (what: string) =>
+  z.string().min(1).refine((value) => !/[*?]/.test(value), `${what} must be an exact name, not a wildcard`);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Quotas
+
+export const quotasSchema = z
+  .strictObject({
+    /** Trust policy characters (IAM default 2,048; can be raised to 4,096). */
+    trustPolicyChars: z.number().int().positive().default(2048),
+    /** All inline policies of one role together. */
+    inlinePoliciesChars: z.number().int().positive().default(10240),
+    /** One customer managed policy. */
+    managedPolicyChars: z.number().int().positive().default(6144),
+    /** One service control policy (5,120; reported raised in 2026, so configurable). */
+    scpChars: z.number().int().positive().default(5120),
+    /** SCPs attached to one root, OU or account. */
+    scpsPerTarget: z.number().int().positive().default(5),
+  })
+  .prefault({});
+export type Quotas = z.infer<typeof quotasSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// ML stack
+
+const privateAccessSchema = z
+  .strictObject({
+    /** Deny calls that did not come through a VPC endpoint of the consumer. */
+    enabled: z.boolean().default(true),
+    /**
+     * Which key proves the call came through the consumer's endpoint: `aws:VpceAccount` needs no endpoint ids;
+     * `aws:SourceVpce` is the fallback for where VpceAccount is not supported and needs `vpcEndpointIds`.
+     */
+    conditionKey: z.enum(["aws:VpceAccount", "aws:SourceVpce"]).default("aws:VpceAccount"),
+    vpcEndpointIds: z.array(z.string().regex(/^vpce-[0-9a-f]{8,17}$/, "must be a VPC endpoint id like vpce-0a1b2c3d")).default([]),
+  })
+  .prefault({});
+
+const consumerSchema = z.strictObject({
+  accountId,
+  /** Principals of the consumer account that may assume this environment's shared role. */
+  applicationPrincipalArns: z.array(exactRoleArn).min(1, "name at least one application role ARN"),
+  /** Model versions this environment may call. */
+  grantedVersions: z.array(versionArn).default([]),
+  /** Optional sts:ExternalId (not a secret; for third-party callers). */
+  externalId: z.string().min(2).max(1224).regex(/^[\w+=,.@:/-]+$/, "may contain only letters, digits and +=,.@:/-").optional(),
+  /** Session length; 3600 s is the most a chained role session (Lambda/ECS/EC2 role) can get. */
+  maxSessionDurationSeconds: z.number().int().min(3600).max(43200).default(3600),
+  privateAccess: privateAccessSchema,
+});
+
+const modelSchema = z
+  .strictObject({
+    /** Adopt an existing project. */
+    projectArn: projectArn.optional(),
+    /** Or create one (aws.rekognition.Project, CUSTOM_LABELS) with this name. */
+    createProjectName: z.string().regex(/^[a-zA-Z0-9_.\-]{1,255}$/, "must be 1-255 of a-z A-Z 0-9 _ . -").optional(),
+    /** Every model version ARN known to modelshare (ARNs carry a timestamp: copy them from the API). */
+    versions: z.array(versionArn).default([]),
+  })
+  .refine((m) => (m.projectArn === undefined) !== (m.createProjectName === undefined), {
+    message: "set exactly one of projectArn (adopt an existing project) or createProjectName (create one)",
+  });
+
+const guardrailSchema = z
+  .strictObject({
+    /** Turn off when the organization's SCPs are governed elsewhere. */
+    enabled: z.boolean().default(true),
+    /** Role in the management account that Pulumi assumes to manage SCPs. */
+    managementRoleArn: exactRoleArn.optional(),
+    /** Where the consumer guardrail is attached: consumer OUs or accounts. */
+    consumerTargetIds: z.array(organizationTarget).default([]),
+    /** Where the ML guardrail is attached; default the ML account. */
+    mlTargetIds: z.array(organizationTarget).optional(),
+    /** SCPs already attached to a target (FullAWSAccess, Control Tower's); unlisted targets count 1. */
+    existingPoliciesPerTarget: z.record(z.string(), z.number().int().min(0)).default({}),
+  })
+  .prefault({});
+
+const dataLakeSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /** Account that owns the bucket. */
+    accountId: accountId.optional(),
+    /** Role Pulumi assumes in the data-lake account; omit when it is the ML account. */
+    roleArn: exactRoleArn.optional(),
+    bucketName: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3-63 lowercase letters, digits, '.', '-')")
+      .optional(),
+    /** Prefix Rekognition reads training and test data from, e.g. `training/`. */
+    trainingPrefix: noWildcard("trainingPrefix").default("training/"),
+    /** Prefix Rekognition writes training output to; omit to grant no write. */
+    outputPrefix: noWildcard("outputPrefix").optional(),
+    /** Require aws:SourceAccount = the ML account on Rekognition's access (confused-deputy protection). */
+    requireSourceAccount: z.boolean().default(true),
+  })
+  .prefault({});
+
+export const promotionSchema = z
+  .strictObject({
+    /** Inference units a version is started with. */
+    minInferenceUnits: z.number().int().min(1).default(1),
+    maxInferenceUnits: z.number().int().min(1).optional(),
+    /** Price of one inference-unit hour, for `status`'s cost estimate (USD; us-east-1 list price 4.00). */
+    pricePerInferenceUnitHour: z.number().nonnegative().default(4),
+  })
+  .prefault({});
+
+export const mlConfigSchema = z.strictObject({
+  stackKind: z.literal("ml"),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as us-east-1"),
+  partition: z.enum(["aws", "aws-us-gov", "aws-cn"]).default("aws"),
+  mlAccountId: accountId,
+  organizationId,
+  /** Role that runs deployments and promotions; exempt from the ML guardrail. */
+  pipelineRoleArn: exactRoleArn,
+  /** Roles also exempt from the ML guardrail, for emergencies. */
+  breakGlassRoleArns: z.array(exactRoleArn).default([]),
+  /** Shared role names are `<rolePrefix>-<environment>` under path /modelshare/. */
+  rolePrefix: z.string().regex(/^[\w+=,.@-]{1,40}$/, "must be 1-40 characters valid in an IAM role name").default("modelshare"),
+  model: modelSchema,
+  consumers: z.record(z.string(), consumerSchema),
+  guardrail: guardrailSchema,
+  dataLake: dataLakeSchema,
+  promotion: promotionSchema,
+  quotas: quotasSchema,
+});
+export type MlConfig = z.infer<typeof mlConfigSchema>;
+export type ConsumerEnvironmentConfig = MlConfig["consumers"][string];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Consumer stack
+
+const networkSchema = z
+  .strictObject({
+    /** Existing VPC; when omitted a VPC with private subnets is created. */
+    vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "must be a VPC id like vpc-0a1b2c3d").optional(),
+    subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "must be a subnet id like subnet-0a1b2c3d")).optional(),
+    /** CIDR of the VPC created when vpcId is omitted. */
+    vpcCidr: cidr.default("10.80.0.0/16"),
+    /** Private subnets (one per AZ) created when vpcId is omitted. */
+    availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "must be an AZ name such as us-east-1a")).optional(),
+    /** Callers admitted to the endpoints on 443. */
+    allowedCidrs: z.array(cidr).default([]),
+    allowedSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id like sg-0a1b2c3d")).default([]),
+    /** Also create an SSM endpoint, for applications in subnets without a NAT. */
+    ssmEndpoint: z.boolean().default(false),
+    /** Use the FIPS Rekognition endpoint service. */
+    fips: z.boolean().default(false),
+  })
+  .prefault({});
+
+const applicationSchema = z
+  .strictObject({
+    /** Name of the application role to create (default modelshare-<env>-app). */
+    roleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, "must be a valid IAM role name").optional(),
+    /** Attach the policy to this existing role instead of creating one. */
+    existingRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, "must be a valid IAM role name").optional(),
+    /** Service principals that run the application and may assume the application role. */
+    trustedServices: z
+      .array(z.enum(["ecs-tasks.amazonaws.com", "lambda.amazonaws.com", "ec2.amazonaws.com", "eks.amazonaws.com"]))
+      .min(1)
+      .default(["ecs-tasks.amazonaws.com"]),
+  })
+  .prefault({})
+  .refine((a) => a.roleName === undefined || a.existingRoleName === undefined, {
+    message: "set roleName (create a role) or existingRoleName (use an existing one), not both",
+  });
+
+/** How promotion's `verify` step proves this environment can call a version through the real path. */
+export const smokeTestSchema = z.strictObject({
+  /** Role in the consumer account the pipeline assumes first; it must be one of the environment's trusted principals. */
+  principalRoleArn: exactRoleArn,
+  /** Test image: a path relative to the config directory, or s3://bucket/key in the model's region. */
+  image: z.string().min(1),
+  /** Label the model must find in the image. */
+  expectedLabel: z.string().min(1),
+  /** Confidence (0-100) the label must reach. */
+  minConfidence: z.number().min(0).max(100).default(50),
+  /** Give up after this long (IAM propagation usually settles within 10-30 s). */
+  deadlineSeconds: z.number().int().min(10).max(3600).default(300),
+});
+export type SmokeTestConfig = z.infer<typeof smokeTestSchema>;
+
+export const consumerConfigSchema = z.strictObject({
+  stackKind: z.literal("consumer"),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, "must be an AWS region such as us-east-1"),
+  partition: z.enum(["aws", "aws-us-gov", "aws-cn"]).default("aws"),
+  environment: environmentName,
+  accountId,
+  /** Full name of the ML stack, e.g. organization/modelshare/ml. */
+  mlStack: z.string().regex(/^([\w.-]+\/){0,2}[\w.-]+$/, "must be a stack name: [org/][project/]stack"),
+  /** The model version this environment's applications call. */
+  modelVersionArn: versionArn,
+  network: networkSchema,
+  application: applicationSchema,
+  smokeTest: smokeTestSchema.optional(),
+  quotas: quotasSchema,
+});
+export type ConsumerConfig = z.infer<typeof consumerConfigSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cross-field checks (after the shape is right)
+
+function crossCheckMl(config: MlConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const key = (path: string) => `${NAMESPACE}:${path}`;
+  const model = config.model.projectArn ? parseProjectArn(config.model.projectArn) : undefined;
+  const projectName = typeof model === "object" ? model.projectName : config.model.createProjectName;
+
+  if (typeof model === "object") {
+    if (model.accountId !== config.mlAccountId) {
+      problems.push({ key: key("model.projectArn"), value: model.arn, message: `belongs to account ${model.accountId}, but mlAccountId is ${config.mlAccountId}` });
+    }
+    if (model.region !== config.region) {
+      problems.push({ key: key("model.projectArn"), value: model.arn, message: `is in region ${model.region}, but the stack's aws:region is ${config.region}` });
+    }
+  }
+
+  const checkVersion = (path: string, arn: string) => {
+    const version = parseProjectVersionArn(arn);
+    if (typeof version === "string") return; // reported by the schema
+    const where: string[] = [];
+    if (version.accountId !== config.mlAccountId) where.push(`account ${version.accountId} (mlAccountId is ${config.mlAccountId})`);
+    if (version.region !== config.region) where.push(`region ${version.region} (aws:region is ${config.region})`);
+    if (projectName !== undefined && version.projectName !== projectName) where.push(`project ${version.projectName} (the model's project is ${projectName})`);
+    if (version.partition !== config.partition) where.push(`partition ${version.partition} (partition is ${config.partition})`);
+    if (where.length > 0) problems.push({ key: key(path), value: arn, message: `belongs to another ${where.join(", ")}` });
+  };
+  config.model.versions.forEach((arn, i) => checkVersion(`model.versions[${i}]`, arn));
+  const seenVersions = new Set<string>();
+  config.model.versions.forEach((arn, i) => {
+    if (seenVersions.has(arn)) problems.push({ key: key(`model.versions[${i}]`), value: arn, message: "is listed twice" });
+    seenVersions.add(arn);
+  });
+
+  const environments = Object.keys(config.consumers);
+  if (environments.length === 0) {
+    problems.push({ key: key("consumers"), value: config.consumers, message: "is empty; define at least one consumer environment (e.g. qa)" });
+  }
+  const seenLower = new Map<string, string>();
+  for (const environment of environments) {
+    const envKey = `consumers.${environment}`;
+    const parsedName = environmentName.safeParse(environment);
+    if (!parsedName.success) {
+      problems.push({ key: key(envKey), value: environment, message: `environment name ${parsedName.error.issues[0].message}` });
+    }
+    const lower = environment.toLowerCase();
+    if (seenLower.has(lower)) {
+      problems.push({ key: key(envKey), value: environment, message: `duplicates environment "${seenLower.get(lower)}" (names are case-insensitive in IAM)` });
+    }
+    seenLower.set(lower, environment);
+
+    const consumer = config.consumers[environment];
+    if (consumer.accountId === config.mlAccountId) {
+      problems.push({ key: key(`${envKey}.accountId`), value: consumer.accountId, message: "is the ML account; a consumer must be another account" });
+    }
+    consumer.applicationPrincipalArns.forEach((arn, i) => {
+      const role = parseRoleArn(arn);
+      if (typeof role === "object" && role.accountId !== consumer.accountId) {
+        problems.push({ key: key(`${envKey}.applicationPrincipalArns[${i}]`), value: arn, message: `is in account ${role.accountId}, but this environment's accountId is ${consumer.accountId}` });
+      }
+    });
+    const granted = new Set<string>();
+    consumer.grantedVersions.forEach((arn, i) => {
+      const path = `${envKey}.grantedVersions[${i}]`;
+      if (granted.has(arn)) problems.push({ key: key(path), value: arn, message: "is granted twice" });
+      granted.add(arn);
+      if (!seenVersions.has(arn)) {
+        problems.push({ key: key(path), value: arn, message: "is not one of model.versions; add it there first" });
+      }
+    });
+    const pa = consumer.privateAccess;
+    if (pa.enabled && pa.conditionKey === "aws:SourceVpce" && pa.vpcEndpointIds.length === 0) {
+      problems.push({ key: key(`${envKey}.privateAccess.vpcEndpointIds`), value: pa.vpcEndpointIds, message: "is empty, but conditionKey aws:SourceVpce needs the consumer's Rekognition endpoint ids" });
+    }
+  }
+
+  const g = config.guardrail;
+  if (g.enabled) {
+    if (!g.managementRoleArn) {
+      problems.push({ key: key("guardrail.managementRoleArn"), message: "is required while guardrail.enabled is true (or set guardrail.enabled: false)" });
+    }
+    if (g.consumerTargetIds.length === 0) {
+      problems.push({ key: key("guardrail.consumerTargetIds"), value: g.consumerTargetIds, message: "is empty; name the consumer OUs or accounts the consumer guardrail is attached to" });
+    }
+    const mlTargets = g.mlTargetIds ?? [config.mlAccountId];
+    const consumerAccounts = new Set(Object.values(config.consumers).map((c) => c.accountId));
+    mlTargets.forEach((target, i) => {
+      if (consumerAccounts.has(target)) {
+        problems.push({ key: key(`guardrail.mlTargetIds[${i}]`), value: target, message: "is a consumer account; the ML guardrail belongs on the ML account" });
+      }
+    });
+    if (g.consumerTargetIds.includes(config.mlAccountId)) {
+      problems.push({ key: key("guardrail.consumerTargetIds"), value: config.mlAccountId, message: "includes the ML account; the consumer guardrail would stop the pipeline from managing the model" });
+    }
+  }
+
+  const d = config.dataLake;
+  if (d.enabled) {
+    if (!d.bucketName) problems.push({ key: key("dataLake.bucketName"), message: "is required while dataLake.enabled is true" });
+    if (d.roleArn) {
+      const role = parseRoleArn(d.roleArn);
+      const bucketAccount = d.accountId ?? config.mlAccountId;
+      if (typeof role === "object" && role.accountId !== bucketAccount) {
+        problems.push({ key: key("dataLake.roleArn"), value: d.roleArn, message: `is in account ${role.accountId}, but dataLake.accountId is ${bucketAccount}` });
+      }
+    } else if (d.accountId && d.accountId !== config.mlAccountId) {
+      problems.push({ key: key("dataLake.roleArn"), message: `is required when the bucket's account (${d.accountId}) is not the ML account` });
+    }
+  }
+
+  const pipeline = parseRoleArn(config.pipelineRoleArn);
+  if (typeof pipeline === "object" && pipeline.accountId !== config.mlAccountId) {
+    problems.push({ key: key("pipelineRoleArn"), value: config.pipelineRoleArn, message: `is in account ${pipeline.accountId}; the pipeline role must be in the ML account ${config.mlAccountId}` });
+  }
+  if (config.promotion.maxInferenceUnits !== undefined && config.promotion.maxInferenceUnits < config.promotion.minInferenceUnits) {
+    problems.push({ key: key("promotion.maxInferenceUnits"), value: config.promotion.maxInferenceUnits, message: `must be at least promotion.minInferenceUnits (${config.promotion.minInferenceUnits})` });
+  }
+  return problems;
+}
+
+function crossCheckConsumer(config: ConsumerConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const key = (path: string) => `${NAMESPACE}:${path}`;
+  const version = parseProjectVersionArn(config.modelVersionArn);
+  if (typeof version === "object" && version.region !== config.region) {
+    problems.push({ key: key("modelVersionArn"), value: config.modelVersionArn, message: `is in region ${version.region}, but this stack's aws:region is ${config.region}; the shared model is called in its own region` });
+  }
+  if (typeof version === "object" && version.accountId === config.accountId) {
+    problems.push({ key: key("modelVersionArn"), value: config.modelVersionArn, message: "belongs to this consumer account; it must be the ML account's model version" });
+  }
+  const n = config.network;
+  if ((n.vpcId === undefined) !== (n.subnetIds === undefined)) {
+    problems.push({ key: key(n.vpcId === undefined ? "network.vpcId" : "network.subnetIds"), message: "network.vpcId and network.subnetIds go together: set both (use an existing VPC) or neither (create one)" });
+  }
+  if (n.subnetIds !== undefined && n.subnetIds.length === 0) {
+    problems.push({ key: key("network.subnetIds"), value: n.subnetIds, message: "is empty; name at least one subnet (one per AZ for availability)" });
+  }
+  if (n.allowedCidrs.length === 0 && n.allowedSecurityGroupIds.length === 0) {
+    problems.push({ key: key("network.allowedCidrs"), value: n.allowedCidrs, message: "network.allowedCidrs and network.allowedSecurityGroupIds are both empty: nothing could reach the endpoints on 443" });
+  }
+  if (n.availabilityZones !== undefined && n.vpcId !== undefined) {
+    problems.push({ key: key("network.availabilityZones"), value: n.availabilityZones, message: "applies only to a created VPC; remove it or remove network.vpcId" });
+  }
+  n.availabilityZones?.forEach((az, i) => {
+    if (!az.startsWith(config.region)) problems.push({ key: key(`network.availabilityZones[${i}]`), value: az, message: `is not in region ${config.region}` });
+  });
+  return problems;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Entry points
+
+export type StackConfig = MlConfig | ConsumerConfig;
+
+/**
+ * Validates raw config values (keys without the `modelshare:` prefix, plus `region` from aws:region) and returns
+ * the typed config, or throws a ConfigError with every problem found.
+ */
+export function parseStackConfig(raw: Record<string, unknown>, source: string): StackConfig {
+  const kind = raw.stackKind;
+  if (kind !== "ml" && kind !== "consumer") {
+    throw new ConfigError(
+      [{ key: `${NAMESPACE}:stackKind`, value: kind, message: 'must be "ml" (the ML account\'s stack) or "consumer" (qa, prod, ...)' }],
+      source,
+    );
+  }
+  return kind === "ml" ? parseMlConfig(raw, source) : parseConsumerConfig(raw, source);
+}
+
+export function parseMlConfig(raw: Record<string, unknown>, source: string): MlConfig {
+  const result = mlConfigSchema.safeParse(raw, { reportInput: true });
+  if (!result.success) throw new ConfigError(problemsFromZod(NAMESPACE, result.error.issues).map(renameRegion), source);
+  const problems = crossCheckMl(result.data);
+  if (problems.length > 0) throw new ConfigError(problems, source);
+  return result.data;
+}
+
+export function parseConsumerConfig(raw: Record<string, unknown>, source: string): ConsumerConfig {
+  const result = consumerConfigSchema.safeParse(raw, { reportInput: true });
+  if (!result.success) throw new ConfigError(problemsFromZod(NAMESPACE, result.error.issues).map(renameRegion), source);
+  const problems = crossCheckConsumer(result.data);
+  if (problems.length > 0) throw new ConfigError(problems, source);
+  return result.data;
+}
+
+// `region` comes from the provider's own key, so name that key in messages.
+function renameRegion(problem: ConfigProblem): ConfigProblem {
+  return problem.key === `${NAMESPACE}:region` ? { ...problem, key: "aws:region" } : problem;
+}
+
+/** The consumer environments of an ML config, in a stable order. */
+export function environments(config: MlConfig): string[] {
+  return Object.keys(config.consumers).sort();
+}

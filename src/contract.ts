@@ -1,0 +1,62 @@
+/**
+ * Names that more than one part of modelshare relies on: the ML stack's exported outputs (read by consumer
+ * stacks and the CLI), the SSM parameters a consumer stack writes (read by ModelClient and promotion), and the
+ * shared roles' IAM path (which the ML guardrail SCP protects without growing with the number of environments).
+ * Change a value here and every reader follows; renaming one is a breaking change for deployed stacks.
+ */
+
+/** Outputs of the ML stack. Consumer stacks read them through a StackReference. */
+export const ML_OUTPUTS = {
+  mlAccountId: "mlAccountId",
+  region: "region",
+  organizationId: "organizationId",
+  projectArn: "projectArn",
+  /** environment -> shared role ARN */
+  sharedRoleArns: "sharedRoleArns",
+  /** environment -> granted model version ARNs */
+  grantedVersions: "grantedVersions",
+  /** environment -> application principal ARN patterns trusted by that environment's shared role */
+  trustedPrincipalArns: "trustedPrincipalArns",
+  /** environment -> whether the shared role only answers calls made through the consumer's VPC endpoints */
+  privateOnly: "privateOnly",
+} as const;
+
+/** IAM path of every shared role, so one SCP statement covers all environments. */
+export const SHARED_ROLE_PATH = "/modelshare/";
+
+/** Name of the shared role for an environment. */
+export function sharedRoleName(rolePrefix: string, environment: string): string {
+  return `${rolePrefix}-${environment}`;
+}
+
+/** Prefix of an environment's SSM parameters, e.g. `/modelshare/qa/`. */
+export function parameterPrefix(environment: string): string {
+  return `/modelshare/${environment}/`;
+}
+
+/** The parameters a consumer stack writes under its prefix, read by ModelClient. */
+export const PARAMETER_NAMES = {
+  modelVersionArn: "model-version-arn",
+  sharedRoleArn: "shared-role-arn",
+  region: "region",
+} as const;
+
+export type ParameterKey = keyof typeof PARAMETER_NAMES;
+
+/** Full name of one of an environment's parameters. */
+export function parameterName(environment: string, key: ParameterKey): string {
+  return `${parameterPrefix(environment)}${PARAMETER_NAMES[key]}`;
+}
+
+/**
+ * Promotion history is written by the promotion tool (not by Pulumi) to this parameter: every PutParameter is a
+ * new parameter version, so GetParameterHistory returns the full record and it survives the process.
+ */
+export function historyParameterName(environment: string): string {
+  return `${parameterPrefix(environment)}promotion-history`;
+}
+
+/** Tags put on every resource modelshare creates. */
+export function standardTags(environment: string): Record<string, string> {
+  return { "modelshare:managed-by": "pulumi", "modelshare:environment": environment };
+}

@@ -1,0 +1,170 @@
+import { parseProjectArn, roleArn } from "./arn";
+import { environments, MlConfig, Quotas } from "./config/schema";
+import { SHARED_ROLE_PATH, sharedRoleName } from "./contract";
+import { PolicyDocument, policySize } from "./policies/document";
+import { dataLakeBucketPolicy } from "./policies/dataLake";
+import { consumerGuardrailPolicy, mlGuardrailPolicy } from "./policies/guardrail";
+import { PrivateAccess, sharedRolePermissionsPolicy, sharedRoleTrustPolicy } from "./policies/sharedRole";
+
+/**
+ * Everything the ML stack will create, computed from config alone (no resources): the components only wire
+ * these documents into resources, and the budget check and offline rules read the very same documents.
+ */
+export interface SharedRolePlan {
+  readonly environment: string;
+  readonly roleName: string;
+  readonly roleArn: string;
+  readonly consumerAccountId: string;
+  readonly maxSessionDurationSeconds: number;
+  readonly grantedVersionArns: readonly string[];
+  readonly trustPolicy: PolicyDocument;
+  readonly permissionsPolicy: PolicyDocument;
+}
+
+export interface ScpPlan {
+  readonly name: string;
+  readonly description: string;
+  readonly document: PolicyDocument;
+  readonly targetIds: readonly string[];
+}
+
+export interface MlPlan {
+  readonly projectName: string;
+  readonly sharedRoles: readonly SharedRolePlan[];
+  readonly scps: readonly ScpPlan[];
+  readonly dataLakePolicy?: PolicyDocument;
+}
+
+export function projectNameOf(config: MlConfig): string {
+  if (config.model.createProjectName !== undefined) return config.model.createProjectName;
+  const parsed = parseProjectArn(config.model.projectArn ?? "");
+  if (typeof parsed === "string") throw new Error(`modelshare:model.projectArn ${parsed}`); // unreachable after validation
+  return parsed.projectName;
+}
+
+export function privateAccessOf(config: MlConfig, environment: string): PrivateAccess {
+  const consumer = config.consumers[environment];
+  const access = consumer.privateAccess;
+  if (!access.enabled) return { enabled: false };
+  return access.conditionKey === "aws:VpceAccount"
+    ? { enabled: true, conditionKey: "aws:VpceAccount", consumerAccountId: consumer.accountId }
+    : { enabled: true, conditionKey: "aws:SourceVpce", vpcEndpointIds: access.vpcEndpointIds };
+}
+
+export function planMl(config: MlConfig): MlPlan {
+  const projectName = projectNameOf(config);
+  const sharedRoles = environments(config).map((environment): SharedRolePlan => {
+    const consumer = config.consumers[environment];
+    const roleName = sharedRoleName(config.rolePrefix, environment);
+    return {
+      environment,
+      roleName,
+      roleArn: roleArn(config.partition, config.mlAccountId, SHARED_ROLE_PATH, roleName),
+      consumerAccountId: consumer.accountId,
+      maxSessionDurationSeconds: consumer.maxSessionDurationSeconds,
+      grantedVersionArns: consumer.grantedVersions,
+      trustPolicy: sharedRoleTrustPolicy({
+        partition: config.partition,
+        consumerAccountId: consumer.accountId,
+        organizationId: config.organizationId,
+        applicationPrincipalArns: consumer.applicationPrincipalArns,
+        externalId: consumer.externalId,
+      }),
+      permissionsPolicy: sharedRolePermissionsPolicy({
+        grantedVersionArns: consumer.grantedVersions,
+        privateAccess: privateAccessOf(config, environment),
+      }),
+    };
+  });
+
+  const scps: ScpPlan[] = [];
+  if (config.guardrail.enabled) {
+    scps.push({
+      name: `${config.rolePrefix}-consumer-guardrail`,
+      description: "modelshare: consumer accounts call the shared model; they do not manage Rekognition models",
+      document: consumerGuardrailPolicy(),
+      targetIds: config.guardrail.consumerTargetIds,
+    });
+    scps.push({
+      name: `${config.rolePrefix}-ml-guardrail`,
+      description: "modelshare: only the pipeline starts, stops, deletes or re-permissions the shared model and roles",
+      document: mlGuardrailPolicy({
+        partition: config.partition,
+        region: config.region,
+        mlAccountId: config.mlAccountId,
+        projectName,
+        exemptRoleArns: [config.pipelineRoleArn, ...config.breakGlassRoleArns],
+      }),
+      targetIds: config.guardrail.mlTargetIds ?? [config.mlAccountId],
+    });
+  }
+
+  const d = config.dataLake;
+  const dataLakePolicy =
+    d.enabled && d.bucketName !== undefined
+      ? dataLakeBucketPolicy({
+          partition: config.partition,
+          bucketName: d.bucketName,
+          trainingPrefix: d.trainingPrefix,
+          outputPrefix: d.outputPrefix,
+          mlAccountId: config.mlAccountId,
+          requireSourceAccount: d.requireSourceAccount,
+        })
+      : undefined;
+
+  return { projectName, sharedRoles, scps, dataLakePolicy };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Quota budgets
+
+export interface BudgetProblem {
+  /** What is over budget, e.g. `shared role qa trust policy`. */
+  readonly subject: string;
+  readonly size: number;
+  readonly limit: number;
+  readonly unit: "characters" | "attached SCPs";
+  /** Config key that raises the limit. */
+  readonly quotaKey: string;
+}
+
+export function formatBudgetProblem(p: BudgetProblem): string {
+  return `${p.subject} is ${p.size} ${p.unit}, over the limit of ${p.limit} (modelshare:quotas.${p.quotaKey}; raise it only if AWS raised yours)`;
+}
+
+/** Checks every document of the ML plan against its IAM or Organizations quota. */
+export function checkMlBudgets(plan: MlPlan, quotas: Quotas, existingPoliciesPerTarget: Record<string, number>): BudgetProblem[] {
+  const problems: BudgetProblem[] = [];
+  for (const role of plan.sharedRoles) {
+    const trust = policySize(role.trustPolicy);
+    if (trust > quotas.trustPolicyChars) {
+      problems.push({ subject: `shared role for environment "${role.environment}": trust policy`, size: trust, limit: quotas.trustPolicyChars, unit: "characters", quotaKey: "trustPolicyChars" });
+    }
+    const inline = policySize(role.permissionsPolicy);
+    if (inline > quotas.inlinePoliciesChars) {
+      problems.push({ subject: `shared role for environment "${role.environment}": inline policies together`, size: inline, limit: quotas.inlinePoliciesChars, unit: "characters", quotaKey: "inlinePoliciesChars" });
+    }
+  }
+  const attachments = new Map<string, number>();
+  for (const scp of plan.scps) {
+    const size = policySize(scp.document);
+    if (size > quotas.scpChars) {
+      problems.push({ subject: `SCP "${scp.name}"`, size, limit: quotas.scpChars, unit: "characters", quotaKey: "scpChars" });
+    }
+    for (const target of scp.targetIds) attachments.set(target, (attachments.get(target) ?? 0) + 1);
+  }
+  for (const [target, ours] of attachments) {
+    // Every target carries at least FullAWSAccess unless told otherwise.
+    const total = ours + (existingPoliciesPerTarget[target] ?? 1);
+    if (total > quotas.scpsPerTarget) {
+      problems.push({ subject: `SCPs attached to target ${target} (${ours} from modelshare + existing)`, size: total, limit: quotas.scpsPerTarget, unit: "attached SCPs", quotaKey: "scpsPerTarget" });
+    }
+  }
+  return problems;
+}
+
+/** Checks a consumer's own documents (endpoint policies are not subject to IAM quotas, the app policy is). */
+export function checkInlineBudget(subject: string, documents: readonly PolicyDocument[], quotas: Quotas): BudgetProblem[] {
+  const size = documents.reduce((total, doc) => total + policySize(doc), 0);
+  return size > quotas.inlinePoliciesChars ? [{ subject, size, limit: quotas.inlinePoliciesChars, unit: "characters", quotaKey: "inlinePoliciesChars" }] : [];
+}

@@ -1,0 +1,83 @@
+import { DETECT_ACTION } from "./sharedRole";
+import { PolicyDocument, policyDocument, uniqueSorted } from "./document";
+
+/**
+ * Rekognition endpoint policy: through this VPC endpoint, only the environment's shared role session may call
+ * DetectCustomLabels, and only on the versions granted to this environment. The endpoint policy applies to the
+ * assumed ML-role session too, so it names the ML account's version ARNs.
+ */
+export function rekognitionEndpointPolicy(input: {
+  readonly sharedRoleArn: string;
+  readonly grantedVersionArns: readonly string[];
+}): PolicyDocument {
+  const granted = uniqueSorted(input.grantedVersionArns);
+  if (granted.length === 0) {
+    return policyDocument([{ Sid: "NothingGrantedYet", Effect: "Deny", Principal: "*", Action: "*", Resource: "*" }]);
+  }
+  return policyDocument([
+    {
+      Sid: "DetectWithSharedRoleOnly",
+      Effect: "Allow",
+      Principal: "*",
+      Action: DETECT_ACTION,
+      Resource: granted,
+      Condition: { ArnEquals: { "aws:PrincipalArn": input.sharedRoleArn } },
+    },
+  ]);
+}
+
+/**
+ * STS endpoint policy: through this endpoint, principals of the consumer account may only assume the
+ * environment's shared role. With private DNS on, every regional STS call in the VPC uses this endpoint, so
+ * give the endpoint a VPC (or subnets) of its own if other workloads there need STS.
+ */
+export function stsEndpointPolicy(input: { readonly sharedRoleArn: string; readonly consumerAccountId: string }): PolicyDocument {
+  return policyDocument([
+    {
+      Sid: "AssumeSharedRoleOnly",
+      Effect: "Allow",
+      Principal: "*",
+      Action: "sts:AssumeRole",
+      Resource: input.sharedRoleArn,
+      Condition: { StringEquals: { "aws:PrincipalAccount": input.consumerAccountId } },
+    },
+  ]);
+}
+
+/** SSM endpoint policy: read only this environment's parameters. */
+export function ssmEndpointPolicy(input: { readonly parameterArns: readonly string[]; readonly consumerAccountId: string }): PolicyDocument {
+  return policyDocument([
+    {
+      Sid: "ReadEnvironmentParameters",
+      Effect: "Allow",
+      Principal: "*",
+      Action: ["ssm:GetParameter", "ssm:GetParameters"],
+      Resource: uniqueSorted(input.parameterArns),
+      Condition: { StringEquals: { "aws:PrincipalAccount": input.consumerAccountId } },
+    },
+  ]);
+}
+
+/** The application role's permissions: assume its environment's shared role, read its own parameters. */
+export function applicationPolicy(input: { readonly sharedRoleArn: string; readonly parameterArns: readonly string[] }): PolicyDocument {
+  return policyDocument([
+    { Sid: "AssumeSharedModelRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: input.sharedRoleArn },
+    {
+      Sid: "ReadModelParameters",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter", "ssm:GetParameters"],
+      Resource: uniqueSorted(input.parameterArns),
+    },
+  ]);
+}
+
+/**
+ * Trust policy of the application role: the compute services that run the application. Only this account's
+ * principals holding iam:PassRole can hand the role to a service, so no source condition is added (not every
+ * service sets aws:SourceAccount when assuming an execution role).
+ */
+export function applicationTrustPolicy(input: { readonly services: readonly string[] }): PolicyDocument {
+  return policyDocument([
+    { Sid: "RunApplication", Effect: "Allow", Principal: { Service: uniqueSorted(input.services) }, Action: "sts:AssumeRole" },
+  ]);
+}

@@ -1,0 +1,1 @@
+// Placeholder replaced by the shared Pulumi mock setup (see test/helpers/pulumi.ts).
