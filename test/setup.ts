@@ -1,1 +1,9 @@
-// Placeholder replaced by the shared Pulumi mock setup (see test/helpers/pulumi.ts).
+// Shared mocha setup: Pulumi's mocks are global, so they are installed once for the whole test process.
+import { installMocks } from "../src/synth/mocks";
+import { recorder } from "./helpers/pulumi";
+
+export const mochaHooks = {
+  async beforeAll(): Promise<void> {
+    await installMocks(recorder, "modelshare", "test");
+  },
+};

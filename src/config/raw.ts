@@ -36,3 +36,13 @@ export function readStackFile(path: string): Record<string, unknown> {
   const document = parseYaml(readFileSync(path, "utf8")) as { config?: Record<string, unknown> } | null;
   return document?.config ?? {};
 }
+
+/**
+ * The flat string map Pulumi's runtime hands a program (objects as JSON), from a stack file's `config:` map:
+ * synth and the tests feed the real program exactly what `pulumi up` would.
+ */
+export function toRuntimeConfig(fileConfig: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(fileConfig).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
+  );
+}

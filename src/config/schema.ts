@@ -241,6 +241,8 @@ export const consumerConfigSchema = z.strictObject({
   partition: z.enum(["aws", "aws-us-gov", "aws-cn"]).default("aws"),
   environment: environmentName,
   accountId,
+  /** Role Pulumi (and promotion) assume in the consumer account; omit to use the ambient credentials. */
+  deployRoleArn: exactRoleArn.optional(),
   /** Full name of the ML stack, e.g. organization/modelshare/ml. */
   mlStack: z.string().regex(/^([\w.-]+\/){0,2}[\w.-]+$/, "must be a stack name: [org/][project/]stack"),
   /** The model version this environment's applications call. */

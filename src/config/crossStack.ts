@@ -1,0 +1,85 @@
+import { parseProjectArn, parseProjectVersionArn } from "../arn";
+import { ML_OUTPUTS } from "../contract";
+import { ConfigProblem } from "./problems";
+import { ConsumerConfig, NAMESPACE } from "./schema";
+
+/** What a consumer stack reads from the ML stack. */
+export interface MlStackOutputs {
+  readonly mlAccountId: string;
+  readonly region: string;
+  readonly organizationId: string;
+  readonly projectArn: string;
+  readonly sharedRoleArns: Record<string, string>;
+  readonly grantedVersions: Record<string, string[]>;
+  readonly trustedPrincipalArns: Record<string, string[]>;
+  readonly privateOnly: Record<string, boolean>;
+}
+
+/** The application role ARN a consumer stack will create or use (names are ours, so it is known up front). */
+export function applicationRoleArn(config: ConsumerConfig): string {
+  const name = config.application.existingRoleName ?? config.application.roleName ?? defaultApplicationRoleName(config.environment);
+  return `arn:${config.partition}:iam::${config.accountId}:role/${name}`;
+}
+
+export function defaultApplicationRoleName(environment: string): string {
+  return `modelshare-${environment}-app`;
+}
+
+/** Checks a consumer config against what the ML stack exports; every problem names the consumer's key. */
+export function crossCheckWithMl(config: ConsumerConfig, ml: MlStackOutputs, mlStackName: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const key = (path: string) => `${NAMESPACE}:${path}`;
+  const env = config.environment;
+  const defined = Object.keys(ml.sharedRoleArns).sort();
+  if (!(env in ml.sharedRoleArns)) {
+    problems.push({
+      key: key("environment"),
+      value: env,
+      message: `the ML stack ${mlStackName} defines no shared role for this environment; it defines: ${defined.join(", ") || "none"} (add modelshare:consumers.${env} to the ML stack's config and deploy it first)`,
+    });
+    return problems;
+  }
+
+  const version = parseProjectVersionArn(config.modelVersionArn);
+  const project = parseProjectArn(ml.projectArn);
+  if (typeof version === "object") {
+    if (version.accountId !== ml.mlAccountId) {
+      problems.push({ key: key("modelVersionArn"), value: config.modelVersionArn, message: `is in account ${version.accountId}, but the ML stack's model is in ${ml.mlAccountId}` });
+    }
+    if (version.region !== ml.region) {
+      problems.push({ key: key("modelVersionArn"), value: config.modelVersionArn, message: `is in region ${version.region}, but the ML stack's model is in ${ml.region}` });
+    }
+    if (typeof project === "object" && version.projectName !== project.projectName) {
+      problems.push({ key: key("modelVersionArn"), value: config.modelVersionArn, message: `is a version of project ${version.projectName}, but the shared model is project ${project.projectName}` });
+    }
+  }
+  const granted = ml.grantedVersions[env] ?? [];
+  if (!granted.includes(config.modelVersionArn)) {
+    problems.push({
+      key: key("modelVersionArn"),
+      value: config.modelVersionArn,
+      message: `is not granted to "${env}" by the ML stack; granted: ${granted.join(", ") || "none"} (grant it with modelshare promote, or add it to modelshare:consumers.${env}.grantedVersions and deploy the ML stack)`,
+    });
+  }
+  const appRoleArn = applicationRoleArn(config);
+  const trusted = ml.trustedPrincipalArns[env] ?? [];
+  if (!trusted.includes(appRoleArn)) {
+    problems.push({
+      key: key(config.application.existingRoleName !== undefined ? "application.existingRoleName" : "application.roleName"),
+      value: appRoleArn,
+      message: `this application role is not trusted by the shared role of "${env}"; the ML stack trusts: ${trusted.join(", ") || "none"}`,
+    });
+  }
+  return problems;
+}
+
+/** Reads the ML stack's outputs through any `name -> value` getter (a StackReference, or a file in synth). */
+export async function readMlOutputs(get: (name: string) => Promise<unknown>, mlStackName: string): Promise<MlStackOutputs> {
+  const names = Object.values(ML_OUTPUTS);
+  const values = await Promise.all(names.map((name) => get(name)));
+  const missing = names.filter((_, i) => values[i] === undefined);
+  if (missing.length > 0) {
+    throw new Error(`the ML stack ${mlStackName} has no output ${missing.join(", ")}: deploy the ML stack (pulumi up -s ml) before this consumer stack, and check modelshare:mlStack`);
+  }
+  return Object.fromEntries(names.map((name, i) => [name, values[i]])) as unknown as MlStackOutputs;
+}

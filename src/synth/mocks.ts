@@ -1,0 +1,284 @@
+import { createHash } from "node:crypto";
+import * as pulumi from "@pulumi/pulumi";
+// MockMonitor is not re-exported from the runtime index; subclassing it is the one way to see each
+// resource's parent, which the Mocks interface does not receive.
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+
+/**
+ * Pulumi mocks that behave like AWS closely enough to review a deployment offline: ids and ARNs are built
+ * from the inputs and from the account and region of the provider each resource goes to (a role's ARN from its
+ * provider's account, path and name), never placeholders that would hide a wrong account. Every resource is
+ * recorded with its parent and provider. Used by the unit tests and by `modelshare synth`.
+ */
+
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  /** `type::name` of the parent resource, if any. */
+  parent?: string;
+  /** Name of the explicit provider resource, or "default". */
+  readonly provider: string;
+  /** Account and region of the provider (from allowedAccountIds / assumeRoles / region). */
+  readonly account?: string;
+  readonly region?: string;
+  readonly inputs: Record<string, unknown>;
+  readonly id?: string;
+  readonly state: Record<string, unknown>;
+  readonly custom: boolean;
+}
+
+interface ProviderInfo {
+  readonly name: string;
+  readonly account?: string;
+  readonly region?: string;
+}
+
+export interface RecorderDefaults {
+  /** Account used for resources without an explicit provider (the ambient credentials' account). */
+  readonly account: string;
+  readonly region: string;
+  readonly partition?: string;
+}
+
+function shortHash(...parts: string[]): string {
+  return createHash("sha256").update(parts.join("\0")).digest("hex");
+}
+
+function decodeJson(value: unknown): unknown {
+  return typeof value === "string" && /^[[{]/.test(value) ? JSON.parse(value) : value;
+}
+
+function accountOfRoleArn(arn: unknown): string | undefined {
+  return typeof arn === "string" ? /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1] : undefined;
+}
+
+export class ResourceRecorder implements pulumi.runtime.Mocks {
+  readonly resources: RecordedResource[] = [];
+  /** Outputs served to StackReferences, by full stack name. */
+  readonly stackOutputs = new Map<string, Record<string, unknown>>();
+  private readonly providersByName = new Map<string, ProviderInfo>();
+  private readonly parentsByKey = new Map<string, string>();
+
+  constructor(private defaults: RecorderDefaults) {}
+
+  setDefaults(defaults: RecorderDefaults): void {
+    this.defaults = defaults;
+  }
+
+  /** Forget what was recorded (between tests or stacks); stack outputs are kept. */
+  reset(): void {
+    this.resources.length = 0;
+    this.providersByName.clear();
+    this.parentsByKey.clear();
+  }
+
+  ofType(type: string): RecordedResource[] {
+    return this.resources.filter((r) => r.type === type);
+  }
+
+  byName(type: string, name: string): RecordedResource {
+    const found = this.resources.find((r) => r.type === type && r.name === name);
+    if (!found) {
+      const names = this.ofType(type).map((r) => r.name);
+      throw new Error(`no ${type} named ${name} was registered (registered: ${names.join(", ") || "none"})`);
+    }
+    return found;
+  }
+
+  /** Called by the monitor before the resource is created, so parents are known when it is recorded. */
+  noteParent(type: string, name: string, parentUrn: string): void {
+    if (!parentUrn) return;
+    const [, , qualifiedType, parentName] = parentUrn.split("::");
+    const parentType = qualifiedType.split("$").pop() ?? qualifiedType;
+    this.parentsByKey.set(`${type}::${name}`, `${parentType}::${parentName}`);
+  }
+
+  private providerOf(reference: string | undefined): ProviderInfo {
+    if (!reference) return { name: "default", account: this.defaults.account, region: this.defaults.region };
+    // A provider reference is "URN::ID"; the URN ends with the provider's name (provider names are unique here).
+    const name = reference.slice(0, reference.lastIndexOf("::")).split("::").pop() ?? reference;
+    return this.providersByName.get(name) ?? { name };
+  }
+
+  newResource(args: pulumi.runtime.MockResourceArgs): pulumi.runtime.MockResourceResult {
+    const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+    const provider = this.providerOf(args.provider);
+    const account = provider.account ?? this.defaults.account;
+    const region = provider.region ?? this.defaults.region;
+    const partition = this.defaults.partition ?? "aws";
+    const hash = shortHash(args.type, args.name);
+    const { id, state } = this.realisticState(args, inputs, { account, region, partition, hash });
+
+    if (args.type === "pulumi:providers:aws") {
+      // Providers receive their non-string inputs as JSON strings.
+      const allowed = decodeJson(inputs.allowedAccountIds) as string[] | undefined;
+      const assumed = (decodeJson(inputs.assumeRoles) as { roleArn?: string }[] | undefined)?.[0]?.roleArn;
+      const info: ProviderInfo = {
+        name: args.name,
+        account: allowed?.[0] ?? accountOfRoleArn(assumed),
+        region: typeof inputs.region === "string" ? inputs.region : undefined,
+      };
+      this.providersByName.set(args.name, info);
+    }
+
+    this.resources.push({
+      type: args.type,
+      name: args.name,
+      parent: this.parentsByKey.get(`${args.type}::${args.name}`),
+      provider: provider.name,
+      // Only AWS resources live in an account; components, providers and stack references do not.
+      account: args.type.startsWith("aws:") ? account : undefined,
+      region: args.type.startsWith("aws:") ? region : undefined,
+      inputs,
+      id,
+      state,
+      custom: args.custom !== false,
+    });
+    return { id, state };
+  }
+
+  private realisticState(
+    args: pulumi.runtime.MockResourceArgs,
+    inputs: Record<string, unknown>,
+    ctx: { account: string; region: string; partition: string; hash: string },
+  ): { id: string | undefined; state: Record<string, unknown> } {
+    const { account, region, partition, hash } = ctx;
+    // AWS auto-names resources from the logical name plus a random suffix when no name is given.
+    const physicalName = (typeof inputs.name === "string" ? inputs.name : `${args.name}-${hash.slice(0, 7)}`) as string;
+    switch (args.type) {
+      case "pulumi:pulumi:StackReference": {
+        const stackName = String(inputs.name);
+        const outputs = this.stackOutputs.get(stackName);
+        if (!outputs) throw new Error(`stack reference to unknown stack "${stackName}" (known: ${[...this.stackOutputs.keys()].join(", ") || "none"})`);
+        return { id: stackName, state: { ...inputs, outputs, secretOutputNames: [] } };
+      }
+      case "aws:iam/role:Role": {
+        const path = (inputs.path as string | undefined) ?? "/";
+        return {
+          id: physicalName,
+          state: { ...inputs, name: physicalName, path, arn: `arn:${partition}:iam::${account}:role${path}${physicalName}`, uniqueId: `AROA${hash.slice(0, 17).toUpperCase()}` },
+        };
+      }
+      case "aws:iam/rolePolicy:RolePolicy":
+        return { id: `${String(inputs.role)}:${physicalName}`, state: { ...inputs, name: physicalName } };
+      case "aws:iam/policy:Policy":
+        return { id: `arn:${partition}:iam::${account}:policy/${physicalName}`, state: { ...inputs, name: physicalName, arn: `arn:${partition}:iam::${account}:policy/${physicalName}` } };
+      case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+        return { id: `${String(inputs.role)}-${hash.slice(0, 8)}`, state: inputs };
+      case "aws:organizations/policy:Policy": {
+        const policyId = `p-${hash.slice(0, 8)}`;
+        return { id: policyId, state: { ...inputs, arn: `arn:${partition}:organizations::${account}:policy/o-exampleorg/service_control_policy/${policyId}` } };
+      }
+      case "aws:organizations/policyAttachment:PolicyAttachment":
+        return { id: `${String(inputs.targetId)}:${String(inputs.policyId)}`, state: inputs };
+      case "aws:rekognition/project:Project": {
+        const timestamp = String(1_700_000_000_000 + (parseInt(hash.slice(0, 8), 16) % 100_000_000));
+        return { id: physicalName, state: { ...inputs, arn: `arn:${partition}:rekognition:${region}:${account}:project/${physicalName}/${timestamp}` } };
+      }
+      case "aws:s3/bucketPolicy:BucketPolicy":
+        return { id: String(inputs.bucket), state: inputs };
+      case "aws:ec2/vpc:Vpc":
+        return { id: `vpc-${hash.slice(0, 17)}`, state: { ...inputs, arn: `arn:${partition}:ec2:${region}:${account}:vpc/vpc-${hash.slice(0, 17)}` } };
+      case "aws:ec2/subnet:Subnet":
+        return { id: `subnet-${hash.slice(0, 17)}`, state: inputs };
+      case "aws:ec2/securityGroup:SecurityGroup":
+        return { id: `sg-${hash.slice(0, 17)}`, state: { ...inputs, arn: `arn:${partition}:ec2:${region}:${account}:security-group/sg-${hash.slice(0, 17)}` } };
+      case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+      case "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule":
+        return { id: `sgr-${hash.slice(0, 17)}`, state: inputs };
+      case "aws:ec2/vpcEndpoint:VpcEndpoint": {
+        const endpointId = `vpce-${hash.slice(0, 17)}`;
+        const service = String(inputs.serviceName ?? "").split(".").pop();
+        return {
+          id: endpointId,
+          state: {
+            ...inputs,
+            arn: `arn:${partition}:ec2:${region}:${account}:vpc-endpoint/${endpointId}`,
+            dnsEntries: [{ dnsName: `${endpointId}-${hash.slice(0, 8)}.${service}.${region}.vpce.amazonaws.com`, hostedZoneId: "Z7HUB22UULQXV" }],
+          },
+        };
+      }
+      case "aws:ssm/parameter:Parameter":
+        return {
+          id: physicalName,
+          state: { ...inputs, arn: `arn:${partition}:ssm:${region}:${account}:parameter/${physicalName.replace(/^\//, "")}`, version: 1 },
+        };
+      case "pulumi:providers:aws":
+        return { id: `provider-${hash.slice(0, 12)}`, state: inputs };
+      default:
+        return { id: args.custom === false ? undefined : `${physicalName}-id`, state: inputs };
+    }
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+    const provider = this.providerOf(args.provider);
+    const account = provider.account ?? this.defaults.account;
+    const region = provider.region ?? this.defaults.region;
+    switch (args.token) {
+      case "aws:index/getCallerIdentity:getCallerIdentity":
+        return { accountId: account, arn: `arn:aws:sts::${account}:assumed-role/modelshare-pipeline/synth`, userId: "AROAEXAMPLE:synth" };
+      case "aws:index/getRegion:getRegion":
+        return { name: region, region, id: region };
+      case "aws:index/getPartition:getPartition":
+        return { partition: this.defaults.partition ?? "aws", dnsSuffix: "amazonaws.com" };
+      case "aws:index/getAvailabilityZones:getAvailabilityZones":
+        return { names: [`${region}a`, `${region}b`, `${region}c`], zoneIds: ["use1-az1", "use1-az2", "use1-az4"], state: "available" };
+      default:
+        throw new Error(`modelshare's mocks do not answer the data source ${args.token}; add it to src/synth/mocks.ts`);
+    }
+  }
+}
+
+/** A mock monitor that tells the recorder each resource's parent and counts registrations still in flight. */
+class RecordingMonitor extends MockMonitor {
+  pending = 0;
+  constructor(private readonly recorder: ResourceRecorder) {
+    super(recorder);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  override async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
+    this.recorder.noteParent(req.getType(), req.getName(), req.getParent());
+    this.pending++;
+    try {
+      await super.registerResource(req, callback);
+    } finally {
+      this.pending--;
+    }
+  }
+}
+
+let monitor: RecordingMonitor | undefined;
+
+/** Installs the recorder as Pulumi's mocks for a stack. Call before the program constructs resources. */
+export async function installMocks(recorder: ResourceRecorder, project: string, stack: string): Promise<void> {
+  await pulumi.runtime.setMocks(recorder, project, stack, false);
+  monitor = new RecordingMonitor(recorder);
+  pulumi.runtime.setMockOptions(monitor, project, stack, false);
+}
+
+/** Resolves when no registration is in flight (after the program's outputs resolved). */
+export async function settle(): Promise<void> {
+  let quietTurns = 0;
+  // Registrations chain on each other's outputs: wait until several turns of the event loop pass quietly.
+  while (quietTurns < 5) {
+    await new Promise((resolve) => setImmediate(resolve));
+    quietTurns = monitor && monitor.pending > 0 ? 0 : quietTurns + 1;
+  }
+}
+
+/** The value of an Output, for tests and synth (never an unknown under mocks outside preview). */
+export function promiseOf<T>(output: pulumi.Output<T> | T): Promise<T> {
+  if (!pulumi.Output.isInstance(output)) return Promise.resolve(output);
+  return new Promise((resolve) => (output as pulumi.Output<T>).apply((value) => resolve(value)));
+}
+
+/** Resolves every Output inside a plain object (a stack's outputs). */
+export async function resolveDeep(value: unknown): Promise<unknown> {
+  const resolved = await promiseOf(value as pulumi.Output<unknown>);
+  if (Array.isArray(resolved)) return Promise.all(resolved.map(resolveDeep));
+  if (resolved && typeof resolved === "object" && !pulumi.Resource.isInstance(resolved)) {
+    const entries = await Promise.all(Object.entries(resolved).map(async ([k, v]) => [k, await resolveDeep(v)] as const));
+    return Object.fromEntries(entries);
+  }
+  return resolved;
+}

@@ -1,0 +1,128 @@
+import { readdirSync } from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, ConfigProblem } from "../config/problems";
+import { rawConfigFromFlat, readStackFile, toRuntimeConfig } from "../config/raw";
+import { parseStackConfig, StackConfig } from "../config/schema";
+import { runStack } from "../../stacks";
+import { installMocks, RecordedResource, ResourceRecorder, resolveDeep, settle } from "./mocks";
+
+/** One resource as the provider would receive it. */
+export interface SynthesizedResource {
+  readonly type: string;
+  readonly name: string;
+  /** `type::name` of the parent, or null for top-level resources. */
+  readonly parent: string | null;
+  /** Name of the provider resource the resource is created with ("default" for ambient credentials). */
+  readonly provider: string;
+  /** Account and region the provider targets (AWS resources only). */
+  readonly account: string | null;
+  readonly region: string | null;
+  /** Resolved inputs; policy documents are the JSON strings the provider gets. */
+  readonly inputs: Record<string, unknown>;
+}
+
+export interface SynthesizedStack {
+  readonly stack: string;
+  readonly file: string;
+  readonly config: StackConfig;
+  readonly resources: readonly SynthesizedResource[];
+  readonly outputs: Record<string, unknown>;
+}
+
+export interface StackFile {
+  readonly stack: string;
+  readonly file: string;
+  readonly config: StackConfig;
+  readonly fileConfig: Record<string, unknown>;
+}
+
+/** Config problems across several stack files, each named with its file. */
+export class StackFilesError extends Error {
+  constructor(readonly errors: readonly ConfigError[]) {
+    super(errors.map((e) => e.message).join("\n"));
+    this.name = "StackFilesError";
+  }
+}
+
+export const PROJECT_NAME = "modelshare";
+
+/** The Pulumi.<stack>.yaml files of a directory, validated, the ML stacks first. */
+export function loadStackFiles(configDir: string): StackFile[] {
+  const files = readdirSync(configDir)
+    .filter((f) => /^Pulumi\.[^.]+\.ya?ml$/.test(f))
+    .sort();
+  if (files.length === 0) {
+    throw new StackFilesError([
+      new ConfigError([{ key: "--config-dir", value: configDir, message: "holds no Pulumi.<stack>.yaml file" }], configDir),
+    ]);
+  }
+  const errors: ConfigError[] = [];
+  const stacks: StackFile[] = [];
+  for (const file of files) {
+    const fullPath = path.join(configDir, file);
+    const stack = file.replace(/^Pulumi\./, "").replace(/\.ya?ml$/, "");
+    try {
+      const fileConfig = readStackFile(fullPath);
+      stacks.push({ stack, file: fullPath, fileConfig, config: parseStackConfig(rawConfigFromFlat(fileConfig), file) });
+    } catch (error) {
+      if (error instanceof ConfigError) errors.push(error);
+      else errors.push(new ConfigError([{ key: "(file)", message: `cannot be read: ${(error as Error).message}` }], file));
+    }
+  }
+  if (errors.length > 0) throw new StackFilesError(errors);
+  const rank = (s: StackFile) => (s.config.stackKind === "ml" ? 0 : 1);
+  return stacks.sort((a, b) => rank(a) - rank(b) || a.stack.localeCompare(b.stack));
+}
+
+function accountAndRegion(config: StackConfig): { account: string; region: string } {
+  return config.stackKind === "ml"
+    ? { account: config.mlAccountId, region: config.region }
+    : { account: config.accountId, region: config.region };
+}
+
+function toSynthesized(resource: RecordedResource): SynthesizedResource {
+  return {
+    type: resource.type,
+    name: resource.name,
+    parent: resource.parent ?? null,
+    provider: resource.provider,
+    account: resource.account ?? null,
+    region: resource.region ?? null,
+    inputs: resource.inputs,
+  };
+}
+
+/**
+ * Runs the real stack programs under Pulumi's mock runtime, ML stacks first, each one's outputs served to the
+ * consumer stacks' StackReferences under every name a consumer may use (`org/project/stack`, `project/stack`,
+ * `stack`). Throws the program's own errors (ConfigError, BudgetError) unchanged.
+ */
+export async function synthesize(stackFiles: readonly StackFile[], recorder = new ResourceRecorder({ account: "000000000000", region: "us-east-1" })): Promise<SynthesizedStack[]> {
+  const results: SynthesizedStack[] = [];
+  for (const stackFile of stackFiles) {
+    recorder.reset();
+    recorder.setDefaults(accountAndRegion(stackFile.config));
+    await installMocks(recorder, PROJECT_NAME, stackFile.stack);
+    pulumi.runtime.setAllConfig(toRuntimeConfig(stackFile.fileConfig));
+    const outputs = (await resolveDeep(await runStack())) as Record<string, unknown>;
+    await settle();
+    for (const alias of [`organization/${PROJECT_NAME}/${stackFile.stack}`, `${PROJECT_NAME}/${stackFile.stack}`, stackFile.stack]) {
+      recorder.stackOutputs.set(alias, outputs);
+    }
+    results.push({
+      stack: stackFile.stack,
+      file: stackFile.file,
+      config: stackFile.config,
+      resources: recorder.resources.map(toSynthesized),
+      outputs,
+    });
+  }
+  return results;
+}
+
+/** Every problem of a StackFilesError or ConfigError, for machine output. */
+export function problemsOf(error: StackFilesError | ConfigError): { source: string; problems: readonly ConfigProblem[] }[] {
+  const errors = error instanceof StackFilesError ? error.errors : [error];
+  return errors.map((e) => ({ source: e.source, problems: e.problems }));
+}

@@ -1,0 +1,104 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ApplicationAccess } from "../components/ApplicationAccess";
+import { ConfigurationStore } from "../components/ConfigurationStore";
+import { PrivateRekognitionEndpoint } from "../components/PrivateRekognitionEndpoint";
+import { applicationRoleArn, crossCheckWithMl, defaultApplicationRoleName, MlStackOutputs, readMlOutputs } from "../src/config/crossStack";
+import { ConfigError } from "../src/config/problems";
+import { ConsumerConfig } from "../src/config/schema";
+import { parameterName, PARAMETER_NAMES, ParameterKey, standardTags } from "../src/contract";
+import { BudgetError } from "../src/errors";
+import { checkInlineBudget } from "../src/plan";
+import { applicationPolicy, applicationTrustPolicy, rekognitionEndpointPolicy, ssmEndpointPolicy, stsEndpointPolicy } from "../src/policies/consumer";
+
+/** ARNs of the environment's parameters: names are ours, so the application policy can name them exactly. */
+export function parameterArns(config: ConsumerConfig): string[] {
+  return (Object.keys(PARAMETER_NAMES) as ParameterKey[]).map(
+    (key) => `arn:${config.partition}:ssm:${config.region}:${config.accountId}:parameter${parameterName(config.environment, key)}`,
+  );
+}
+
+/**
+ * A consumer account's stack (qa, prod, ...): reads its shared role from the ML stack, then creates the private
+ * endpoints, the application's access and the configuration store. The ML stack's outputs are awaited and
+ * checked against this config before any other resource is registered.
+ */
+export async function consumerStack(config: ConsumerConfig): Promise<Record<string, pulumi.Input<unknown>>> {
+  const mlReference = new pulumi.StackReference("ml", { name: config.mlStack });
+  const ml: MlStackOutputs = await readMlOutputs(
+    async (name) => (await mlReference.getOutputDetails(name)).value,
+    config.mlStack,
+  );
+  const problems = crossCheckWithMl(config, ml, config.mlStack);
+  if (problems.length > 0) throw new ConfigError(problems, `the ${config.environment} stack's config (checked against ${config.mlStack})`);
+
+  const env = config.environment;
+  const sharedRoleArn = ml.sharedRoleArns[env];
+  const granted = ml.grantedVersions[env];
+  const ownParameterArns = parameterArns(config);
+  const appPolicy = applicationPolicy({ sharedRoleArn, parameterArns: ownParameterArns });
+  const overBudget = checkInlineBudget(`application role of "${env}": inline policies together`, [appPolicy], config.quotas);
+  if (overBudget.length > 0) throw new BudgetError(overBudget);
+
+  const tags = standardTags(env);
+  const provider = new aws.Provider(`${env}-account`, {
+    region: config.region,
+    allowedAccountIds: [config.accountId],
+    ...(config.deployRoleArn !== undefined ? { assumeRoles: [{ roleArn: config.deployRoleArn, sessionName: `modelshare-${env}` }] } : {}),
+  });
+
+  const network = config.network;
+  const endpoints = new PrivateRekognitionEndpoint(
+    `${env}-endpoints`,
+    {
+      region: config.region,
+      vpcId: network.vpcId,
+      subnetIds: network.subnetIds,
+      vpcCidr: network.vpcCidr,
+      availabilityZones: network.availabilityZones,
+      allowedCidrs: network.allowedCidrs,
+      allowedSecurityGroupIds: network.allowedSecurityGroupIds,
+      fips: network.fips,
+      rekognitionPolicy: rekognitionEndpointPolicy({ sharedRoleArn, grantedVersionArns: granted }),
+      stsPolicy: stsEndpointPolicy({ sharedRoleArn, consumerAccountId: config.accountId }),
+      ssmPolicy: network.ssmEndpoint ? ssmEndpointPolicy({ parameterArns: ownParameterArns, consumerAccountId: config.accountId }) : undefined,
+      tags,
+    },
+    { provider },
+  );
+
+  const application = new ApplicationAccess(
+    `${env}-app`,
+    {
+      environment: env,
+      roleName: config.application.existingRoleName === undefined ? (config.application.roleName ?? defaultApplicationRoleName(env)) : undefined,
+      existingRoleName: config.application.existingRoleName,
+      trustPolicy: applicationTrustPolicy({ services: config.application.trustedServices }),
+      policy: appPolicy,
+      tags,
+    },
+    { provider },
+  );
+
+  const store = new ConfigurationStore(
+    `${env}-config`,
+    { environment: env, modelVersionArn: config.modelVersionArn, sharedRoleArn, region: ml.region, tags },
+    { provider },
+  );
+
+  return {
+    environment: env,
+    accountId: config.accountId,
+    modelVersionArn: config.modelVersionArn,
+    sharedRoleArn,
+    applicationRoleArn: application.roleArn ?? applicationRoleArn(config),
+    parameterNames: store.parameterNames,
+    vpcId: endpoints.vpcId,
+    vpcEndpointIds: pulumi.all({
+      rekognition: endpoints.rekognitionEndpointId,
+      sts: endpoints.stsEndpointId,
+      ...(endpoints.ssmEndpointId ? { ssm: endpoints.ssmEndpointId } : {}),
+    }),
+    endpointDnsNames: endpoints.dnsNames,
+  };
+}
