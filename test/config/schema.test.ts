@@ -1,0 +1,139 @@
+import { expect } from "chai";
+import { ConfigError } from "../../src/config/problems";
+import { rawConfigFromFlat, toRuntimeConfig } from "../../src/config/raw";
+import { parseStackConfig } from "../../src/config/schema";
+import { exampleConfig, recorder, runProgram, withConfig } from "../helpers/pulumi";
+
+function problemsOf(fileConfig: Record<string, unknown>): string[] {
+  try {
+    parseStackConfig(rawConfigFromFlat(fileConfig), "Pulumi.test.yaml");
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map((p) => `${p.key} = ${JSON.stringify(p.value)}: ${p.message}`);
+    throw error;
+  }
+  return [];
+}
+
+const OTHER_ACCOUNT_VERSION = "arn:aws:rekognition:us-east-1:999999999999:project/defect-detector/version/v1/1716196364000";
+
+describe("stack config validation", () => {
+  it("accepts the example configurations, as files and as Pulumi's runtime strings", () => {
+    for (const stack of ["ml", "qa", "prod"] as const) {
+      expect(problemsOf(exampleConfig(stack)), stack).to.deep.equal([]);
+      expect(problemsOf(toRuntimeConfig(exampleConfig(stack))), `${stack} (runtime strings)`).to.deep.equal([]);
+    }
+  });
+
+  it("names the stack kind when it is missing or unknown", () => {
+    const problems = problemsOf(withConfig(exampleConfig("ml"), (c) => (c["modelshare:stackKind"] = "training")));
+    expect(problems).to.deep.equal(['modelshare:stackKind = "training": must be "ml" (the ML account\'s stack) or "consumer" (qa, prod, ...)']);
+  });
+
+  it("reports every problem of an ML config at once, each with its key, value and what is allowed", () => {
+    const config = withConfig(exampleConfig("ml"), (c) => {
+      c["modelshare:mlAccountId"] = "11111111111";
+      c["modelshare:consumers"].qa.accountId = 222222222222;
+      c["modelshare:consumers"].prod.applicationPrincipalArns = ["arn:aws:iam::333333333333:role/*"];
+      c["modelshare:pipelineRoleArn"] = "not-an-arn";
+    });
+    const problems = problemsOf(config);
+    expect(problems).to.have.length(4);
+    expect(problems).to.include('modelshare:mlAccountId = "11111111111": must be an AWS account id of exactly 12 digits');
+    expect(problems.find((p) => p.startsWith("modelshare:consumers.qa.accountId = 222222222222"))).to.include("quoted string");
+    expect(problems.find((p) => p.startsWith("modelshare:consumers.prod.applicationPrincipalArns[0]"))).to.include("wildcard");
+    expect(problems.find((p) => p.startsWith('modelshare:pipelineRoleArn = "not-an-arn"'))).to.include("not an exact IAM role ARN");
+  });
+
+  it("refuses version ARNs of another account, region or project, and grants of unknown versions", () => {
+    const config = withConfig(exampleConfig("ml"), (c) => {
+      c["modelshare:model"].versions.push(OTHER_ACCOUNT_VERSION);
+      c["modelshare:model"].versions.push("arn:aws:rekognition:eu-west-1:111111111111:project/other-project/version/v2/1716196364000");
+      c["modelshare:consumers"].qa.grantedVersions.push("arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/never-listed/1716196364000");
+    });
+    const problems = problemsOf(config);
+    expect(problems.find((p) => p.startsWith("modelshare:model.versions[2]"))).to.include("account 999999999999 (mlAccountId is 111111111111)");
+    const third = problems.find((p) => p.startsWith("modelshare:model.versions[3]"));
+    expect(third).to.include("region eu-west-1").and.to.include("project other-project (the model's project is defect-detector)");
+    expect(problems.find((p) => p.startsWith("modelshare:consumers.qa.grantedVersions[1]"))).to.include("is not one of model.versions");
+  });
+
+  it("refuses ARNs that do not parse as project versions", () => {
+    const config = withConfig(exampleConfig("ml"), (c) => {
+      c["modelshare:model"].versions = ["arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/v1"];
+      c["modelshare:consumers"].qa.grantedVersions = [];
+      c["modelshare:consumers"].prod.grantedVersions = [];
+    });
+    const [problem] = problemsOf(config);
+    expect(problem).to.include("modelshare:model.versions[0]").and.to.include("expected project/NAME/version/VERSION_NAME/CREATION_TIMESTAMP");
+  });
+
+  it("refuses an empty consumer list, duplicate environments and the ML account as a consumer", () => {
+    expect(problemsOf(withConfig(exampleConfig("ml"), (c) => (c["modelshare:consumers"] = {})))).to.include(
+      "modelshare:consumers = {}: is empty; define at least one consumer environment (e.g. qa)",
+    );
+    const duplicate = withConfig(exampleConfig("ml"), (c) => {
+      c["modelshare:consumers"].QA = { ...c["modelshare:consumers"].qa };
+    });
+    const problems = problemsOf(duplicate);
+    expect(problems.some((p) => p.includes("modelshare:consumers.QA") && p.includes("lowercase"))).to.equal(true);
+    expect(problems.some((p) => p.includes("duplicates environment"))).to.equal(true);
+    const mlAsConsumer = withConfig(exampleConfig("ml"), (c) => {
+      c["modelshare:consumers"].qa.accountId = "111111111111";
+      c["modelshare:consumers"].qa.applicationPrincipalArns = ["arn:aws:iam::111111111111:role/app"];
+    });
+    expect(problemsOf(mlAsConsumer)).to.include('modelshare:consumers.qa.accountId = "111111111111": is the ML account; a consumer must be another account');
+  });
+
+  it("refuses application principals from another account than the environment's", () => {
+    const config = withConfig(exampleConfig("ml"), (c) => {
+      c["modelshare:consumers"].qa.applicationPrincipalArns = ["arn:aws:iam::333333333333:role/modelshare-prod-app"];
+    });
+    expect(problemsOf(config)).to.deep.equal([
+      'modelshare:consumers.qa.applicationPrincipalArns[0] = "arn:aws:iam::333333333333:role/modelshare-prod-app": is in account 333333333333, but this environment\'s accountId is 222222222222',
+    ]);
+  });
+
+  it("requires the management role while the guardrail is on, and catches typos in keys", () => {
+    const config = withConfig(exampleConfig("ml"), (c) => {
+      c["modelshare:guardrail"] = { enabled: true, consumerTargetIds: ["ou-ab12-qa000001"], managmentRoleArn: "arn:aws:iam::999999999999:role/x" };
+    });
+    const problems = problemsOf(config);
+    expect(problems).to.have.length(1);
+    expect(problems[0]).to.include("modelshare:guardrail").and.to.include('unknown key "managmentRoleArn"');
+    const missing = withConfig(exampleConfig("ml"), (c) => {
+      c["modelshare:guardrail"] = { enabled: true, consumerTargetIds: ["ou-ab12-qa000001"] };
+    });
+    expect(problemsOf(missing)[0]).to.include("modelshare:guardrail.managementRoleArn").and.to.include("is required while guardrail.enabled is true");
+  });
+
+  it("refuses wildcards where a name is required and an open security group", () => {
+    const ml = withConfig(exampleConfig("ml"), (c) => (c["modelshare:dataLake"].trainingPrefix = "training/*"));
+    expect(problemsOf(ml)[0]).to.include("modelshare:dataLake.trainingPrefix").and.to.include("exact name, not a wildcard");
+    const qa = withConfig(exampleConfig("qa"), (c) => (c["modelshare:network"].allowedCidrs = ["0.0.0.0/0"]));
+    expect(problemsOf(qa)[0]).to.include("modelshare:network.allowedCidrs[0]").and.to.include("whole internet");
+  });
+
+  it("checks a consumer config's network and version on its own", () => {
+    const config = withConfig(exampleConfig("qa"), (c) => {
+      c["aws:region"] = "eu-west-1";
+      c["modelshare:network"] = { vpcId: "vpc-0a1b2c3d4e5f60718", allowedCidrs: [] };
+    });
+    const problems = problemsOf(config);
+    expect(problems.some((p) => p.startsWith("modelshare:modelVersionArn") && p.includes("region us-east-1"))).to.equal(true);
+    expect(problems.some((p) => p.startsWith("modelshare:network.subnetIds") && p.includes("go together"))).to.equal(true);
+    expect(problems.some((p) => p.startsWith("modelshare:network.allowedCidrs") && p.includes("nothing could reach"))).to.equal(true);
+  });
+
+  it("registers no resource at all when the config is invalid", async () => {
+    const config = withConfig(exampleConfig("ml"), (c) => (c["modelshare:mlAccountId"] = "abc"));
+    let error: unknown;
+    try {
+      await runProgram(config);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(ConfigError);
+    expect((error as Error).message).to.include('modelshare:mlAccountId = "abc"');
+    expect(recorder.resources).to.be.empty;
+  });
+});

@@ -1,0 +1,163 @@
+import { expect } from "chai";
+import { BudgetError } from "../../src/errors";
+import { exampleConfig, parsedPolicy, recorder, runProgram, withConfig } from "../helpers/pulumi";
+
+const QA_VERSION = "arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/defect-detector.2024-09-02T14.30.05/1725287405000";
+const PROD_VERSION = "arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/defect-detector.2024-05-20T09.12.44/1716196364000";
+
+describe("ML stack program", () => {
+  describe("with the example configuration", () => {
+    let outputs: Record<string, any>;
+    before(async () => {
+      ({ outputs } = await runProgram(exampleConfig("ml")));
+    });
+
+    it("creates one SharedModelRole per consumer environment, in the ML account, under the protected path", () => {
+      const components = recorder.ofType("modelshare:index:SharedModelRole").map((r) => r.name).sort();
+      expect(components).to.deep.equal(["shared-prod", "shared-qa"]);
+      for (const env of ["qa", "prod"]) {
+        const role = recorder.byName("aws:iam/role:Role", `shared-${env}-role`);
+        expect(role.inputs.name).to.equal(`modelshare-${env}`);
+        expect(role.inputs.path).to.equal("/modelshare/");
+        expect(role.inputs.maxSessionDuration).to.equal(3600);
+        expect(role.provider).to.equal("ml-account");
+        expect(role.account).to.equal("111111111111");
+        expect(role.parent).to.equal(`modelshare:index:SharedModelRole::shared-${env}`);
+      }
+    });
+
+    it("trusts only the environment's application principals, through the consumer account root and the organization", () => {
+      const trust = parsedPolicy(recorder.byName("aws:iam/role:Role", "shared-qa-role"), "assumeRolePolicy");
+      expect(trust.Statement).to.have.length(1);
+      const [statement] = trust.Statement;
+      expect(statement.Effect).to.equal("Allow");
+      expect(statement.Action).to.equal("sts:AssumeRole");
+      expect(statement.Principal).to.deep.equal({ AWS: "arn:aws:iam::222222222222:root" });
+      expect(statement.Condition.ArnLike["aws:PrincipalArn"]).to.deep.equal([
+        "arn:aws:iam::222222222222:role/modelshare-qa-app",
+        "arn:aws:iam::222222222222:role/modelshare-qa-smoke-test",
+      ]);
+      expect(statement.Condition.StringEquals["aws:PrincipalOrgID"]).to.equal("o-a1b2c3d4e5");
+    });
+
+    it("allows DetectCustomLabels only on the exact versions granted to that environment, through its endpoints", () => {
+      for (const [env, granted, other] of [["qa", QA_VERSION, PROD_VERSION], ["prod", PROD_VERSION, QA_VERSION]]) {
+        const policy = parsedPolicy(recorder.byName("aws:iam/rolePolicy:RolePolicy", `shared-${env}-detect`));
+        const allows = policy.Statement.filter((s: any) => s.Effect === "Allow");
+        expect(allows).to.have.length(1);
+        expect(allows[0].Action).to.equal("rekognition:DetectCustomLabels");
+        expect(allows[0].Resource).to.deep.equal([granted]);
+        expect(JSON.stringify(policy)).not.to.include(other);
+        expect(JSON.stringify(allows)).not.to.include("*");
+        const account = env === "qa" ? "222222222222" : "333333333333";
+        expect(allows[0].Condition).to.deep.equal({ StringEquals: { "aws:VpceAccount": account } });
+        const deny = policy.Statement.find((s: any) => s.Effect === "Deny");
+        expect(deny.Condition).to.deep.equal({ StringNotEquals: { "aws:VpceAccount": account } });
+      }
+    });
+
+    it("creates both guardrail SCPs through the management account and attaches them to their targets", () => {
+      const policies = recorder.ofType("aws:organizations/policy:Policy");
+      expect(policies.map((p) => p.inputs.name).sort()).to.deep.equal(["modelshare-consumer-guardrail", "modelshare-ml-guardrail"]);
+      for (const policy of policies) {
+        expect(policy.provider).to.equal("organization-management");
+        expect(policy.account).to.equal("999999999999");
+        expect(policy.inputs.type).to.equal("SERVICE_CONTROL_POLICY");
+      }
+      const targets = recorder.ofType("aws:organizations/policyAttachment:PolicyAttachment").map((a) => a.inputs.targetId).sort();
+      expect(targets).to.deep.equal(["111111111111", "ou-ab12-prod0001", "ou-ab12-qa000001"]);
+    });
+
+    it("exempts only the pipeline and break-glass roles from the ML guardrail", () => {
+      const scp = parsedPolicy(recorder.byName("aws:organizations/policy:Policy", "modelshare-ml-guardrail-policy"), "content");
+      const actions = scp.Statement.flatMap((s: any) => s.Action);
+      expect(actions).to.include.members(["rekognition:StartProjectVersion", "rekognition:StopProjectVersion", "rekognition:DeleteProjectVersion", "rekognition:DeleteProject", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"]);
+      for (const statement of scp.Statement) {
+        expect(statement.Effect).to.equal("Deny");
+        expect(statement.Condition.ArnNotLike["aws:PrincipalArn"]).to.deep.equal([
+          "arn:aws:iam::111111111111:role/break-glass-admin",
+          "arn:aws:iam::111111111111:role/modelshare-pipeline",
+        ]);
+      }
+      const roleStatement = scp.Statement.find((s: any) => s.Sid === "ProtectSharedRoles");
+      expect(roleStatement.Resource).to.deep.equal(["arn:aws:iam::111111111111:role/modelshare/*"]);
+    });
+
+    it("lets Rekognition read only the training prefix of the data lake, for the ML account only, through the data-lake account", () => {
+      const bucketPolicy = recorder.byName("aws:s3/bucketPolicy:BucketPolicy", "data-lake-policy");
+      expect(bucketPolicy.provider).to.equal("data-lake-account");
+      expect(bucketPolicy.account).to.equal("444444444444");
+      const policy = parsedPolicy(bucketPolicy);
+      const read = policy.Statement.find((s: any) => s.Sid === "RekognitionReadsTrainingData");
+      expect(read.Principal).to.deep.equal({ Service: "rekognition.amazonaws.com" });
+      expect(read.Resource).to.equal("arn:aws:s3:::example-corp-data-lake/rekognition/defect-detector/training/*");
+      expect(read.Condition.StringEquals["aws:SourceAccount"]).to.equal("111111111111");
+      const write = policy.Statement.find((s: any) => s.Sid === "RekognitionWritesTrainingOutput");
+      expect(write.Condition.StringEquals).to.deep.equal({ "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": "111111111111" });
+    });
+
+    it("exports the role ARN map, the project and the grants per environment", () => {
+      expect(outputs.sharedRoleArns).to.deep.equal({
+        prod: "arn:aws:iam::111111111111:role/modelshare/modelshare-prod",
+        qa: "arn:aws:iam::111111111111:role/modelshare/modelshare-qa",
+      });
+      expect(outputs.projectArn).to.equal("arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/1714387200000");
+      expect(outputs.grantedVersions).to.deep.equal({ qa: [QA_VERSION], prod: [PROD_VERSION] });
+    });
+  });
+
+  it("creates the Rekognition project when asked to, instead of adopting one", async () => {
+    const config = withConfig(exampleConfig("ml"), (c) => {
+      c["modelshare:model"] = { createProjectName: "defect-detector", versions: c["modelshare:model"].versions };
+    });
+    const { outputs } = await runProgram(config);
+    const project = recorder.byName("aws:rekognition/project:Project", "shared-model-project");
+    expect(project.inputs).to.include({ name: "defect-detector", feature: "CUSTOM_LABELS" });
+    expect(outputs.projectArn).to.match(/^arn:aws:rekognition:us-east-1:111111111111:project\/defect-detector\/\d+$/);
+  });
+
+  it("creates no SCP and no bucket policy when the guardrail and data lake are turned off", async () => {
+    const config = withConfig(exampleConfig("ml"), (c) => {
+      c["modelshare:guardrail"] = { enabled: false };
+      c["modelshare:dataLake"] = { enabled: false };
+    });
+    await runProgram(config);
+    expect(recorder.ofType("aws:organizations/policy:Policy")).to.be.empty;
+    expect(recorder.ofType("aws:s3/bucketPolicy:BucketPolicy")).to.be.empty;
+    expect(recorder.ofType("pulumi:providers:aws").map((p) => p.name)).to.deep.equal(["ml-account"]);
+  });
+
+  it("denies everything for an environment that has no grant yet instead of emitting an empty policy", async () => {
+    const config = withConfig(exampleConfig("ml"), (c) => {
+      c["modelshare:consumers"].qa.grantedVersions = [];
+    });
+    await runProgram(config);
+    const policy = parsedPolicy(recorder.byName("aws:iam/rolePolicy:RolePolicy", "shared-qa-detect"));
+    expect(policy.Statement.map((s: any) => s.Effect)).to.deep.equal(["Deny"]);
+  });
+
+  it("stops with a budget error naming the environment, the size and the limit before registering anything", async () => {
+    const config = withConfig(exampleConfig("ml"), (c) => {
+      c["modelshare:consumers"].qa.applicationPrincipalArns = Array.from({ length: 40 }, (_, i) => `arn:aws:iam::222222222222:role/application-role-with-a-long-name-${i}`);
+    });
+    let error: unknown;
+    try {
+      await runProgram(config);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(BudgetError);
+    const message = (error as Error).message;
+    expect(message).to.match(/environment "qa": trust policy is \d+ characters, over the limit of 2048 \(modelshare:quotas\.trustPolicyChars/);
+    expect(recorder.resources).to.be.empty;
+  });
+
+  it("accepts a raised quota from config", async () => {
+    const config = withConfig(exampleConfig("ml"), (c) => {
+      c["modelshare:consumers"].qa.applicationPrincipalArns = Array.from({ length: 40 }, (_, i) => `arn:aws:iam::222222222222:role/application-role-with-a-long-name-${i}`);
+      c["modelshare:quotas"] = { trustPolicyChars: 4096 };
+    });
+    await runProgram(config);
+    expect(recorder.ofType("aws:iam/role:Role")).to.have.length(2);
+  });
+});
