@@ -22,8 +22,19 @@ export class InvalidArgumentError extends ModelClientError {
     readonly value: unknown,
     readonly allowed: string,
   ) {
-    super(`${argument} = ${JSON.stringify(value) ?? String(value)}: must be ${allowed}`);
+    super(`${argument} = ${describeValue(value)}: must be ${allowed}`);
   }
+}
+
+/** A short, printable form of any value (JSON when possible; never throws, even on circular objects). */
+function describeValue(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
 /** Which image limit a problem is about. */

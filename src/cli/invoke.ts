@@ -1,0 +1,199 @@
+import { readFile } from "node:fs/promises";
+import { Command } from "commander";
+import {
+  DetectedLabel,
+  Detection,
+  ImageValidationError,
+  InvalidArgumentError,
+  ModelClient,
+  ModelClientEvent,
+  RefreshReason,
+  validateImageBytes,
+} from "../client";
+import { ENVIRONMENT_NAME, REGION_NAME } from "../client/settings";
+import { parameterPrefix } from "../contract";
+import { stderrProgress, UsageError } from "./common";
+
+/** Flags as commander hands them over: strings, unchecked. */
+export interface InvokeFlags {
+  env?: string;
+  image?: string;
+  minConfidence?: string;
+  maxResults?: string;
+  region?: string;
+  stsEndpoint?: string;
+  rekognitionEndpoint?: string;
+  ssmEndpoint?: string;
+  json?: boolean;
+}
+
+/** Checked flags. */
+export interface InvokeRequest {
+  readonly environment: string;
+  readonly imagePath: string;
+  readonly minConfidence: number | undefined;
+  readonly maxResults: number | undefined;
+  readonly region: string | undefined;
+  readonly endpoints: { sts?: string; rekognition?: string; ssm?: string };
+  readonly json: boolean;
+}
+
+/** Checks every flag and reports all problems at once (exit 2), before any file is read or AWS is called. */
+export function parseInvokeFlags(flags: InvokeFlags): InvokeRequest {
+  const problems: string[] = [];
+  const environment = flags.env ?? "";
+  if (flags.env === undefined) problems.push("--env is required: the consumer environment whose parameters to use (e.g. qa)");
+  else if (!ENVIRONMENT_NAME.test(environment)) {
+    problems.push(`--env ${JSON.stringify(environment)}: must be 1-24 characters of lowercase letters, digits and '-', starting with a letter`);
+  }
+  const imagePath = flags.image ?? "";
+  if (flags.image === undefined || imagePath === "") problems.push("--image is required: path of a PNG or JPEG file");
+
+  let minConfidence: number | undefined;
+  if (flags.minConfidence !== undefined) {
+    minConfidence = Number(flags.minConfidence);
+    if (flags.minConfidence.trim() === "" || !Number.isFinite(minConfidence) || minConfidence < 0 || minConfidence > 100) {
+      problems.push(`--min-confidence ${JSON.stringify(flags.minConfidence)}: must be a number from 0 to 100 (percent)`);
+    }
+  }
+  let maxResults: number | undefined;
+  if (flags.maxResults !== undefined) {
+    maxResults = Number(flags.maxResults);
+    if (!/^\d+$/.test(flags.maxResults) || maxResults < 1) {
+      problems.push(`--max-results ${JSON.stringify(flags.maxResults)}: must be a positive integer`);
+    }
+  }
+  if (flags.region !== undefined && !REGION_NAME.test(flags.region)) {
+    problems.push(`--region ${JSON.stringify(flags.region)}: must be an AWS region such as eu-west-1`);
+  }
+  if (problems.length === 1) throw new UsageError(`invoke: ${problems[0]}`);
+  if (problems.length > 1) throw new UsageError(`invoke: ${problems.length} problems:\n  - ${problems.join("\n  - ")}`);
+  return {
+    environment,
+    imagePath,
+    minConfidence,
+    maxResults,
+    region: flags.region,
+    endpoints: { sts: flags.stsEndpoint, rekognition: flags.rekognitionEndpoint, ssm: flags.ssmEndpoint },
+    json: flags.json === true,
+  };
+}
+
+/** Reads and checks the image; any problem is bad input (exit 2). */
+async function readCheckedImage(path: string): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+    throw new UsageError(`--image ${path}: cannot read the file (${reason})`);
+  }
+  try {
+    validateImageBytes(bytes, path);
+  } catch (error) {
+    if (error instanceof ImageValidationError) throw new UsageError(`--image ${error.message.replace(/^image /, "")}`);
+    throw error;
+  }
+  return bytes;
+}
+
+function formatBox(label: DetectedLabel): string {
+  const box = label.geometry?.boundingBox;
+  if (!box) return "-";
+  return [box.left, box.top, box.width, box.height].map((n) => n.toFixed(3)).join(" ");
+}
+
+/** The labels as an aligned text table (stdout of `invoke` without --json). */
+export function formatLabelsTable(labels: readonly DetectedLabel[], minConfidence: number | undefined): string {
+  if (labels.length === 0) {
+    return minConfidence === undefined
+      ? "No labels above each label's trained threshold.\n"
+      : `No labels at or above ${minConfidence}% confidence.\n`;
+  }
+  const rows = [
+    ["LABEL", "CONFIDENCE", "BOX (left top width height)"],
+    ...labels.map((label) => [label.name, label.confidence.toFixed(2), formatBox(label)]),
+  ];
+  const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows
+    .map(([name, confidence, box]) => `${name.padEnd(widths[0])}  ${confidence.padStart(widths[1])}  ${box}`.trimEnd())
+    .join("\n")
+    .concat("\n");
+}
+
+const READ_REASONS: Record<RefreshReason, string> = {
+  "first-use": "read",
+  ttl: "re-read (TTL elapsed)",
+  "version-replaced": "re-read after a refused call",
+};
+
+function describeEvent(event: ModelClientEvent): string {
+  switch (event.type) {
+    case "parameters-read":
+      return `${READ_REASONS[event.reason]} ${parameterPrefix(event.environment)}*: version ${event.target.modelVersionArn}, role ${event.target.sharedRoleArn}, region ${event.target.region}`;
+    case "parameters-refresh-failed":
+      return `re-reading ${parameterPrefix(event.environment)}* failed, keeping the last values: ${event.error instanceof Error ? event.error.message : String(event.error)}`;
+    case "credentials-assumed":
+      return `assumed ${event.roleArn}${event.expiration ? ` until ${event.expiration.toISOString()}` : ""}`;
+    case "retrying-with-new-target":
+      return `${event.after} on ${event.from.modelVersionArn}; the parameters now name ${event.to.modelVersionArn}: retrying once`;
+  }
+}
+
+async function invoke(flags: InvokeFlags): Promise<void> {
+  const request = parseInvokeFlags(flags);
+  const image = await readCheckedImage(request.imagePath);
+  const progress = stderrProgress();
+  let client: ModelClient;
+  try {
+    client = ModelClient.fromEnvironment(request.environment, {
+      region: request.region,
+      endpoints: request.endpoints,
+      onEvent: (event) => progress.step("invoke", describeEvent(event)),
+    });
+  } catch (error) {
+    // Endpoint flags are checked when the client is built, still before any call.
+    if (error instanceof InvalidArgumentError) throw new UsageError(error.message.replace(/^endpoints\.(\w+)/, "--$1-endpoint"));
+    throw error;
+  }
+  let detection: Detection;
+  try {
+    progress.step("invoke", `DetectCustomLabels for ${request.imagePath} (environment ${request.environment})`);
+    detection = await client.detect(image, { minConfidence: request.minConfidence, maxResults: request.maxResults });
+  } finally {
+    client.destroy();
+  }
+  progress.done("invoke", `${detection.labels.length} label${detection.labels.length === 1 ? "" : "s"} from ${detection.target.modelVersionArn}`);
+  if (request.json) {
+    const result = { environment: request.environment, ...detection.target, labels: detection.labels };
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    process.stdout.write(formatLabelsTable(detection.labels, request.minConfidence));
+  }
+}
+
+/** `modelshare invoke`: label one image with an environment's model, the way its applications do. */
+export function registerInvoke(program: Command): void {
+  program
+    .command("invoke")
+    .description(
+      "Label an image with the model version an environment's parameters name, through its shared role " +
+        "(the same path as ModelClient). Result on stdout; progress on stderr.",
+    )
+    .option("--env <name>", "consumer environment whose /modelshare/<env>/ parameters to use (required)")
+    .option("--image <path>", "PNG or JPEG file: at most 4 MB, 64-4096 px per side, aspect ratio at most 20:1 (required)")
+    .option("--min-confidence <percent>", "only labels at or above this confidence, 0-100 (default: each label's trained threshold)")
+    .option("--max-results <n>", "at most this many labels, highest confidence first (default: all)")
+    .option("--region <region>", "region of the SSM parameters (default: the SDK's region chain, e.g. AWS_REGION)")
+    .option("--sts-endpoint <dns-or-url>", "STS VPC endpoint DNS name, when private DNS is off (must be regional)")
+    .option("--rekognition-endpoint <dns-or-url>", "Rekognition VPC endpoint DNS name, when private DNS is off")
+    .option("--ssm-endpoint <dns-or-url>", "SSM VPC endpoint DNS name, when private DNS is off")
+    .option("--json", "print the result as JSON")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 labels printed (possibly none), 1 an AWS call failed (with a hint), 2 bad input (nothing was called).",
+    )
+    .action(async (flags: InvokeFlags) => {
+      await invoke(flags);
+    });
+}
