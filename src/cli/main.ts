@@ -1,5 +1,11 @@
 import { Command, CommanderError } from "commander";
 import { EXIT, UsageError } from "./common";
+import { registerInvoke } from "./invoke";
+import { registerDeploy } from "./deploy";
+import { registerPromote } from "./promote";
+import { registerRollback } from "./rollback";
+import { registerStatus } from "./status";
+import { registerModel } from "./model";
 
 /**
  * `modelshare` command line. Each command lives in its own module and registers itself here; all share the
@@ -11,6 +17,12 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   // Command modules register here (one line each).
+  registerInvoke(program);
+  registerDeploy(program);
+  registerPromote(program);
+  registerRollback(program);
+  registerStatus(program);
+  registerModel(program);
   return program;
 }
 

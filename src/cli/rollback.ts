@@ -1,0 +1,51 @@
+import { Command } from "commander";
+import { UsageError } from "./common";
+import { CliContext, defaultCliContext, engineDepsFor, exitCodeFor, formatResult, loadProjectForCli } from "../promotion/cliContext";
+import { executePromotion } from "../promotion/engine";
+import { rollbackTarget } from "../promotion/plan";
+import { requireEnvironment, requireSmokeTest, requireVersionArn } from "../promotion/validation";
+
+interface RollbackFlags {
+  env?: string;
+  to?: string;
+  json?: boolean;
+}
+
+/** `modelshare rollback`: promote an environment back, by the same safe steps. */
+export function registerRollback(program: Command, context: () => CliContext = () => defaultCliContext()): void {
+  program
+    .command("rollback")
+    .description(
+      "Move an environment back to the version it called before its last promotion (from the history in its account), " +
+        "or to --to ARN, with the same steps as promote. When a promotion of the environment was interrupted, undoes it instead.",
+    )
+    .option("--env <env>", "environment to roll back")
+    .option("--to <arn>", "model version ARN to go back to (default: the previous version in the history)")
+    .option("--json", "machine-readable output on stdout")
+    .addHelpText("after", "\nExit codes: 0 rolled back; 1 a step failed (undone) or a promotion is in progress; 2 bad input (including no previous version in the history: pass --to).")
+    .action(async (flags: RollbackFlags) => {
+      const ctx = context();
+      const project = loadProjectForCli(ctx);
+      const env = requireEnvironment(project, "--env", flags.env);
+      const to = flags.to === undefined ? undefined : requireVersionArn(project, "--to", flags.to);
+      requireSmokeTest(project, env);
+      const deps = await engineDepsFor(ctx, project);
+      const result = await executePromotion(
+        {
+          intent: { kind: "rollback", env, ...(to !== undefined ? { version: to } : {}) },
+          request: async () => {
+            if (to !== undefined) return { kind: "rollback", environment: env, version: to, keepOld: false };
+            const current = deps.loadProject().consumers[env].config.modelVersionArn;
+            const target = rollbackTarget(await deps.history.list(env), current);
+            if (target === undefined) {
+              throw new UsageError(`--to is required: the history of ${env} has no successful promotion to its current version ${current}; allowed: a model version ARN of the ML stack's project`);
+            }
+            return { kind: "rollback", environment: env, version: requireVersionArn(deps.loadProject(), "history's previous version", target), keepOld: false };
+          },
+        },
+        deps,
+      );
+      ctx.stdout(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatResult(result)}\n`);
+      process.exitCode = exitCodeFor(result);
+    });
+}

@@ -1,0 +1,120 @@
+import { parseProjectArn } from "../arn";
+import { ConsumerConfig, MlConfig } from "../config/schema";
+import { historyParameterName } from "../contract";
+import { projectNameOf } from "../plan";
+import { PolicyDocument, policyDocument, Statement, uniqueSorted } from "./document";
+
+/**
+ * What the pipeline role needs to run `promote`, `rollback`, `status` and `model start|stop` (the Pulumi updates
+ * themselves need the stacks' own resource permissions, which are not listed here).
+ */
+
+export interface PipelineConsumer {
+  readonly environment: string;
+  readonly accountId: string;
+  readonly region: string;
+  /** Role promotion assumes in the consumer account to write the history; without one, the pipeline's own credentials write it. */
+  readonly deployRoleArn?: string;
+  /** The environment's smoke-test principal, assumed by `verify`. */
+  readonly smokeTestPrincipalRoleArn?: string;
+}
+
+export interface PipelinePolicyInput {
+  readonly partition: string;
+  readonly region: string;
+  readonly mlAccountId: string;
+  /** The exact project ARN when the project is adopted; its name when the stack creates it (the ARN ends in an unknown timestamp). */
+  readonly project: { readonly arn: string } | { readonly name: string };
+  /** Version ARNs known now (modelshare:model.versions and every grant). */
+  readonly versionArns: readonly string[];
+  /**
+   * Allow Start/Stop on any version of the project, not only the known ones. A promotion may start a version that
+   * was trained after this policy was written (its ARN carries a timestamp nobody can predict), so this is on by
+   * default; turn it off to pin the role to the listed versions and update the policy before each promotion.
+   * @default true
+   */
+  readonly allowNewVersions?: boolean;
+  readonly consumers: readonly PipelineConsumer[];
+}
+
+export const PIPELINE_REKOGNITION_DESCRIBE = "rekognition:DescribeProjectVersions";
+export const PIPELINE_REKOGNITION_LIFECYCLE = ["rekognition:StartProjectVersion", "rekognition:StopProjectVersion"] as const;
+export const HISTORY_ACTIONS = ["ssm:GetParameterHistory", "ssm:PutParameter"] as const;
+
+export function historyParameterArn(partition: string, region: string, accountId: string, environment: string): string {
+  return `arn:${partition}:ssm:${region}:${accountId}:parameter${historyParameterName(environment)}`;
+}
+
+/**
+ * The pipeline role's promotion permissions. DescribeProjectVersions acts on the project resource, Start/Stop on
+ * version resources (IAM service authorization reference). The versions pattern `project/NAME/version/*` is used
+ * only when new versions must be startable (their ARNs are unknown); it still cannot reach another project.
+ */
+export function pipelinePromotionPolicy(input: PipelinePolicyInput): PolicyDocument {
+  const base = `arn:${input.partition}:rekognition:${input.region}:${input.mlAccountId}`;
+  const projectName = "arn" in input.project ? projectNameFromArn(input.project.arn) : input.project.name;
+  const projectResource = "arn" in input.project ? input.project.arn : `${base}:project/${projectName}/*`;
+  const allowNew = input.allowNewVersions ?? true;
+  const statements: Statement[] = [
+    { Sid: "DescribeModelVersions", Effect: "Allow", Action: PIPELINE_REKOGNITION_DESCRIBE, Resource: projectResource },
+  ];
+  const versionResources = allowNew ? [`${base}:project/${projectName}/version/*`] : uniqueSorted(input.versionArns);
+  if (versionResources.length > 0) {
+    statements.push({ Sid: "StartAndStopModelVersions", Effect: "Allow", Action: [...PIPELINE_REKOGNITION_LIFECYCLE], Resource: versionResources });
+  }
+  const roles = uniqueSorted(input.consumers.flatMap((c) => [c.deployRoleArn, c.smokeTestPrincipalRoleArn].filter((arn): arn is string => arn !== undefined)));
+  if (roles.length > 0) {
+    statements.push({ Sid: "AssumeConsumerDeployAndSmokeTestRoles", Effect: "Allow", Action: "sts:AssumeRole", Resource: roles });
+  }
+  const direct = input.consumers.filter((c) => c.deployRoleArn === undefined);
+  if (direct.length > 0) {
+    statements.push({
+      Sid: "WritePromotionHistory",
+      Effect: "Allow",
+      Action: [...HISTORY_ACTIONS],
+      Resource: uniqueSorted(direct.map((c) => historyParameterArn(input.partition, c.region, c.accountId, c.environment))),
+    });
+  }
+  return policyDocument(statements);
+}
+
+/**
+ * What a consumer's deploy role needs so that promotion, acting through it, can keep the history in that account.
+ * Attach it to the deploy role (in the consumer account) next to the stack's own permissions.
+ */
+export function historyWriterPolicy(partition: string, consumer: PipelineConsumer): PolicyDocument {
+  return policyDocument([
+    {
+      Sid: "WritePromotionHistory",
+      Effect: "Allow",
+      Action: [...HISTORY_ACTIONS],
+      Resource: historyParameterArn(partition, consumer.region, consumer.accountId, consumer.environment),
+    },
+  ]);
+}
+
+/** The input from the stacks' configs: the ML stack's, and every consumer stack's (deploy role, smoke test). */
+export function pipelinePolicyInputFromConfig(ml: MlConfig, consumers: readonly ConsumerConfig[], options: { allowNewVersions?: boolean } = {}): PipelinePolicyInput {
+  const granted = Object.values(ml.consumers).flatMap((c) => c.grantedVersions);
+  return {
+    partition: ml.partition,
+    region: ml.region,
+    mlAccountId: ml.mlAccountId,
+    project: ml.model.projectArn !== undefined ? { arn: ml.model.projectArn } : { name: projectNameOf(ml) },
+    versionArns: uniqueSorted([...ml.model.versions, ...granted, ...consumers.map((c) => c.modelVersionArn)]),
+    ...(options.allowNewVersions !== undefined ? { allowNewVersions: options.allowNewVersions } : {}),
+    consumers: consumers.map((c) => ({
+      environment: c.environment,
+      accountId: c.accountId,
+      region: c.region,
+      ...(c.deployRoleArn !== undefined ? { deployRoleArn: c.deployRoleArn } : {}),
+      ...(c.smokeTest !== undefined ? { smokeTestPrincipalRoleArn: c.smokeTest.principalRoleArn } : {}),
+    })),
+  };
+}
+
+function projectNameFromArn(arn: string): string {
+  const parsed = parseProjectArn(arn);
+  if (typeof parsed === "string") throw new Error(`project ARN ${arn} ${parsed}`);
+  return parsed.projectName;
+}

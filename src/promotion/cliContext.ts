@@ -1,0 +1,160 @@
+import { RekognitionClient } from "@aws-sdk/client-rekognition";
+import { SSMClient } from "@aws-sdk/client-ssm";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { resolve } from "node:path";
+import { Progress, stderrProgress, UsageError } from "../cli/common";
+import { ML_OUTPUTS } from "../contract";
+import { NAMESPACE } from "../config/schema";
+import { assumedRoleCredentials, sessionName } from "./credentials";
+import { EngineDeps, PromotionResult } from "./engine";
+import { SsmHistoryStore } from "./history";
+import { currentOwner, FileJournalStore, FileLocks, Liveness, processLiveness } from "./journal";
+import { DEFAULT_START_TIMING, DEFAULT_STOP_TIMING, ModelLifecycle, WaitTiming } from "./model";
+import { versionLabel } from "./plan";
+import { loadProject, Project, ProjectError } from "./project";
+import { PulumiWorkspace } from "./pulumiWorkspace";
+import { ModelClientSmokeTester } from "./smokeTestAdapter";
+import { SmokeTester } from "./verify";
+import { StackWorkspace } from "./workspace";
+
+/**
+ * Everything a command touches outside itself, in one object: the CLI builds the real one (defaultCliContext), the
+ * tests and the benchmark build theirs with a fake workspace, mocked AWS clients, a fake clock. The commands
+ * contain no branch on which one they got.
+ */
+export interface CliContext {
+  /** The Pulumi project: Pulumi.yaml and the Pulumi.<stack>.yaml files. */
+  readonly projectDir: string;
+  /** Where the promotion journal and locks live. */
+  readonly stateDir: string;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly progress: Progress;
+  /** Created on first use: a dry run never looks for the pulumi CLI. */
+  readonly workspace: () => Promise<StackWorkspace>;
+  readonly rekognition: (region: string) => RekognitionClient;
+  readonly sts: (region: string) => STSClient;
+  /** SSM client in a region with optional credentials (a consumer account's, through its deploy role). */
+  readonly ssm: (region: string, credentials?: ReturnType<typeof assumedRoleCredentials>) => SSMClient;
+  readonly smokeTester: SmokeTester;
+  readonly liveness: Liveness;
+  readonly modelTiming: { readonly start: WaitTiming; readonly stop: WaitTiming };
+  /** The command line, shown to whoever finds the lock held. */
+  readonly commandLine: string;
+}
+
+/** The project this CLI belongs to: the repository root (src/promotion -> ../..), wherever it is run from. */
+export const DEFAULT_PROJECT_DIR = resolve(__dirname, "..", "..");
+
+export function defaultCliContext(projectDir: string = process.env.MODELSHARE_PROJECT_DIR ?? DEFAULT_PROJECT_DIR): CliContext {
+  const stsClients = new Map<string, STSClient>();
+  const sts = (region: string) => {
+    let client = stsClients.get(region);
+    if (!client) stsClients.set(region, (client = new STSClient({ region })));
+    return client;
+  };
+  let workspace: Promise<StackWorkspace> | undefined;
+  return {
+    projectDir,
+    stateDir: resolve(projectDir, ".modelshare"),
+    now: Date.now,
+    sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    progress: stderrProgress(),
+    workspace: () => (workspace ??= PulumiWorkspace.create(projectDir)),
+    rekognition: (region) => new RekognitionClient({ region }),
+    sts,
+    ssm: (region, credentials) => new SSMClient({ region, ...(credentials ? { credentials } : {}) }),
+    smokeTester: new ModelClientSmokeTester(sts),
+    liveness: processLiveness,
+    modelTiming: { start: DEFAULT_START_TIMING, stop: DEFAULT_STOP_TIMING },
+    commandLine: `modelshare ${process.argv.slice(2).join(" ")}`,
+  };
+}
+
+/** Reads the project; a missing or invalid stack file is bad input (exit 2). */
+export function loadProjectForCli(context: CliContext): Project {
+  try {
+    return loadProject(context.projectDir);
+  } catch (error) {
+    if (error instanceof ProjectError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** SSM in an environment's account: through its deploy role when the consumer config names one. */
+export function historyClientFor(context: CliContext, project: Project): (env: string) => SSMClient {
+  const clients = new Map<string, SSMClient>();
+  return (env) => {
+    let client = clients.get(env);
+    if (!client) {
+      const consumer = project.consumers[env].config;
+      const credentials = consumer.deployRoleArn ? assumedRoleCredentials(context.sts(consumer.region), consumer.deployRoleArn, sessionName("history", env), context.now) : undefined;
+      client = context.ssm(consumer.region, credentials);
+      clients.set(env, client);
+    }
+    return client;
+  };
+}
+
+/** The model's project ARN: from config when the project is adopted, else from the ML stack's outputs. */
+export async function projectArnOf(context: CliContext, project: Project): Promise<string> {
+  const configured = project.ml.config.model.projectArn;
+  if (configured) return configured;
+  const outputs = await (await context.workspace()).outputs(project.ml.stack);
+  const arn = outputs[ML_OUTPUTS.projectArn];
+  if (typeof arn !== "string" || arn === "") {
+    throw new Error(`the ML stack ${project.ml.stack} has no ${ML_OUTPUTS.projectArn} output and ${NAMESPACE}:model.projectArn is not set; deploy the ML stack first`);
+  }
+  return arn;
+}
+
+export function modelLifecycleFor(context: CliContext, projectArn: string, region: string): ModelLifecycle {
+  return new ModelLifecycle(context.rekognition(region), projectArn, context.modelTiming);
+}
+
+export async function engineDepsFor(context: CliContext, project: Project): Promise<EngineDeps> {
+  const workspace = await context.workspace();
+  const owner = currentOwner(context.commandLine, new Date(context.now()));
+  return {
+    projectDir: context.projectDir,
+    loadProject: () => loadProject(context.projectDir),
+    workspace,
+    modelLifecycle: (projectArn, region) => modelLifecycleFor(context, projectArn, region),
+    smokeTester: context.smokeTester,
+    journals: new FileJournalStore(context.stateDir),
+    locks: new FileLocks(context.stateDir, context.liveness),
+    history: new SsmHistoryStore(historyClientFor(context, project)),
+    now: context.now,
+    sleep: context.sleep,
+    progress: context.progress,
+    owner,
+    who: async () => {
+      const local = `${owner.user}@${owner.host}`;
+      try {
+        const identity = await context.sts(project.ml.config.region).send(new GetCallerIdentityCommand({}));
+        return identity.Arn ? `${identity.Arn} (${local})` : local;
+      } catch {
+        return local; // the history still says who ran it; a credentials problem surfaces at the first step
+      }
+    },
+  };
+}
+
+/** 0 when the promotion succeeded and was recorded; 1 when a step (or the record) failed. */
+export function exitCodeFor(result: PromotionResult): 0 | 1 {
+  return result.outcome === "succeeded" && result.historyError === undefined ? 0 : 1;
+}
+
+export function formatResult(result: PromotionResult): string {
+  const head = `${result.kind} ${result.env}: ${result.previous === result.version ? "" : `${versionLabel(result.previous)} -> `}${versionLabel(result.version)}: ${result.outcome.toUpperCase()}${result.resumed ? " (resumed)" : ""}`;
+  const steps = result.steps.map((s) => `  ${s.id.padEnd(14)}  ${s.state.padEnd(7)}  ${s.note ?? ""}`);
+  const tail: string[] = [];
+  if (result.outcome === "failed") tail.push(`step ${result.failedStep} failed: ${result.reason}`, `every step taken was undone: ${result.env} still calls ${versionLabel(result.previous)}`);
+  if (result.outcome === "undo-failed") tail.push(`${result.reason}`);
+  if (result.historyError) tail.push(result.historyError);
+  return [head, ...steps, ...tail].join("\n");
+}

@@ -1,0 +1,171 @@
+import { parseProjectVersionArn } from "../arn";
+import { NAMESPACE } from "../config/schema";
+import { Project } from "./project";
+import { HistoryRecord, Journal, PlannedStep, PromotionPlan, PromotionRequest } from "./types";
+
+/**
+ * The decisions of promotion as pure functions: which steps run, who still uses a version (reference counting
+ * across environments), where a rollback goes, and what to do with a journal left by an interrupted run.
+ * No I/O here: the executor and `--dry-run` call the same functions, and the tests call them without mocks.
+ */
+
+/** How the environments use model versions: the consumer stacks' configured versions and the ML stack's grants. */
+export interface UsageState {
+  /** environment -> the version its applications call (consumer stack's modelshare:modelVersionArn) */
+  readonly configured: Readonly<Record<string, string>>;
+  /** environment -> versions its shared role may call (ML stack's modelshare:consumers.<env>.grantedVersions) */
+  readonly granted: Readonly<Record<string, readonly string[]>>;
+  /** Versions named by promotions in flight in other environments (their journals): not safe to stop either. */
+  readonly inFlight: readonly { readonly env: string; readonly versions: readonly string[] }[];
+}
+
+export type UseKind = "configured" | "granted" | "in-flight";
+
+export interface VersionUse {
+  readonly env: string;
+  readonly how: UseKind;
+}
+
+export function usageState(project: Project, journals: readonly Journal[] = []): UsageState {
+  const configured: Record<string, string> = {};
+  for (const [env, consumer] of Object.entries(project.consumers)) configured[env] = consumer.config.modelVersionArn;
+  const granted: Record<string, readonly string[]> = {};
+  for (const [env, consumer] of Object.entries(project.ml.config.consumers)) granted[env] = consumer.grantedVersions;
+  return {
+    configured,
+    granted,
+    inFlight: journals.map((j) => ({ env: j.env, versions: [j.version, j.previous] })),
+  };
+}
+
+/** Every use of a version by any environment. A version with no use can be stopped. */
+export function usersOf(version: string, state: UsageState): VersionUse[] {
+  const uses: VersionUse[] = [];
+  for (const [env, arn] of Object.entries(state.configured)) if (arn === version) uses.push({ env, how: "configured" });
+  for (const [env, arns] of Object.entries(state.granted)) if (arns.includes(version)) uses.push({ env, how: "granted" });
+  for (const flight of state.inFlight) if (flight.versions.includes(version)) uses.push({ env: flight.env, how: "in-flight" });
+  return uses.sort((a, b) => a.env.localeCompare(b.env) || a.how.localeCompare(b.how));
+}
+
+export function describeUses(uses: readonly VersionUse[]): string {
+  return uses.map((u) => `${u.env} (${u.how})`).join(", ");
+}
+
+/** The usage after the promotion's config changes: the environment calls `version`, which is granted; `previous` is revoked unless kept. */
+export function usageAfter(state: UsageState, request: PromotionRequest, previous: string): UsageState {
+  const grants = new Set(state.granted[request.environment] ?? []);
+  grants.add(request.version);
+  if (!request.keepOld && previous !== request.version) grants.delete(previous);
+  return {
+    configured: { ...state.configured, [request.environment]: request.version },
+    granted: { ...state.granted, [request.environment]: [...grants] },
+    inFlight: state.inFlight.filter((f) => f.env !== request.environment),
+  };
+}
+
+/** Short name of a version for messages: its version name, or the ARN when it does not parse. */
+export function versionLabel(arn: string): string {
+  const parsed = parseProjectVersionArn(arn);
+  return typeof parsed === "string" ? arn : parsed.versionName;
+}
+
+/**
+ * The steps a promotion will run, steps that would do nothing left out. `ensure-running` and `verify` always
+ * run: whether the version is RUNNING and reachable can only be known by asking AWS, which a plan never does.
+ */
+export function planPromotion(project: Project, request: PromotionRequest, otherJournals: readonly Journal[] = []): PromotionPlan {
+  const env = request.environment;
+  const consumer = project.consumers[env];
+  const ml = project.ml;
+  const previous = consumer.config.modelVersionArn;
+  const granted = ml.config.consumers[env]?.grantedVersions ?? [];
+  const units = ml.config.promotion;
+  const unitsText = units.maxInferenceUnits !== undefined ? `${units.minInferenceUnits}-${units.maxInferenceUnits}` : `${units.minInferenceUnits}`;
+  const name = versionLabel(request.version);
+  const steps: PlannedStep[] = [];
+
+  steps.push({
+    id: "ensure-running",
+    detail: `make sure ${name} is trained and RUNNING: start it with ${unitsText} inference unit(s) if it is not, and wait until RUNNING`,
+  });
+  if (!granted.includes(request.version)) {
+    steps.push({
+      id: "grant",
+      stack: ml.stack,
+      detail: `add ${name} to ${NAMESPACE}:consumers.${env}.grantedVersions; up ${ml.stack}, then up ${consumer.stack} (its endpoint policy lists the granted versions)`,
+    });
+  }
+  const smoke = consumer.config.smokeTest;
+  steps.push({
+    id: "verify",
+    detail: smoke
+      ? `as ${smoke.principalRoleArn}, assume the ${env} shared role and call DetectCustomLabels on ${name} with ${smoke.image}, expecting "${smoke.expectedLabel}" >= ${smoke.minConfidence}% (retry until ${smoke.deadlineSeconds}s)`
+      : `no ${NAMESPACE}:smokeTest in ${consumer.path}`,
+  });
+  if (previous !== request.version) {
+    steps.push({
+      id: "switch",
+      stack: consumer.stack,
+      detail: `set ${NAMESPACE}:modelVersionArn of ${consumer.stack} from ${versionLabel(previous)} to ${name}; up ${consumer.stack}`,
+    });
+    if (!request.keepOld && granted.includes(previous)) {
+      steps.push({
+        id: "revoke",
+        stack: ml.stack,
+        detail: `remove ${versionLabel(previous)} from ${NAMESPACE}:consumers.${env}.grantedVersions; up ${ml.stack}, then up ${consumer.stack}`,
+      });
+    }
+    const others = otherJournals.filter((j) => j.env !== env);
+    const after = usageAfter(usageState(project, others), request, previous);
+    if (usersOf(previous, after).length === 0) {
+      steps.push({ id: "stop", detail: `stop ${versionLabel(previous)} (no environment uses or is granted it) and wait until STOPPED` });
+    }
+  }
+  return { env, version: request.version, previous, steps };
+}
+
+/**
+ * Where `rollback` goes without --to: the version the environment called before the most recent successful
+ * promotion (or rollback) that brought it to its current version.
+ */
+export function rollbackTarget(history: readonly HistoryRecord[], currentVersion: string): string | undefined {
+  const newestFirst = [...history].sort((a, b) => b.finishedAt.localeCompare(a.finishedAt));
+  const last = newestFirst.find((r) => r.outcome === "succeeded" && r.to === currentVersion && r.from !== currentVersion);
+  return last?.from;
+}
+
+export type Resumption =
+  | { readonly action: "start" }
+  | { readonly action: "resume"; readonly journal: Journal }
+  | { readonly action: "undo"; readonly journal: Journal }
+  | { readonly action: "refuse"; readonly message: string };
+
+/** What the user asked for, as far as deciding about an interrupted journal goes. */
+export type Intent =
+  | { readonly kind: "promote"; readonly env: string; readonly version: string }
+  /** `rollback` without --to: resumes an interrupted rollback, or undoes an interrupted promotion. */
+  | { readonly kind: "rollback"; readonly env: string; readonly version?: string };
+
+/**
+ * Decides what to do with a journal an interrupted run left behind (its owner is gone: the lock was free).
+ * The same request resumes it; `rollback` undoes an interrupted promotion; anything else is refused, because
+ * starting a different promotion on top of a half-done one would lose track of what to undo.
+ */
+export function resolveInterrupted(journal: Journal | undefined, intent: Intent): Resumption {
+  if (journal === undefined) return { action: "start" };
+  if (journal.phase === "undoing") return { action: "resume", journal };
+  if (journal.kind === intent.kind && (intent.version === undefined || intent.version === journal.version)) {
+    return { action: "resume", journal };
+  }
+  if (intent.kind === "rollback" && intent.version === undefined && journal.kind === "promote") {
+    return { action: "undo", journal };
+  }
+  const current = journal.steps.find((s) => s.state === "running" || s.state === "failed")?.id ?? "before its first step";
+  return {
+    action: "refuse",
+    message:
+      `${journal.env} has an interrupted ${journal.kind} to ${journal.version} (started by ${journal.who} at ${journal.startedAt}, stopped at ${current}). ` +
+      `Re-run \`modelshare ${journal.kind === "promote" ? `promote --env ${journal.env} --version ${journal.version}` : `rollback --env ${journal.env} --to ${journal.version}`}\` to finish it` +
+      (journal.kind === "promote" ? `, or \`modelshare rollback --env ${journal.env}\` to undo it.` : "."),
+  };
+}

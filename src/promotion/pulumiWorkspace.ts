@@ -1,0 +1,74 @@
+import { ConcurrentUpdateError, LocalWorkspace, OutputMap, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { PulumiNotFoundError, StackBusyError, StackChanges, StackWorkspace } from "./workspace";
+
+/**
+ * The one Automation API adapter: a LocalWorkspace over the project directory, so the stacks run the project's
+ * own program with its own Pulumi.<stack>.yaml files, and config edits land in those files. The pulumi CLI is
+ * the one on PATH (PulumiCommand.get); it is never installed from here. No decisions are taken in this module.
+ */
+export class PulumiWorkspace implements StackWorkspace {
+  private readonly stacks = new Map<string, Promise<Stack>>();
+
+  private constructor(
+    private readonly workDir: string,
+    private readonly pulumiCommand: PulumiCommand,
+  ) {}
+
+  /** Finds the pulumi CLI on PATH; fails with PulumiNotFoundError naming what is missing. */
+  static async create(workDir: string): Promise<PulumiWorkspace> {
+    let command: PulumiCommand;
+    try {
+      command = await PulumiCommand.get();
+    } catch (error) {
+      const text = error instanceof Error ? error.message : String(error);
+      throw new PulumiNotFoundError(/ENOENT/.test(text) ? `\`pulumi version\` could not be run; PATH=${process.env.PATH ?? ""}` : text.split("\n").slice(0, 3).join(" "));
+    }
+    return new PulumiWorkspace(workDir, command);
+  }
+
+  private stack(stackName: string): Promise<Stack> {
+    let stack = this.stacks.get(stackName);
+    if (!stack) {
+      stack = LocalWorkspace.createOrSelectStack({ stackName, workDir: this.workDir }, { workDir: this.workDir, pulumiCommand: this.pulumiCommand });
+      this.stacks.set(stackName, stack);
+    }
+    return stack;
+  }
+
+  async setConfig(stack: string, key: string, value: string, options: { path: boolean }): Promise<void> {
+    await mapStackErrors(stack, async () => (await this.stack(stack)).setConfig(key, { value, secret: false }, options.path));
+  }
+
+  async removeConfig(stack: string, key: string, options: { path: boolean }): Promise<void> {
+    await mapStackErrors(stack, async () => (await this.stack(stack)).removeConfig(key, options.path));
+  }
+
+  async up(stack: string, onOutput?: (chunk: string) => void): Promise<StackChanges> {
+    const result = await mapStackErrors(stack, async () => (await this.stack(stack)).up({ onOutput, color: "never" }));
+    return result.summary.resourceChanges ?? {};
+  }
+
+  async preview(stack: string, onOutput?: (chunk: string) => void): Promise<StackChanges> {
+    const result = await mapStackErrors(stack, async () => (await this.stack(stack)).preview({ onOutput, color: "never" }));
+    return result.changeSummary;
+  }
+
+  async outputs(stack: string): Promise<Record<string, unknown>> {
+    const outputs: OutputMap = await mapStackErrors(stack, async () => (await this.stack(stack)).outputs());
+    return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
+  }
+}
+
+/** Pulumi's stack-lock conflict becomes StackBusyError, which promotion reports like a refused concurrent promotion. */
+export async function mapStackErrors<T>(stack: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof ConcurrentUpdateError) throw new StackBusyError(stack, firstLine(error.message));
+    throw error;
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split("\n").find((line) => /locked|Conflict/.test(line))?.trim() ?? "";
+}

@@ -1,0 +1,25 @@
+import { STSClient } from "@aws-sdk/client-sts";
+import { ModelClient } from "../client";
+import { assumedRoleCredentials, sessionName } from "./credentials";
+import { DetectedLabel, SmokeTester, SmokeTestRequest } from "./verify";
+
+/**
+ * The real smoke test: the path an application takes. The pipeline assumes the environment's smoke-test principal
+ * (a role in the consumer account, trusted by the shared role) through regional STS, then ModelClient assumes the
+ * shared role from there and calls DetectCustomLabels. ModelClient's errors (NotGrantedError, AssumeRoleError, ...)
+ * reach verifyWithRetry unchanged; it decides which ones IAM propagation explains.
+ */
+export class ModelClientSmokeTester implements SmokeTester {
+  constructor(private readonly stsFor: (region: string) => STSClient) {}
+
+  async detectLabels(request: SmokeTestRequest): Promise<readonly DetectedLabel[]> {
+    const baseCredentials = assumedRoleCredentials(this.stsFor(request.region), request.principalRoleArn, sessionName("verify", request.environment));
+    // A fresh client per attempt: nothing cached from a denied attempt survives into the next one.
+    const client = ModelClient.fromExplicit(
+      { modelVersionArn: request.modelVersionArn, sharedRoleArn: request.sharedRoleArn, region: request.region },
+      { baseCredentials, roleSessionName: sessionName("smoke-test", request.environment) },
+    );
+    const labels = await client.detectLabels(request.image, { minConfidence: request.minConfidence });
+    return labels.map((l) => ({ name: l.name, confidence: l.confidence }));
+  }
+}

@@ -1,0 +1,148 @@
+import { VersionDescription } from "./model";
+import { usageState, usersOf, VersionUse, versionLabel } from "./plan";
+import { environmentNames, Project } from "./project";
+import { HistoryRecord, Journal } from "./types";
+
+/**
+ * `status`, computed from config and Rekognition's answers by a pure function: per environment its configured and
+ * granted versions and whether it is healthy (configured version granted and RUNNING); per version its status,
+ * inference units and estimated cost; running versions nobody uses flagged, since they are billed all the same.
+ */
+
+export interface EnvironmentStatus {
+  readonly env: string;
+  readonly stack: string;
+  readonly configuredVersion: string;
+  readonly grantedVersions: readonly string[];
+  readonly healthy: boolean;
+  readonly problems: readonly string[];
+  readonly promotionInProgress?: { readonly kind: string; readonly to: string; readonly since: string; readonly by: string };
+}
+
+export interface VersionStatus {
+  readonly arn: string;
+  readonly name: string;
+  readonly status: string;
+  readonly minInferenceUnits?: number;
+  readonly maxInferenceUnits?: number;
+  /** Estimated cost of one hour at the minimum inference units, 0 unless RUNNING. */
+  readonly costPerHour: number;
+  /** With auto-scaling (MaxInferenceUnits), the most an hour can cost. */
+  readonly maxCostPerHour?: number;
+  readonly usedBy: readonly VersionUse[];
+  /** RUNNING (and billed) while no environment calls, is granted or is promoting to it. */
+  readonly unusedButRunning: boolean;
+}
+
+export interface StatusReport {
+  readonly environments: readonly EnvironmentStatus[];
+  readonly versions: readonly VersionStatus[];
+  readonly pricePerInferenceUnitHour: number;
+  readonly totalCostPerHour: number;
+  readonly unusedRunningVersions: readonly string[];
+  readonly history?: Readonly<Record<string, readonly HistoryRecord[]>>;
+}
+
+const BILLED = new Set(["RUNNING"]);
+
+export function summarizeStatus(project: Project, descriptions: readonly VersionDescription[], journals: readonly Journal[], onlyEnv?: string): StatusReport {
+  const state = usageState(project, journals);
+  const price = project.ml.config.promotion.pricePerInferenceUnitHour;
+  const byArn = new Map(descriptions.map((d) => [d.arn, d]));
+  const envs = environmentNames(project).filter((e) => onlyEnv === undefined || e === onlyEnv);
+
+  const environments = envs.map((env): EnvironmentStatus => {
+    const consumer = project.consumers[env];
+    const configured = consumer.config.modelVersionArn;
+    const granted = project.ml.config.consumers[env]?.grantedVersions ?? [];
+    const problems: string[] = [];
+    if (!granted.includes(configured)) problems.push(`its configured version ${versionLabel(configured)} is not granted to it in ${project.ml.path}`);
+    const description = byArn.get(configured);
+    if (!description) problems.push(`its configured version ${versionLabel(configured)} does not exist in the model's project`);
+    else if (description.status !== "RUNNING") problems.push(`its configured version ${versionLabel(configured)} is ${description.status}, not RUNNING: calls fail`);
+    const journal = journals.find((j) => j.env === env);
+    return {
+      env,
+      stack: consumer.stack,
+      configuredVersion: configured,
+      grantedVersions: granted,
+      healthy: problems.length === 0,
+      problems,
+      ...(journal ? { promotionInProgress: { kind: journal.kind, to: journal.version, since: journal.startedAt, by: journal.who } } : {}),
+    };
+  });
+
+  const known = new Set<string>([
+    ...project.ml.config.model.versions,
+    ...Object.values(state.configured),
+    ...Object.values(state.granted).flat(),
+    ...descriptions.map((d) => d.arn),
+  ]);
+  const allVersions = [...known].sort().map((arn): VersionStatus => {
+    const d = byArn.get(arn);
+    const status = d?.status ?? "NOT_FOUND";
+    const billed = BILLED.has(status);
+    const min = d?.minInferenceUnits;
+    const max = d?.maxInferenceUnits;
+    const usedBy = usersOf(arn, state);
+    return {
+      arn,
+      name: versionLabel(arn),
+      status,
+      ...(min !== undefined ? { minInferenceUnits: min } : {}),
+      ...(max !== undefined ? { maxInferenceUnits: max } : {}),
+      costPerHour: billed ? (min ?? 1) * price : 0,
+      ...(billed && max !== undefined ? { maxCostPerHour: max * price } : {}),
+      usedBy,
+      unusedButRunning: billed && usedBy.length === 0,
+    };
+  });
+  // With --env, show that environment's versions, but never hide a running version nobody uses: it costs money.
+  const versions = onlyEnv === undefined ? allVersions : allVersions.filter((v) => v.unusedButRunning || v.usedBy.some((u) => u.env === onlyEnv));
+  return {
+    environments,
+    versions,
+    pricePerInferenceUnitHour: price,
+    totalCostPerHour: allVersions.reduce((sum, v) => sum + v.costPerHour, 0),
+    unusedRunningVersions: allVersions.filter((v) => v.unusedButRunning).map((v) => v.arn),
+  };
+}
+
+export function formatStatus(report: StatusReport): string {
+  const lines: string[] = [];
+  for (const e of report.environments) {
+    lines.push(`${e.env} (stack ${e.stack}): ${e.healthy ? "healthy" : "UNHEALTHY"}`);
+    lines.push(`  calls    ${versionLabel(e.configuredVersion)}`);
+    lines.push(`  granted  ${e.grantedVersions.map(versionLabel).join(", ") || "(nothing)"}`);
+    for (const p of e.problems) lines.push(`  problem: ${p}`);
+    if (e.promotionInProgress) lines.push(`  ${e.promotionInProgress.kind} to ${versionLabel(e.promotionInProgress.to)} in progress since ${e.promotionInProgress.since} (${e.promotionInProgress.by})`);
+  }
+  lines.push("");
+  const width = Math.max(7, ...report.versions.map((v) => v.name.length));
+  lines.push(`${"version".padEnd(width)}  ${"status".padEnd(18)}  units  ${"cost/h".padStart(8)}  used by`);
+  for (const v of report.versions) {
+    const units = v.minInferenceUnits === undefined ? "-" : v.maxInferenceUnits !== undefined ? `${v.minInferenceUnits}-${v.maxInferenceUnits}` : `${v.minInferenceUnits}`;
+    const cost = `$${v.costPerHour.toFixed(2)}`;
+    const used = v.usedBy.length > 0 ? v.usedBy.map((u) => `${u.env} (${u.how})`).join(", ") : v.unusedButRunning ? "NOBODY - running and billed" : "-";
+    lines.push(`${v.name.padEnd(width)}  ${v.status.padEnd(18)}  ${units.padEnd(5)}  ${cost.padStart(8)}  ${used}`);
+  }
+  lines.push("");
+  lines.push(`estimated cost: $${report.totalCostPerHour.toFixed(2)}/hour at $${report.pricePerInferenceUnitHour}/inference-unit hour (minimum units; modelshare:promotion.pricePerInferenceUnitHour)`);
+  if (report.unusedRunningVersions.length > 0) {
+    lines.push(`running versions no environment uses: ${report.unusedRunningVersions.map(versionLabel).join(", ")} (stop with \`modelshare model stop --version ARN\`)`);
+  }
+  if (report.history) {
+    for (const [env, records] of Object.entries(report.history)) {
+      lines.push("");
+      lines.push(`history of ${env} (newest first):`);
+      if (records.length === 0) lines.push("  (none)");
+      for (const r of records) lines.push(`  ${formatHistoryRecord(r)}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+export function formatHistoryRecord(r: HistoryRecord): string {
+  const failed = r.outcome === "succeeded" ? "" : ` at ${r.failedStep ?? "?"}${r.reason ? `: ${r.reason.split("\n")[0]}` : ""}`;
+  return `${r.finishedAt}  ${r.kind.padEnd(8)}  ${versionLabel(r.from)} -> ${versionLabel(r.to)}  ${r.outcome}${failed}  by ${r.who}`;
+}

@@ -1,0 +1,114 @@
+/**
+ * The vocabulary of promotion: step ids, the plan, the journal that lets a crashed run resume, and the history
+ * record kept in the consumer account. Plain data only, so the planner, the executor, the CLI and the tests share it.
+ */
+
+/** The promotion steps, in the order they run (zero downtime: the new version is RUNNING and granted before the switch). */
+export const STEP_IDS = ["ensure-running", "grant", "verify", "switch", "revoke", "stop"] as const;
+export type StepId = (typeof STEP_IDS)[number];
+
+export type PromotionKind = "promote" | "rollback";
+
+/** What the user asked for, after validation. */
+export interface PromotionRequest {
+  readonly kind: PromotionKind;
+  readonly environment: string;
+  /** Version the environment should call afterwards. */
+  readonly version: string;
+  /** Keep the previous version granted to the environment (and so running). */
+  readonly keepOld: boolean;
+}
+
+/** One step the plan will run. `stack` names the Pulumi stack the step updates first, when it updates one. */
+export interface PlannedStep {
+  readonly id: StepId;
+  readonly stack?: string;
+  readonly detail: string;
+}
+
+/** The `--dry-run --json` shape (issue 4): steps that would be skipped are left out. */
+export interface PromotionPlan {
+  readonly env: string;
+  readonly version: string;
+  readonly previous: string;
+  readonly steps: readonly PlannedStep[];
+}
+
+/**
+ * What a step changed, written to the journal BEFORE the change is made: a crash between the write and the
+ * change leaves an intent that undo treats as done (every undo checks the current state first, so undoing a
+ * change that never happened is a no-op).
+ */
+export interface StepEffects {
+  /** ensure-running / stop-undo: this promotion started the version. */
+  startedVersion?: boolean;
+  /** grant: this promotion added the version to the environment's grants. */
+  addedGrant?: boolean;
+  /** grant: this promotion added the version to modelshare:model.versions. */
+  addedToCatalogue?: boolean;
+  /** switch: this promotion changed the environment's configured version. */
+  switchedFrom?: string;
+  /** revoke: this promotion removed the previous version from the environment's grants. */
+  removedGrant?: boolean;
+  /** stop: this promotion stopped the previous version. */
+  stoppedVersion?: boolean;
+}
+
+export type StepState = "pending" | "running" | "done" | "skipped" | "failed" | "undone";
+
+export interface JournalStep {
+  readonly id: StepId;
+  readonly stack?: string;
+  readonly detail: string;
+  state: StepState;
+  effects: StepEffects;
+  /** Why the step skipped itself at run time, or why it failed. */
+  note?: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+export interface Owner {
+  readonly user: string;
+  readonly host: string;
+  readonly pid: number;
+  /** ISO time the owner took the lock. */
+  readonly since: string;
+  /** The command line, for the refusal message. */
+  readonly command: string;
+}
+
+/** A promotion in flight. Exists from the first step until the outcome is recorded in the history. */
+export interface Journal {
+  readonly id: string;
+  readonly kind: PromotionKind;
+  readonly env: string;
+  readonly version: string;
+  readonly previous: string;
+  readonly keepOld: boolean;
+  readonly startedAt: string;
+  readonly who: string;
+  owner: Owner;
+  /** forward: running the steps; undoing: a step failed and the steps taken are being undone in reverse. */
+  phase: "forward" | "undoing";
+  failure?: { readonly step: StepId; readonly reason: string };
+  steps: JournalStep[];
+}
+
+export type Outcome = "succeeded" | "failed" | "undo-failed";
+
+/** One promotion or rollback, as kept in the consumer account's SSM history parameter. */
+export interface HistoryRecord {
+  readonly id: string;
+  readonly kind: PromotionKind;
+  readonly env: string;
+  readonly from: string;
+  readonly to: string;
+  readonly who: string;
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  /** succeeded; failed (every step taken was undone: the environment still calls `from`); undo-failed (see reason). */
+  readonly outcome: Outcome;
+  readonly failedStep?: StepId;
+  readonly reason?: string;
+}

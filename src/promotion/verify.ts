@@ -1,0 +1,136 @@
+import { Progress } from "../cli/common";
+
+/**
+ * The `verify` step: prove, through the path applications use, that an environment can call a version.
+ * IAM is eventually consistent (a new grant can take seconds to tens of seconds to apply), so denials are retried
+ * with bounded exponential backoff until the environment's deadline; there is no fixed sleep anywhere.
+ */
+
+export interface DetectedLabel {
+  readonly name: string;
+  readonly confidence: number;
+}
+
+/** The test image: a file (relative paths are resolved against the project directory) or an S3 object. */
+export type SmokeImage = { readonly path: string } | { readonly s3: { readonly bucket: string; readonly key: string } };
+
+export interface SmokeTestRequest {
+  readonly environment: string;
+  readonly region: string;
+  readonly modelVersionArn: string;
+  /** The environment's shared role in the ML account (ML stack output sharedRoleArns[env]). */
+  readonly sharedRoleArn: string;
+  /** The consumer-account principal the call starts from. */
+  readonly principalRoleArn: string;
+  readonly image: SmokeImage;
+  readonly minConfidence: number;
+}
+
+/**
+ * One smoke-test call. The real one (./smokeTestAdapter) assumes the principal role with regional STS and calls
+ * through ModelClient; the tests fake it. It throws on denial; isPropagationError decides what is retried.
+ */
+export interface SmokeTester {
+  detectLabels(request: SmokeTestRequest): Promise<readonly DetectedLabel[]>;
+}
+
+export function parseSmokeImage(image: string): SmokeImage {
+  const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(image);
+  return s3 ? { s3: { bucket: s3[1], key: s3[2] } } : { path: image };
+}
+
+const PROPAGATION_NAMES = /AccessDenied|NotAuthorized|Unauthorized|NotGranted|AssumeRole|InvalidClientTokenId|Throttl|TooManyRequests|ProvisionedThroughputExceeded|ModelNotRunning|ResourceNotReady/i;
+
+/**
+ * True for errors a fresh grant or a just-started model explain and time cures: access denied while a policy
+ * propagates (from the SDK or ModelClient's own classes), throttling, and "not ready" right after RUNNING.
+ * A wrong label, a bad image or a missing version are not retried: waiting would not change them.
+ */
+export function isPropagationError(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 4) return false;
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const code = (error as { code?: unknown; Code?: unknown }).code ?? (error as { Code?: unknown }).Code;
+  if (status === 403 || status === 429) return true;
+  if (PROPAGATION_NAMES.test(error.name) || (typeof code === "string" && PROPAGATION_NAMES.test(code))) return true;
+  return isPropagationError((error as { cause?: unknown }).cause, depth + 1);
+}
+
+export interface BackoffPolicy {
+  readonly initialMs: number;
+  readonly maxMs: number;
+  readonly factor: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = { initialMs: 1000, maxMs: 15000, factor: 2 };
+
+/** Delay before retry number `attempt` (1-based), never past the deadline. */
+export function backoffDelay(policy: BackoffPolicy, attempt: number, remainingMs: number): number {
+  const exponential = policy.initialMs * policy.factor ** Math.max(0, attempt - 1);
+  return Math.max(0, Math.min(policy.maxMs, exponential, remainingMs));
+}
+
+/** Does the answer contain the expected label with enough confidence? */
+export function findExpectedLabel(labels: readonly DetectedLabel[], expected: string, minConfidence: number): DetectedLabel | undefined {
+  return labels.find((l) => l.name.toLowerCase() === expected.toLowerCase() && l.confidence >= minConfidence);
+}
+
+export class VerifyFailedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "VerifyFailedError";
+  }
+}
+
+export interface VerifyOptions {
+  readonly tester: SmokeTester;
+  readonly request: SmokeTestRequest;
+  readonly expectedLabel: string;
+  readonly deadlineSeconds: number;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly progress: Progress;
+  readonly backoff?: BackoffPolicy;
+}
+
+/** Calls until the expected label comes back, a non-transient error happens, or the deadline passes. */
+export async function verifyWithRetry(options: VerifyOptions): Promise<{ label: DetectedLabel; attempts: number }> {
+  const policy = options.backoff ?? DEFAULT_BACKOFF;
+  const deadline = options.now() + options.deadlineSeconds * 1000;
+  const { request } = options;
+  for (let attempt = 1; ; attempt++) {
+    let lastError: unknown;
+    try {
+      const labels = await options.tester.detectLabels(request);
+      const label = findExpectedLabel(labels, options.expectedLabel, request.minConfidence);
+      if (label) return { label, attempts: attempt };
+      const seen = labels.length === 0 ? "no label" : labels.map((l) => `${l.name} ${l.confidence.toFixed(1)}%`).join(", ");
+      throw new VerifyFailedError(
+        `${request.environment} reached ${request.modelVersionArn} but the answer lacks "${options.expectedLabel}" >= ${request.minConfidence}% (got ${seen}); check modelshare:smokeTest.image and expectedLabel`,
+      );
+    } catch (error) {
+      if (error instanceof VerifyFailedError || !isPropagationError(error)) {
+        if (error instanceof VerifyFailedError) throw error;
+        throw new VerifyFailedError(`smoke test of ${request.environment} failed: ${errorText(error)}`, { cause: error });
+      }
+      lastError = error;
+    }
+    const remaining = deadline - options.now();
+    if (remaining <= 0) {
+      throw new VerifyFailedError(
+        `${request.environment} still cannot call ${request.modelVersionArn} after ${options.deadlineSeconds}s and ${attempt} attempt(s) (modelshare:smokeTest.deadlineSeconds): ${errorText(lastError)}`,
+        { cause: lastError },
+      );
+    }
+    const delay = backoffDelay(policy, attempt, remaining);
+    options.progress.waiting(`IAM propagation: attempt ${attempt} was denied (${shortName(lastError)}); retrying in ${(delay / 1000).toFixed(1)}s, ${Math.ceil(remaining / 1000)}s left`);
+    await options.sleep(delay);
+  }
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message.split("\n")[0]}` : String(error);
+}
+
+function shortName(error: unknown): string {
+  return error instanceof Error ? error.name : "error";
+}

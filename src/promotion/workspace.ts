@@ -1,0 +1,57 @@
+/**
+ * What promotion and deploy need from Pulumi, as an interface: the Automation API adapter (./pulumiWorkspace)
+ * implements it over LocalWorkspace, the tests and the benchmark with a fake. Config keys are full Pulumi keys
+ * (`modelshare:consumers.qa.grantedVersions[1]`); `path: true` means Pulumi's `--path` semantics, where an index
+ * equal to the list's length appends and removing an index shifts the rest down.
+ */
+
+/** Resource changes of one update or preview, as Pulumi counts them (create, update, delete, same, ...). */
+export type StackChanges = Readonly<Record<string, number>>;
+
+export interface StackWorkspace {
+  setConfig(stack: string, key: string, value: string, options: { path: boolean }): Promise<void>;
+  removeConfig(stack: string, key: string, options: { path: boolean }): Promise<void>;
+  up(stack: string, onOutput?: (chunk: string) => void): Promise<StackChanges>;
+  preview(stack: string, onOutput?: (chunk: string) => void): Promise<StackChanges>;
+  /** The stack's outputs, plain values. */
+  outputs(stack: string): Promise<Record<string, unknown>>;
+}
+
+/**
+ * Another update holds the stack (Pulumi's stack lock: ConcurrentUpdateError in the Automation API). Reported
+ * with the same words as a refused concurrent promotion: to the user both mean "someone else is changing this".
+ */
+export class StackBusyError extends Error {
+  constructor(
+    readonly stack: string,
+    detail: string,
+  ) {
+    super(`stack "${stack}" is being updated by another process (Pulumi's stack lock): another promotion or deploy is in progress; wait for it to finish, or run \`pulumi cancel --stack ${stack}\` if it crashed. ${detail}`.trim());
+    this.name = "StackBusyError";
+  }
+}
+
+/** No usable pulumi CLI: modelshare never downloads one. */
+export class PulumiNotFoundError extends Error {
+  constructor(reason: string) {
+    super(
+      `the pulumi CLI was not found on PATH (${reason}). Install it (https://www.pulumi.com/docs/iac/download-install/) ` +
+        "and put its directory on PATH; modelshare uses the installed CLI and never downloads one.",
+    );
+    this.name = "PulumiNotFoundError";
+  }
+}
+
+/** Appends `value` to the list at `listKey` unless it is there: one `config set --path key[n]`, so a crash leaves the list whole. */
+export async function addToConfigList(workspace: StackWorkspace, stack: string, listKey: string, current: readonly string[], value: string): Promise<boolean> {
+  if (current.includes(value)) return false;
+  await workspace.setConfig(stack, `${listKey}[${current.length}]`, value, { path: true });
+  return true;
+}
+
+/** Removes every occurrence of `value` from the list at `listKey`, from the end so earlier indices stay valid. */
+export async function removeFromConfigList(workspace: StackWorkspace, stack: string, listKey: string, current: readonly string[], value: string): Promise<boolean> {
+  const indices = current.flatMap((v, i) => (v === value ? [i] : [])).reverse();
+  for (const index of indices) await workspace.removeConfig(stack, `${listKey}[${index}]`, { path: true });
+  return indices.length > 0;
+}

@@ -1,0 +1,171 @@
+import { DescribeProjectVersionsCommand, RekognitionClient } from "@aws-sdk/client-rekognition";
+import { GetParameterHistoryCommand, ParameterNotFound, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import * as automation from "@pulumi/pulumi/automation";
+import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
+import { expect } from "chai";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { historyParameterName } from "../../src/contract";
+import { decodeRecord, encodeRecord, SsmHistoryStore } from "../../src/promotion/history";
+import { currentOwner, FileJournalStore, FileLocks, PromotionConflictError } from "../../src/promotion/journal";
+import { ModelLifecycle } from "../../src/promotion/model";
+import { mapStackErrors, PulumiWorkspace } from "../../src/promotion/pulumiWorkspace";
+import { HistoryRecord } from "../../src/promotion/types";
+import { PulumiNotFoundError, StackBusyError } from "../../src/promotion/workspace";
+import { AwsWorld, fakeClock, PROJECT_ARN, V1, V2, V3 } from "./fakes";
+
+const FAST = { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 2 };
+
+describe("promotion adapters", () => {
+  describe("ModelLifecycle (Rekognition)", () => {
+    let aws: AwsWorld;
+    afterEach(() => aws.restore());
+
+    it("scopes every DescribeProjectVersions to the one version, so the running waiter ignores the others", async () => {
+      // V1 is STOPPED: an unscoped running waiter would never succeed for V3.
+      aws = new AwsWorld({ [V1]: "STOPPED", [V2]: "RUNNING", [V3]: "TRAINING_COMPLETED" });
+      const models = new ModelLifecycle(new RekognitionClient({ region: "us-east-1" }), PROJECT_ARN, { start: FAST, stop: FAST });
+      await models.start(V3, { min: 1 });
+      await models.waitRunning(V3);
+      expect(aws.status(V3)).to.equal("RUNNING");
+      const describes = aws.rekognition.commandCalls(DescribeProjectVersionsCommand).map((c) => c.args[0].input);
+      expect(describes.length).to.be.greaterThan(1);
+      for (const input of describes) expect(input).to.deep.equal({ ProjectArn: PROJECT_ARN, VersionNames: ["defect-detector.v3"] });
+    });
+
+    it("waits until STOPPED with a waiter of its own, and names the status when a wait fails", async () => {
+      aws = new AwsWorld({ [V1]: "RUNNING", [V3]: "TRAINING_COMPLETED" });
+      aws.startEndsFailed = () => true;
+      const models = new ModelLifecycle(new RekognitionClient({ region: "us-east-1" }), PROJECT_ARN, { start: FAST, stop: FAST });
+      await models.stop(V1);
+      await models.waitStopped(V1);
+      expect(aws.status(V1)).to.equal("STOPPED");
+
+      await models.start(V3, { min: 1 });
+      let failure: Error | undefined;
+      await models.waitRunning(V3).catch((error: Error) => (failure = error));
+      expect(failure?.message).to.equal(`model version ${V3} cannot become RUNNING: it is FAILED`);
+    });
+
+    it("times out with the deadline in the message", async () => {
+      const rekognition = mockClient(RekognitionClient);
+      rekognition.on(DescribeProjectVersionsCommand).resolves({ ProjectVersionDescriptions: [{ ProjectVersionArn: V2, Status: "STOPPING" }] });
+      try {
+        const models = new ModelLifecycle(new RekognitionClient({ region: "us-east-1" }), PROJECT_ARN, { start: FAST, stop: { ...FAST, maxWaitSeconds: 0.05 } });
+        let failure: Error | undefined;
+        await models.waitStopped(V2).catch((error: Error) => (failure = error));
+        expect(failure?.message).to.equal(`model version ${V2} did not become STOPPED within 0.05s; it is STOPPING`);
+      } finally {
+        rekognition.restore();
+      }
+    });
+  });
+
+  describe("SsmHistoryStore", () => {
+    let ssm: AwsClientStub<SSMClient>;
+    beforeEach(() => (ssm = mockClient(SSMClient)));
+    afterEach(() => ssm.restore());
+
+    const record = (n: number): HistoryRecord => ({
+      id: `r${n}`, kind: "promote", env: "qa", from: V1, to: V2, who: "ci", startedAt: `2025-01-${String(n).padStart(2, "0")}T00:00:00Z`, finishedAt: `2025-01-${String(n).padStart(2, "0")}T00:01:00Z`, outcome: "succeeded",
+    });
+
+    it("writes one parameter version per record, without labels, and reads every page back newest first", async () => {
+      const store = new SsmHistoryStore(() => new SSMClient({ region: "us-east-1" }));
+      ssm.on(PutParameterCommand).resolves({ Version: 1 });
+      await store.append(record(1));
+      const put = ssm.commandCalls(PutParameterCommand)[0].args[0].input;
+      expect(put).to.include({ Name: historyParameterName("qa"), Type: "String", Overwrite: true });
+      expect(JSON.parse(put.Value as string)).to.deep.equal(record(1));
+
+      ssm.on(GetParameterHistoryCommand, { NextToken: undefined }).resolves({ Parameters: [{ Value: encodeRecord(record(1)) }, { Value: "hand-written" }], NextToken: "p2" });
+      ssm.on(GetParameterHistoryCommand, { NextToken: "p2" }).resolves({ Parameters: [{ Value: encodeRecord(record(3)) }, { Value: encodeRecord(record(2)) }] });
+      expect((await store.list("qa")).map((r) => r.id)).to.deep.equal(["r3", "r2", "r1"]);
+    });
+
+    it("reads an environment without history as empty, and keeps a long reason within the parameter's size", async () => {
+      ssm.on(GetParameterHistoryCommand).rejects(new ParameterNotFound({ message: "not found", $metadata: {} }));
+      expect(await new SsmHistoryStore(() => new SSMClient({ region: "us-east-1" })).list("prod")).to.deep.equal([]);
+      const encoded = encodeRecord({ ...record(1), outcome: "failed", reason: "x".repeat(10_000) });
+      expect(encoded.length).to.be.lessThan(4096);
+      expect(decodeRecord(encoded)?.reason).to.match(/\.\.\.$/);
+    });
+  });
+
+  describe("journal and locks (.modelshare/ in the project directory)", () => {
+    it("lets one owner hold an environment, takes over from a crashed one, and names a live one", () => {
+      const dir = mkdtempSync(join(tmpdir(), "modelshare-locks-"));
+      const alive = new Set<number>([111]);
+      const locks = new FileLocks(dir, (owner) => alive.has(owner.pid));
+      const first = { ...currentOwner("modelshare promote --env qa"), pid: 111 };
+      const lock = locks.acquireEnvironment("qa", first);
+      expect(() => locks.acquireEnvironment("qa", { ...first, pid: 222 })).to.throw(PromotionConflictError, /`modelshare promote --env qa` run by .+ \(pid 111\) since/);
+      alive.delete(111); // crashed, lock file left behind
+      const taken = locks.acquireEnvironment("qa", { ...first, pid: 222 });
+      taken.release();
+      lock.release();
+      expect(() => locks.acquireEnvironment("qa", first).release()).to.not.throw();
+    });
+
+    it("does not take over a lock held on another host, and says how to clear it", () => {
+      const dir = mkdtempSync(join(tmpdir(), "modelshare-locks-"));
+      mkdirSync(join(dir, "locks"));
+      writeFileSync(join(dir, "locks", "env-prod.lock"), JSON.stringify({ user: "bob", host: `not-${hostname()}`, pid: 1, since: "2025-01-01T00:00:00Z", command: "modelshare promote" }));
+      expect(() => new FileLocks(dir).acquireEnvironment("prod", currentOwner("x"))).to.throw(PromotionConflictError, /on another host; if that run is gone, delete .*env-prod\.lock/);
+    });
+
+    it("waits for a stack lock, and gives up after its timeout", async () => {
+      const dir = mkdtempSync(join(tmpdir(), "modelshare-locks-"));
+      const locks = new FileLocks(dir, () => true);
+      const clock = fakeClock();
+      const held = locks.tryAcquire("stack-ml", currentOwner("deploy"));
+      expect("release" in held).to.equal(true);
+      const waits: string[] = [];
+      let error: unknown;
+      await locks.acquireWaiting("stack-ml", currentOwner("promote"), { ...clock, timeoutMs: 5000, onWait: (h) => waits.push(h.command) }).catch((e) => (error = e));
+      expect(waits).to.deep.equal(["deploy"]);
+      expect(error).to.be.instanceOf(PromotionConflictError);
+      expect(clock.sleeps.reduce((a, b) => a + b, 0)).to.equal(5000);
+    });
+
+    it("writes the journal atomically and lists the promotions in flight", () => {
+      const store = new FileJournalStore(mkdtempSync(join(tmpdir(), "modelshare-journal-")));
+      expect(store.read("qa")).to.equal(undefined);
+      const journal = { id: "1", kind: "promote", env: "qa", version: V2, previous: V1, keepOld: false, startedAt: "t", who: "w", owner: currentOwner("c"), phase: "forward", steps: [] } as const;
+      store.write({ ...journal, steps: [] });
+      expect(store.read("qa")?.version).to.equal(V2);
+      expect(store.list().map((j) => j.env)).to.deep.equal(["qa"]);
+      store.remove("qa");
+      expect(store.list()).to.deep.equal([]);
+    });
+  });
+
+  describe("Pulumi adapter", () => {
+    it("turns Pulumi's stack-lock conflict (ConcurrentUpdateError) into StackBusyError", async () => {
+      const internals = automation as unknown as { createCommandError: (r: unknown) => Error; CommandResult: new (stdout: string, stderr: string, code: number) => unknown };
+      const conflict = internals.createCommandError(new internals.CommandResult("", "error: the stack is currently locked by 1 lock(s). Either wait for the other process(es) to end or delete the lock file", 255));
+      expect(conflict).to.be.instanceOf(automation.ConcurrentUpdateError);
+      let mapped: unknown;
+      await mapStackErrors("ml", async () => Promise.reject(conflict)).catch((e) => (mapped = e));
+      expect(mapped).to.be.instanceOf(StackBusyError);
+      expect((mapped as Error).message).to.match(/^stack "ml" is being updated by another process \(Pulumi's stack lock\).*the stack is currently locked by 1 lock/);
+      const other = new Error("boom");
+      await mapStackErrors("ml", async () => Promise.reject(other)).catch((e) => (mapped = e));
+      expect(mapped).to.equal(other);
+    });
+
+    it("fails with a clear error naming PATH when there is no pulumi CLI, and never installs one", async () => {
+      const path = process.env.PATH;
+      process.env.PATH = mkdtempSync(join(tmpdir(), "empty-path-"));
+      try {
+        let error: unknown;
+        await PulumiWorkspace.create(process.cwd()).catch((e) => (error = e));
+        expect(error).to.be.instanceOf(PulumiNotFoundError);
+        expect((error as Error).message).to.match(/the pulumi CLI was not found on PATH \(`pulumi version` could not be run; PATH=.*empty-path-.*\)\. Install it .* never downloads one/);
+      } finally {
+        process.env.PATH = path;
+      }
+    });
+  });
+});

@@ -1,0 +1,479 @@
+import {
+  DescribeProjectVersionsCommand,
+  RekognitionClient,
+  StartProjectVersionCommand,
+  StopProjectVersionCommand,
+} from "@aws-sdk/client-rekognition";
+import { GetParameterHistoryCommand, ParameterNotFound, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
+import { Progress } from "../../src/cli/common";
+import { rawConfigFromFlat } from "../../src/config/raw";
+import { parseStackConfig } from "../../src/config/schema";
+import { ML_OUTPUTS } from "../../src/contract";
+import { CliContext } from "../../src/promotion/cliContext";
+import { Liveness } from "../../src/promotion/journal";
+import { DetectedLabel, SmokeTester, SmokeTestRequest } from "../../src/promotion/verify";
+import { StackChanges, StackWorkspace } from "../../src/promotion/workspace";
+
+/**
+ * A small simulated world for promotion tests: a project directory with real Pulumi.<stack>.yaml files, a fake
+ * Pulumi workspace that edits them with Pulumi's `--path` rules and "deploys" them (keeping what is deployed apart
+ * from what the files say), Rekognition, SSM and STS through aws-sdk-client-mock with state behind them, and a
+ * smoke tester that only succeeds when the deployed grants and the model's status allow the call.
+ */
+
+export const ML_ACCOUNT = "111111111111";
+const base = `arn:aws:rekognition:us-east-1:${ML_ACCOUNT}:project/defect-detector`;
+export const PROJECT_ARN = `${base}/1714387200000`;
+export const V1 = `${base}/version/defect-detector.v1/1716196364000`;
+export const V2 = `${base}/version/defect-detector.v2/1725287405000`;
+export const V3 = `${base}/version/defect-detector.v3/1730000000000`;
+export const SHARED_ROLE = (env: string) => `arn:aws:iam::${ML_ACCOUNT}:role/modelshare/modelshare-${env}`;
+
+export interface ProjectLayout {
+  /** environment -> configured version */
+  readonly configured: Record<string, string>;
+  /** environment -> granted versions */
+  readonly granted: Record<string, string[]>;
+  readonly catalogue?: string[];
+  /** consumer stacks without smokeTest */
+  readonly withoutSmokeTest?: string[];
+}
+
+const CONSUMER_ACCOUNTS: Record<string, string> = { qa: "222222222222", prod: "333333333333", "pre-prod": "444444444444" };
+
+export function consumerAccount(env: string): string {
+  return CONSUMER_ACCOUNTS[env] ?? "555555555555";
+}
+
+/** Writes Pulumi.yaml and one Pulumi.<stack>.yaml per stack (stack name = environment name; ML stack "ml"). */
+export function writeProject(layout: ProjectLayout): string {
+  const dir = mkdtempSync(join(tmpdir(), "modelshare-promotion-"));
+  writeFileSync(join(dir, "Pulumi.yaml"), "name: modelshare\nruntime: nodejs\n");
+  const envs = Object.keys(layout.configured);
+  const ml: Record<string, unknown> = {
+    "aws:region": "us-east-1",
+    "modelshare:stackKind": "ml",
+    "modelshare:mlAccountId": ML_ACCOUNT,
+    "modelshare:organizationId": "o-a1b2c3d4e5",
+    "modelshare:pipelineRoleArn": `arn:aws:iam::${ML_ACCOUNT}:role/modelshare-pipeline`,
+    "modelshare:model": { projectArn: PROJECT_ARN, versions: layout.catalogue ?? [V1, V2] },
+    "modelshare:consumers": Object.fromEntries(
+      envs.map((env) => [
+        env,
+        {
+          accountId: consumerAccount(env),
+          applicationPrincipalArns: [`arn:aws:iam::${consumerAccount(env)}:role/app`, `arn:aws:iam::${consumerAccount(env)}:role/smoke`],
+          grantedVersions: layout.granted[env] ?? [],
+        },
+      ]),
+    ),
+    "modelshare:guardrail": { enabled: false },
+    "modelshare:promotion": { minInferenceUnits: 1, maxInferenceUnits: 2, pricePerInferenceUnitHour: 4 },
+  };
+  writeStack(dir, "ml", ml);
+  for (const env of envs) {
+    const account = consumerAccount(env);
+    writeStack(dir, env, {
+      "aws:region": "us-east-1",
+      "modelshare:stackKind": "consumer",
+      "modelshare:environment": env,
+      "modelshare:accountId": account,
+      "modelshare:deployRoleArn": `arn:aws:iam::${account}:role/modelshare-deploy`,
+      "modelshare:mlStack": "organization/modelshare/ml",
+      "modelshare:modelVersionArn": layout.configured[env],
+      "modelshare:network": { allowedCidrs: ["10.20.0.0/16"] },
+      ...(layout.withoutSmokeTest?.includes(env)
+        ? {}
+        : {
+            "modelshare:smokeTest": {
+              principalRoleArn: `arn:aws:iam::${account}:role/smoke`,
+              image: "examples/smoke.png",
+              expectedLabel: "scratch",
+              minConfidence: 60,
+              deadlineSeconds: 120,
+            },
+          }),
+    });
+  }
+  return dir;
+}
+
+export function writeStack(dir: string, stack: string, config: Record<string, unknown>): void {
+  writeFileSync(join(dir, `Pulumi.${stack}.yaml`), stringifyYaml({ config }));
+}
+
+export function readStack(dir: string, stack: string): Record<string, any> {
+  return (parseYaml(readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, any> }).config;
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// Pulumi
+
+type Segment = string | number;
+
+/** Splits `ns:a.b["c-d"][2]` into the top-level key `ns:a` and the path below it, as `pulumi config --path` does. */
+export function parseConfigPath(key: string): { top: string; path: Segment[] } {
+  const colon = key.indexOf(":");
+  const namespace = key.slice(0, colon);
+  const segments: Segment[] = [];
+  const pattern = /\["([^"]+)"\]|\[(\d+)\]|\.?([^.[\]]+)/g;
+  for (let m = pattern.exec(key.slice(colon + 1)); m; m = pattern.exec(key.slice(colon + 1))) {
+    segments.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : m[3]));
+  }
+  const [first, ...path] = segments;
+  return { top: `${namespace}:${first}`, path };
+}
+
+export type Operation = { readonly kind: "up" | "preview" | "setConfig" | "removeConfig" | "outputs"; readonly stack: string; readonly config: Record<string, any> };
+export type Fault = (op: Operation) => "fail" | "hang" | "busy" | undefined;
+
+export class StackBusy extends Error {}
+
+export class FakeWorkspace implements StackWorkspace {
+  /** What each stack's last successful `up` deployed (its config file at that moment). */
+  readonly deployed: Record<string, Record<string, any>> = {};
+  readonly calls: Operation[] = [];
+  faults: Fault[] = [];
+  onDeployed: () => void = () => {};
+  upDelayMs = 0;
+  concurrentUps = 0;
+  maxConcurrentUps = 0;
+  busyError: (stack: string) => Error = (stack) => new StackBusy(stack);
+
+  constructor(private readonly dir: string) {
+    for (const name of ["ml", ...this.consumerStacks()]) this.deployed[name] = readStack(dir, name);
+  }
+
+  private consumerStacks(): string[] {
+    const ml = readStack(this.dir, "ml");
+    return Object.keys(ml["modelshare:consumers"]);
+  }
+
+  private async check(kind: Operation["kind"], stack: string): Promise<void> {
+    const op = { kind, stack, config: readStack(this.dir, stack) };
+    this.calls.push(op);
+    for (const fault of this.faults) {
+      const verdict = fault(op);
+      if (verdict === "fail") throw new Error(`injected failure of ${kind} ${stack}`);
+      if (verdict === "busy") throw this.busyError(stack);
+      if (verdict === "hang") await new Promise(() => undefined);
+    }
+  }
+
+  private edit(stack: string, change: (config: Record<string, any>) => void): void {
+    const config = readStack(this.dir, stack);
+    change(config);
+    writeStack(this.dir, stack, config);
+  }
+
+  async setConfig(stack: string, key: string, value: string, options: { path: boolean }): Promise<void> {
+    await this.check("setConfig", stack);
+    this.edit(stack, (config) => {
+      if (!options.path) {
+        config[key] = value;
+        return;
+      }
+      const { top, path } = parseConfigPath(key);
+      if (path.length === 0) {
+        config[top] = value;
+        return;
+      }
+      config[top] ??= typeof path[0] === "number" ? [] : {};
+      let cursor = config[top];
+      path.forEach((segment, i) => {
+        const last = i === path.length - 1;
+        if (typeof segment === "number" && segment > cursor.length) throw new Error(`could not set config: ${key}: array index out of range`);
+        if (last) cursor[segment] = value;
+        else cursor = cursor[segment] ??= typeof path[i + 1] === "number" ? [] : {};
+      });
+    });
+  }
+
+  async removeConfig(stack: string, key: string, options: { path: boolean }): Promise<void> {
+    await this.check("removeConfig", stack);
+    this.edit(stack, (config) => {
+      if (!options.path) {
+        delete config[key];
+        return;
+      }
+      const { top, path } = parseConfigPath(key);
+      let cursor = config[top];
+      path.slice(0, -1).forEach((segment) => (cursor = cursor?.[segment]));
+      const last = path[path.length - 1];
+      if (Array.isArray(cursor) && typeof last === "number") cursor.splice(last, 1);
+      else if (cursor) delete cursor[last];
+    });
+  }
+
+  async up(stack: string, onOutput?: (chunk: string) => void): Promise<StackChanges> {
+    await this.check("up", stack);
+    this.concurrentUps++;
+    this.maxConcurrentUps = Math.max(this.maxConcurrentUps, this.concurrentUps);
+    try {
+      if (this.upDelayMs > 0) await new Promise((done) => setTimeout(done, this.upDelayMs));
+      const config = readStack(this.dir, stack);
+      // The program refuses an invalid config, as the real one would: edits must keep every file valid.
+      parseStackConfig(rawConfigFromFlat(config), `Pulumi.${stack}.yaml`);
+      onOutput?.(`Updating (${stack})\n  ~ resources\nUpdate complete`);
+      const changed = JSON.stringify(config) !== JSON.stringify(this.deployed[stack]);
+      this.deployed[stack] = config;
+      this.onDeployed();
+      return changed ? { update: 1, same: 9 } : { same: 10 };
+    } finally {
+      this.concurrentUps--;
+    }
+  }
+
+  async preview(stack: string): Promise<StackChanges> {
+    await this.check("preview", stack);
+    return { same: 10 };
+  }
+
+  async outputs(stack: string): Promise<Record<string, unknown>> {
+    await this.check("outputs", stack);
+    const deployed = this.deployed[stack];
+    const consumers = (deployed["modelshare:consumers"] ?? {}) as Record<string, { grantedVersions?: string[] }>;
+    return {
+      [ML_OUTPUTS.projectArn]: PROJECT_ARN,
+      [ML_OUTPUTS.sharedRoleArns]: Object.fromEntries(Object.keys(consumers).map((env) => [env, SHARED_ROLE(env)])),
+      [ML_OUTPUTS.grantedVersions]: Object.fromEntries(Object.entries(consumers).map(([env, c]) => [env, c.grantedVersions ?? []])),
+    };
+  }
+
+  /** Deployed view: what the environment's applications call, and what its shared role may call. */
+  deployedConfigured(env: string): string {
+    return this.deployed[env]["modelshare:modelVersionArn"];
+  }
+
+  deployedGrants(env: string): string[] {
+    return this.deployed.ml["modelshare:consumers"][env]?.grantedVersions ?? [];
+  }
+
+  upsOf(stack: string): number {
+    return this.calls.filter((c) => c.kind === "up" && c.stack === stack).length;
+  }
+}
+
+// -----------------------------------------------------------------------------------------------------------------
+// AWS
+
+export interface ModelState {
+  status: string;
+  minInferenceUnits?: number;
+  maxInferenceUnits?: number;
+  /** Describes left before a STARTING/STOPPING version settles. */
+  settleAfter?: number;
+}
+
+export class AwsWorld {
+  readonly rekognition = mockClient(RekognitionClient);
+  readonly ssm = mockClient(SSMClient);
+  readonly sts = mockClient(STSClient);
+  readonly models: Record<string, ModelState> = {};
+  readonly parameters: Record<string, string[]> = {};
+  readonly starts: string[] = [];
+  readonly stops: string[] = [];
+  onChange: () => void = () => {};
+  failStart?: (arn: string) => Error | undefined;
+  failStop?: (arn: string) => Error | undefined;
+  /** After StartProjectVersion the version ends FAILED instead of RUNNING. */
+  startEndsFailed?: (arn: string) => boolean;
+
+  constructor(initial: Record<string, string>) {
+    for (const [arn, status] of Object.entries(initial)) this.models[arn] = { status, ...(status === "RUNNING" ? { minInferenceUnits: 1 } : {}) };
+    this.rekognition.on(DescribeProjectVersionsCommand).callsFake((input) => {
+      const names: string[] | undefined = input.VersionNames;
+      const descriptions = Object.entries(this.models)
+        .filter(([arn]) => names === undefined || names.some((n) => arn.includes(`/version/${n}/`)))
+        .map(([arn, state]) => {
+          this.settle(arn, state);
+          return { ProjectVersionArn: arn, Status: state.status, MinInferenceUnits: state.minInferenceUnits, MaxInferenceUnits: state.maxInferenceUnits };
+        });
+      return { ProjectVersionDescriptions: descriptions };
+    });
+    this.rekognition.on(StartProjectVersionCommand).callsFake((input) => {
+      const arn = input.ProjectVersionArn as string;
+      const error = this.failStart?.(arn);
+      if (error) throw error;
+      this.starts.push(arn);
+      this.models[arn] = { status: "STARTING", minInferenceUnits: input.MinInferenceUnits, maxInferenceUnits: input.MaxInferenceUnits, settleAfter: 2 };
+      this.onChange();
+      return { Status: "STARTING" };
+    });
+    this.rekognition.on(StopProjectVersionCommand).callsFake((input) => {
+      const arn = input.ProjectVersionArn as string;
+      const error = this.failStop?.(arn);
+      if (error) throw error;
+      this.stops.push(arn);
+      this.models[arn] = { ...this.models[arn], status: "STOPPING", settleAfter: 1 };
+      this.onChange();
+      return { Status: "STOPPING" };
+    });
+    this.ssm.on(PutParameterCommand).callsFake((input) => {
+      (this.parameters[input.Name] ??= []).push(input.Value);
+      return { Version: this.parameters[input.Name].length };
+    });
+    this.ssm.on(GetParameterHistoryCommand).callsFake((input) => {
+      const values = this.parameters[input.Name];
+      if (!values) throw new ParameterNotFound({ message: "ParameterNotFound", $metadata: {} });
+      const start = input.NextToken ? Number(input.NextToken) : 0;
+      const page = values.slice(start, start + (input.MaxResults ?? 50));
+      const next = start + page.length < values.length ? String(start + page.length) : undefined;
+      return { Parameters: page.map((Value, i) => ({ Name: input.Name, Value, Version: start + i + 1 })), NextToken: next };
+    });
+    this.sts.on(AssumeRoleCommand).callsFake((input) => ({
+      Credentials: { AccessKeyId: "AKIA", SecretAccessKey: "secret", SessionToken: `session-for-${input.RoleArn}`, Expiration: new Date(Date.now() + 3600_000) },
+    }));
+    this.sts.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ML_ACCOUNT}:assumed-role/modelshare-pipeline/ci` });
+  }
+
+  private settle(arn: string, state: ModelState): void {
+    if (state.settleAfter === undefined) return;
+    state.settleAfter -= 1;
+    if (state.settleAfter > 0) return;
+    delete state.settleAfter;
+    if (state.status === "STARTING") state.status = this.startEndsFailed?.(arn) ? "FAILED" : "RUNNING";
+    else if (state.status === "STOPPING") state.status = "STOPPED";
+    this.onChange();
+  }
+
+  status(arn: string): string {
+    return this.models[arn]?.status ?? "NOT_FOUND";
+  }
+
+  restore(): void {
+    this.rekognition.restore();
+    this.ssm.restore();
+    this.sts.restore();
+  }
+}
+
+/** An error shaped like the SDK's AccessDeniedException (HTTP 403). */
+export function accessDenied(message = "not authorized"): Error {
+  const error = new Error(message);
+  error.name = "AccessDeniedException";
+  (error as Error & { $metadata: unknown }).$metadata = { httpStatusCode: 403 };
+  return error;
+}
+
+/**
+ * The smoke test through the deployed world: the call succeeds only if the version is granted to the environment
+ * in the deployed ML stack and RUNNING; a new grant takes `propagationCalls` more calls to apply, like IAM.
+ */
+export class WorldSmokeTester implements SmokeTester {
+  readonly calls: SmokeTestRequest[] = [];
+  propagationCalls = 0;
+  labels: DetectedLabel[] = [{ name: "scratch", confidence: 91.5 }];
+  private readonly seenGrant = new Map<string, number>();
+
+  constructor(
+    private readonly workspace: FakeWorkspace,
+    private readonly aws: AwsWorld,
+  ) {}
+
+  beforeCall: () => void = () => {};
+
+  async detectLabels(request: SmokeTestRequest): Promise<readonly DetectedLabel[]> {
+    this.calls.push(request);
+    this.beforeCall();
+    if (request.sharedRoleArn !== SHARED_ROLE(request.environment)) throw accessDenied(`wrong shared role ${request.sharedRoleArn}`);
+    if (!this.workspace.deployedGrants(request.environment).includes(request.modelVersionArn)) {
+      const error = new Error(`DetectCustomLabels on ${request.modelVersionArn} was denied`);
+      error.name = "NotGrantedError";
+      throw error;
+    }
+    const key = `${request.environment} ${request.modelVersionArn}`;
+    const seen = (this.seenGrant.get(key) ?? 0) + 1;
+    this.seenGrant.set(key, seen);
+    if (seen <= this.propagationCalls) throw accessDenied("the new grant has not propagated yet");
+    if (this.aws.status(request.modelVersionArn) !== "RUNNING") {
+      const error = new Error(`${request.modelVersionArn} is ${this.aws.status(request.modelVersionArn)}`);
+      error.name = "ModelNotRunningError";
+      throw error;
+    }
+    return this.labels;
+  }
+}
+
+export interface Clock {
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+  sleeps: number[];
+}
+
+/** A clock that sleeps instantly: backoff and deadlines are tested without waiting. */
+export function fakeClock(start = Date.parse("2025-03-01T10:00:00Z")): Clock {
+  let time = start;
+  const sleeps: number[] = [];
+  return {
+    now: () => time,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+      time += ms;
+      await Promise.resolve();
+    },
+    sleeps,
+  };
+}
+
+export function recordingProgress(lines: string[], onEvent: () => void = () => {}): Progress {
+  return {
+    step: (id, detail) => {
+      lines.push(`step ${id}: ${detail}`);
+      onEvent();
+    },
+    waiting: (what) => lines.push(`waiting ${what}`),
+    done: (id, outcome) => {
+      lines.push(`done ${id}: ${outcome}`);
+      onEvent();
+    },
+  };
+}
+
+export interface TestContextOptions {
+  readonly dir: string;
+  readonly workspace: StackWorkspace;
+  readonly smokeTester: SmokeTester;
+  readonly clock: Clock;
+  readonly progress: Progress;
+  readonly liveness?: Liveness;
+  readonly out?: string[];
+  readonly err?: string[];
+  readonly commandLine?: string;
+  /** Called when the command asks for the workspace (a dry run must not). */
+  readonly onWorkspace?: () => void;
+}
+
+export function testContext(options: TestContextOptions): CliContext {
+  const stateDir = join(options.dir, ".modelshare");
+  mkdirSync(stateDir, { recursive: true });
+  return {
+    projectDir: options.dir,
+    stateDir,
+    now: options.clock.now,
+    sleep: options.clock.sleep,
+    stdout: (text) => options.out?.push(text),
+    stderr: (text) => options.err?.push(text),
+    progress: options.progress,
+    workspace: async () => {
+      options.onWorkspace?.();
+      return options.workspace;
+    },
+    rekognition: (region) => new RekognitionClient({ region }),
+    sts: (region) => new STSClient({ region }),
+    ssm: (region, credentials) => new SSMClient({ region, ...(credentials ? { credentials } : {}) }),
+    smokeTester: options.smokeTester,
+    liveness: options.liveness ?? (() => false),
+    modelTiming: {
+      start: { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 5 },
+      stop: { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 5 },
+    },
+    commandLine: options.commandLine ?? "modelshare promote (test)",
+  };
+}
