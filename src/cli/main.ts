@@ -6,6 +6,7 @@ import { registerPromote } from "./promote";
 import { registerRollback } from "./rollback";
 import { registerStatus } from "./status";
 import { registerModel } from "./model";
+import { registerSynth } from "./synth";
 
 /**
  * `modelshare` command line. Each command lives in its own module and registers itself here; all share the
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerRollback(program);
   registerStatus(program);
   registerModel(program);
+  registerSynth(program);
   return program;
 }
 

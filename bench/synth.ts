@@ -1,0 +1,307 @@
+/**
+ * Benchmark of `modelshare synth` at 10, 50 and 200 consumer environments (issue 3): synth + check, next to a floor
+ * of the same number of resources registered under the same mocks with no program logic. Also checks that an
+ * oversized grant stops synth with the budget error and that the SCPs do not grow with the number of environments.
+ *
+ *   npx ts-node --transpile-only bench/synth.ts [--no-matrix]     (bench/index.ts calls benchSynth())
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { rawConfigFromFlat } from "../src/config/raw";
+import { parseMlConfig } from "../src/config/schema";
+import { BudgetError } from "../src/errors";
+import { buildAccessMatrix, loadSimulator } from "../src/matrix";
+import { checkMlBudgets, planMl } from "../src/plan";
+import { policySize, PolicyDocument } from "../src/policies/document";
+import { checkSynthesized } from "../src/rules";
+import { installMocks, promiseOf, ResourceRecorder, settle } from "../src/synth/mocks";
+import { withoutStackTraces } from "../src/synth/quietStackTraces";
+import { loadStackFiles, PROJECT_NAME, synthesize, SynthesizedStack } from "../src/synth/run";
+
+export interface BenchResult {
+  name: string;
+  seconds: number;
+  limitSeconds: number;
+  ok: boolean;
+  detail: string;
+}
+
+export const SIZES = [10, 50, 200] as const;
+/** Targets of issue 3, on the project's 2-core machine. */
+export const TARGETS = { seconds200: 30, ratioToFloor: 1.5, growthSlack: 1.5 } as const;
+
+const ML_ACCOUNT = "111111111111";
+const REGION = "us-east-1";
+const PROJECT = "defect-detector";
+const GRANTS_PER_ENVIRONMENT = 10;
+/** Model versions known to the ML stack: more than one environment's grant, so some rows are "not granted". */
+const VERSION_POOL = 12;
+
+function versionArn(index: number): string {
+  return `arn:aws:rekognition:${REGION}:${ML_ACCOUNT}:project/${PROJECT}/version/${PROJECT}.v${String(index).padStart(3, "0")}/${1700000000000 + index * 1000}`;
+}
+
+function environmentName(index: number): string {
+  return `env${String(index).padStart(3, "0")}`;
+}
+
+function consumerAccount(index: number): string {
+  return String(200000000000 + index);
+}
+
+/**
+ * The ML stack's `config:` map for `environments` consumers, each granted `grants` versions of the pool (a
+ * rotating window, so environments differ); `oversized` grants one environment `oversized` versions instead.
+ */
+export function mlFileConfig(environments: number, grants: number, oversized?: number): Record<string, unknown> {
+  const pool = Math.max(VERSION_POOL, oversized ?? 0);
+  const versions = Array.from({ length: pool }, (_, i) => versionArn(i));
+  const consumers: Record<string, unknown> = {};
+  for (let i = 0; i < environments; i++) {
+    const count = i === 0 && oversized !== undefined ? oversized : grants;
+    const granted = Array.from({ length: count }, (_, k) => versions[(i + k) % pool]);
+    consumers[environmentName(i)] = {
+      accountId: consumerAccount(i),
+      applicationPrincipalArns: [`arn:aws:iam::${consumerAccount(i)}:role/modelshare-${environmentName(i)}-app`],
+      grantedVersions: granted,
+    };
+  }
+  return {
+    "aws:region": REGION,
+    "modelshare:stackKind": "ml",
+    "modelshare:mlAccountId": ML_ACCOUNT,
+    "modelshare:organizationId": "o-a1b2c3d4e5",
+    "modelshare:pipelineRoleArn": `arn:aws:iam::${ML_ACCOUNT}:role/modelshare-pipeline`,
+    "modelshare:model": { projectArn: `arn:aws:rekognition:${REGION}:${ML_ACCOUNT}:project/${PROJECT}/1714387200000`, versions },
+    "modelshare:consumers": consumers,
+    "modelshare:guardrail": {
+      managementRoleArn: "arn:aws:iam::999999999999:role/modelshare-scp-admin",
+      consumerTargetIds: ["ou-ab12-consumers"],
+    },
+  };
+}
+
+export function consumerFileConfig(index: number, modelVersionArn: string): Record<string, unknown> {
+  const cidr = `10.${index % 250}.0.0/16`;
+  return {
+    "aws:region": REGION,
+    "modelshare:stackKind": "consumer",
+    "modelshare:environment": environmentName(index),
+    "modelshare:accountId": consumerAccount(index),
+    "modelshare:mlStack": "organization/modelshare/ml",
+    "modelshare:modelVersionArn": modelVersionArn,
+    "modelshare:network": { vpcCidr: cidr, allowedCidrs: [cidr] },
+  };
+}
+
+/** The most versions per environment (up to `wanted`) for which the ML plan fits every quota. */
+export function grantsWithinBudgets(environments: number, wanted: number): number {
+  for (let grants = wanted; grants > 0; grants--) {
+    const config = parseMlConfig(rawConfigFromFlat(mlFileConfig(environments, grants)), "generated ML config");
+    if (checkMlBudgets(planMl(config), config.quotas, config.guardrail.existingPoliciesPerTarget).length === 0) return grants;
+  }
+  return 0;
+}
+
+/** Writes the Pulumi.<stack>.yaml files of a generated configuration into `dir`. */
+export function writeConfiguration(dir: string, environments: number, options: { grants: number; oversized?: number }): void {
+  mkdirSync(dir, { recursive: true });
+  const ml = mlFileConfig(environments, options.grants, options.oversized);
+  // Repeated version lists would become YAML anchors and aliases; the yaml parser caps those.
+  writeFileSync(path.join(dir, "Pulumi.ml.yaml"), stringify({ config: ml }, { aliasDuplicateObjects: false }));
+  const consumers = ml["modelshare:consumers"] as Record<string, { grantedVersions: string[] }>;
+  for (let i = 0; i < environments; i++) {
+    writeFileSync(path.join(dir, `Pulumi.${environmentName(i)}.yaml`), stringify({ config: consumerFileConfig(i, consumers[environmentName(i)].grantedVersions[0]) }));
+  }
+}
+
+function seconds(start: bigint): number {
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+/** synth + check of one configuration directory, as `modelshare synth` runs them. */
+async function synthAndCheck(dir: string): Promise<{ stacks: SynthesizedStack[]; seconds: number; findings: number }> {
+  const start = process.hrtime.bigint();
+  const stacks = await withoutStackTraces(() => synthesize(loadStackFiles(dir)));
+  const checks = await checkSynthesized(stacks);
+  return { stacks, seconds: seconds(start), findings: checks.findings.length };
+}
+
+const BARE_TYPE = "modelshare:bench:Bare";
+
+/** A resource with no program behind it: what registering one costs by itself. */
+class BareResource extends pulumi.CustomResource {
+  constructor(type: string, name: string, inputs: Record<string, unknown>) {
+    super(type, name, inputs);
+  }
+}
+
+/** A component with no children and no outputs: what registering a component costs by itself. */
+class BareComponent extends pulumi.ComponentResource {
+  constructor(name: string) {
+    super("modelshare:bench:BareComponent", name);
+  }
+}
+
+/**
+ * The floor: for every synthesized stack, the mocks installed the same way and the same number of resources
+ * registered with no program logic. `withInputs` replays each resource's type and inputs (what Pulumi must
+ * serialize anyway); otherwise resources are bare (no inputs).
+ */
+async function floor(stacks: readonly SynthesizedStack[], withInputs: boolean): Promise<number> {
+  const recorder = new ResourceRecorder({ account: "000000000000", region: REGION });
+  const start = process.hrtime.bigint();
+  await withoutStackTraces(async () => {
+    for (const stack of stacks) {
+      recorder.reset();
+      await installMocks(recorder, PROJECT_NAME, stack.stack);
+      const resources = stack.resources.map((r, i) => {
+        if (!r.type.startsWith("aws:") && !r.type.startsWith("pulumi:")) return new BareComponent(`bare-${i}`);
+        // Providers and stack references have runtime semantics of their own: stand in with a plain resource.
+        const type = r.type.startsWith("aws:") && withInputs ? r.type : BARE_TYPE;
+        return new BareResource(type, `bare-${i}`, withInputs ? r.inputs : {});
+      });
+      await Promise.all(resources.map((r) => promiseOf(r.urn)));
+      await settle();
+    }
+  });
+  return seconds(start);
+}
+
+function scpSizes(stacks: readonly SynthesizedStack[]): number[] {
+  const ml = stacks.find((s) => s.config.stackKind === "ml");
+  return (ml?.resources ?? [])
+    .filter((r) => r.type === "aws:organizations/policy:Policy" && typeof r.inputs.content === "string")
+    .map((r) => policySize(JSON.parse(r.inputs.content as string) as PolicyDocument))
+    .sort((a, b) => a - b);
+}
+
+export interface BenchOptions {
+  readonly sizes?: readonly number[];
+  /**
+   * Also time the access matrix, which `modelshare synth` builds after the checks. It is reported apart from
+   * synth + check because its application-to-role rows grow with environments². @default true
+   */
+  readonly matrix?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export async function benchSynth(options: BenchOptions = {}): Promise<BenchResult[]> {
+  const sizes = options.sizes ?? SIZES;
+  const log = options.log ?? (() => {});
+  const workDir = mkdtempSync(path.join(tmpdir(), "modelshare-bench-"));
+  const results: BenchResult[] = [];
+  try {
+    // Warm-up: module loading and JIT would otherwise be billed to the first size.
+    const warmDir = path.join(workDir, "warm-up");
+    writeConfiguration(warmDir, 5, { grants: 5 });
+    const warm = await synthAndCheck(warmDir);
+    await floor(warm.stacks, false);
+    await floor(warm.stacks, true);
+
+    const measured: { size: number; seconds: number; floorBare: number; floorInputs: number; scps: number[]; stacks: SynthesizedStack[] }[] = [];
+    for (const size of sizes) {
+      const dir = path.join(workDir, `envs-${size}`);
+      const grants = grantsWithinBudgets(size, GRANTS_PER_ENVIRONMENT);
+      writeConfiguration(dir, size, { grants });
+      const run = await synthAndCheck(dir);
+      const resources = run.stacks.reduce((n, s) => n + s.resources.length, 0);
+      const floorBare = await floor(run.stacks, false);
+      const floorInputs = await floor(run.stacks, true);
+      const ratio = run.seconds / floorInputs;
+      log(`${size} environments: synth+check ${run.seconds.toFixed(2)} s (${resources} resources, ${grants} grants each, ${run.findings} findings); floor ${floorInputs.toFixed(2)} s with inputs, ${floorBare.toFixed(2)} s bare; ratio ${ratio.toFixed(2)}`);
+      measured.push({ size, seconds: run.seconds, floorBare, floorInputs, scps: scpSizes(run.stacks), stacks: run.stacks });
+      results.push({
+        name: `synth+check ${size} environments`,
+        seconds: run.seconds,
+        limitSeconds: size >= 200 ? TARGETS.seconds200 : (TARGETS.seconds200 * size) / 200 + 1,
+        ok: run.findings === 0 && run.seconds <= (size >= 200 ? TARGETS.seconds200 : (TARGETS.seconds200 * size) / 200 + 1),
+        detail: `${resources} resources, ${grants} grants per environment, ${run.findings} check findings; floor (same resources and inputs, no logic) ${floorInputs.toFixed(2)} s, bare floor (no inputs) ${floorBare.toFixed(2)} s`,
+      });
+      results.push({
+        name: `ratio to floor ${size} environments`,
+        seconds: run.seconds,
+        limitSeconds: TARGETS.ratioToFloor * floorInputs,
+        ok: ratio <= TARGETS.ratioToFloor,
+        detail: `t / floor = ${ratio.toFixed(2)} (target <= ${TARGETS.ratioToFloor}); against the bare floor: ${(run.seconds / floorBare).toFixed(2)}`,
+      });
+      if (options.matrix ?? true) {
+        const simulator = await loadSimulator();
+        const start = process.hrtime.bigint();
+        const matrix = await buildAccessMatrix(run.stacks, simulator);
+        const matrixSeconds = seconds(start);
+        log(`${size} environments: access matrix ${matrixSeconds.toFixed(2)} s, ${matrix.rows.length} rows, ${matrix.mismatches} mismatches`);
+        results.push({
+          name: `access matrix ${size} environments`,
+          seconds: matrixSeconds,
+          limitSeconds: TARGETS.seconds200,
+          ok: matrix.mismatches === 0 && matrixSeconds <= TARGETS.seconds200,
+          detail: `${matrix.rows.length} rows (${size}² application-to-role rows), ${matrix.mismatches} mismatches`,
+        });
+      }
+      // Keep only what the later comparisons need.
+      measured[measured.length - 1].stacks = [];
+    }
+
+    const first = measured[0];
+    const last = measured[measured.length - 1];
+    if (first && last && last !== first) {
+      const growth = last.seconds / first.seconds;
+      const linear = last.size / first.size;
+      results.push({
+        name: `growth ${first.size} -> ${last.size} environments`,
+        seconds: last.seconds,
+        limitSeconds: first.seconds * linear * TARGETS.growthSlack,
+        ok: growth <= linear * TARGETS.growthSlack,
+        detail: `t(${last.size})/t(${first.size}) = ${growth.toFixed(1)} for ${linear}x the environments (linear: ${linear}; floor grows ${(last.floorInputs / first.floorInputs).toFixed(1)}x)`,
+      });
+      const sizesSeen = new Set(measured.map((m) => JSON.stringify(m.scps)));
+      results.push({
+        name: "SCPs constant in the number of environments",
+        seconds: 0,
+        limitSeconds: 0,
+        ok: sizesSeen.size === 1,
+        detail: measured.map((m) => `${m.size} environments: SCP sizes ${m.scps.join(", ")} characters`).join("; "),
+      });
+    }
+
+    // An environment granted more versions than its inline policy budget: synth must stop with BudgetError.
+    const overSize = sizes[sizes.length - 1];
+    const overDir = path.join(workDir, `over-budget-${overSize}`);
+    writeConfiguration(overDir, overSize, { grants: grantsWithinBudgets(overSize, GRANTS_PER_ENVIRONMENT), oversized: 60 });
+    const start = process.hrtime.bigint();
+    let outcome: string;
+    let stopped = false;
+    try {
+      await synthAndCheck(overDir);
+      outcome = "synth did not stop";
+    } catch (error) {
+      stopped = error instanceof BudgetError;
+      outcome = stopped ? (error as BudgetError).message.split("\n").slice(0, 2).join(" ") : `failed with ${(error as Error).name}: ${(error as Error).message}`;
+    }
+    const overSeconds = seconds(start);
+    log(`over budget (${overSize} environments, one granted 60 versions): ${outcome}`);
+    results.push({ name: `budget error at ${overSize} environments`, seconds: overSeconds, limitSeconds: TARGETS.seconds200, ok: stopped && overSeconds <= TARGETS.seconds200, detail: outcome });
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+if (require.main === module) {
+  const withMatrix = !process.argv.includes("--no-matrix");
+  benchSynth({ matrix: withMatrix, log: (line) => process.stderr.write(`${line}\n`) })
+    .then((results) => {
+      for (const r of results) {
+        process.stdout.write(`${r.ok ? "ok  " : "FAIL"} ${r.name.padEnd(44)} ${r.seconds.toFixed(2).padStart(7)} s (limit ${r.limitSeconds.toFixed(2)} s)  ${r.detail}\n`);
+      }
+      process.exitCode = results.every((r) => r.ok) ? 0 : 1;
+    })
+    .catch((error) => {
+      process.stderr.write(`${(error as Error).stack ?? error}\n`);
+      process.exitCode = 1;
+    });
+}

@@ -1,0 +1,186 @@
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { Command } from "commander";
+import { ConfigError } from "../config/problems";
+import { BudgetError } from "../errors";
+import { buildAccessMatrix, loadSimulator, Simulator, SimulatorUnavailableError } from "../matrix";
+import { checkSynthesized } from "../rules";
+import { architectureMarkdown } from "../synth/architecture";
+import { matrixDocument, stackDocument, synthSummary, formatSummary } from "../synth/report";
+import { ResourceRecorder } from "../synth/mocks";
+import { withoutStackTraces } from "../synth/quietStackTraces";
+import { loadStackFiles, problemsOf, StackFile, StackFilesError, synthesize, SynthesizedStack } from "../synth/run";
+import { EXIT, Progress, stderrProgress, UsageError } from "./common";
+
+export interface SynthFlags {
+  readonly configDir?: string;
+  readonly out?: string;
+  readonly json?: boolean;
+}
+
+/** Where synth writes and reads; injectable so the tests capture output instead of the process's streams. */
+export interface SynthIo {
+  readonly cwd: string;
+  stdout(text: string): void;
+  stderr(text: string): void;
+  readonly progress: Progress;
+  readonly now: () => number;
+  /** Loads @cloud-copilot/iam-simulate (a dev dependency). */
+  readonly loadSimulator: () => Promise<Simulator>;
+}
+
+export function defaultSynthIo(): SynthIo {
+  return {
+    cwd: process.cwd(),
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    progress: stderrProgress(),
+    now: Date.now,
+    loadSimulator: () => loadSimulator(),
+  };
+}
+
+/** The project root: this checkout (src/cli/ is two levels below it). */
+export const REPOSITORY_ROOT = path.resolve(__dirname, "..", "..");
+
+/** --config-dir's default: the working directory when it is a Pulumi project, else this repository's root. */
+export function defaultConfigDir(cwd: string): string {
+  return existsSync(path.join(cwd, "Pulumi.yaml")) ? cwd : REPOSITORY_ROOT;
+}
+
+function resolveDirectories(flags: SynthFlags, cwd: string): { configDir: string; outDir: string } {
+  const configDir = flags.configDir !== undefined ? path.resolve(cwd, flags.configDir) : defaultConfigDir(cwd);
+  if (!existsSync(configDir) || !statSync(configDir).isDirectory()) {
+    throw new UsageError(`--config-dir ${JSON.stringify(flags.configDir ?? configDir)}: not a directory; give the directory that holds the Pulumi.<stack>.yaml files`);
+  }
+  const outDir = path.resolve(cwd, flags.out ?? "out");
+  if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
+    throw new UsageError(`--out ${JSON.stringify(flags.out)}: is a file; give a directory (it is created when missing)`);
+  }
+  return { configDir, outDir };
+}
+
+/** Synthesizes the stacks one at a time (ML first), so progress can name each; one recorder keeps the outputs. */
+async function synthesizeWithProgress(stackFiles: readonly StackFile[], progress: Progress): Promise<SynthesizedStack[]> {
+  const recorder = new ResourceRecorder({ account: "000000000000", region: "us-east-1" });
+  const stacks: SynthesizedStack[] = [];
+  for (const [index, stackFile] of stackFiles.entries()) {
+    progress.step(`synth ${stackFile.stack}`, `running the ${stackFile.config.stackKind} program (${index + 1}/${stackFiles.length})`);
+    const [stack] = await withoutStackTraces(() => synthesize([stackFile], recorder));
+    stacks.push(stack);
+  }
+  return stacks;
+}
+
+function writeJson(file: string, value: unknown): void {
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Reports a failure that stops synth: a message on stderr, and the same as JSON on stdout with --json. */
+function fail(io: SynthIo, flags: SynthFlags, code: number, kind: string, message: string, details: Record<string, unknown> = {}): number {
+  io.stderr(`${message}\n`);
+  if (flags.json) io.stdout(`${JSON.stringify({ ok: false, error: { kind, message, ...details } }, null, 2)}\n`);
+  return code;
+}
+
+/**
+ * `modelshare synth`: runs every stack program offline, checks the result, evaluates the access matrix and writes
+ * OUT/<stack>.json, OUT/access-matrix.json and OUT/architecture.md. Returns the exit code.
+ */
+export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()): Promise<number> {
+  const started = io.now();
+  const { configDir, outDir } = resolveDirectories(flags, io.cwd);
+  // Paths in the summary as the user would type them: relative below the working directory, absolute elsewhere.
+  const relative = (file: string) => {
+    const shown = path.relative(io.cwd, file);
+    return shown === "" ? "." : shown.startsWith("..") ? file : shown;
+  };
+
+  io.progress.step("config", `reading Pulumi.<stack>.yaml files in ${configDir}`);
+  let stackFiles: StackFile[];
+  try {
+    stackFiles = loadStackFiles(configDir);
+  } catch (error) {
+    if (error instanceof StackFilesError) return fail(io, flags, EXIT.badInput, "config", error.message, { problems: problemsOf(error) });
+    throw error;
+  }
+
+  // Before the slow part: a missing simulator should not cost a full synth to find out.
+  let simulator: Simulator;
+  try {
+    simulator = await io.loadSimulator();
+  } catch (error) {
+    if (error instanceof SimulatorUnavailableError) return fail(io, flags, EXIT.failed, "simulator", error.message);
+    throw error;
+  }
+
+  let stacks: SynthesizedStack[];
+  try {
+    stacks = await synthesizeWithProgress(stackFiles, io.progress);
+  } catch (error) {
+    if (error instanceof BudgetError) return fail(io, flags, EXIT.failed, "budget", error.message, { problems: error.problems });
+    // Cross-stack problems (a consumer that does not match the ML stack) are config problems too.
+    if (error instanceof ConfigError) return fail(io, flags, EXIT.badInput, "config", error.message, { problems: problemsOf(error) });
+    throw error;
+  }
+
+  io.progress.step("checks", `running the rules over ${stacks.reduce((n, s) => n + s.resources.length, 0)} resources`);
+  const checks = await checkSynthesized(stacks);
+  io.progress.done("checks", `${checks.passed} passed, ${checks.failed} failed`);
+
+  io.progress.step("matrix", "evaluating the access matrix with iam-simulate");
+  let reported = 0;
+  const matrix = await buildAccessMatrix(stacks, simulator, {
+    onProgress: (done, total) => {
+      // Every 5,000 requests: enough to show it moves, not so much that it floods stderr.
+      if (done - reported >= 5000 || done === total) io.progress.step("matrix", `${done}/${total} requests evaluated`);
+      if (done - reported >= 5000) reported = done;
+    },
+  });
+  io.progress.done("matrix", `${matrix.rows.length} rows, ${matrix.mismatches} mismatches`);
+
+  mkdirSync(outDir, { recursive: true });
+  const stackEntries = stacks.map((stack) => {
+    const file = path.join(outDir, `${stack.stack}.json`);
+    writeJson(file, stackDocument(stack));
+    return { stack: stack.stack, resources: stack.resources.length, file: relative(file) };
+  });
+  const matrixFile = path.join(outDir, "access-matrix.json");
+  writeJson(matrixFile, matrixDocument(matrix));
+  const architectureFile = path.join(outDir, "architecture.md");
+  writeFileSync(architectureFile, architectureMarkdown(stacks, matrix));
+  io.progress.done("write", `${stackEntries.length + 2} files in ${relative(outDir)}`);
+
+  const summary = synthSummary({
+    configDir: relative(configDir),
+    outDir: relative(outDir),
+    stacks: stackEntries,
+    checks,
+    matrix,
+    matrixFile: relative(matrixFile),
+    architectureFile: relative(architectureFile),
+    seconds: (io.now() - started) / 1000,
+  });
+  io.stdout(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
+  return summary.ok ? EXIT.ok : EXIT.failed;
+}
+
+export function registerSynth(program: Command, io: () => SynthIo = defaultSynthIo): void {
+  program
+    .command("synth")
+    .description(
+      "Run every stack program offline (Pulumi mocks, no credentials, no pulumi CLI), check what it would deploy and evaluate who could " +
+        "then do what. Writes OUT/<stack>.json, OUT/access-matrix.json and OUT/architecture.md.",
+    )
+    .option("--config-dir <dir>", "directory holding the Pulumi.<stack>.yaml files (default: the project root)")
+    .option("--out <dir>", "directory to write to, created when missing", "out/")
+    .option("--json", "print the summary as JSON on stdout")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 every check passed and the access matrix matches the config; 1 a check failed, the matrix has a mismatch or a " +
+        "policy is over its quota; 2 invalid configuration (each problem names its file and key) or bad flags.",
+    )
+    .action(async (flags: SynthFlags) => {
+      process.exitCode = await runSynth(flags, io());
+    });
+}

@@ -1,0 +1,30 @@
+import { EvaluateOptions, evaluateCases, MatrixRow } from "./evaluate";
+import { matrixCases } from "./scenarios";
+import type { Simulator } from "./simulator";
+import { StackLike, topologyOf } from "./topology";
+
+export type { MatrixRow, EvaluateOptions } from "./evaluate";
+export { rowFor } from "./evaluate";
+export type { MatrixCase, Expectation, ScenarioKind } from "./scenarios";
+export { matrixCases } from "./scenarios";
+export { loadSimulator, SimulatorUnavailableError, SIMULATOR_PACKAGE } from "./simulator";
+export type { Simulator, SimulationInput, SimulationOutcome, Decision } from "./simulator";
+export { topologyOf } from "./topology";
+export type { StackLike, Topology } from "./topology";
+
+export interface AccessMatrix {
+  readonly rows: readonly MatrixRow[];
+  readonly mismatches: number;
+  /** What the matrix had to leave out (e.g. an environment without a consumer stack). */
+  readonly notes: readonly string[];
+}
+
+/**
+ * Evaluates who can do what with the policies of the synthesized stacks: the identity, trust, SCP and VPC
+ * endpoint documents come from the resources' inputs; `expected` comes from the configuration's intent.
+ */
+export async function buildAccessMatrix(stacks: readonly StackLike[], simulator: Simulator, options: EvaluateOptions = {}): Promise<AccessMatrix> {
+  const topology = topologyOf(stacks);
+  const rows = await evaluateCases(matrixCases(topology), simulator, options);
+  return { rows, mismatches: rows.filter((r) => r.mismatch).length, notes: topology.notes };
+}

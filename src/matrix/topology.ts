@@ -1,0 +1,190 @@
+import { roleArn } from "../arn";
+import { applicationRoleArn } from "../config/crossStack";
+import { ConsumerConfig, environments, MlConfig, StackConfig } from "../config/schema";
+import { SHARED_ROLE_PATH, sharedRoleName } from "../contract";
+import { planMl } from "../plan";
+import { documentsOf, PolicyJson, TYPES } from "../rules/documents";
+import type { SynthesizedResource } from "../synth/run";
+import type { NamedPolicy } from "./simulator";
+
+/**
+ * Who and what the access matrix is about, read from the synthesized stacks: every policy document comes from a
+ * synthesized resource's inputs (the JSON the provider would receive), never from the builders. The config is
+ * used only for intent (who should get what) and for names the program derives from it.
+ */
+
+export interface StackLike {
+  readonly stack: string;
+  readonly config: StackConfig;
+  readonly resources: readonly SynthesizedResource[];
+  readonly outputs: Record<string, unknown>;
+}
+
+export interface SharedRoleView {
+  readonly environment: string;
+  readonly roleName: string;
+  readonly roleArn: string;
+  /** The synthesized trust policy, undefined when the role was not synthesized. */
+  readonly trustPolicy?: PolicyJson;
+  readonly inlinePolicies: readonly NamedPolicy[];
+}
+
+export interface ScpView {
+  readonly name: string;
+  readonly document: PolicyJson;
+  /** Roots, OUs and accounts it is attached to. */
+  readonly targets: readonly string[];
+}
+
+export interface EndpointView {
+  readonly resourceName: string;
+  readonly endpointId: string;
+  readonly policy?: PolicyJson;
+}
+
+export interface ConsumerView {
+  readonly stack: string;
+  readonly config: ConsumerConfig;
+  readonly environment: string;
+  readonly accountId: string;
+  readonly applicationRoleArn: string;
+  readonly applicationPolicies: readonly NamedPolicy[];
+  readonly vpcId?: string;
+  readonly stsEndpoint?: EndpointView;
+  readonly rekognitionEndpoint?: EndpointView;
+}
+
+export interface Topology {
+  readonly mlStack: string;
+  readonly ml: MlConfig;
+  readonly sharedRoles: ReadonlyMap<string, SharedRoleView>;
+  readonly scps: readonly ScpView[];
+  /** Names of the guardrail SCPs the config intends (planMl), present or not in the synthesized stacks. */
+  readonly mlGuardrailName?: string;
+  readonly consumerGuardrailName?: string;
+  /** Where the config intends each guardrail to be attached (planMl's targets). */
+  readonly mlGuardrailTargets: readonly string[];
+  readonly consumerGuardrailTargets: readonly string[];
+  /** Every model version the config knows, sorted. */
+  readonly modelVersionArns: readonly string[];
+  readonly consumers: ReadonlyMap<string, ConsumerView>;
+  /** Consumer stacks whose environment the ML config does not define, and similar gaps, for the summary. */
+  readonly notes: readonly string[];
+}
+
+function document(resource: SynthesizedResource, kind?: string): PolicyJson | undefined {
+  return documentsOf(resource).find((d) => d.document && (kind === undefined || d.kind === kind))?.document;
+}
+
+function named(resources: readonly SynthesizedResource[]): NamedPolicy[] {
+  return resources.flatMap((r) => {
+    const policy = document(r);
+    return policy ? [{ name: r.name, policy }] : [];
+  });
+}
+
+function outputRecord(outputs: Record<string, unknown>, key: string): Record<string, unknown> {
+  const value = outputs[key];
+  return value && typeof value === "object" ? (value as Record<string, unknown>) : {};
+}
+
+function byType(resources: readonly SynthesizedResource[]): Map<string, SynthesizedResource[]> {
+  const index = new Map<string, SynthesizedResource[]>();
+  for (const r of resources) index.set(r.type, [...(index.get(r.type) ?? []), r]);
+  return index;
+}
+
+function endpointView(endpoints: readonly SynthesizedResource[], service: RegExp, endpointId: unknown): EndpointView | undefined {
+  const endpoint = endpoints.find((e) => service.test(String(e.inputs.serviceName ?? "")));
+  if (!endpoint) return undefined;
+  return { resourceName: endpoint.name, endpointId: typeof endpointId === "string" ? endpointId : `(id of ${endpoint.name})`, policy: document(endpoint) };
+}
+
+function consumerView(stack: StackLike, config: ConsumerConfig): ConsumerView {
+  const resources = byType(stack.resources);
+  const appRoleArn = typeof stack.outputs.applicationRoleArn === "string" ? stack.outputs.applicationRoleArn : applicationRoleArn(config);
+  const appRoleName = appRoleArn.slice(appRoleArn.lastIndexOf("/") + 1);
+  const endpointIds = outputRecord(stack.outputs, "vpcEndpointIds");
+  const endpoints = resources.get(TYPES.vpcEndpoint) ?? [];
+  return {
+    stack: stack.stack,
+    config,
+    environment: config.environment,
+    accountId: config.accountId,
+    applicationRoleArn: appRoleArn,
+    applicationPolicies: named((resources.get(TYPES.rolePolicy) ?? []).filter((p) => p.inputs.role === appRoleName)),
+    vpcId: typeof stack.outputs.vpcId === "string" ? stack.outputs.vpcId : undefined,
+    stsEndpoint: endpointView(endpoints, /\.sts$/, endpointIds.sts),
+    rekognitionEndpoint: endpointView(endpoints, /\.rekognition(-fips)?$/, endpointIds.rekognition),
+  };
+}
+
+/** Reads the topology of the first ML stack and the consumer stacks that belong to it. */
+export function topologyOf(stacks: readonly StackLike[]): Topology {
+  const mlStack = stacks.find((s) => s.config.stackKind === "ml");
+  if (!mlStack) throw new Error("the access matrix needs the ML stack: the config directory holds no Pulumi.<stack>.yaml with modelshare:stackKind ml");
+  const ml = mlStack.config as MlConfig;
+  const resources = byType(mlStack.resources);
+  const roleArns = outputRecord(mlStack.outputs, "sharedRoleArns");
+  const rolePolicies = resources.get(TYPES.rolePolicy) ?? [];
+
+  const sharedRoles = new Map<string, SharedRoleView>();
+  for (const environment of environments(ml)) {
+    const roleName = sharedRoleName(ml.rolePrefix, environment);
+    const role = (resources.get(TYPES.role) ?? []).find((r) => r.inputs.name === roleName);
+    const arn = roleArns[environment];
+    sharedRoles.set(environment, {
+      environment,
+      roleName,
+      roleArn: typeof arn === "string" ? arn : roleArn(ml.partition, ml.mlAccountId, SHARED_ROLE_PATH, roleName),
+      trustPolicy: role ? document(role, "trust") : undefined,
+      inlinePolicies: named(rolePolicies.filter((p) => p.inputs.role === roleName)),
+    });
+  }
+
+  // A GuardrailSCP's policy and its attachments share a parent; the policy id is a provider-assigned value.
+  const attachments = resources.get(TYPES.policyAttachment) ?? [];
+  const scps: ScpView[] = (resources.get(TYPES.organizationsPolicy) ?? []).flatMap((policy) => {
+    const scp = document(policy, "scp");
+    if (!scp) return [];
+    const targets = attachments.filter((a) => a.parent !== null && a.parent === policy.parent).map((a) => String(a.inputs.targetId));
+    return [{ name: typeof policy.inputs.name === "string" ? policy.inputs.name : policy.name, document: scp, targets }];
+  });
+
+  const plannedScps = planMl(ml).scps;
+  const notes: string[] = [];
+  const consumers = new Map<string, ConsumerView>();
+  for (const stack of stacks) {
+    if (stack.config.stackKind !== "consumer") continue;
+    const config = stack.config as ConsumerConfig;
+    if (!(config.environment in ml.consumers)) {
+      notes.push(`stack ${stack.stack}: environment ${config.environment} is not defined in ${mlStack.stack}'s modelshare:consumers; left out of the matrix`);
+      continue;
+    }
+    consumers.set(config.environment, consumerView(stack, config));
+  }
+  for (const environment of sharedRoles.keys()) {
+    if (!consumers.has(environment)) {
+      notes.push(`environment ${environment} has no consumer stack in the config directory: its application-role and endpoint rows are left out`);
+    }
+  }
+  const versions = new Set(ml.model.versions);
+  Object.values(ml.consumers).forEach((c) => c.grantedVersions.forEach((v) => versions.add(v)));
+  // planMl names the guardrails <rolePrefix>-ml-guardrail and <rolePrefix>-consumer-guardrail; asking the plan keeps
+  // the matrix's expectations tied to what the config intends, whether or not the SCPs were synthesized.
+  const mlGuardrail = plannedScps.find((s) => s.name.endsWith("-ml-guardrail"));
+  const consumerGuardrail = plannedScps.find((s) => s.name.endsWith("-consumer-guardrail"));
+  return {
+    mlStack: mlStack.stack,
+    ml,
+    sharedRoles,
+    scps,
+    mlGuardrailName: mlGuardrail?.name,
+    consumerGuardrailName: consumerGuardrail?.name,
+    mlGuardrailTargets: mlGuardrail?.targetIds ?? [],
+    consumerGuardrailTargets: consumerGuardrail?.targetIds ?? [],
+    modelVersionArns: [...versions].sort(),
+    consumers,
+    notes,
+  };
+}

@@ -1,0 +1,98 @@
+import type { SynthesizedStack } from "../synth/run";
+import { catalogFor } from "./catalog";
+import { chainedSessionDuration } from "./chainedSessionDuration";
+import { conditionOperatorsKnown } from "./conditionOperatorsKnown";
+import { CheckedResource, resourceLabel } from "./documents";
+import { endpointHttpsOnly } from "./endpointHttpsOnly";
+import { endpointPrivateDns } from "./endpointPrivateDns";
+import { iamNamesExist } from "./iamNamesExist";
+import { deploymentIntent, ruleContextFor } from "./intent";
+import { noWildcardAllow } from "./noWildcardAllow";
+import { policyJsonValid } from "./policyJson";
+import { quotaBudgets } from "./quotaBudgets";
+import { sharedRoleExactVersions } from "./sharedRoleExactVersions";
+import { trustRequiresOrgId } from "./trustRequiresOrgId";
+import type { Finding, Rule, StackUnderCheck } from "./types";
+
+export type { Finding, Rule, RuleContext, StackUnderCheck, Violation, DeploymentIntent } from "./types";
+export type { CheckedResource } from "./documents";
+
+/** Every rule, in the order failures are reported. synth, the CrossGuard pack and the tests all use this list. */
+export const RULES: readonly Rule[] = [
+  policyJsonValid,
+  sharedRoleExactVersions,
+  noWildcardAllow,
+  trustRequiresOrgId,
+  chainedSessionDuration,
+  iamNamesExist,
+  conditionOperatorsKnown,
+  quotaBudgets,
+  endpointPrivateDns,
+  endpointHttpsOnly,
+];
+
+export interface RuleOutcome {
+  readonly id: string;
+  readonly message: string;
+  readonly reason: string;
+  readonly failures: number;
+}
+
+export interface CheckReport {
+  readonly rules: readonly RuleOutcome[];
+  readonly findings: readonly Finding[];
+  /** Rules without a finding. */
+  readonly passed: number;
+  /** Rules with at least one finding. */
+  readonly failed: number;
+}
+
+/** Runs every rule over every resource of every stack, then every stack-level check. Pure. */
+export function runRules(stacks: readonly StackUnderCheck[], rules: readonly Rule[] = RULES): CheckReport {
+  const findings: Finding[] = [];
+  for (const rule of rules) {
+    for (const stack of stacks) {
+      if (rule.checkResource) {
+        for (const resource of stack.resources) {
+          for (const detail of rule.checkResource(resource, stack.context)) {
+            findings.push({ ruleId: rule.id, resource: resourceLabel({ ...resource, stack: stack.stack }), detail });
+          }
+        }
+      }
+      for (const violation of rule.checkStack?.(stack) ?? []) findings.push({ ruleId: rule.id, ...violation });
+    }
+  }
+  const outcomes = rules.map((rule) => ({
+    id: rule.id,
+    message: rule.message,
+    reason: rule.reason,
+    failures: findings.filter((f) => f.ruleId === rule.id).length,
+  }));
+  const failed = outcomes.filter((o) => o.failures > 0).length;
+  return { rules: outcomes, findings, passed: outcomes.length - failed, failed };
+}
+
+/** `type::name` of a parent -> its type. */
+export function parentTypeOf(parent: string | null | undefined): string | undefined {
+  if (!parent) return undefined;
+  const separator = parent.lastIndexOf("::");
+  return separator > 0 ? parent.slice(0, separator) : parent;
+}
+
+export function checkedResourcesOf(stack: Pick<SynthesizedStack, "stack" | "resources">): CheckedResource[] {
+  return stack.resources.map((r) => ({ stack: stack.stack, type: r.type, name: r.name, parentType: parentTypeOf(r.parent), inputs: r.inputs }));
+}
+
+/**
+ * Checks synthesized stacks against the rules, each stack with its own quotas and the intent of every config in
+ * the set. Loads the IAM catalog for exactly the services the documents name.
+ */
+export async function checkSynthesized(stacks: readonly SynthesizedStack[], rules: readonly Rule[] = RULES): Promise<CheckReport> {
+  const resourcesByStack = stacks.map((s) => checkedResourcesOf(s));
+  const catalog = await catalogFor(resourcesByStack.flat());
+  const intent = deploymentIntent(stacks.map((s) => s.config));
+  return runRules(
+    stacks.map((s, i) => ({ stack: s.stack, resources: resourcesByStack[i], context: ruleContextFor(s.config, intent, catalog) })),
+    rules,
+  );
+}

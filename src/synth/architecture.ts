@@ -1,0 +1,244 @@
+import { isAccountId, parseProjectVersionArn } from "../arn";
+import type { MlConfig, StackConfig } from "../config/schema";
+import type { AccessMatrix, MatrixRow } from "../matrix";
+import type { StackLike } from "../matrix/topology";
+import { conditionValues, documentsOf, listOf, statementsOf, TYPES } from "../rules/documents";
+import type { SynthesizedResource } from "./run";
+
+/**
+ * OUT/architecture.md: a Mermaid diagram of the accounts and what each stack creates in them, drawn from the
+ * synthesized resources (components, their children, and the links their policies make), then the access matrix.
+ * Pure: returns the Markdown text.
+ */
+
+export interface ArchitectureOptions {
+  /** Above this many matrix rows the table lists only the mismatches (the JSON file has every row). @default 1000 */
+  readonly maxTableRows?: number;
+}
+
+/** `aws:iam/role:Role` -> `Role`; `modelshare:index:SharedModelRole` -> `SharedModelRole`. */
+export function shortType(type: string): string {
+  return type.slice(type.lastIndexOf(":") + 1);
+}
+
+function escapeLabel(text: string): string {
+  return text.replace(/"/g, "#quot;").replace(/[<>]/g, (c) => (c === "<" ? "#lt;" : "#gt;"));
+}
+
+function drawLabel(lines: readonly string[]): string {
+  return lines.map(escapeLabel).join("<br/>");
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+/** What each account is, in the config's words. */
+function accountLabels(configs: readonly StackConfig[]): Map<string, string> {
+  const labels = new Map<string, string>();
+  for (const config of configs) {
+    if (config.stackKind !== "ml") continue;
+    const ml = config as MlConfig;
+    labels.set(ml.mlAccountId, "ML account");
+    for (const [environment, consumer] of Object.entries(ml.consumers)) labels.set(consumer.accountId, `${environment} account`);
+    const management = ml.guardrail.managementRoleArn?.split(":")[4];
+    if (management) labels.set(management, "organization management account");
+    const dataLake = ml.dataLake.accountId ?? ml.dataLake.roleArn?.split(":")[4];
+    if (ml.dataLake.enabled && dataLake && dataLake !== ml.mlAccountId) labels.set(dataLake, "data-lake account");
+  }
+  for (const config of configs) {
+    if (config.stackKind === "consumer" && !labels.has(config.accountId)) labels.set(config.accountId, `${config.environment} account`);
+  }
+  return labels;
+}
+
+interface DiagramNode {
+  readonly id: string;
+  readonly account: string;
+  /** Lines of the node's label (escaped and joined with <br/> when drawn). */
+  readonly label: readonly string[];
+  /** The resources this node stands for (a component and its children, or one resource). */
+  readonly resources: readonly SynthesizedResource[];
+}
+
+function summarizeChildren(children: readonly SynthesizedResource[]): string {
+  const counts = new Map<string, number>();
+  for (const child of children) counts.set(shortType(child.type), (counts.get(shortType(child.type)) ?? 0) + 1);
+  return [...counts].map(([type, count]) => (count === 1 ? type : `${count} × ${type}`)).join(", ");
+}
+
+function keyFacts(resources: readonly SynthesizedResource[]): string[] {
+  const facts: string[] = [];
+  for (const r of resources) {
+    if (r.type === TYPES.role && typeof r.inputs.name === "string") facts.push(`role ${String(r.inputs.path ?? "/")}${r.inputs.name}`);
+    if (r.type === TYPES.organizationsPolicy && typeof r.inputs.name === "string") facts.push(`SCP ${r.inputs.name}`);
+    if (r.type === TYPES.vpcEndpoint && typeof r.inputs.serviceName === "string") facts.push(`endpoint ${r.inputs.serviceName.split(".").pop()}`);
+    if (r.type === TYPES.bucketPolicy && typeof r.inputs.bucket === "string") facts.push(`bucket ${r.inputs.bucket}`);
+  }
+  return facts;
+}
+
+/** Components become one node each (with their children); AWS resources outside components become their own. */
+function nodesOf(stacks: readonly StackLike[]): DiagramNode[] {
+  const nodes: DiagramNode[] = [];
+  for (const stack of stacks) {
+    const childrenOf = new Map<string, SynthesizedResource[]>();
+    for (const r of stack.resources) if (r.parent) childrenOf.set(r.parent, [...(childrenOf.get(r.parent) ?? []), r]);
+    for (const r of stack.resources) {
+      const isComponent = !r.type.startsWith("aws:") && !r.type.startsWith("pulumi:");
+      if (isComponent) {
+        const children = childrenOf.get(`${r.type}::${r.name}`) ?? [];
+        const account = children.find((c) => c.account)?.account;
+        if (!account) continue;
+        const details = [...keyFacts(children), summarizeChildren(children)].filter((d) => d.length > 0);
+        nodes.push({ id: `n${nodes.length + 1}`, account, label: [`${shortType(r.type)} ${r.name} [${stack.stack}]`, ...details], resources: children });
+      } else if (r.type.startsWith("aws:") && !r.parent && r.account) {
+        nodes.push({ id: `n${nodes.length + 1}`, account: r.account, label: [`${shortType(r.type)} ${r.name} [${stack.stack}]`, ...keyFacts([r])], resources: [r] });
+      }
+    }
+  }
+  return nodes;
+}
+
+function allowedResources(resource: SynthesizedResource, action: string): string[] {
+  return documentsOf(resource).flatMap((d) =>
+    statementsOf(d.document ?? {})
+      .filter((s) => s.Effect === "Allow" && listOf(s.Action).some((a) => a.toLowerCase() === action.toLowerCase()))
+      .flatMap((s) => [...listOf(s.Resource)]),
+  );
+}
+
+function roleArnOf(resource: SynthesizedResource, partition: string): string | undefined {
+  if (resource.type !== TYPES.role || typeof resource.inputs.name !== "string" || !resource.account) return undefined;
+  return `arn:${partition}:iam::${resource.account}:role${String(resource.inputs.path ?? "/")}${resource.inputs.name}`;
+}
+
+function mermaidDiagram(stacks: readonly StackLike[]): string {
+  const configs = stacks.map((s) => s.config);
+  const labels = accountLabels(configs);
+  const partition = configs[0]?.partition ?? "aws";
+  const nodes = nodesOf(stacks);
+  const lines = ["flowchart LR"];
+  const edges: string[] = [];
+
+  // Model projects are not resources of the stacks (versions are trained by Rekognition): one node per project.
+  const projectNodes = new Map<string, { id: string; account: string; label: readonly string[] }>();
+  const projectNode = (versionArn: string) => {
+    const version = parseProjectVersionArn(versionArn);
+    if (typeof version === "string") return undefined;
+    const key = `${version.accountId}/${version.projectName}`;
+    if (!projectNodes.has(key)) projectNodes.set(key, { id: `p${projectNodes.size + 1}`, account: version.accountId, label: [`Rekognition project ${version.projectName}`, "(model versions)"] });
+    return projectNodes.get(key)!;
+  };
+
+  const nodeByRoleArn = new Map<string, DiagramNode>();
+  for (const node of nodes) for (const r of node.resources) {
+    const arn = roleArnOf(r, partition);
+    if (arn) nodeByRoleArn.set(arn, node);
+  }
+
+  const targets = new Map<string, string>();
+  for (const node of nodes) {
+    const assumed = new Set(node.resources.filter((r) => r.type === TYPES.rolePolicy).flatMap((r) => allowedResources(r, "sts:AssumeRole")));
+    for (const arn of assumed) {
+      const target = nodeByRoleArn.get(arn);
+      if (target && target !== node) edges.push(`  ${node.id} -->|"sts:AssumeRole"| ${target.id}`);
+    }
+    for (const kind of [TYPES.rolePolicy, TYPES.vpcEndpoint]) {
+      const versions = new Set(node.resources.filter((r) => r.type === kind).flatMap((r) => allowedResources(r, "rekognition:DetectCustomLabels")));
+      const byProject = new Map<string, { id: string; count: number }>();
+      for (const arn of versions) {
+        const project = projectNode(arn);
+        if (project) byProject.set(project.id, { id: project.id, count: (byProject.get(project.id)?.count ?? 0) + 1 });
+      }
+      for (const { id, count } of byProject.values()) {
+        const how = kind === TYPES.vpcEndpoint ? "endpoint admits DetectCustomLabels" : "DetectCustomLabels";
+        edges.push(`  ${node.id} ${kind === TYPES.vpcEndpoint ? "-.->" : "-->"}|"${how} (${count} version${count === 1 ? "" : "s"})"| ${id}`);
+      }
+    }
+    for (const attachment of node.resources.filter((r) => r.type === TYPES.policyAttachment)) {
+      const target = String(attachment.inputs.targetId);
+      if (!isAccountId(target) && !targets.has(target)) targets.set(target, `t${targets.size + 1}`);
+      edges.push(`  ${node.id} -.->|"SCP attached"| ${isAccountId(target) ? `acct_${target}` : targets.get(target)}`);
+    }
+    for (const bucket of node.resources.filter((r) => r.type === TYPES.bucketPolicy)) {
+      for (const d of documentsOf(bucket)) for (const s of statementsOf(d.document ?? {})) {
+        const source = conditionValues(s, "StringEquals", "aws:SourceAccount")?.[0];
+        if (s.Effect === "Allow" && source && !edges.some((e) => e.includes(`${node.id} -.->|"rekognition.amazonaws.com reads`))) {
+          edges.push(`  ${node.id} -.->|"rekognition.amazonaws.com reads for ${source}"| acct_${source}`);
+        }
+      }
+    }
+  }
+
+  const accounts = new Set<string>([...nodes.map((n) => n.account), ...[...projectNodes.values()].map((p) => p.account)]);
+  // Every account an SCP is attached to gets a box, even when no stack creates anything in it.
+  for (const edge of edges) {
+    const match = / acct_(\d{12})$/.exec(edge);
+    if (match) accounts.add(match[1]);
+  }
+  for (const account of [...accounts].sort()) {
+    lines.push(`  subgraph acct_${account}["${escapeLabel(`${labels.get(account) ?? "account"} ${account}`)}"]`);
+    for (const node of nodes.filter((n) => n.account === account)) lines.push(`    ${node.id}["${drawLabel(node.label)}"]`);
+    for (const project of [...projectNodes.values()].filter((p) => p.account === account)) lines.push(`    ${project.id}[("${drawLabel(project.label)}")]`);
+    lines.push("  end");
+  }
+  if (targets.size > 0) {
+    lines.push(`  subgraph organization["organization targets (OUs, roots)"]`);
+    for (const [target, id] of targets) lines.push(`    ${id}["${escapeLabel(target)}"]`);
+    lines.push("  end");
+  }
+  return [...lines, ...edges].join("\n");
+}
+
+function matrixTables(matrix: AccessMatrix, maxRows: number): string[] {
+  const lines: string[] = [];
+  const kinds = new Map<string, { rows: number; allowed: number; mismatches: number }>();
+  for (const row of matrix.rows) {
+    const k = kinds.get(row.kind) ?? { rows: 0, allowed: 0, mismatches: 0 };
+    k.rows++;
+    if (row.decision === "Allowed") k.allowed++;
+    if (row.mismatch) k.mismatches++;
+    kinds.set(row.kind, k);
+  }
+  lines.push("| kind of request | rows | Allowed | denied | mismatches |", "|---|---:|---:|---:|---:|");
+  for (const [kind, k] of kinds) lines.push(`| ${kind} | ${k.rows} | ${k.allowed} | ${k.rows - k.allowed} | ${k.mismatches} |`);
+  lines.push("");
+  const shown: readonly MatrixRow[] = matrix.rows.length <= maxRows ? matrix.rows : matrix.rows.filter((r) => r.mismatch);
+  if (shown !== matrix.rows) {
+    lines.push(`The matrix has ${matrix.rows.length} rows; this table lists the ${shown.length} mismatches only. access-matrix.json has every row.`, "");
+  }
+  if (shown.length > 0) {
+    lines.push("| | scenario | principal | action | resource | expected | decision | reason |", "|---|---|---|---|---|---|---|---|");
+    for (const row of shown) {
+      const cells = [row.mismatch ? "✗" : "✓", row.scenario, row.principal, row.action, row.resource, row.expected, row.decision, row.reason].map(escapeCell);
+      lines.push(`| ${cells.join(" | ")} |`);
+    }
+  }
+  return lines;
+}
+
+export function architectureMarkdown(stacks: readonly StackLike[], matrix: AccessMatrix, options: ArchitectureOptions = {}): string {
+  const maxRows = options.maxTableRows ?? 1000;
+  const resources = stacks.reduce((n, s) => n + s.resources.length, 0);
+  return [
+    "# modelshare: what would be deployed",
+    "",
+    `Generated by \`modelshare synth\` from ${stacks.length} stack${stacks.length === 1 ? "" : "s"} (${stacks.map((s) => s.stack).join(", ")}; ${resources} resources), offline, under Pulumi's mock runtime. ` +
+      "Each box is an AWS account; each node is a component (with what it creates) or a resource outside components. " +
+      "Solid arrows are what identity policies allow, dotted ones what endpoint, bucket and organization policies do.",
+    "",
+    "```mermaid",
+    mermaidDiagram(stacks),
+    "```",
+    "",
+    "## Access matrix",
+    "",
+    `Evaluated with @cloud-copilot/iam-simulate on the synthesized identity, trust, SCP and VPC endpoint policies. ` +
+      `${matrix.rows.length} requests, ${matrix.mismatches} mismatch${matrix.mismatches === 1 ? "" : "es"} with the configuration's intent.`,
+    "",
+    ...matrixTables(matrix, maxRows),
+    ...(matrix.notes.length > 0 ? ["", "Notes:", ...matrix.notes.map((n) => `- ${n}`)] : []),
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,123 @@
+import type { AccessMatrix, MatrixRow } from "../matrix";
+import type { CheckReport } from "../rules";
+import type { SynthesizedStack } from "./run";
+
+/**
+ * The JSON documents `modelshare synth` writes, built as plain values (the CLI only writes them). Shapes are the
+ * contract of issue 3: OUT/<stack>.json and OUT/access-matrix.json.
+ */
+
+export interface StackDocument {
+  readonly stack: string;
+  readonly resources: readonly {
+    readonly type: string;
+    readonly name: string;
+    readonly parent: string | null;
+    readonly provider: string;
+    readonly account: string | null;
+    readonly region: string | null;
+    readonly inputs: Record<string, unknown>;
+  }[];
+  readonly outputs: Record<string, unknown>;
+}
+
+/**
+ * OUT/<stack>.json. Resources are sorted by name, then type, so a diff between two runs shows only real changes
+ * (registration order depends on when Outputs resolve).
+ */
+export function stackDocument(stack: Pick<SynthesizedStack, "stack" | "resources" | "outputs">): StackDocument {
+  const resources = [...stack.resources]
+    .sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type))
+    .map((r) => ({ type: r.type, name: r.name, parent: r.parent, provider: r.provider, account: r.account, region: r.region, inputs: r.inputs }));
+  return { stack: stack.stack, resources, outputs: stack.outputs };
+}
+
+export interface MatrixDocument {
+  readonly rows: readonly MatrixRow[];
+  readonly mismatches: number;
+  readonly assumptions: readonly string[];
+  readonly notes: readonly string[];
+}
+
+/** What the matrix assumes about what it cannot see offline; printed with it so nobody reads more into it. */
+export const MATRIX_ASSUMPTIONS: readonly string[] = [
+  "Every organization level carries FullAWSAccess and, besides modelshare's guardrails, no other SCP or RCP (existing ones are not visible offline).",
+  "An OU the config names as a guardrail target is assumed to contain the accounts that guardrail is meant for.",
+  "Application principals hold only the policies modelshare attaches; 'administrator' principals hold AdministratorAccess, so only trust policies and SCPs stop them.",
+  "Calls 'through an endpoint' carry aws:SourceVpce, aws:VpceAccount and aws:SourceVpc of that consumer's endpoint; other calls carry none of them.",
+  "The pipeline role holds src/policies/pipeline.ts's promotion policy.",
+];
+
+export function matrixDocument(matrix: AccessMatrix): MatrixDocument {
+  return { rows: matrix.rows, mismatches: matrix.mismatches, assumptions: MATRIX_ASSUMPTIONS, notes: matrix.notes };
+}
+
+export interface SynthSummary {
+  readonly ok: boolean;
+  readonly configDir: string;
+  readonly outDir: string;
+  readonly stacks: readonly { readonly stack: string; readonly resources: number; readonly file: string }[];
+  readonly checks: {
+    readonly rules: number;
+    readonly passed: number;
+    readonly failed: number;
+    readonly failures: CheckReport["findings"];
+  };
+  readonly matrix: {
+    readonly rows: number;
+    readonly mismatches: number;
+    readonly mismatchedRows: readonly MatrixRow[];
+    readonly notes: readonly string[];
+    readonly file: string;
+  };
+  readonly architecture: string;
+  readonly seconds: number;
+}
+
+export function synthSummary(input: {
+  configDir: string;
+  outDir: string;
+  stacks: readonly { stack: string; resources: number; file: string }[];
+  checks: CheckReport;
+  matrix: AccessMatrix;
+  matrixFile: string;
+  architectureFile: string;
+  seconds: number;
+}): SynthSummary {
+  return {
+    ok: input.checks.failed === 0 && input.matrix.mismatches === 0,
+    configDir: input.configDir,
+    outDir: input.outDir,
+    stacks: input.stacks,
+    checks: { rules: input.checks.rules.length, passed: input.checks.passed, failed: input.checks.failed, failures: input.checks.findings },
+    matrix: {
+      rows: input.matrix.rows.length,
+      mismatches: input.matrix.mismatches,
+      mismatchedRows: input.matrix.rows.filter((r) => r.mismatch),
+      notes: input.matrix.notes,
+      file: input.matrixFile,
+    },
+    architecture: input.architectureFile,
+    seconds: input.seconds,
+  };
+}
+
+/** The summary for people: counts first, then every failure with its rule id and resource. */
+export function formatSummary(summary: SynthSummary): string {
+  const lines: string[] = [];
+  lines.push(`modelshare synth: ${summary.stacks.length} stack${summary.stacks.length === 1 ? "" : "s"} from ${summary.configDir} -> ${summary.outDir} (${summary.seconds.toFixed(1)} s)`);
+  const width = Math.max(...summary.stacks.map((s) => s.stack.length), 5);
+  for (const s of summary.stacks) lines.push(`  ${s.stack.padEnd(width)}  ${String(s.resources).padStart(4)} resources  ${s.file}`);
+  const c = summary.checks;
+  lines.push(`checks: ${c.rules} rules, ${c.passed} passed, ${c.failed} failed${c.failures.length > 0 ? ` (${c.failures.length} findings)` : ""}`);
+  for (const f of c.failures) lines.push(`  FAIL [${f.ruleId}] ${f.resource}: ${f.detail}`);
+  const m = summary.matrix;
+  lines.push(`access matrix: ${m.rows} rows, ${m.mismatches} mismatch${m.mismatches === 1 ? "" : "es"} (${m.file})`);
+  for (const r of m.mismatchedRows) {
+    lines.push(`  MISMATCH ${r.scenario}: ${r.principal} ${r.action} ${r.resource}: expected ${r.expected}, got ${r.decision} (${r.reason})`);
+  }
+  for (const note of m.notes) lines.push(`  note: ${note}`);
+  lines.push(`architecture: ${summary.architecture}`);
+  lines.push(summary.ok ? "result: every check passed" : "result: FAILED");
+  return lines.join("\n");
+}

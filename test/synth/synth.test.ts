@@ -1,0 +1,201 @@
+import { expect } from "chai";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { defaultConfigDir, REPOSITORY_ROOT, runSynth, SynthIo } from "../../src/cli/synth";
+import { UsageError } from "../../src/cli/common";
+import { loadSimulator, SimulatorUnavailableError } from "../../src/matrix";
+import { installMocks } from "../../src/synth/mocks";
+import { PROJECT_ROOT, recorder } from "../helpers/pulumi";
+
+/** Runs the real CLI in a child process: synth installs Pulumi mocks of its own, which must not leak into this one. */
+function runCli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin", "modelshare.js"), ...args], { cwd: PROJECT_ROOT });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk) => (stdout += chunk));
+    child.stderr.on("data", (chunk) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+/** An io that records what synth prints, for in-process runs. */
+function capturingIo(cwd: string, overrides: Partial<SynthIo> = {}): SynthIo & { out: string[]; err: string[]; steps: string[] } {
+  const out: string[] = [];
+  const err: string[] = [];
+  const steps: string[] = [];
+  return {
+    cwd,
+    out,
+    err,
+    steps,
+    stdout: (text) => out.push(text),
+    stderr: (text) => err.push(text),
+    progress: { step: (id, detail) => steps.push(`${id}: ${detail}`), waiting: () => {}, done: (id, outcome) => steps.push(`${id}: ${outcome}`) },
+    now: Date.now,
+    loadSimulator: () => loadSimulator(),
+    ...overrides,
+  };
+}
+
+/** A copy of the example Pulumi.<stack>.yaml files in a temporary directory, with `edit` applied to one. */
+function exampleCopy(edit?: { stack: "ml" | "qa" | "prod"; change: (config: Record<string, any>) => void }): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "modelshare-synth-test-"));
+  for (const stack of ["ml", "qa", "prod"] as const) {
+    const document = parse(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, any> };
+    if (edit?.stack === stack) edit.change(document.config);
+    writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringify(document, { aliasDuplicateObjects: false }));
+  }
+  return dir;
+}
+
+describe("modelshare synth", function () {
+  const temporary: string[] = [];
+  const track = (dir: string) => (temporary.push(dir), dir);
+  after(async () => {
+    temporary.forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+    // In-process runs install synth's own mocks: give the rest of the suite its shared recorder back.
+    await installMocks(recorder, "modelshare", "test");
+  });
+
+  describe("on the example configuration (the real CLI, in a child process)", () => {
+    let outDir: string;
+    let result: { code: number; stdout: string; stderr: string };
+    let summary: any;
+    before(async () => {
+      outDir = track(mkdtempSync(path.join(tmpdir(), "modelshare-synth-out-")));
+      result = await runCli(["synth", "--config-dir", PROJECT_ROOT, "--out", outDir, "--json"]);
+      summary = JSON.parse(result.stdout);
+    });
+
+    it("exits 0 with a JSON summary: resources per stack, checks, matrix rows and mismatches", () => {
+      expect(result.code, result.stderr).to.equal(0);
+      expect(summary.ok).to.equal(true);
+      expect(summary.stacks.map((s: any) => s.stack)).to.deep.equal(["ml", "prod", "qa"]);
+      for (const stack of summary.stacks) expect(stack.resources).to.be.greaterThan(10);
+      expect(summary.checks).to.deep.include({ rules: 10, passed: 10, failed: 0, failures: [] });
+      expect(summary.matrix.rows).to.be.greaterThan(30);
+      expect(summary.matrix.mismatches).to.equal(0);
+    });
+
+    it("shows progress on stderr: each stack as it is synthesized, with the elapsed time", () => {
+      for (const stack of ["ml", "prod", "qa"]) expect(result.stderr).to.match(new RegExp(`^\\[\\d+\\.\\ds\\] synth ${stack}: running the (ml|consumer) program`, "m"));
+      expect(result.stderr).to.match(/\] matrix: \d+ rows, 0 mismatches/);
+    });
+
+    it("writes OUT/<stack>.json with each resource's type, name, parent, provider and inputs as the provider gets them", () => {
+      const ml = JSON.parse(readFileSync(path.join(outDir, "ml.json"), "utf8"));
+      expect(Object.keys(ml)).to.deep.equal(["stack", "resources", "outputs"]);
+      expect(ml.stack).to.equal("ml");
+      const role = ml.resources.find((r: any) => r.name === "shared-qa-role");
+      expect(role).to.include({ type: "aws:iam/role:Role", parent: "modelshare:index:SharedModelRole::shared-qa", provider: "ml-account", account: "111111111111" });
+      // Policy documents are the JSON strings the provider receives.
+      expect(role.inputs.assumeRolePolicy).to.be.a("string");
+      expect(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Condition.StringEquals["aws:PrincipalOrgID"]).to.equal("o-a1b2c3d4e5");
+      expect(ml.outputs.sharedRoleArns.qa).to.equal("arn:aws:iam::111111111111:role/modelshare/modelshare-qa");
+      const qa = JSON.parse(readFileSync(path.join(outDir, "qa.json"), "utf8"));
+      expect(qa.resources.find((r: any) => r.type === "aws:ec2/vpcEndpoint:VpcEndpoint").provider).to.equal("qa-account");
+    });
+
+    it("writes OUT/access-matrix.json rows with principal, action, resource, expected, decision and reason", () => {
+      const matrix = JSON.parse(readFileSync(path.join(outDir, "access-matrix.json"), "utf8"));
+      expect(matrix.rows).to.have.length(summary.matrix.rows);
+      for (const row of matrix.rows) {
+        expect(Object.keys(row).slice(0, 6)).to.deep.equal(["principal", "action", "resource", "expected", "decision", "reason"]);
+      }
+      expect(matrix.assumptions.join(" ")).to.include("FullAWSAccess");
+    });
+
+    it("writes OUT/architecture.md: a Mermaid diagram of the accounts and the matrix as a table", () => {
+      const markdown = readFileSync(path.join(outDir, "architecture.md"), "utf8");
+      expect(markdown).to.include("```mermaid\nflowchart LR");
+      for (const account of ["111111111111", "222222222222", "333333333333", "444444444444", "999999999999"]) expect(markdown).to.include(`subgraph acct_${account}`);
+      expect(markdown).to.match(/ApplicationAccess qa-app \[qa\]/);
+      expect(markdown).to.match(/-->\|"sts:AssumeRole"\|/);
+      expect(markdown).to.include("| | scenario | principal | action | resource | expected | decision | reason |");
+      expect(markdown.split("\n").filter((l) => l.startsWith("| ✓ |"))).to.have.length(summary.matrix.rows);
+    });
+  });
+
+  describe("failures (in process)", () => {
+    it("exits 2 on invalid config, naming the file and the key", async () => {
+      const dir = track(exampleCopy({ stack: "qa", change: (c) => (c["modelshare:accountId"] = "22222222222x") }));
+      const io = capturingIo(dir);
+      const code = await runSynth({ configDir: dir, out: path.join(dir, "out"), json: true }, io);
+      expect(code).to.equal(2);
+      expect(io.err.join("")).to.include("invalid configuration in Pulumi.qa.yaml");
+      expect(io.err.join("")).to.include('modelshare:accountId = "22222222222x": must be an AWS account id of exactly 12 digits');
+      const json = JSON.parse(io.out.join(""));
+      expect(json.error.kind).to.equal("config");
+      expect(json.error.problems[0]).to.deep.include({ source: "Pulumi.qa.yaml" });
+      expect(existsSync(path.join(dir, "out"))).to.equal(false);
+    });
+
+    it("exits 1 with the budget error when a grant would exceed the inline-policy quota", async () => {
+      const versions = Array.from({ length: 60 }, (_, i) => `arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/defect-detector.v${i}/${1730000000000 + i}`);
+      const dir = track(
+        exampleCopy({
+          stack: "ml",
+          change: (c) => {
+            c["modelshare:model"].versions.push(...versions);
+            c["modelshare:consumers"].qa.grantedVersions.push(...versions);
+          },
+        }),
+      );
+      const io = capturingIo(dir);
+      const code = await runSynth({ configDir: dir, out: path.join(dir, "out") }, io);
+      expect(code).to.equal(1);
+      expect(io.err.join("")).to.match(/over quota \(1\):\n  - shared role for environment "qa": inline policies together is \d+ characters, over the limit of 10240 \(modelshare:quotas.inlinePoliciesChars/);
+    });
+
+    it("exits 1 and lists each failed check with its rule id and resource", async () => {
+      const dir = track(exampleCopy({ stack: "ml", change: (c) => (c["modelshare:consumers"].qa.maxSessionDurationSeconds = 7200) }));
+      const io = capturingIo(dir);
+      const code = await runSynth({ configDir: dir, out: path.join(dir, "out") }, io);
+      expect(code).to.equal(1);
+      const text = io.out.join("");
+      expect(text).to.include("checks: 10 rules, 9 passed, 1 failed (1 findings)");
+      expect(text).to.include("FAIL [chained-session-max-duration] ml/aws:iam/role:Role::shared-qa-role: maxSessionDuration is 7200 s");
+      expect(text).to.include("result: FAILED");
+      // The files are written even so: a reviewer needs them most when something fails.
+      expect(existsSync(path.join(dir, "out", "architecture.md"))).to.equal(true);
+    });
+
+    it("exits 1 with a clear message when the simulator is missing, before synthesizing anything", async () => {
+      const io = capturingIo(PROJECT_ROOT, {
+        loadSimulator: async () => {
+          throw new SimulatorUnavailableError("the access matrix needs @cloud-copilot/iam-simulate, which is not installed.");
+        },
+      });
+      const out = track(mkdtempSync(path.join(tmpdir(), "modelshare-synth-nosim-")));
+      expect(await runSynth({ out }, io)).to.equal(1);
+      expect(io.err.join("")).to.include("needs @cloud-copilot/iam-simulate");
+      expect(io.steps.some((s) => s.startsWith("synth "))).to.equal(false);
+    });
+
+    it("refuses a --config-dir that is not a directory, naming the flag", async () => {
+      let caught: unknown;
+      try {
+        await runSynth({ configDir: "no-such-directory" }, capturingIo(PROJECT_ROOT));
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).to.be.instanceOf(UsageError);
+      expect((caught as Error).message).to.include('--config-dir "no-such-directory": not a directory');
+    });
+  });
+
+  it("defaults --config-dir to the working directory when it is a Pulumi project, else to the repository root", () => {
+    const project = track(mkdtempSync(path.join(tmpdir(), "modelshare-project-")));
+    writeFileSync(path.join(project, "Pulumi.yaml"), "name: modelshare\nruntime: nodejs\n");
+    expect(defaultConfigDir(project)).to.equal(project);
+    const elsewhere = track(mkdtempSync(path.join(tmpdir(), "modelshare-elsewhere-")));
+    mkdirSync(path.join(elsewhere, "sub"));
+    expect(defaultConfigDir(path.join(elsewhere, "sub"))).to.equal(REPOSITORY_ROOT);
+    expect(existsSync(path.join(REPOSITORY_ROOT, "Pulumi.yaml"))).to.equal(true);
+  });
+});
