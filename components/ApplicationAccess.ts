@@ -11,7 +11,7 @@ export interface ApplicationAccessArgs {
   /** Trust policy of a created role (built by applicationTrustPolicy). */
   readonly trustPolicy: PolicyDocument;
   /** Assume the shared role, read the environment's parameters (built by applicationPolicy). */
-  readonly policy: pulumi.Input<PolicyDocument>;
+  readonly policy: PolicyDocument;
   readonly tags?: Record<string, string>;
 }
 
@@ -42,7 +42,7 @@ export class ApplicationAccess extends pulumi.ComponentResource {
     }
     new aws.iam.RolePolicy(
       `${name}-model-access`,
-      { name: `modelshare-${args.environment}`, role: roleName, policy: pulumi.output(args.policy).apply(toJson) },
+      { name: `modelshare-${args.environment}`, role: roleName, policy: toJson(args.policy) },
       { parent: this },
     );
     this.roleName = roleName;

@@ -19,10 +19,10 @@ export interface PrivateRekognitionEndpointArgs {
   /** Use the FIPS Rekognition endpoint. @default false */
   readonly fips?: boolean;
   /** Endpoint policies (built by rekognitionEndpointPolicy / stsEndpointPolicy / ssmEndpointPolicy). */
-  readonly rekognitionPolicy: pulumi.Input<PolicyDocument>;
-  readonly stsPolicy: pulumi.Input<PolicyDocument>;
+  readonly rekognitionPolicy: PolicyDocument;
+  readonly stsPolicy: PolicyDocument;
   /** Create an SSM endpoint with this policy; omit for none. */
-  readonly ssmPolicy?: pulumi.Input<PolicyDocument>;
+  readonly ssmPolicy?: PolicyDocument;
   readonly tags?: Record<string, string>;
 }
 
@@ -91,7 +91,7 @@ export class PrivateRekognitionEndpoint extends pulumi.ComponentResource {
       );
     }
 
-    const endpoint = (service: "rekognition" | "rekognition-fips" | "sts" | "ssm", policy: pulumi.Input<PolicyDocument>) =>
+    const endpoint = (service: "rekognition" | "rekognition-fips" | "sts" | "ssm", policy: PolicyDocument) =>
       new aws.ec2.VpcEndpoint(
         `${name}-${service}`,
         {
@@ -101,7 +101,7 @@ export class PrivateRekognitionEndpoint extends pulumi.ComponentResource {
           privateDnsEnabled: true,
           subnetIds,
           securityGroupIds: [securityGroup.id],
-          policy: pulumi.output(policy).apply(toJson),
+          policy: toJson(policy),
           tags: { ...args.tags, Name: `${name}-${service}` },
         },
         childOpts,

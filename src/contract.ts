@@ -21,6 +21,14 @@ export const ML_OUTPUTS = {
   privateOnly: "privateOnly",
 } as const;
 
+/** The ML outputs keyed by environment: a consumer stack reads only its own entry of each. */
+export const PER_ENVIRONMENT_ML_OUTPUTS = [
+  ML_OUTPUTS.sharedRoleArns,
+  ML_OUTPUTS.grantedVersions,
+  ML_OUTPUTS.trustedPrincipalArns,
+  ML_OUTPUTS.privateOnly,
+] as const;
+
 /** IAM path of every shared role, so one SCP statement covers all environments. */
 export const SHARED_ROLE_PATH = "/modelshare/";
 

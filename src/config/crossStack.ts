@@ -1,5 +1,5 @@
 import { parseProjectArn, parseProjectVersionArn } from "../arn";
-import { ML_OUTPUTS } from "../contract";
+import { ML_OUTPUTS, PER_ENVIRONMENT_ML_OUTPUTS } from "../contract";
 import { ConfigProblem } from "./problems";
 import { ConsumerConfig, NAMESPACE } from "./schema";
 
@@ -82,4 +82,19 @@ export async function readMlOutputs(get: (name: string) => Promise<unknown>, mlS
     throw new Error(`the ML stack ${mlStackName} has no output ${missing.join(", ")}: deploy the ML stack (pulumi up -s ml) before this consumer stack, and check modelshare:mlStack`);
   }
   return Object.fromEntries(names.map((name, i) => [name, values[i]])) as unknown as MlStackOutputs;
+}
+
+/**
+ * The ML outputs one consumer environment reads: its own entry of each per-environment map. When the ML stack
+ * has no entry for the environment, the maps are kept whole so the error can list the environments it defines.
+ */
+export function mlOutputsFor(environment: string, outputs: Record<string, unknown>): Record<string, unknown> {
+  const roles = outputs[ML_OUTPUTS.sharedRoleArns] as Record<string, unknown> | undefined;
+  if (!roles || !(environment in roles)) return outputs;
+  const view: Record<string, unknown> = { ...outputs };
+  for (const name of PER_ENVIRONMENT_ML_OUTPUTS) {
+    const map = outputs[name] as Record<string, unknown> | undefined;
+    if (map && environment in map) view[name] = { [environment]: map[environment] };
+  }
+  return view;
 }

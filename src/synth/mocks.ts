@@ -56,6 +56,8 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   /** Outputs served to StackReferences, by full stack name. */
   readonly stackOutputs = new Map<string, Record<string, unknown>>();
+  /** What a StackReference of the stack now running is served of a referenced stack's outputs (default: all). */
+  stackReferenceView: (outputs: Record<string, unknown>) => Record<string, unknown> = (outputs) => outputs;
   private readonly providersByName = new Map<string, ProviderInfo>();
   private readonly parentsByKey = new Map<string, string>();
 
@@ -150,7 +152,7 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
         const stackName = String(inputs.name);
         const outputs = this.stackOutputs.get(stackName);
         if (!outputs) throw new Error(`stack reference to unknown stack "${stackName}" (known: ${[...this.stackOutputs.keys()].join(", ") || "none"})`);
-        return { id: stackName, state: { ...inputs, outputs, secretOutputNames: [] } };
+        return { id: stackName, state: { ...inputs, outputs: this.stackReferenceView(outputs), secretOutputNames: [] } };
       }
       case "aws:iam/role:Role": {
         const path = (inputs.path as string | undefined) ?? "/";
@@ -229,41 +231,35 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   }
 }
 
-/** A mock monitor that tells the recorder each resource's parent and counts registrations still in flight. */
+/** A mock monitor that tells the recorder each resource's parent before the resource is created. */
 class RecordingMonitor extends MockMonitor {
-  pending = 0;
   constructor(private readonly recorder: ResourceRecorder) {
     super(recorder);
   }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
     this.recorder.noteParent(req.getType(), req.getName(), req.getParent());
-    this.pending++;
-    try {
-      await super.registerResource(req, callback);
-    } finally {
-      this.pending--;
-    }
+    await super.registerResource(req, callback);
   }
 }
-
-let monitor: RecordingMonitor | undefined;
 
 /** Installs the recorder as Pulumi's mocks for a stack. Call before the program constructs resources. */
 export async function installMocks(recorder: ResourceRecorder, project: string, stack: string): Promise<void> {
   await pulumi.runtime.setMocks(recorder, project, stack, false);
-  monitor = new RecordingMonitor(recorder);
-  pulumi.runtime.setMockOptions(monitor, project, stack, false);
+  pulumi.runtime.setMockOptions(new RecordingMonitor(recorder), project, stack, false);
 }
 
-/** Resolves when no registration is in flight (after the program's outputs resolved). */
+/**
+ * Resolves when every resource the program constructed has been registered: Pulumi's own drain (every
+ * registration holds an RPC keep-alive from its constructor on), the wait the runtime makes before a program
+ * exits. It is marked internal in the SDK's typings, hence the typed lookup.
+ */
 export async function settle(): Promise<void> {
-  let quietTurns = 0;
-  // Registrations chain on each other's outputs: wait until several turns of the event loop pass quietly.
-  while (quietTurns < 5) {
-    await new Promise((resolve) => setImmediate(resolve));
-    quietTurns = monitor && monitor.pending > 0 ? 0 : quietTurns + 1;
+  const waitForRPCs = (pulumi.runtime as unknown as { waitForRPCs?: () => Promise<void> }).waitForRPCs;
+  if (typeof waitForRPCs !== "function") {
+    throw new Error("this @pulumi/pulumi has no runtime.waitForRPCs: modelshare's mocks need the version package-lock.json pins");
   }
+  await waitForRPCs();
 }
 
 /** The value of an Output, for tests and synth (never an unknown under mocks outside preview). */

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigProblem } from "../config/problems";
 import { rawConfigFromFlat, readStackFile, toRuntimeConfig } from "../config/raw";
 import { parseStackConfig, StackConfig } from "../config/schema";
+import { mlOutputsFor } from "../config/crossStack";
 import { runStack } from "../../stacks";
 import { installMocks, RecordedResource, ResourceRecorder, resolveDeep, settle } from "./mocks";
 
@@ -103,6 +104,12 @@ export async function synthesize(stackFiles: readonly StackFile[], recorder = ne
   for (const stackFile of stackFiles) {
     recorder.reset();
     recorder.setDefaults(accountAndRegion(stackFile.config));
+    const config = stackFile.config;
+    // Each consumer is served only its own entries of the ML stack's per-environment maps. Real Pulumi hands
+    // every consumer the whole map, but in its own process; here all consumers share one process, and
+    // serializing the whole map into each of N consumers made synth grow with N squared. The consumer
+    // program reads only its own entries, which the unit tests check against the full map.
+    recorder.stackReferenceView = config.stackKind === "consumer" ? (outputs) => mlOutputsFor(config.environment, outputs) : (outputs) => outputs;
     await installMocks(recorder, PROJECT_NAME, stackFile.stack);
     pulumi.runtime.setAllConfig(toRuntimeConfig(stackFile.fileConfig));
     const outputs = (await resolveDeep(await runStack())) as Record<string, unknown>;

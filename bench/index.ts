@@ -1,0 +1,44 @@
+/**
+ * `npm run bench`: every performance figure the README quotes comes from here, never from a timed test.
+ *   - deploy: 20 consumer stacks against a fake workspace (1 s per up) at concurrency 4 (bench/deploy.ts);
+ *   - synth + check and the access matrix at 10, 50 and 200 environments, next to floors (bench/synth.ts).
+ * Prints one line per figure; exits 1 when a target is missed, so a regression is visible.
+ */
+import { benchDeploy } from "./deploy";
+import { benchSynth } from "./synth";
+
+interface Figure {
+  readonly name: string;
+  readonly seconds: number;
+  readonly limitSeconds: number;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+function print(figure: Figure): void {
+  process.stdout.write(`${figure.ok ? "ok  " : "MISS"} ${figure.name.padEnd(44)} ${figure.seconds.toFixed(2).padStart(7)} s (target ${figure.limitSeconds.toFixed(2)} s)  ${figure.detail}\n`);
+}
+
+async function main(): Promise<number> {
+  process.stderr.write(`modelshare bench on ${process.version}, ${require("node:os").cpus().length} cores\n`);
+  const figures: Figure[] = [];
+  // Deploy first: it measures wall time of sleeps and must not share the event loop with synth's work.
+  const deploy = await benchDeploy();
+  print(deploy);
+  figures.push(deploy);
+  for (const figure of await benchSynth({ matrix: !process.argv.includes("--no-matrix"), log: (line) => process.stderr.write(`${line}\n`) })) {
+    print(figure);
+    figures.push(figure);
+  }
+  const missed = figures.filter((f) => !f.ok);
+  process.stdout.write(`${figures.length - missed.length} of ${figures.length} targets met${missed.length ? `; missed: ${missed.map((f) => f.name).join(", ")}` : ""}\n`);
+  return missed.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exit(1);
+  },
+);
