@@ -1,10 +1,10 @@
 import { roleArn } from "../arn";
 import { applicationRoleArn } from "../config/crossStack";
-import { ConsumerConfig, environments, MlConfig, StackConfig } from "../config/schema";
+import { ConsumerConfig, environments, MlConfig } from "../config/schema";
 import { SHARED_ROLE_PATH, sharedRoleName } from "../contract";
 import { planMl } from "../plan";
 import { documentsOf, PolicyJson, TYPES } from "../rules/documents";
-import type { SynthesizedResource } from "../synth/run";
+import type { SynthesizedResource, SynthesizedStack } from "../synth/run";
 import type { NamedPolicy } from "./simulator";
 
 /**
@@ -13,12 +13,8 @@ import type { NamedPolicy } from "./simulator";
  * used only for intent (who should get what) and for names the program derives from it.
  */
 
-export interface StackLike {
-  readonly stack: string;
-  readonly config: StackConfig;
-  readonly resources: readonly SynthesizedResource[];
-  readonly outputs: Record<string, unknown>;
-}
+/** A synthesized stack, or anything shaped like one (the tests' hand-made stacks). */
+export type StackLike = Pick<SynthesizedStack, "stack" | "config" | "resources" | "outputs">;
 
 export interface SharedRoleView {
   readonly environment: string;

@@ -1,6 +1,6 @@
 import type { AccessMatrix, MatrixRow } from "../matrix";
 import type { CheckReport } from "../rules";
-import type { SynthesizedStack } from "./run";
+import type { SynthesizedResource, SynthesizedStack } from "./run";
 
 /**
  * The JSON documents `modelshare synth` writes, built as plain values (the CLI only writes them). Shapes are the
@@ -9,15 +9,7 @@ import type { SynthesizedStack } from "./run";
 
 export interface StackDocument {
   readonly stack: string;
-  readonly resources: readonly {
-    readonly type: string;
-    readonly name: string;
-    readonly parent: string | null;
-    readonly provider: string;
-    readonly account: string | null;
-    readonly region: string | null;
-    readonly inputs: Record<string, unknown>;
-  }[];
+  readonly resources: readonly SynthesizedResource[];
   readonly outputs: Record<string, unknown>;
 }
 
