@@ -115,6 +115,10 @@ function isStartOfFrame(marker: number): boolean {
   return marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
 }
 
+// A frame header's length field counts itself (2), precision (1), height (2), width (2), component count (1) and
+// 3 bytes per component: 11 with the one component every image has. A shorter one does not hold the dimensions.
+const MIN_FRAME_HEADER_LENGTH = 11;
+
 // Markers without a length field: TEM, RST0-7, SOI.
 function isStandalone(marker: number): boolean {
   return marker === 0x01 || (marker >= 0xd0 && marker <= 0xd8);
@@ -150,7 +154,13 @@ function readJpegHeader(bytes: Uint8Array): ImageHeader | HeaderProblem {
       return { check: "header", message: `is a malformed JPEG: segment at byte ${offset - 2} has length ${segmentLength}` };
     }
     if (isStartOfFrame(marker)) {
-      // Length (2), sample precision (1), height (2), width (2).
+      // Length (2), sample precision (1), height (2), width (2), component count (1), 3 bytes per component (at least one).
+      if (segmentLength < MIN_FRAME_HEADER_LENGTH) {
+        return {
+          check: "header",
+          message: `is a malformed JPEG: frame header (SOFn) at byte ${offset - 2} has length ${segmentLength}, shorter than the ${MIN_FRAME_HEADER_LENGTH} bytes of a frame with one component`,
+        };
+      }
       if (offset + 7 > bytes.length) return truncated("inside the frame header");
       const height = uint16(bytes, offset + 3);
       const width = uint16(bytes, offset + 5);

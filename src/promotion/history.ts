@@ -15,12 +15,33 @@ export interface HistoryStore {
   list(env: string): Promise<HistoryRecord[]>;
 }
 
-/** Standard parameters hold 4 KB; a reason is cut so a record always fits. */
+/** Standard parameters hold 4,096 characters of value; a reason is cut so a record always fits. */
 const MAX_REASON_CHARS = 1500;
+const MAX_VALUE_CHARS = 4096;
 
+function cut(text: string, length: number): string {
+  return text.length > length ? `${text.slice(0, Math.max(0, length - 3))}...` : text;
+}
+
+/**
+ * The record as the parameter's value. The limit applies to the encoded JSON, where a quote, a backslash or a newline
+ * takes two characters and a control character six, so the reason is shortened until the whole value fits.
+ */
 export function encodeRecord(record: HistoryRecord): string {
-  const reason = record.reason !== undefined && record.reason.length > MAX_REASON_CHARS ? `${record.reason.slice(0, MAX_REASON_CHARS - 3)}...` : record.reason;
-  return JSON.stringify({ ...record, ...(reason !== undefined ? { reason } : {}) });
+  if (record.reason === undefined) return JSON.stringify(record);
+  const reason = record.reason;
+  const encode = (length: number) => JSON.stringify({ ...record, reason: cut(reason, length) });
+  const longest = encode(MAX_REASON_CHARS);
+  if (longest.length <= MAX_VALUE_CHARS) return longest;
+  // The longest cut of the reason that fits (binary search: the encoded length grows with the cut's length).
+  let fits = 3;
+  let tooLong = Math.min(reason.length, MAX_REASON_CHARS);
+  while (tooLong - fits > 1) {
+    const middle = Math.floor((fits + tooLong) / 2);
+    if (encode(middle).length <= MAX_VALUE_CHARS) fits = middle;
+    else tooLong = middle;
+  }
+  return encode(fits);
 }
 
 export function decodeRecord(value: string | undefined): HistoryRecord | undefined {

@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
 import { join } from "node:path";
 import { Journal, Owner } from "./types";
@@ -67,6 +68,43 @@ function readJson<T>(path: string): T | undefined {
   return JSON.parse(text) as T;
 }
 
+/**
+ * Creates `path` holding `content` unless it exists, atomically: the content is written to a temporary file that is
+ * then hard-linked to `path` (link fails with EEXIST like O_EXCL). With `writeFileSync(path, ..., { flag: "wx" })`
+ * the file exists, empty, before its content is written: a reader in between, or a crash or a full disk there,
+ * sees (or leaves) an empty lock file that names no owner.
+ */
+function createExclusive(path: string, content: string): boolean {
+  const temporary = `${path}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  writeFileSync(temporary, content);
+  try {
+    linkSync(temporary, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
+/** The owner a lock file names; undefined when the file is gone; "unreadable" when it holds no owner record. */
+function readOwner(path: string): Owner | undefined | "unreadable" {
+  let owner: Partial<Owner> | undefined;
+  try {
+    owner = readJson<Partial<Owner>>(path);
+  } catch (error) {
+    if (error instanceof SyntaxError) return "unreadable";
+    throw error;
+  }
+  if (owner === undefined) return undefined;
+  return typeof owner === "object" && owner !== null && typeof owner.host === "string" && typeof owner.pid === "number" ? (owner as Owner) : "unreadable";
+}
+
+function unreadableOwner(path: string): Owner {
+  return { user: "unknown", host: "unknown", pid: 0, since: "unknown", command: `an unreadable lock file ${path}` };
+}
+
 /** Is the process that owns a lock still running? "unknown" when it ran on another host. */
 export type Liveness = (owner: Owner) => boolean | "unknown";
 
@@ -110,7 +148,8 @@ export interface Lock {
 }
 
 /**
- * Exclusive lock files (created with O_EXCL, so two processes cannot both create one). A lock whose owner is
+ * Exclusive lock files (created whole and atomically, see createExclusive, so two processes cannot both create one
+ * and nobody ever reads one without its owner). A lock whose owner is
  * gone (a crash) is taken over, which is what lets a re-run resume; a live owner, or one on another host whose
  * liveness cannot be checked, means refusal.
  */
@@ -129,23 +168,21 @@ export class FileLocks {
   }
 
   /** The lock, or the owner who holds it. */
-  tryAcquire(name: string, owner: Owner): Lock | { heldBy: Owner; alive: boolean | "unknown" } {
+  tryAcquire(name: string, owner: Owner): Lock | { heldBy: Owner; alive: boolean | "unknown"; unreadable?: true } {
     mkdirSync(this.dir, { recursive: true });
     const path = this.file(name);
     for (let tries = 0; tries < 2; tries++) {
-      try {
-        writeFileSync(path, JSON.stringify(owner), { flag: "wx" });
-        return { release: () => rmSync(path, { force: true }) };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-      }
-      const holder = readJson<Owner>(path);
+      if (createExclusive(path, JSON.stringify(owner))) return { release: () => rmSync(path, { force: true }) };
+      const holder = readOwner(path);
       if (holder === undefined) continue; // released between our attempt and the read
+      // Not an owner record: written by someone else, or by hand. Whoever wrote it cannot be checked: refuse.
+      if (holder === "unreadable") return { heldBy: unreadableOwner(path), alive: "unknown", unreadable: true };
       const alive = this.liveness(holder);
       if (alive !== false) return { heldBy: holder, alive };
       rmSync(path, { force: true }); // its owner crashed
     }
-    const holder = readJson<Owner>(path);
+    const holder = readOwner(path);
+    if (holder === "unreadable") return { heldBy: unreadableOwner(path), alive: "unknown", unreadable: true };
     return { heldBy: holder ?? owner, alive: true };
   }
 
@@ -153,7 +190,9 @@ export class FileLocks {
   acquireEnvironment(env: string, owner: Owner): Lock {
     const result = this.tryAcquire(`env-${env}`, owner);
     if ("release" in result) return result;
-    const where = result.alive === "unknown" ? ` (on another host; if that run is gone, delete ${this.file(`env-${env}`)})` : "";
+    const file = this.file(`env-${env}`);
+    if (result.unreadable) throw new PromotionConflictError(env, `the lock file ${file} names no owner; if no promotion of ${env} is running, delete it`);
+    const where = result.alive === "unknown" ? ` (on another host; if that run is gone, delete ${file})` : "";
     throw new PromotionConflictError(env, `${describeOwner(result.heldBy)}${where}`);
   }
 

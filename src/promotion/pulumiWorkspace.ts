@@ -31,6 +31,12 @@ export class PulumiWorkspace implements StackWorkspace {
     if (!stack) {
       stack = LocalWorkspace.createOrSelectStack({ stackName, workDir: this.workDir }, { workDir: this.workDir, pulumiCommand: this.pulumiCommand });
       this.stacks.set(stackName, stack);
+      // A failed select (backend unreachable, login expired, ...) must not be remembered: the next operation on the
+      // stack, e.g. the undo that puts an environment back on its old version, selects it again.
+      const selecting = stack;
+      selecting.catch(() => {
+        if (this.stacks.get(stackName) === selecting) this.stacks.delete(stackName);
+      });
     }
     return stack;
   }

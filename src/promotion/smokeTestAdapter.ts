@@ -19,7 +19,11 @@ export class ModelClientSmokeTester implements SmokeTester {
       { modelVersionArn: request.modelVersionArn, sharedRoleArn: request.sharedRoleArn, region: request.region },
       { baseCredentials, roleSessionName: sessionName("smoke-test", request.environment) },
     );
-    const labels = await client.detectLabels(request.image, { minConfidence: request.minConfidence });
-    return labels.map((l) => ({ name: l.name, confidence: l.confidence }));
+    try {
+      const labels = await client.detectLabels(request.image, { minConfidence: request.minConfidence });
+      return labels.map((l) => ({ name: l.name, confidence: l.confidence }));
+    } finally {
+      client.destroy(); // its STS and Rekognition connections; verify may make a dozen attempts
+    }
   }
 }

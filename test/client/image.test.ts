@@ -93,6 +93,16 @@ describe("image validation (pure)", () => {
     expect(findImageProblems(withoutFrame).problems[0].message).to.contain("image data (SOS)").and.contain("before any frame header");
   });
 
+  it("refuses a JPEG whose frame header is too short to hold the dimensions, instead of reading them past its end", () => {
+    const jpeg = Buffer.from(makeJpeg(100, 100));
+    const sof = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
+    jpeg.writeUInt16BE(2, sof + 2); // SOF0 length 2: nothing after the length field belongs to the frame header
+    const { header, problems } = findImageProblems(jpeg);
+    expect(header).to.equal(undefined);
+    expect(problems.map((p) => p.check)).to.deep.equal(["header"]);
+    expect(problems[0].message).to.contain("malformed JPEG").and.contain("frame header (SOFn)").and.contain("length 2");
+  });
+
   it("collects every problem at once and throws them together with the source named", () => {
     const bytes = makePng(30, 5000, { paddingBytes: IMAGE_LIMITS.maxBytes });
     expect(() => validateImageBytes(bytes, "scan.png"))

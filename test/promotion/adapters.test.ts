@@ -1,9 +1,10 @@
-import { DescribeProjectVersionsCommand, RekognitionClient } from "@aws-sdk/client-rekognition";
+import { DescribeProjectVersionsCommand, DetectCustomLabelsCommand, RekognitionClient } from "@aws-sdk/client-rekognition";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { GetParameterHistoryCommand, ParameterNotFound, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import * as automation from "@pulumi/pulumi/automation";
 import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { historyParameterName } from "../../src/contract";
@@ -11,8 +12,10 @@ import { decodeRecord, encodeRecord, SsmHistoryStore } from "../../src/promotion
 import { currentOwner, FileJournalStore, FileLocks, PromotionConflictError } from "../../src/promotion/journal";
 import { ModelLifecycle } from "../../src/promotion/model";
 import { mapStackErrors, PulumiWorkspace } from "../../src/promotion/pulumiWorkspace";
+import { ModelClientSmokeTester } from "../../src/promotion/smokeTestAdapter";
 import { HistoryRecord } from "../../src/promotion/types";
 import { PulumiNotFoundError, StackBusyError } from "../../src/promotion/workspace";
+import { makePng } from "../client/helpers/images";
 import { AwsWorld, fakeClock, PROJECT_ARN, V1, V2, V3 } from "./fakes";
 
 const FAST = { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 2 };
@@ -62,6 +65,48 @@ describe("promotion adapters", () => {
     });
   });
 
+  describe("ModelClientSmokeTester (the real verify call)", () => {
+    it("assumes the shared role through regional STS as the smoke-test principal, calls the version, and closes its clients after each attempt", async () => {
+      const sts = mockClient(STSClient);
+      const rekognition = mockClient(RekognitionClient);
+      const destroy = RekognitionClient.prototype.destroy;
+      let destroyed = 0;
+      RekognitionClient.prototype.destroy = function (this: RekognitionClient) {
+        destroyed++;
+        return destroy.call(this);
+      };
+      const dir = mkdtempSync(join(tmpdir(), "modelshare-smoke-"));
+      writeFileSync(join(dir, "smoke.png"), makePng(100, 100));
+      try {
+        sts.on(AssumeRoleCommand).callsFake((input) => ({
+          Credentials: { AccessKeyId: `AKIA-${input.RoleArn.split("/").pop()}`, SecretAccessKey: "s", SessionToken: "t", Expiration: new Date(Date.now() + 3600_000) },
+        }));
+        rekognition.on(DetectCustomLabelsCommand).resolves({ CustomLabels: [{ Name: "scratch", Confidence: 91.5 }] });
+        const tester = new ModelClientSmokeTester((region) => new STSClient({ region }));
+        const request = {
+          environment: "prod", region: "us-east-1", modelVersionArn: V2, sharedRoleArn: "arn:aws:iam::111111111111:role/modelshare/modelshare-prod",
+          principalRoleArn: "arn:aws:iam::333333333333:role/smoke", image: { path: join(dir, "smoke.png") }, minConfidence: 60,
+        };
+        for (let attempt = 0; attempt < 3; attempt++) expect(await tester.detectLabels(request)).to.deep.equal([{ name: "scratch", confidence: 91.5 }]);
+        expect(rekognition.commandCalls(DetectCustomLabelsCommand)[0].args[0].input).to.deep.include({ ProjectVersionArn: V2, MinConfidence: 60 });
+
+        // The mock skips signing: resolve the credentials the first call would have signed with, as the SDK does.
+        const client = rekognition.commandCalls(DetectCustomLabelsCommand)[0].thisValue as RekognitionClient;
+        expect((await client.config.credentials()).accessKeyId).to.equal("AKIA-modelshare-prod");
+        const sharedRoleCall = sts.commandCalls(AssumeRoleCommand).find((c) => c.args[0].input.RoleArn === request.sharedRoleArn)!;
+        const sharedRoleSts = sharedRoleCall.thisValue as STSClient;
+        expect((await sharedRoleSts.config.endpoint!()).hostname).to.equal("sts.us-east-1.amazonaws.com");
+        expect((await sharedRoleSts.config.credentials()).accessKeyId).to.equal("AKIA-smoke"); // signed as the smoke-test principal
+        expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn)).to.deep.equal([request.sharedRoleArn, request.principalRoleArn]);
+        expect(destroyed).to.equal(3); // one client per attempt, each closed
+      } finally {
+        RekognitionClient.prototype.destroy = destroy;
+        sts.restore();
+        rekognition.restore();
+      }
+    });
+  });
+
   describe("SsmHistoryStore", () => {
     let ssm: AwsClientStub<SSMClient>;
     beforeEach(() => (ssm = mockClient(SSMClient)));
@@ -91,6 +136,19 @@ describe("promotion adapters", () => {
       expect(encoded.length).to.be.lessThan(4096);
       expect(decodeRecord(encoded)?.reason).to.match(/\.\.\.$/);
     });
+
+    it("keeps a record within the parameter's 4,096 characters when its reason is mostly characters JSON escapes", () => {
+      // A failed `pulumi up` quotes paths and values: each quote, backslash or newline takes two characters once
+      // encoded, a control character six.
+      for (const reason of ['"C:\\\\stack"\n'.repeat(400), "\u0001".repeat(1500)]) {
+        const encoded = encodeRecord({ ...record(1), outcome: "failed", failedStep: "grant", reason });
+        expect(encoded.length).to.be.at.most(4096);
+        const decoded = decodeRecord(encoded);
+        expect(decoded?.reason).to.match(/\.\.\.$/);
+        expect(decoded?.reason?.length).to.be.greaterThan(100);
+        expect(decoded).to.include({ outcome: "failed", failedStep: "grant", from: V1, to: V2 });
+      }
+    });
   });
 
   describe("journal and locks (.modelshare/ in the project directory)", () => {
@@ -113,6 +171,24 @@ describe("promotion adapters", () => {
       mkdirSync(join(dir, "locks"));
       writeFileSync(join(dir, "locks", "env-prod.lock"), JSON.stringify({ user: "bob", host: `not-${hostname()}`, pid: 1, since: "2025-01-01T00:00:00Z", command: "modelshare promote" }));
       expect(() => new FileLocks(dir).acquireEnvironment("prod", currentOwner("x"))).to.throw(PromotionConflictError, /on another host; if that run is gone, delete .*env-prod\.lock/);
+    });
+
+    it("refuses, naming the file, a lock file that names no owner (e.g. left empty by a crash mid-write) instead of failing on its JSON", () => {
+      const dir = mkdtempSync(join(tmpdir(), "modelshare-locks-"));
+      mkdirSync(join(dir, "locks"));
+      writeFileSync(join(dir, "locks", "env-qa.lock"), "");
+      const locks = new FileLocks(dir, () => false);
+      expect(() => locks.acquireEnvironment("qa", currentOwner("modelshare promote --env qa"))).to.throw(PromotionConflictError, /lock file .*env-qa\.lock names no owner; if no promotion of qa is running, delete it/);
+    });
+
+    it("creates a lock file whole: it holds its owner and no temporary file is left beside it", () => {
+      const dir = mkdtempSync(join(tmpdir(), "modelshare-locks-"));
+      const owner = currentOwner("modelshare promote --env qa");
+      const lock = new FileLocks(dir, () => true).acquireEnvironment("qa", owner);
+      expect(readdirSync(join(dir, "locks"))).to.deep.equal(["env-qa.lock"]);
+      expect(JSON.parse(readFileSync(join(dir, "locks", "env-qa.lock"), "utf8"))).to.deep.equal(owner);
+      lock.release();
+      expect(readdirSync(join(dir, "locks"))).to.deep.equal([]);
     });
 
     it("waits for a stack lock, and gives up after its timeout", async () => {
@@ -153,6 +229,40 @@ describe("promotion adapters", () => {
       const other = new Error("boom");
       await mapStackErrors("ml", async () => Promise.reject(other)).catch((e) => (mapped = e));
       expect(mapped).to.equal(other);
+    });
+
+    it("selects a stack again after a failed select, instead of failing every later operation on it (the undo included)", async function () {
+      if (process.platform === "win32") this.skip();
+      // A stand-in `pulumi` on PATH: `stack select` fails once (an unreachable backend), everything else succeeds.
+      const bin = mkdtempSync(join(tmpdir(), "fake-pulumi-"));
+      const log = join(bin, "calls.log");
+      writeFileSync(
+        join(bin, "pulumi"),
+        [
+          "#!/bin/sh",
+          `echo "$*" >> "${log}"`,
+          'if [ "$1" = "version" ]; then echo "v3.239.0"; exit 0; fi',
+          `if [ "$1" = "stack" ] && [ "$2" = "select" ] && [ ! -e "${bin}/selected-once" ]; then touch "${bin}/selected-once"; echo "error: failed to reach the backend" >&2; exit 255; fi`,
+          "exit 0",
+        ].join("\n"),
+        { mode: 0o755 },
+      );
+      const project = mkdtempSync(join(tmpdir(), "fake-project-"));
+      writeFileSync(join(project, "Pulumi.yaml"), "name: modelshare\nruntime: nodejs\n");
+      const path = process.env.PATH;
+      process.env.PATH = `${bin}:${path ?? ""}`;
+      try {
+        const workspace = await PulumiWorkspace.create(project);
+        let first: unknown;
+        await workspace.setConfig("ml", "modelshare:modelVersionArn", V1, { path: false }).catch((e) => (first = e));
+        expect((first as Error)?.message).to.contain("failed to reach the backend");
+        await workspace.setConfig("ml", "modelshare:modelVersionArn", V1, { path: false });
+        const calls = readFileSync(log, "utf8").trim().split("\n");
+        expect(calls.filter((c) => c.startsWith("stack select"))).to.have.length(2);
+        expect(calls.some((c) => c.startsWith("config set") && c.includes("modelshare:modelVersionArn"))).to.equal(true);
+      } finally {
+        process.env.PATH = path;
+      }
     });
 
     it("fails with a clear error naming PATH when there is no pulumi CLI, and never installs one", async () => {
