@@ -31,7 +31,7 @@ export function registerDeploy(program: Command, context: () => CliContext = () 
       const project = loadProjectForCli(ctx);
       const selection = selectStacks(project, parseStackList(flags.stacks));
       const concurrency = requireInteger("--concurrency", flags.concurrency, 1, 64) ?? DEFAULT_CONCURRENCY;
-      const workspace = await ctx.workspace();
+      const workspace = await ctx.workspace({ createMissingStacks: true });
       const results = await deployStacks(selection, { preview: flags.preview === true, concurrency }, {
         workspace,
         now: ctx.now,

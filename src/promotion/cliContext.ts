@@ -33,7 +33,8 @@ export interface CliContext {
   readonly stderr: (text: string) => void;
   readonly progress: Progress;
   /** Created on first use: a dry run never looks for the pulumi CLI. */
-  readonly workspace: () => Promise<StackWorkspace>;
+  /** The Pulumi workspace; only `deploy` asks it to create stacks that do not exist yet. */
+  readonly workspace: (options?: { readonly createMissingStacks?: boolean }) => Promise<StackWorkspace>;
   readonly rekognition: (region: string) => RekognitionClient;
   readonly sts: (region: string) => STSClient;
   /** SSM client in a region with optional credentials (a consumer account's, through its deploy role). */
@@ -55,7 +56,7 @@ export function defaultCliContext(projectDir: string = process.env.MODELSHARE_PR
     if (!client) stsClients.set(region, (client = new STSClient({ region })));
     return client;
   };
-  let workspace: Promise<StackWorkspace> | undefined;
+  const workspaces = new Map<boolean, Promise<StackWorkspace>>();
   return {
     projectDir,
     stateDir: resolve(projectDir, ".modelshare"),
@@ -64,7 +65,12 @@ export function defaultCliContext(projectDir: string = process.env.MODELSHARE_PR
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     progress: stderrProgress(),
-    workspace: () => (workspace ??= PulumiWorkspace.create(projectDir)),
+    workspace: (options = {}) => {
+      const create = options.createMissingStacks ?? false;
+      let workspace = workspaces.get(create);
+      if (!workspace) workspaces.set(create, (workspace = PulumiWorkspace.create(projectDir, { createMissingStacks: create })));
+      return workspace;
+    },
     rekognition: (region) => new RekognitionClient({ region }),
     sts,
     ssm: (region, credentials) => new SSMClient({ region, ...(credentials ? { credentials } : {}) }),

@@ -1,4 +1,4 @@
-import { ConcurrentUpdateError, LocalWorkspace, OutputMap, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { ConcurrentUpdateError, LocalWorkspace, OutputMap, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { PulumiNotFoundError, StackBusyError, StackChanges, StackWorkspace } from "./workspace";
 
 /**
@@ -12,10 +12,15 @@ export class PulumiWorkspace implements StackWorkspace {
   private constructor(
     private readonly workDir: string,
     private readonly pulumiCommand: PulumiCommand,
+    private readonly createMissingStacks: boolean,
   ) {}
 
-  /** Finds the pulumi CLI on PATH; fails with PulumiNotFoundError naming what is missing. */
-  static async create(workDir: string): Promise<PulumiWorkspace> {
+  /**
+   * Finds the pulumi CLI on PATH; fails with PulumiNotFoundError naming what is missing. Only `deploy` creates
+   * missing stacks: promotion, rollback and status must find the deployed ones, or, logged in to the wrong
+   * backend, they would read (and update) a new, empty stack.
+   */
+  static async create(workDir: string, options: { createMissingStacks?: boolean } = {}): Promise<PulumiWorkspace> {
     let command: PulumiCommand;
     try {
       command = await PulumiCommand.get();
@@ -23,13 +28,24 @@ export class PulumiWorkspace implements StackWorkspace {
       const text = error instanceof Error ? error.message : String(error);
       throw new PulumiNotFoundError(/ENOENT/.test(text) ? `\`pulumi version\` could not be run; PATH=${process.env.PATH ?? ""}` : text.split("\n").slice(0, 3).join(" "));
     }
-    return new PulumiWorkspace(workDir, command);
+    return new PulumiWorkspace(workDir, command, options.createMissingStacks ?? false);
   }
 
   private stack(stackName: string): Promise<Stack> {
     let stack = this.stacks.get(stackName);
     if (!stack) {
-      stack = LocalWorkspace.createOrSelectStack({ stackName, workDir: this.workDir }, { workDir: this.workDir, pulumiCommand: this.pulumiCommand });
+      const args = { stackName, workDir: this.workDir };
+      const options = { workDir: this.workDir, pulumiCommand: this.pulumiCommand };
+      stack = this.createMissingStacks
+        ? LocalWorkspace.createOrSelectStack(args, options)
+        : LocalWorkspace.selectStack(args, options).catch((error: unknown) => {
+            if (error instanceof StackNotFoundError) {
+              throw new Error(
+                `stack ${stackName} does not exist in the backend pulumi is logged in to: deploy it first (modelshare deploy --stacks ${stackName}), or check \`pulumi whoami\` and \`pulumi login\``,
+              );
+            }
+            throw error;
+          });
       this.stacks.set(stackName, stack);
       // A failed select (backend unreachable, login expired, ...) must not be remembered: the next operation on the
       // stack, e.g. the undo that puts an environment back on its old version, selects it again.

@@ -232,7 +232,6 @@ describe("promotion adapters", () => {
     });
 
     it("selects a stack again after a failed select, instead of failing every later operation on it (the undo included)", async function () {
-      if (process.platform === "win32") this.skip();
       // A stand-in `pulumi` on PATH: `stack select` fails once (an unreachable backend), everything else succeeds.
       const bin = mkdtempSync(join(tmpdir(), "fake-pulumi-"));
       const log = join(bin, "calls.log");
@@ -260,6 +259,39 @@ describe("promotion adapters", () => {
         const calls = readFileSync(log, "utf8").trim().split("\n");
         expect(calls.filter((c) => c.startsWith("stack select"))).to.have.length(2);
         expect(calls.some((c) => c.startsWith("config set") && c.includes("modelshare:modelVersionArn"))).to.equal(true);
+      } finally {
+        process.env.PATH = path;
+      }
+    });
+
+    it("never creates a missing stack unless asked to (deploy), and says how to fix a missing one", async () => {
+      // A stand-in `pulumi` on PATH whose backend has no stacks: `stack select` fails the way the CLI does.
+      const bin = mkdtempSync(join(tmpdir(), "fake-pulumi-"));
+      const log = join(bin, "calls.log");
+      writeFileSync(
+        join(bin, "pulumi"),
+        [
+          "#!/bin/sh",
+          `echo "$*" >> "${log}"`,
+          'if [ "$1" = "version" ]; then echo "v3.239.0"; exit 0; fi',
+          `if [ "$1" = "stack" ] && [ "$2" = "select" ]; then echo "error: no stack named 'ml' found" >&2; exit 255; fi`,
+          "exit 0",
+        ].join("\n"),
+        { mode: 0o755 },
+      );
+      const project = mkdtempSync(join(tmpdir(), "fake-project-"));
+      writeFileSync(join(project, "Pulumi.yaml"), "name: modelshare\nruntime: nodejs\n");
+      const path = process.env.PATH;
+      process.env.PATH = `${bin}:${path ?? ""}`;
+      try {
+        let error: unknown;
+        await (await PulumiWorkspace.create(project)).setConfig("ml", "modelshare:modelVersionArn", V1, { path: false }).catch((e) => (error = e));
+        expect((error as Error)?.message).to.equal(
+          "stack ml does not exist in the backend pulumi is logged in to: deploy it first (modelshare deploy --stacks ml), or check `pulumi whoami` and `pulumi login`",
+        );
+        expect(readFileSync(log, "utf8")).not.to.match(/^stack init/m);
+        await (await PulumiWorkspace.create(project, { createMissingStacks: true })).setConfig("ml", "modelshare:modelVersionArn", V1, { path: false });
+        expect(readFileSync(log, "utf8")).to.match(/^stack init ml/m);
       } finally {
         process.env.PATH = path;
       }

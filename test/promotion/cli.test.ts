@@ -224,4 +224,16 @@ describe("promotion CLI", () => {
     const summary = JSON.parse(s.out.join(""));
     expect(summary.stacks.map((r: { stack: string; status: string }) => `${r.stack}:${r.status}`)).to.deep.equal(["ml:failed", "prod:not-run", "qa:not-run"]);
   });
+
+  it("lets only deploy create stacks that do not exist yet; promotion must find the deployed ones", async () => {
+    s = new Scenario(TWO_ENVS, MODELS);
+    const requested: (boolean | undefined)[] = [];
+    const recording = { workspace: async (options?: { createMissingStacks?: boolean }) => (requested.push(options?.createMissingStacks), s.workspace) };
+    expect((await s.cli(registerDeploy, ["deploy", "--stacks", "ml"], recording)).exitCode).to.equal(0);
+    expect(requested).to.deep.equal([true]);
+    requested.length = 0;
+    expect((await s.cli(registerPromote, ["promote", "--env", "prod", "--from", "qa", "--json"], recording)).exitCode).to.equal(0);
+    expect(requested.length).to.be.greaterThan(0);
+    expect(requested.every((create) => create !== true)).to.equal(true);
+  });
 });
