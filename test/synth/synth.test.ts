@@ -12,8 +12,12 @@ import { PROJECT_ROOT, recorder } from "../helpers/pulumi";
 
 /** Runs the real CLI in a child process: synth installs Pulumi mocks of its own, which must not leak into this one. */
 function runCli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runNode([path.join(PROJECT_ROOT, "bin", "modelshare.js"), ...args]);
+}
+
+function runNode(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin", "modelshare.js"), ...args], { cwd: PROJECT_ROOT });
+    const child = spawn(process.execPath, [...args], { cwd: PROJECT_ROOT });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -118,6 +122,15 @@ describe("modelshare synth", function () {
       expect(markdown).to.match(/-->\|"sts:AssumeRole"\|/);
       expect(markdown).to.include("| | scenario | principal | action | resource | expected | decision | reason |");
       expect(markdown.split("\n").filter((l) => l.startsWith("| ✓ |"))).to.have.length(summary.matrix.rows);
+    });
+
+    it("draws diagrams mermaid itself parses: the generated architecture and every diagram in the docs", async () => {
+      const files = [path.join(outDir, "architecture.md"), ...["README.md", "docs/promotion.md", "docs/synth.md", "docs/client.md"].map((f) => path.join(PROJECT_ROOT, f))];
+      const parsed = await runNode([path.join(PROJECT_ROOT, "test/tools/mermaid-parse.mjs"), ...files]);
+      const results: { file: string; block: number; error?: string }[] = JSON.parse(parsed.stdout);
+      expect(results.filter((r) => r.file.endsWith("architecture.md"))).to.have.length(1);
+      expect(results.filter((r) => r.file.endsWith("README.md"))).to.have.length(1);
+      expect(results.filter((r) => r.error !== undefined)).to.deep.equal([]);
     });
   });
 
