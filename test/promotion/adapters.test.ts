@@ -231,8 +231,11 @@ describe("promotion adapters", () => {
       expect(mapped).to.equal(other);
     });
 
-    it("selects a stack again after a failed select, instead of failing every later operation on it (the undo included)", async function () {
-      // A stand-in `pulumi` on PATH: `stack select` fails once (an unreachable backend), everything else succeeds.
+    /**
+     * Runs `test` with a stand-in `pulumi` first on PATH: it logs every call, answers `version`, runs
+     * `selectBehaviour` (shell) on `stack select`, and succeeds otherwise. Gives the project dir and the call log.
+     */
+    async function withFakePulumi(selectBehaviour: (bin: string) => string, test: (project: string, calls: () => string[]) => Promise<void>): Promise<void> {
       const bin = mkdtempSync(join(tmpdir(), "fake-pulumi-"));
       const log = join(bin, "calls.log");
       writeFileSync(
@@ -241,7 +244,7 @@ describe("promotion adapters", () => {
           "#!/bin/sh",
           `echo "$*" >> "${log}"`,
           'if [ "$1" = "version" ]; then echo "v3.239.0"; exit 0; fi',
-          `if [ "$1" = "stack" ] && [ "$2" = "select" ] && [ ! -e "${bin}/selected-once" ]; then touch "${bin}/selected-once"; echo "error: failed to reach the backend" >&2; exit 255; fi`,
+          `if [ "$1" = "stack" ] && [ "$2" = "select" ]; then ${selectBehaviour(bin)}; fi`,
           "exit 0",
         ].join("\n"),
         { mode: 0o755 },
@@ -251,50 +254,39 @@ describe("promotion adapters", () => {
       const path = process.env.PATH;
       process.env.PATH = `${bin}:${path ?? ""}`;
       try {
+        await test(project, () => readFileSync(log, "utf8").trim().split("\n"));
+      } finally {
+        process.env.PATH = path;
+      }
+    }
+
+    it("selects a stack again after a failed select, instead of failing every later operation on it (the undo included)", async () => {
+      // The first `stack select` fails (an unreachable backend).
+      const failOnce = (bin: string) => `if [ ! -e "${bin}/selected-once" ]; then touch "${bin}/selected-once"; echo "error: failed to reach the backend" >&2; exit 255; fi`;
+      await withFakePulumi(failOnce, async (project, calls) => {
         const workspace = await PulumiWorkspace.create(project);
         let first: unknown;
         await workspace.setConfig("ml", "modelshare:modelVersionArn", V1, { path: false }).catch((e) => (first = e));
         expect((first as Error)?.message).to.contain("failed to reach the backend");
         await workspace.setConfig("ml", "modelshare:modelVersionArn", V1, { path: false });
-        const calls = readFileSync(log, "utf8").trim().split("\n");
-        expect(calls.filter((c) => c.startsWith("stack select"))).to.have.length(2);
-        expect(calls.some((c) => c.startsWith("config set") && c.includes("modelshare:modelVersionArn"))).to.equal(true);
-      } finally {
-        process.env.PATH = path;
-      }
+        expect(calls().filter((c) => c.startsWith("stack select"))).to.have.length(2);
+        expect(calls().some((c) => c.startsWith("config set") && c.includes("modelshare:modelVersionArn"))).to.equal(true);
+      });
     });
 
     it("never creates a missing stack unless asked to (deploy), and says how to fix a missing one", async () => {
-      // A stand-in `pulumi` on PATH whose backend has no stacks: `stack select` fails the way the CLI does.
-      const bin = mkdtempSync(join(tmpdir(), "fake-pulumi-"));
-      const log = join(bin, "calls.log");
-      writeFileSync(
-        join(bin, "pulumi"),
-        [
-          "#!/bin/sh",
-          `echo "$*" >> "${log}"`,
-          'if [ "$1" = "version" ]; then echo "v3.239.0"; exit 0; fi',
-          `if [ "$1" = "stack" ] && [ "$2" = "select" ]; then echo "error: no stack named 'ml' found" >&2; exit 255; fi`,
-          "exit 0",
-        ].join("\n"),
-        { mode: 0o755 },
-      );
-      const project = mkdtempSync(join(tmpdir(), "fake-project-"));
-      writeFileSync(join(project, "Pulumi.yaml"), "name: modelshare\nruntime: nodejs\n");
-      const path = process.env.PATH;
-      process.env.PATH = `${bin}:${path ?? ""}`;
-      try {
+      // A backend with no stacks: `stack select` fails the way the CLI does.
+      const noSuchStack = () => `echo "error: no stack named 'ml' found" >&2; exit 255`;
+      await withFakePulumi(noSuchStack, async (project, calls) => {
         let error: unknown;
         await (await PulumiWorkspace.create(project)).setConfig("ml", "modelshare:modelVersionArn", V1, { path: false }).catch((e) => (error = e));
         expect((error as Error)?.message).to.equal(
           "stack ml does not exist in the backend pulumi is logged in to: deploy it first (modelshare deploy --stacks ml), or check `pulumi whoami` and `pulumi login`",
         );
-        expect(readFileSync(log, "utf8")).not.to.match(/^stack init/m);
+        expect(calls().some((c) => c.startsWith("stack init"))).to.equal(false);
         await (await PulumiWorkspace.create(project, { createMissingStacks: true })).setConfig("ml", "modelshare:modelVersionArn", V1, { path: false });
-        expect(readFileSync(log, "utf8")).to.match(/^stack init ml/m);
-      } finally {
-        process.env.PATH = path;
-      }
+        expect(calls().some((c) => c.startsWith("stack init ml"))).to.equal(true);
+      });
     });
 
     it("fails with a clear error naming PATH when there is no pulumi CLI, and never installs one", async () => {
