@@ -48,6 +48,18 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
   });
 
   const network = config.network;
+  if (network.vpcId !== undefined) {
+    // Private DNS on the endpoints fails (or silently resolves nothing) without both DNS attributes: say so now,
+    // naming the key, rather than after the endpoints were half created.
+    const vpc = await aws.ec2.getVpc({ id: network.vpcId }, { provider });
+    const missing = [vpc.enableDnsSupport ? undefined : "enableDnsSupport", vpc.enableDnsHostnames ? undefined : "enableDnsHostnames"].filter((a) => a !== undefined);
+    if (missing.length > 0) {
+      throw new ConfigError(
+        [{ key: "modelshare:network.vpcId", value: network.vpcId, message: `has ${missing.join(" and ")} off; private DNS on the endpoints needs both on (or omit network.vpcId to let modelshare create a VPC)` }],
+        `the ${env} stack's config`,
+      );
+    }
+  }
   const endpoints = new PrivateRekognitionEndpoint(
     `${env}-endpoints`,
     {

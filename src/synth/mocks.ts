@@ -56,6 +56,8 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   /** Outputs served to StackReferences, by full stack name. */
   readonly stackOutputs = new Map<string, Record<string, unknown>>();
+  /** DNS attributes of existing VPCs the program looks up (default: both on, as a VPC fit for endpoints has). */
+  readonly vpcAttributes = new Map<string, { enableDnsSupport: boolean; enableDnsHostnames: boolean }>();
   /** What a StackReference of the stack now running is served of a referenced stack's outputs (default: all). */
   stackReferenceView: (outputs: Record<string, unknown>) => Record<string, unknown> = (outputs) => outputs;
   private readonly providersByName = new Map<string, ProviderInfo>();
@@ -223,6 +225,11 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
         return { name: region, region, id: region };
       case "aws:index/getPartition:getPartition":
         return { partition: this.defaults.partition ?? "aws", dnsSuffix: "amazonaws.com" };
+      case "aws:ec2/getVpc:getVpc": {
+        const id = String(args.inputs.id);
+        const attributes = this.vpcAttributes.get(id) ?? { enableDnsSupport: true, enableDnsHostnames: true };
+        return { id, ...attributes, arn: `arn:aws:ec2:${region}:${account}:vpc/${id}`, ownerId: account, cidrBlock: "10.0.0.0/16", state: "available" };
+      }
       case "aws:index/getAvailabilityZones:getAvailabilityZones":
         return { names: [`${region}a`, `${region}b`, `${region}c`], zoneIds: ["use1-az1", "use1-az2", "use1-az4"], state: "available" };
       default:

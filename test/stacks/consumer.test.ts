@@ -126,6 +126,22 @@ describe("consumer stack program", () => {
     expect(recorder.byName("aws:iam/rolePolicy:RolePolicy", "qa-app-model-access").inputs.role).to.equal("modelshare-qa-app");
   });
 
+  it("refuses an existing VPC without the DNS attributes private DNS needs, before creating any endpoint", async () => {
+    const vpcId = "vpc-0fedcba987654321f";
+    recorder.vpcAttributes.set(vpcId, { enableDnsSupport: true, enableDnsHostnames: false });
+    try {
+      const config = withConfig(exampleConfig("qa"), (c) => {
+        c["modelshare:network"] = { vpcId, subnetIds: ["subnet-0a1b2c3d4e5f60718"], allowedCidrs: ["10.20.0.0/16"] };
+      });
+      const error = await rejection(runProgram(config));
+      expect(error).to.be.instanceOf(ConfigError);
+      expect(error.message).to.include(`modelshare:network.vpcId = "${vpcId}": has enableDnsHostnames off`);
+      expect(recorder.ofType("aws:ec2/vpcEndpoint:VpcEndpoint")).to.be.empty;
+    } finally {
+      recorder.vpcAttributes.delete(vpcId);
+    }
+  });
+
   it("fails with the environments the ML stack defines when it has no role for this one, registering nothing else", async () => {
     const config = withConfig(exampleConfig("qa"), (c) => {
       c["modelshare:environment"] = "staging";
