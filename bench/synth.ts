@@ -149,8 +149,10 @@ class BareComponent extends pulumi.ComponentResource {
 
 const FLOOR_MODES = ["bare", "inputs", "typed"] as const;
 type FloorMode = (typeof FLOOR_MODES)[number];
-/** Repetitions of each measurement; the median is reported. */
-const REPETITIONS = 3;
+/** Repetitions of each measurement (the median is reported): more for small sizes, whose runs are short and noisy. */
+function repetitionsFor(size: number): number {
+  return size <= 50 ? 7 : 3;
+}
 
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -236,7 +238,8 @@ export async function benchSynth(options: BenchOptions = {}): Promise<BenchResul
       const synthTimes: number[] = [];
       const floors: Record<FloorMode, number[]> = { bare: [], inputs: [], typed: [] };
       let run: Awaited<ReturnType<typeof synthAndCheck>> | undefined;
-      for (let repetition = 0; repetition < REPETITIONS; repetition++) {
+      const repetitions = repetitionsFor(size);
+      for (let repetition = 0; repetition < repetitions; repetition++) {
         run = await synthAndCheck(dir);
         synthTimes.push(run.seconds);
         for (const mode of FLOOR_MODES) floors[mode].push(await floor(run.stacks, mode));
@@ -246,7 +249,7 @@ export async function benchSynth(options: BenchOptions = {}): Promise<BenchResul
       const [floorBare, floorInputs, floorTyped] = FLOOR_MODES.map((mode) => median(floors[mode]));
       const resources = run.stacks.reduce((n, s) => n + s.resources.length, 0);
       const ratio = synthSeconds / floorTyped;
-      log(`${size} environments: synth+check ${synthSeconds.toFixed(2)} s (median of ${REPETITIONS}; ${resources} resources, ${grants} grants each, ${run.findings} findings); floors: typed ${floorTyped.toFixed(2)} s, plain with inputs ${floorInputs.toFixed(2)} s, bare ${floorBare.toFixed(2)} s; ratio to typed floor ${ratio.toFixed(2)}`);
+      log(`${size} environments: synth+check ${synthSeconds.toFixed(2)} s (median of ${repetitions}; ${resources} resources, ${grants} grants each, ${run.findings} findings); floors: typed ${floorTyped.toFixed(2)} s, plain with inputs ${floorInputs.toFixed(2)} s, bare ${floorBare.toFixed(2)} s; ratio to typed floor ${ratio.toFixed(2)}`);
       measured.push({ size, seconds: synthSeconds, floorTyped, scps: scpSizes(run.stacks), stacks: run.stacks });
       const limit = size >= 200 ? TARGETS.seconds200 : (TARGETS.seconds200 * size) / 200 + 1;
       results.push({
@@ -254,7 +257,7 @@ export async function benchSynth(options: BenchOptions = {}): Promise<BenchResul
         seconds: synthSeconds,
         limitSeconds: limit,
         ok: run.findings === 0 && synthSeconds <= limit,
-        detail: `median of ${REPETITIONS}; ${resources} resources, ${grants} grants per environment, ${run.findings} check findings`,
+        detail: `median of ${repetitions}; ${resources} resources, ${grants} grants per environment, ${run.findings} check findings`,
       });
       results.push({
         name: `ratio to floor ${size} environments`,
