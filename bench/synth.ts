@@ -11,6 +11,7 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
+import { mlOutputsFor } from "../src/config/crossStack";
 import { rawConfigFromFlat } from "../src/config/raw";
 import { parseMlConfig } from "../src/config/schema";
 import { BudgetError } from "../src/errors";
@@ -174,21 +175,30 @@ function awsResourceClass(type: string): AwsResourceClass | undefined {
  * registered with no program logic (no config, no components' wiring, no dependencies between resources).
  * - `bare`: plain resources without inputs;
  * - `inputs`: plain resources with each resource's type and inputs (what Pulumi must serialize anyway);
- * - `typed`: the same @pulumi/aws classes with the same inputs: also what Pulumi builds for every declared
- *   output property of those classes, which no program that uses them can avoid.
+ * - `typed`: every resource as itself: the same @pulumi/aws classes, providers and StackReferences (reading the
+ *   same ML outputs) with the same inputs; what Pulumi does for them (an Output per declared output property,
+ *   a StackReference's outputs) no program that uses them can avoid.
  */
 async function floor(stacks: readonly SynthesizedStack[], mode: FloorMode): Promise<number> {
   const recorder = new ResourceRecorder({ account: "000000000000", region: REGION });
+  // The typed floor's StackReferences read what synth's read: the ML outputs, each consumer its own view of them.
+  for (const stack of stacks) if (stack.config.stackKind === "ml") recorder.stackOutputs.set(`organization/${PROJECT_NAME}/${stack.stack}`, stack.outputs);
   const start = process.hrtime.bigint();
   await withoutStackTraces(async () => {
     for (const stack of stacks) {
       recorder.reset();
+      const config = stack.config;
+      recorder.stackReferenceView = config.stackKind === "consumer" ? (outputs) => mlOutputsFor(config.environment, outputs) : (outputs) => outputs;
       await installMocks(recorder, PROJECT_NAME, stack.stack);
-      const resources = stack.resources.map((r, i) => {
+      const resources = stack.resources.map((r, i): pulumi.Resource => {
         if (!r.type.startsWith("aws:") && !r.type.startsWith("pulumi:")) return new BareComponent(`bare-${i}`);
-        const resourceClass = mode === "typed" ? awsResourceClass(r.type) : undefined;
-        if (resourceClass) return new resourceClass(`bare-${i}`, r.inputs);
-        // Providers and stack references have runtime semantics of their own: stand in with a plain resource.
+        if (mode === "typed") {
+          const resourceClass = awsResourceClass(r.type);
+          if (resourceClass) return new resourceClass(`bare-${i}`, r.inputs);
+          // Providers' non-string inputs were recorded as the JSON strings the provider receives: passed as is.
+          if (r.type === "pulumi:providers:aws") return new aws.Provider(`bare-${i}`, r.inputs);
+          if (r.type === "pulumi:pulumi:StackReference") return new pulumi.StackReference(`bare-${i}`, { name: String(r.inputs.name) });
+        }
         const type = r.type.startsWith("aws:") && mode !== "bare" ? r.type : BARE_TYPE;
         return new BareResource(type, `bare-${i}`, mode !== "bare" ? r.inputs : {});
       });
