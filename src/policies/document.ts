@@ -47,11 +47,6 @@ export function policySize(document: PolicyDocument): number {
   return toJson(document).replace(/\s+/g, "").length;
 }
 
-export function asArray<T>(value: T | readonly T[] | undefined): readonly T[] {
-  if (value === undefined) return [];
-  return Array.isArray(value) ? (value as readonly T[]) : [value as T];
-}
-
 /** Sorted, de-duplicated copy: stable policy text gives stable diffs and no spurious updates. */
 export function uniqueSorted(values: readonly string[]): string[] {
   return [...new Set(values)].sort();
