@@ -179,7 +179,6 @@ export const mlConfigSchema = z.strictObject({
   quotas: quotasSchema,
 });
 export type MlConfig = z.infer<typeof mlConfigSchema>;
-export type ConsumerEnvironmentConfig = MlConfig["consumers"][string];
 
 // ---------------------------------------------------------------------------------------------------------------
 // Consumer stack
@@ -192,7 +191,11 @@ const networkSchema = z
     /** CIDR of the VPC created when vpcId is omitted. */
     vpcCidr: cidr.default("10.80.0.0/16"),
     /** Private subnets (one per AZ) created when vpcId is omitted. */
-    availabilityZones: z.array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "must be an AZ name such as us-east-1a")).optional(),
+    availabilityZones: z
+      .array(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "must be an AZ name such as us-east-1a"))
+      .min(1, "is empty; name at least one AZ (two or more for availability), or omit it for the region's first two")
+      .max(16, "names more than 16 AZs; the created VPC is split into at most 16 subnets")
+      .optional(),
     /** Callers admitted to the endpoints on 443. */
     allowedCidrs: z.array(cidr).default([]),
     allowedSecurityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, "must be a security group id like sg-0a1b2c3d")).default([]),
@@ -211,7 +214,7 @@ const applicationSchema = z
     existingRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, "must be a valid IAM role name").optional(),
     /** Service principals that run the application and may assume the application role. */
     trustedServices: z
-      .array(z.enum(["ecs-tasks.amazonaws.com", "lambda.amazonaws.com", "ec2.amazonaws.com", "eks.amazonaws.com"]))
+      .array(z.enum(["ecs-tasks.amazonaws.com", "lambda.amazonaws.com", "ec2.amazonaws.com", "pods.eks.amazonaws.com"]))
       .min(1)
       .default(["ecs-tasks.amazonaws.com"]),
   })
@@ -233,7 +236,6 @@ export const smokeTestSchema = z.strictObject({
   /** Give up after this long (IAM propagation usually settles within 10-30 s). */
   deadlineSeconds: z.number().int().min(10).max(3600).default(300),
 });
-export type SmokeTestConfig = z.infer<typeof smokeTestSchema>;
 
 export const consumerConfigSchema = z.strictObject({
   stackKind: z.literal("consumer"),
@@ -394,6 +396,14 @@ function crossCheckConsumer(config: ConsumerConfig): ConfigProblem[] {
   }
   if (n.allowedCidrs.length === 0 && n.allowedSecurityGroupIds.length === 0) {
     problems.push({ key: key("network.allowedCidrs"), value: n.allowedCidrs, message: "network.allowedCidrs and network.allowedSecurityGroupIds are both empty: nothing could reach the endpoints on 443" });
+  }
+  const vpcPrefix = Number(n.vpcCidr.split("/")[1]);
+  if (n.vpcId === undefined && (vpcPrefix < 16 || vpcPrefix > 24)) {
+    problems.push({
+      key: key("network.vpcCidr"),
+      value: n.vpcCidr,
+      message: "must have a prefix from /16 to /24: AWS allows VPCs of /16 to /28, and the created VPC is split into subnets 4 bits smaller",
+    });
   }
   if (n.availabilityZones !== undefined && n.vpcId !== undefined) {
     problems.push({ key: key("network.availabilityZones"), value: n.availabilityZones, message: "applies only to a created VPC; remove it or remove network.vpcId" });

@@ -1,5 +1,5 @@
 import { DETECT_ACTION } from "./sharedRole";
-import { PolicyDocument, policyDocument, uniqueSorted } from "./document";
+import { PolicyDocument, policyDocument, Statement, uniqueSorted } from "./document";
 
 /**
  * Rekognition endpoint policy: through this VPC endpoint, only the environment's shared role session may call
@@ -77,7 +77,19 @@ export function applicationPolicy(input: { readonly sharedRoleArn: string; reado
  * service sets aws:SourceAccount when assuming an execution role).
  */
 export function applicationTrustPolicy(input: { readonly services: readonly string[] }): PolicyDocument {
-  return policyDocument([
-    { Sid: "RunApplication", Effect: "Allow", Principal: { Service: uniqueSorted(input.services) }, Action: "sts:AssumeRole" },
-  ]);
+  const services = uniqueSorted(input.services);
+  const others = services.filter((service) => service !== EKS_POD_IDENTITY_SERVICE);
+  const statements: Statement[] = [];
+  if (others.length > 0) {
+    statements.push({ Sid: "RunApplication", Effect: "Allow", Principal: { Service: others }, Action: "sts:AssumeRole" });
+  }
+  if (services.includes(EKS_POD_IDENTITY_SERVICE)) {
+    // EKS Pod Identity assumes the role with session tags (cluster, namespace, service account): without
+    // sts:TagSession its AssumeRole fails.
+    statements.push({ Sid: "RunApplicationInEksPods", Effect: "Allow", Principal: { Service: EKS_POD_IDENTITY_SERVICE }, Action: ["sts:AssumeRole", "sts:TagSession"] });
+  }
+  return policyDocument(statements);
 }
+
+/** EKS Pod Identity's service principal (eks.amazonaws.com is the cluster's own principal, never a pod's). */
+export const EKS_POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com";

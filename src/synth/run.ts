@@ -5,6 +5,7 @@ import { ConfigError, ConfigProblem } from "../config/problems";
 import { rawConfigFromFlat, readStackFile, toRuntimeConfig } from "../config/raw";
 import { parseStackConfig, StackConfig } from "../config/schema";
 import { mlOutputsFor } from "../config/crossStack";
+import { ML_OUTPUTS } from "../contract";
 import { runStack } from "../../stacks";
 import { installMocks, RecordedResource, ResourceRecorder, resolveDeep, settle } from "./mocks";
 
@@ -110,6 +111,7 @@ export async function synthesize(stackFiles: readonly StackFile[], recorder = ne
     // serializing the whole map into each of N consumers made synth grow with N squared. The consumer
     // program reads only its own entries, which the unit tests check against the full map.
     recorder.stackReferenceView = config.stackKind === "consumer" ? (outputs) => mlOutputsFor(config.environment, outputs) : (outputs) => outputs;
+    if (config.stackKind === "consumer") checkMlStackReference(config.mlStack, recorder, stackFile.file);
     await installMocks(recorder, PROJECT_NAME, stackFile.stack);
     pulumi.runtime.setAllConfig(toRuntimeConfig(stackFile.fileConfig));
     const outputs = (await resolveDeep(await runStack())) as Record<string, unknown>;
@@ -126,6 +128,27 @@ export async function synthesize(stackFiles: readonly StackFile[], recorder = ne
     });
   }
   return results;
+}
+
+/**
+ * A consumer's modelshare:mlStack must name an ML stack synthesized before it (ML stacks run first): otherwise the
+ * StackReference would fail inside the program with an error that names neither the key nor the file.
+ */
+function checkMlStackReference(mlStack: string, recorder: ResourceRecorder, file: string): void {
+  const isMl = (outputs: Record<string, unknown>) => outputs[ML_OUTPUTS.sharedRoleArns] !== undefined;
+  const referenced = recorder.stackOutputs.get(mlStack);
+  if (referenced !== undefined && isMl(referenced)) return;
+  const known = [...recorder.stackOutputs].filter(([, outputs]) => isMl(outputs)).map(([name]) => name);
+  throw new ConfigError(
+    [
+      {
+        key: "modelshare:mlStack",
+        value: mlStack,
+        message: `${referenced === undefined ? "is not a stack in the config directory" : "is not an ML stack (modelshare:stackKind ml)"}; name one of: ${known.join(", ") || "none (the directory holds no ML stack)"}`,
+      },
+    ],
+    path.basename(file),
+  );
 }
 
 /** Every problem of a StackFilesError or ConfigError, for machine output. */

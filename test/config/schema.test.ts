@@ -124,6 +124,27 @@ describe("stack config validation", () => {
     expect(problems.some((p) => p.startsWith("modelshare:network.allowedCidrs") && p.includes("nothing could reach"))).to.equal(true);
   });
 
+  it("refuses a created VPC that cannot be split into subnets, naming the key, the value and what is allowed", () => {
+    const noZones = withConfig(exampleConfig("qa"), (c) => (c["modelshare:network"].availabilityZones = []));
+    expect(problemsOf(noZones)).to.deep.equal([
+      "modelshare:network.availabilityZones = []: is empty; name at least one AZ (two or more for availability), or omit it for the region's first two",
+    ]);
+    for (const vpcCidr of ["10.20.0.0/27", "10.0.0.0/8"]) {
+      const problems = problemsOf(withConfig(exampleConfig("qa"), (c) => (c["modelshare:network"].vpcCidr = vpcCidr)));
+      expect(problems, vpcCidr).to.have.length(1);
+      expect(problems[0], vpcCidr).to.include(`modelshare:network.vpcCidr = "${vpcCidr}": must have a prefix from /16 to /24`);
+    }
+    expect(problemsOf(withConfig(exampleConfig("qa"), (c) => (c["modelshare:network"].vpcCidr = "10.20.0.0/24")))).to.deep.equal([]);
+  });
+
+  it("accepts EKS Pod Identity's principal for the application role, not the EKS cluster's", () => {
+    const pods = withConfig(exampleConfig("qa"), (c) => (c["modelshare:application"].trustedServices = ["pods.eks.amazonaws.com"]));
+    expect(problemsOf(pods)).to.deep.equal([]);
+    const cluster = withConfig(exampleConfig("qa"), (c) => (c["modelshare:application"].trustedServices = ["eks.amazonaws.com"]));
+    const [problem] = problemsOf(cluster);
+    expect(problem).to.include('modelshare:application.trustedServices[0] = "eks.amazonaws.com"').and.to.include("pods.eks.amazonaws.com");
+  });
+
   it("registers no resource at all when the config is invalid", async () => {
     const config = withConfig(exampleConfig("ml"), (c) => (c["modelshare:mlAccountId"] = "abc"));
     let error: unknown;

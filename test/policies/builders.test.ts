@@ -5,6 +5,7 @@ import { MlConfig, parseMlConfig } from "../../src/config/schema";
 import { subnetCidrs } from "../../src/network";
 import { checkMlBudgets, planMl } from "../../src/plan";
 import { policyDocument, policySize } from "../../src/policies/document";
+import { applicationTrustPolicy } from "../../src/policies/consumer";
 import { sharedRolePermissionsPolicy, sharedRoleTrustPolicy } from "../../src/policies/sharedRole";
 import { exampleConfig, withConfig } from "../helpers/pulumi";
 
@@ -13,6 +14,16 @@ function mlConfig(edit: (c: Record<string, any>) => void = () => {}): MlConfig {
 }
 
 describe("policy builders and budgets (pure)", () => {
+  it("lets EKS Pod Identity tag its session when it assumes the application role, and nothing else", () => {
+    expect(applicationTrustPolicy({ services: ["lambda.amazonaws.com", "ecs-tasks.amazonaws.com"] }).Statement).to.deep.equal([
+      { Sid: "RunApplication", Effect: "Allow", Principal: { Service: ["ecs-tasks.amazonaws.com", "lambda.amazonaws.com"] }, Action: "sts:AssumeRole" },
+    ]);
+    expect(applicationTrustPolicy({ services: ["pods.eks.amazonaws.com", "ecs-tasks.amazonaws.com"] }).Statement).to.deep.equal([
+      { Sid: "RunApplication", Effect: "Allow", Principal: { Service: ["ecs-tasks.amazonaws.com"] }, Action: "sts:AssumeRole" },
+      { Sid: "RunApplicationInEksPods", Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] },
+    ]);
+  });
+
   it("adds sts:ExternalId to the trust policy only when configured", () => {
     const base = { partition: "aws", consumerAccountId: "222222222222", organizationId: "o-a1b2c3d4e5", applicationPrincipalArns: ["arn:aws:iam::222222222222:role/app"] };
     expect(sharedRoleTrustPolicy(base).Statement[0].Condition?.StringEquals).to.deep.equal({ "aws:PrincipalOrgID": "o-a1b2c3d4e5" });

@@ -148,6 +148,18 @@ describe("modelshare synth", function () {
       expect(existsSync(path.join(dir, "out"))).to.equal(false);
     });
 
+    it("exits 2 when a consumer's mlStack names no ML stack of the directory, naming the file, the key and the choices", async () => {
+      for (const [mlStack, why] of [["organization/modelshare/mlx", "is not a stack in the config directory"], ["organization/modelshare/prod", "is not an ML stack (modelshare:stackKind ml)"]]) {
+        const dir = track(exampleCopy({ stack: "qa", change: (c) => (c["modelshare:mlStack"] = mlStack) }));
+        const io = capturingIo(dir);
+        const code = await runSynth({ configDir: dir, out: path.join(dir, "out"), json: true }, io);
+        expect(code, mlStack).to.equal(2);
+        expect(io.err.join(""), mlStack).to.include("invalid configuration in Pulumi.qa.yaml");
+        expect(io.err.join(""), mlStack).to.include(`modelshare:mlStack = "${mlStack}": ${why}; name one of: organization/modelshare/ml, modelshare/ml, ml`);
+        expect(JSON.parse(io.out.join("")).error.kind, mlStack).to.equal("config");
+      }
+    });
+
     it("exits 1 with the budget error when a grant would exceed the inline-policy quota", async () => {
       const versions = Array.from({ length: 60 }, (_, i) => `arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/defect-detector.v${i}/${1730000000000 + i}`);
       const dir = track(
