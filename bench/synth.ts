@@ -11,7 +11,6 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { mlOutputsFor } from "../src/config/crossStack";
 import { rawConfigFromFlat } from "../src/config/raw";
 import { parseMlConfig } from "../src/config/schema";
 import { BudgetError } from "../src/errors";
@@ -21,7 +20,7 @@ import { policySize, PolicyDocument } from "../src/policies/document";
 import { checkSynthesized } from "../src/rules";
 import { installMocks, promiseOf, ResourceRecorder, settle } from "../src/synth/mocks";
 import { withoutStackTraces } from "../src/synth/quietStackTraces";
-import { loadStackFiles, PROJECT_NAME, synthesize, SynthesizedStack } from "../src/synth/run";
+import { loadStackFiles, PROJECT_NAME, stackReferenceViewFor, synthesize, SynthesizedStack } from "../src/synth/run";
 
 export interface BenchResult {
   name: string;
@@ -187,8 +186,7 @@ async function floor(stacks: readonly SynthesizedStack[], mode: FloorMode): Prom
   await withoutStackTraces(async () => {
     for (const stack of stacks) {
       recorder.reset();
-      const config = stack.config;
-      recorder.stackReferenceView = config.stackKind === "consumer" ? (outputs) => mlOutputsFor(config.environment, outputs) : (outputs) => outputs;
+      recorder.stackReferenceView = stackReferenceViewFor(stack.config);
       await installMocks(recorder, PROJECT_NAME, stack.stack);
       const resources = stack.resources.map((r, i): pulumi.Resource => {
         if (!r.type.startsWith("aws:") && !r.type.startsWith("pulumi:")) return new BareComponent(`bare-${i}`);

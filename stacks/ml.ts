@@ -9,9 +9,11 @@ import { ML_OUTPUTS, SHARED_ROLE_PATH, standardTags } from "../src/contract";
 import { BudgetError } from "../src/errors";
 import { checkMlBudgets, planMl } from "../src/plan";
 
-function accountOf(roleArn: string): string[] | undefined {
+/** Account of a role ARN the schema has already validated. */
+function accountOf(roleArn: string): string {
   const parsed = parseRoleArn(roleArn);
-  return typeof parsed === "object" ? [parsed.accountId] : undefined;
+  if (typeof parsed === "string") throw new Error(`role ARN ${roleArn} ${parsed}`); // unreachable after validation
+  return parsed.accountId;
 }
 
 /**
@@ -66,7 +68,7 @@ export function mlStack(config: MlConfig): Record<string, pulumi.Input<unknown>>
     const managementProvider = new aws.Provider("organization-management", {
       region: config.region,
       assumeRoles: [{ roleArn: managementRoleArn, sessionName: "modelshare-guardrail" }],
-      allowedAccountIds: accountOf(managementRoleArn),
+      allowedAccountIds: [accountOf(managementRoleArn)],
     });
     for (const scp of plan.scps) {
       new GuardrailSCP(
@@ -84,7 +86,7 @@ export function mlStack(config: MlConfig): Record<string, pulumi.Input<unknown>>
         ? new aws.Provider("data-lake-account", {
             region: config.region,
             assumeRoles: [{ roleArn: d.roleArn, sessionName: "modelshare-data-lake" }],
-            allowedAccountIds: [d.accountId ?? (accountOf(d.roleArn) as string[])[0]],
+            allowedAccountIds: [d.accountId ?? accountOf(d.roleArn)],
           })
         : mlProvider;
     new DataLakeBucketPolicy("data-lake", { bucketName: d.bucketName as string, document: plan.dataLakePolicy }, { provider: dataLakeProvider });

@@ -16,6 +16,8 @@ export interface RecordedResource {
   readonly name: string;
   /** `type::name` of the parent resource, if any. */
   parent?: string;
+  /** Registered with `protect: true` (Pulumi refuses to delete it). */
+  readonly protect: boolean;
   /** Name of the explicit provider resource, or "default". */
   readonly provider: string;
   /** Account and region of the provider (from allowedAccountIds / assumeRoles / region). */
@@ -62,6 +64,7 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   stackReferenceView: (outputs: Record<string, unknown>) => Record<string, unknown> = (outputs) => outputs;
   private readonly providersByName = new Map<string, ProviderInfo>();
   private readonly parentsByKey = new Map<string, string>();
+  private readonly protectedKeys = new Set<string>();
 
   constructor(private defaults: RecorderDefaults) {}
 
@@ -74,6 +77,7 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
     this.resources.length = 0;
     this.providersByName.clear();
     this.parentsByKey.clear();
+    this.protectedKeys.clear();
   }
 
   ofType(type: string): RecordedResource[] {
@@ -89,8 +93,9 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
     return found;
   }
 
-  /** Called by the monitor before the resource is created, so parents are known when it is recorded. */
-  noteParent(type: string, name: string, parentUrn: string): void {
+  /** Called by the monitor before the resource is created, so parent and protection are known when it is recorded. */
+  noteRegistration(type: string, name: string, parentUrn: string, protect: boolean): void {
+    if (protect) this.protectedKeys.add(`${type}::${name}`);
     if (!parentUrn) return;
     const [, , qualifiedType, parentName] = parentUrn.split("::");
     const parentType = qualifiedType.split("$").pop() ?? qualifiedType;
@@ -129,6 +134,7 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
       type: args.type,
       name: args.name,
       parent: this.parentsByKey.get(`${args.type}::${args.name}`),
+      protect: this.protectedKeys.has(`${args.type}::${args.name}`),
       provider: provider.name,
       // Only AWS resources live in an account; components, providers and stack references do not.
       account: args.type.startsWith("aws:") ? account : undefined,
@@ -238,14 +244,14 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   }
 }
 
-/** A mock monitor that tells the recorder each resource's parent before the resource is created. */
+/** A mock monitor that tells the recorder each resource's parent and protection before the resource is created. */
 class RecordingMonitor extends MockMonitor {
   constructor(private readonly recorder: ResourceRecorder) {
     super(recorder);
   }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
-    this.recorder.noteParent(req.getType(), req.getName(), req.getParent());
+    this.recorder.noteRegistration(req.getType(), req.getName(), req.getParent(), req.getProtect());
     await super.registerResource(req, callback);
   }
 }

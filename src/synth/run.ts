@@ -106,11 +106,7 @@ export async function synthesize(stackFiles: readonly StackFile[], recorder = ne
     recorder.reset();
     recorder.setDefaults(accountAndRegion(stackFile.config));
     const config = stackFile.config;
-    // Each consumer is served only its own entries of the ML stack's per-environment maps. Real Pulumi hands
-    // every consumer the whole map, but in its own process; here all consumers share one process, and
-    // serializing the whole map into each of N consumers made synth grow with N squared. The consumer
-    // program reads only its own entries, which the unit tests check against the full map.
-    recorder.stackReferenceView = config.stackKind === "consumer" ? (outputs) => mlOutputsFor(config.environment, outputs) : (outputs) => outputs;
+    recorder.stackReferenceView = stackReferenceViewFor(config);
     if (config.stackKind === "consumer") checkMlStackReference(config.mlStack, recorder, stackFile.file);
     await installMocks(recorder, PROJECT_NAME, stackFile.stack);
     pulumi.runtime.setAllConfig(toRuntimeConfig(stackFile.fileConfig));
@@ -128,6 +124,16 @@ export async function synthesize(stackFiles: readonly StackFile[], recorder = ne
     });
   }
   return results;
+}
+
+/**
+ * What a stack's StackReferences are served of the ML stack's outputs. Each consumer gets only its own entries
+ * of the per-environment maps. Real Pulumi hands every consumer the whole map, but in its own process; here all
+ * consumers share one process, and serializing the whole map into each of N consumers made synth grow with N
+ * squared. The consumer program reads only its own entries, which the unit tests check against the full map.
+ */
+export function stackReferenceViewFor(config: StackConfig): (outputs: Record<string, unknown>) => Record<string, unknown> {
+  return config.stackKind === "consumer" ? (outputs) => mlOutputsFor(config.environment, outputs) : (outputs) => outputs;
 }
 
 /**

@@ -106,13 +106,16 @@ describe("ML stack program", () => {
     });
   });
 
-  it("creates the Rekognition project when asked to, instead of adopting one", async () => {
+  it("creates the Rekognition project when asked to, instead of adopting one, and protects it", async () => {
     const config = withConfig(exampleConfig("ml"), (c) => {
       c["modelshare:model"] = { createProjectName: "defect-detector", versions: c["modelshare:model"].versions };
     });
     const { outputs } = await runProgram(config);
     const project = recorder.byName("aws:rekognition/project:Project", "shared-model-project");
     expect(project.inputs).to.include({ name: "defect-detector", feature: "CUSTOM_LABELS" });
+    // Deleting the project deletes every trained version: it must never go as a side effect of an update.
+    expect(project.protect).to.equal(true);
+    expect(recorder.byName("aws:iam/role:Role", "shared-qa-role").protect).to.equal(false);
     expect(outputs.projectArn).to.match(/^arn:aws:rekognition:us-east-1:111111111111:project\/defect-detector\/\d+$/);
   });
 
