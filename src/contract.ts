@@ -57,6 +57,22 @@ export function parameterName(environment: string, key: ParameterKey): string {
 }
 
 /**
+ * Parameters a consumer stack writes that readers treat as optional: stacks deployed before a parameter existed
+ * lack it, so a reader falls back to the default documented here instead of failing.
+ */
+export const OPTIONAL_PARAMETER_NAMES = {
+  /** "true" when the environment's applications must call Rekognition's FIPS endpoint (network.fips); default "false". */
+  useFipsEndpoint: "use-fips-endpoint",
+} as const;
+
+export type OptionalParameterKey = keyof typeof OPTIONAL_PARAMETER_NAMES;
+
+/** Full name of one of an environment's optional parameters. */
+export function optionalParameterName(environment: string, key: OptionalParameterKey): string {
+  return `${parameterPrefix(environment)}${OPTIONAL_PARAMETER_NAMES[key]}`;
+}
+
+/**
  * Promotion history is written by the promotion tool (not by Pulumi) to this parameter: every PutParameter is a
  * new parameter version, so GetParameterHistory returns the full record and it survives the process.
  */
