@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isAccountId, parseProjectArn, parseProjectVersionArn, parseRoleArn } from "../arn";
 import { ConfigError, ConfigProblem, problemsFromZod } from "./problems";
+import { customLabelsRegionProblem, fipsRegionProblem, partitionOfRegion } from "./regions";
 
 /**
  * The configuration schema of both stack programs. Pure: it takes the raw `modelshare:*` values (from Pulumi's
@@ -259,8 +260,20 @@ export type ConsumerConfig = z.infer<typeof consumerConfigSchema>;
 // ---------------------------------------------------------------------------------------------------------------
 // Cross-field checks (after the shape is right)
 
-function crossCheckMl(config: MlConfig): ConfigProblem[] {
+/** The region must offer Custom Labels, and the partition must be the region's. */
+function checkRegionAndPartition(config: { readonly region: string; readonly partition: string }): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
+  const regionProblem = customLabelsRegionProblem(config.region);
+  if (regionProblem !== undefined) problems.push({ key: "aws:region", value: config.region, message: regionProblem });
+  const regionPartition = partitionOfRegion(config.region);
+  if (regionPartition !== config.partition) {
+    problems.push({ key: `${NAMESPACE}:partition`, value: config.partition, message: `does not match aws:region ${config.region}, which is in partition ${regionPartition}` });
+  }
+  return problems;
+}
+
+function crossCheckMl(config: MlConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = checkRegionAndPartition(config);
   const key = (path: string) => `${NAMESPACE}:${path}`;
   const model = config.model.projectArn ? parseProjectArn(config.model.projectArn) : undefined;
   const projectName = typeof model === "object" ? model.projectName : config.model.createProjectName;
@@ -378,7 +391,7 @@ function crossCheckMl(config: MlConfig): ConfigProblem[] {
 }
 
 function crossCheckConsumer(config: ConsumerConfig): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
+  const problems: ConfigProblem[] = checkRegionAndPartition(config);
   const key = (path: string) => `${NAMESPACE}:${path}`;
   const version = parseProjectVersionArn(config.modelVersionArn);
   if (typeof version === "object" && version.region !== config.region) {
@@ -388,6 +401,8 @@ function crossCheckConsumer(config: ConsumerConfig): ConfigProblem[] {
     problems.push({ key: key("modelVersionArn"), value: config.modelVersionArn, message: "belongs to this consumer account; it must be the ML account's model version" });
   }
   const n = config.network;
+  const fipsProblem = n.fips ? fipsRegionProblem(config.region) : undefined;
+  if (fipsProblem !== undefined) problems.push({ key: key("network.fips"), value: n.fips, message: fipsProblem });
   if ((n.vpcId === undefined) !== (n.subnetIds === undefined)) {
     problems.push({ key: key(n.vpcId === undefined ? "network.vpcId" : "network.subnetIds"), message: "network.vpcId and network.subnetIds go together: set both (use an existing VPC) or neither (create one)" });
   }

@@ -1,0 +1,79 @@
+import { expect } from "chai";
+import { ConfigError } from "../../src/config/problems";
+import { rawConfigFromFlat } from "../../src/config/raw";
+import { CUSTOM_LABELS_REGIONS, partitionOfRegion, REKOGNITION_FIPS_REGIONS } from "../../src/config/regions";
+import { parseStackConfig } from "../../src/config/schema";
+import { exampleConfig, recorder, runProgram, withConfig } from "../helpers/pulumi";
+
+function problemsOf(fileConfig: Record<string, unknown>): string[] {
+  try {
+    parseStackConfig(rawConfigFromFlat(fileConfig), "Pulumi.test.yaml");
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map((p) => `${p.key} = ${JSON.stringify(p.value)}: ${p.message}`);
+    throw error;
+  }
+  return [];
+}
+
+/** The ML example moved to another region, with its ARNs moved along so only the region itself is at stake. */
+function mlIn(region: string, partition?: string): Record<string, unknown> {
+  const moved = JSON.parse(JSON.stringify(exampleConfig("ml")).replaceAll(":us-east-1:", `:${region}:`));
+  moved["aws:region"] = region;
+  if (partition !== undefined) {
+    moved["modelshare:partition"] = partition;
+    return JSON.parse(JSON.stringify(moved).replaceAll("arn:aws:", `arn:${partition}:`));
+  }
+  return moved;
+}
+
+describe("regions: where the shared model can live", () => {
+  it("accepts every Custom Labels region for the ML stack", () => {
+    for (const region of CUSTOM_LABELS_REGIONS) expect(problemsOf(mlIn(region)), region).to.deep.equal([]);
+  });
+
+  it("refuses a Rekognition region without Custom Labels, and an unknown region, naming aws:region and the allowed regions", () => {
+    for (const region of ["us-west-1", "ca-central-1", "xx-east-9"]) {
+      const problems = problemsOf(mlIn(region));
+      expect(problems, region).to.have.length(1);
+      expect(problems[0]).to.match(new RegExp(`^aws:region = "${region}": Rekognition Custom Labels is not offered in ${region}; allowed: us-east-1, `));
+    }
+    const consumer = problemsOf(withConfig(exampleConfig("qa"), (c) => (c["aws:region"] = "sa-east-1")));
+    expect(consumer.some((p) => p.startsWith('aws:region = "sa-east-1": Rekognition Custom Labels is not offered'))).to.equal(true);
+  });
+
+  it("checks the partition against the region", () => {
+    expect(partitionOfRegion("us-gov-west-1")).to.equal("aws-us-gov");
+    expect(partitionOfRegion("cn-north-1")).to.equal("aws-cn");
+    expect(partitionOfRegion("eu-west-1")).to.equal("aws");
+    const wrong = problemsOf(withConfig(exampleConfig("ml"), (c) => (c["modelshare:partition"] = "aws-cn")));
+    expect(wrong).to.include('modelshare:partition = "aws-cn": does not match aws:region us-east-1, which is in partition aws');
+    // GovCloud has Rekognition but not Custom Labels: the region is refused, and the partition is consistent with it.
+    const gov = problemsOf(mlIn("us-gov-west-1", "aws-us-gov"));
+    expect(gov.some((p) => p.startsWith('aws:region = "us-gov-west-1": Rekognition Custom Labels is not offered'))).to.equal(true);
+    expect(gov.some((p) => p.startsWith("modelshare:partition"))).to.equal(false);
+    const consumer = problemsOf(withConfig(exampleConfig("qa"), (c) => (c["modelshare:partition"] = "aws-us-gov")));
+    expect(consumer).to.include('modelshare:partition = "aws-us-gov": does not match aws:region us-east-1, which is in partition aws');
+  });
+
+  it("refuses network.fips outside the regions with a rekognition-fips endpoint, before any resource is registered", async () => {
+    expect(REKOGNITION_FIPS_REGIONS).to.include.members(["us-east-1", "us-east-2", "us-west-2"]);
+    const config = withConfig(exampleConfig("qa"), (c) => {
+      c["aws:region"] = "eu-west-1";
+      c["modelshare:modelVersionArn"] = c["modelshare:modelVersionArn"].replace(":us-east-1:", ":eu-west-1:");
+      c["modelshare:network"].availabilityZones = ["eu-west-1a", "eu-west-1b"];
+      c["modelshare:network"].fips = true;
+    });
+    expect(problemsOf(config)).to.deep.equal([
+      "modelshare:network.fips = true: is true, but Rekognition has no FIPS endpoint (rekognition-fips) in eu-west-1; FIPS is possible for a Custom Labels model only in us-east-1, us-east-2, us-west-2",
+    ]);
+    let error: unknown;
+    try {
+      await runProgram(config);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).to.be.instanceOf(ConfigError);
+    expect(recorder.resources).to.be.empty;
+    expect(problemsOf(withConfig(exampleConfig("qa"), (c) => (c["modelshare:network"].fips = true)))).to.deep.equal([]);
+  });
+});
