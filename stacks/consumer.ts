@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ApplicationAccess } from "../components/ApplicationAccess";
 import { ConfigurationStore } from "../components/ConfigurationStore";
 import { PrivateRekognitionEndpoint } from "../components/PrivateRekognitionEndpoint";
-import { applicationRoleArn, crossCheckWithMl, defaultApplicationRoleName, MlStackOutputs, readMlOutputs } from "../src/config/crossStack";
+import { applicationRoleArn, crossCheckWithMl, defaultApplicationRoleName, MlStackOutputs, outputDetailsValue, readMlOutputs } from "../src/config/crossStack";
 import { ConfigError } from "../src/config/problems";
 import { ConsumerConfig } from "../src/config/schema";
 import { parameterName, PARAMETER_NAMES, ParameterKey, standardTags } from "../src/contract";
@@ -26,7 +26,7 @@ export function parameterArns(config: ConsumerConfig): string[] {
 export async function consumerStack(config: ConsumerConfig): Promise<Record<string, pulumi.Input<unknown>>> {
   const mlReference = new pulumi.StackReference("ml", { name: config.mlStack });
   const ml: MlStackOutputs = await readMlOutputs(
-    async (name) => (await mlReference.getOutputDetails(name)).value,
+    async (name) => outputDetailsValue(await mlReference.getOutputDetails(name)),
     config.mlStack,
   );
   const problems = crossCheckWithMl(config, ml, config.mlStack);

@@ -73,6 +73,15 @@ export function crossCheckWithMl(config: ConsumerConfig, ml: MlStackOutputs, mlS
   return problems;
 }
 
+/**
+ * The value of a StackReference output, secret or not: `getOutputDetails` puts a secret output in `secretValue` and
+ * leaves `value` undefined (Pulumi Node SDK, StackReference.getOutputDetails), so reading only `value` would take a
+ * secret output for a missing one.
+ */
+export function outputDetailsValue(details: { readonly value?: unknown; readonly secretValue?: unknown }): unknown {
+  return details.value !== undefined ? details.value : details.secretValue;
+}
+
 /** Reads the ML stack's outputs through any `name -> value` getter (a StackReference, or a file in synth). */
 export async function readMlOutputs(get: (name: string) => Promise<unknown>, mlStackName: string): Promise<MlStackOutputs> {
   const names = Object.values(ML_OUTPUTS);

@@ -60,6 +60,8 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   readonly stackOutputs = new Map<string, Record<string, unknown>>();
   /** DNS attributes of existing VPCs the program looks up (default: both on, as a VPC fit for endpoints has). */
   readonly vpcAttributes = new Map<string, { enableDnsSupport: boolean; enableDnsHostnames: boolean }>();
+  /** Names of referenced stacks' outputs served as secrets (as `pulumi config set --secret` / pulumi.secret() outputs are). */
+  readonly secretStackOutputs = new Set<string>();
   /** What a StackReference of the stack now running is served of a referenced stack's outputs (default: all). */
   stackReferenceView: (outputs: Record<string, unknown>) => Record<string, unknown> = (outputs) => outputs;
   private readonly providersByName = new Map<string, ProviderInfo>();
@@ -160,7 +162,9 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
         const stackName = String(inputs.name);
         const outputs = this.stackOutputs.get(stackName);
         if (!outputs) throw new Error(`stack reference to unknown stack "${stackName}" (known: ${[...this.stackOutputs.keys()].join(", ") || "none"})`);
-        return { id: stackName, state: { ...inputs, outputs: this.stackReferenceView(outputs), secretOutputNames: [] } };
+        const served = this.stackReferenceView(outputs);
+        const secretOutputNames = Object.keys(served).filter((name) => this.secretStackOutputs.has(name));
+        return { id: stackName, state: { ...inputs, outputs: served, secretOutputNames } };
       }
       case "aws:iam/role:Role": {
         const path = (inputs.path as string | undefined) ?? "/";

@@ -170,6 +170,18 @@ describe("consumer stack program", () => {
     expect(error.message).to.include('modelshare:application.roleName = "arn:aws:iam::222222222222:role/some-other-app"');
   });
 
+  it("reads ML outputs that are secrets (getOutputDetails returns them as secretValue, not value)", async () => {
+    for (const name of ["sharedRoleArns", "grantedVersions", "region"]) recorder.secretStackOutputs.add(name);
+    try {
+      await runProgram(exampleConfig("qa"));
+      const parameters = Object.fromEntries(recorder.ofType("aws:ssm/parameter:Parameter").map((p) => [p.inputs.name, p.inputs.value]));
+      expect(parameters["/modelshare/qa/shared-role-arn"]).to.equal("arn:aws:iam::111111111111:role/modelshare/modelshare-qa");
+      expect(parameters["/modelshare/qa/region"]).to.equal("us-east-1");
+    } finally {
+      recorder.secretStackOutputs.clear();
+    }
+  });
+
   it("fails clearly when the ML stack it names has not been deployed", async () => {
     const config = withConfig(exampleConfig("qa"), (c) => {
       c["modelshare:mlStack"] = "organization/modelshare/ml-eu";
