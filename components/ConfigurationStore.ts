@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PARAMETER_NAMES, ParameterKey, parameterName } from "../src/contract";
+import { OPTIONAL_PARAMETER_NAMES, OptionalParameterKey, optionalParameterName, PARAMETER_NAMES, ParameterKey, parameterName } from "../src/contract";
 
 export interface ConfigurationStoreArgs {
   readonly environment: string;
@@ -9,6 +9,8 @@ export interface ConfigurationStoreArgs {
   readonly sharedRoleArn: pulumi.Input<string>;
   /** Region of the shared model (where the client calls Rekognition and STS). */
   readonly region: pulumi.Input<string>;
+  /** Applications must call Rekognition's FIPS endpoint (the environment's endpoint is rekognition-fips). @default false */
+  readonly useFipsEndpoint?: boolean;
   readonly tags?: Record<string, string>;
 }
 
@@ -18,6 +20,8 @@ export interface ConfigurationStoreArgs {
  */
 export class ConfigurationStore extends pulumi.ComponentResource {
   readonly parameterNames: Record<ParameterKey, string>;
+  /** Parameters readers treat as optional (stacks deployed before they existed lack them). */
+  readonly optionalParameterNames: Record<OptionalParameterKey, string>;
   readonly parameterArns: pulumi.Output<string[]>;
 
   constructor(name: string, args: ConfigurationStoreArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -27,24 +31,25 @@ export class ConfigurationStore extends pulumi.ComponentResource {
       sharedRoleArn: args.sharedRoleArn,
       region: args.region,
     };
+    const optionalValues: Record<OptionalParameterKey, string> = {
+      // "true"/"false" as the contract documents; ModelClient and `invoke` read it.
+      useFipsEndpoint: String(args.useFipsEndpoint ?? false),
+    };
+    const parameter = (shortName: string, fullName: string, key: string, value: pulumi.Input<string>) =>
+      new aws.ssm.Parameter(
+        `${name}-${shortName}`,
+        { name: fullName, type: "String", tier: "Standard", value, description: `modelshare: ${key} for ${args.environment}`, tags: args.tags },
+        { parent: this },
+      );
     const keys = Object.keys(PARAMETER_NAMES) as ParameterKey[];
-    const parameters = keys.map(
-      (key) =>
-        new aws.ssm.Parameter(
-          `${name}-${PARAMETER_NAMES[key]}`,
-          {
-            name: parameterName(args.environment, key),
-            type: "String",
-            tier: "Standard",
-            value: values[key],
-            description: `modelshare: ${key} for ${args.environment}`,
-            tags: args.tags,
-          },
-          { parent: this },
-        ),
-    );
+    const optionalKeys = Object.keys(OPTIONAL_PARAMETER_NAMES) as OptionalParameterKey[];
+    const parameters = [
+      ...keys.map((key) => parameter(PARAMETER_NAMES[key], parameterName(args.environment, key), key, values[key])),
+      ...optionalKeys.map((key) => parameter(OPTIONAL_PARAMETER_NAMES[key], optionalParameterName(args.environment, key), key, optionalValues[key])),
+    ];
     this.parameterNames = Object.fromEntries(keys.map((key) => [key, parameterName(args.environment, key)])) as Record<ParameterKey, string>;
+    this.optionalParameterNames = Object.fromEntries(optionalKeys.map((key) => [key, optionalParameterName(args.environment, key)])) as Record<OptionalParameterKey, string>;
     this.parameterArns = pulumi.all(parameters.map((p) => p.arn));
-    this.registerOutputs({ parameterNames: this.parameterNames, parameterArns: this.parameterArns });
+    this.registerOutputs({ parameterNames: this.parameterNames, optionalParameterNames: this.optionalParameterNames, parameterArns: this.parameterArns });
   }
 }

@@ -6,16 +6,21 @@ import { PrivateRekognitionEndpoint } from "../components/PrivateRekognitionEndp
 import { applicationRoleArn, crossCheckWithMl, defaultApplicationRoleName, MlStackOutputs, outputDetailsValue, readMlOutputs } from "../src/config/crossStack";
 import { ConfigError } from "../src/config/problems";
 import { ConsumerConfig } from "../src/config/schema";
-import { parameterName, PARAMETER_NAMES, ParameterKey, standardTags } from "../src/contract";
+import { OPTIONAL_PARAMETER_NAMES, OptionalParameterKey, optionalParameterName, parameterName, PARAMETER_NAMES, ParameterKey, standardTags } from "../src/contract";
 import { BudgetError } from "../src/errors";
 import { checkInlineBudget } from "../src/plan";
 import { applicationPolicy, applicationTrustPolicy, rekognitionEndpointPolicy, ssmEndpointPolicy, stsEndpointPolicy } from "../src/policies/consumer";
 
-/** ARNs of the environment's parameters: names are ours, so the application policy can name them exactly. */
+/**
+ * ARNs of the environment's parameters, the optional ones included (applications read them too): names are ours, so
+ * the application policy and the SSM endpoint policy can name them exactly.
+ */
 export function parameterArns(config: ConsumerConfig): string[] {
-  return (Object.keys(PARAMETER_NAMES) as ParameterKey[]).map(
-    (key) => `arn:${config.partition}:ssm:${config.region}:${config.accountId}:parameter${parameterName(config.environment, key)}`,
-  );
+  const names = [
+    ...(Object.keys(PARAMETER_NAMES) as ParameterKey[]).map((key) => parameterName(config.environment, key)),
+    ...(Object.keys(OPTIONAL_PARAMETER_NAMES) as OptionalParameterKey[]).map((key) => optionalParameterName(config.environment, key)),
+  ];
+  return names.map((name) => `arn:${config.partition}:ssm:${config.region}:${config.accountId}:parameter${name}`);
 }
 
 /**
@@ -94,7 +99,7 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
 
   const store = new ConfigurationStore(
     `${env}-config`,
-    { environment: env, modelVersionArn: config.modelVersionArn, sharedRoleArn, region: ml.region, tags },
+    { environment: env, modelVersionArn: config.modelVersionArn, sharedRoleArn, region: ml.region, useFipsEndpoint: network.fips, tags },
     { provider },
   );
 
@@ -105,6 +110,7 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
     sharedRoleArn,
     applicationRoleArn: application.roleArn ?? applicationRoleArn(config),
     parameterNames: store.parameterNames,
+    optionalParameterNames: store.optionalParameterNames,
     vpcId: endpoints.vpcId,
     vpcEndpointIds: pulumi.all({
       rekognition: endpoints.rekognitionEndpointId,

@@ -93,9 +93,18 @@ describe("consumer stack program", () => {
         expect(assume.Resource).to.equal(sharedRoleArn);
         const read = policy.Statement.find((s: any) => s.Sid === "ReadModelParameters");
         expect(read.Resource).to.deep.equal(
-          ["model-version-arn", "region", "shared-role-arn"].map((p) => `arn:aws:ssm:us-east-1:${ACCOUNTS[env]}:parameter/modelshare/${env}/${p}`),
+          ["model-version-arn", "region", "shared-role-arn", "use-fips-endpoint"].map((p) => `arn:aws:ssm:us-east-1:${ACCOUNTS[env]}:parameter/modelshare/${env}/${p}`),
         );
         expect(JSON.stringify(policy)).not.to.include("*");
+      });
+
+      it("lets the SSM endpoint carry only reads of this environment's parameters, the FIPS choice included", () => {
+        const endpoint = recorder.resources.find((r) => r.inputs.serviceName === "com.amazonaws.us-east-1.ssm");
+        const [statement] = parsedPolicy(endpoint!).Statement;
+        expect(statement.Action).to.deep.equal(["ssm:GetParameter", "ssm:GetParameters"]);
+        expect(statement.Resource).to.deep.equal(
+          ["model-version-arn", "region", "shared-role-arn", "use-fips-endpoint"].map((p) => `arn:aws:ssm:us-east-1:${ACCOUNTS[env]}:parameter/modelshare/${env}/${p}`),
+        );
       });
 
       it("writes the environment's configuration store under /modelshare/<env>/", () => {
@@ -104,12 +113,22 @@ describe("consumer stack program", () => {
           [`/modelshare/${env}/model-version-arn`]: VERSIONS[env],
           [`/modelshare/${env}/shared-role-arn`]: sharedRoleArn,
           [`/modelshare/${env}/region`]: "us-east-1",
+          [`/modelshare/${env}/use-fips-endpoint`]: "false",
         });
         expect(outputs.sharedRoleArn).to.equal(sharedRoleArn);
         expect(outputs.vpcEndpointIds.rekognition).to.match(/^vpce-[0-9a-f]{17}$/);
       });
     });
   }
+
+  it("on FIPS, uses the rekognition-fips endpoint service and tells applications so under /modelshare/<env>/", async () => {
+    const { outputs } = await runProgram(withConfig(exampleConfig("qa"), (c) => (c["modelshare:network"].fips = true)));
+    const services = recorder.ofType("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => e.inputs.serviceName);
+    expect(services).to.include("com.amazonaws.us-east-1.rekognition-fips").and.not.to.include("com.amazonaws.us-east-1.rekognition");
+    const fips = recorder.ofType("aws:ssm/parameter:Parameter").find((p) => p.inputs.name === "/modelshare/qa/use-fips-endpoint");
+    expect(fips?.inputs.value).to.equal("true");
+    expect(outputs.optionalParameterNames).to.deep.equal({ useFipsEndpoint: "/modelshare/qa/use-fips-endpoint" });
+  });
 
   it("uses an existing VPC and subnets, and an existing application role, when configured", async () => {
     const config = withConfig(exampleConfig("qa"), (c) => {
