@@ -228,8 +228,14 @@ const applicationSchema = z
 export const smokeTestSchema = z.strictObject({
   /** Role in the consumer account the pipeline assumes first; it must be one of the environment's trusted principals. */
   principalRoleArn: exactRoleArn,
-  /** Test image: a path relative to the config directory, or s3://bucket/key in the model's region. */
-  image: z.string().min(1),
+  /**
+   * Test image: a path relative to the config directory. Not s3://: DetectCustomLabels reads an S3 image with the
+   * caller's permissions, and the shared role may call nothing but DetectCustomLabels (README, Decisions).
+   */
+  image: z
+    .string()
+    .min(1)
+    .refine((value) => !/^s3:\/\//i.test(value), "must be a path to a JPEG or PNG file relative to the config directory; s3:// images are not supported (the shared role cannot read S3, so Rekognition could not fetch the image)"),
   /** Label the model must find in the image. */
   expectedLabel: z.string().min(1),
   /** Confidence (0-100) the label must reach. */

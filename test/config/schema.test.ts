@@ -145,6 +145,14 @@ describe("stack config validation", () => {
     expect(problem).to.include('modelshare:application.trustedServices[0] = "eks.amazonaws.com"').and.to.include("pods.eks.amazonaws.com");
   });
 
+  it("refuses an s3:// smoke-test image: the shared role may not read S3, so Rekognition could not fetch it", () => {
+    const config = withConfig(exampleConfig("qa"), (c) => (c["modelshare:smokeTest"].image = "s3://qa-images/part-0042.jpg"));
+    const [problem, ...others] = problemsOf(config);
+    expect(others).to.deep.equal([]);
+    expect(problem).to.include('modelshare:smokeTest.image = "s3://qa-images/part-0042.jpg"');
+    expect(problem).to.include("a path to a JPEG or PNG file relative to the config directory");
+  });
+
   it("registers no resource at all when the config is invalid", async () => {
     const config = withConfig(exampleConfig("ml"), (c) => (c["modelshare:mlAccountId"] = "abc"));
     let error: unknown;
