@@ -1,8 +1,8 @@
 import { parseProjectArn, roleArn } from "./arn";
 import { environments, MlConfig, Quotas } from "./config/schema";
 import { SHARED_ROLE_PATH, sharedRoleName } from "./contract";
-import { PolicyDocument, policySize } from "./policies/document";
-import { dataLakeBucketPolicy } from "./policies/dataLake";
+import { PolicyDocument, policySize, Statement } from "./policies/document";
+import { DataLakeGrantInput, dataLakeStatements, trainingPrincipalPolicy } from "./policies/dataLake";
 import { consumerGuardrailPolicy, mlGuardrailPolicy } from "./policies/guardrail";
 import { PrivateAccess, sharedRolePermissionsPolicy, sharedRoleTrustPolicy } from "./policies/sharedRole";
 
@@ -28,11 +28,21 @@ export interface ScpPlan {
   readonly targetIds: readonly string[];
 }
 
+/** The data-lake grant: the statements the bucket policy must hold, and the training principal's own policy. */
+export interface DataLakePlan {
+  readonly mode: "statements" | "merge";
+  readonly bucketName: string;
+  readonly bucketAccountId: string;
+  readonly grant: DataLakeGrantInput;
+  readonly statements: readonly Statement[];
+  readonly trainingPrincipalPolicy: PolicyDocument;
+}
+
 export interface MlPlan {
   readonly projectName: string;
   readonly sharedRoles: readonly SharedRolePlan[];
   readonly scps: readonly ScpPlan[];
-  readonly dataLakePolicy?: PolicyDocument;
+  readonly dataLake?: DataLakePlan;
 }
 
 export function projectNameOf(config: MlConfig): string {
@@ -99,20 +109,31 @@ export function planMl(config: MlConfig): MlPlan {
     });
   }
 
-  const d = config.dataLake;
-  const dataLakePolicy =
-    d.enabled && d.bucketName !== undefined
-      ? dataLakeBucketPolicy({
-          partition: config.partition,
-          bucketName: d.bucketName,
-          trainingPrefix: d.trainingPrefix,
-          outputPrefix: d.outputPrefix,
-          mlAccountId: config.mlAccountId,
-          requireSourceAccount: d.requireSourceAccount,
-        })
-      : undefined;
+  return { projectName, sharedRoles, scps, dataLake: planDataLake(config, projectName) };
+}
 
-  return { projectName, sharedRoles, scps, dataLakePolicy };
+function planDataLake(config: MlConfig, projectName: string): DataLakePlan | undefined {
+  const d = config.dataLake;
+  if (!d.enabled || d.bucketName === undefined) return undefined;
+  const grant: DataLakeGrantInput = {
+    partition: config.partition,
+    bucketName: d.bucketName,
+    trainingPrefix: d.trainingPrefix,
+    outputPrefix: d.outputPrefix,
+    mlAccountId: config.mlAccountId,
+    projectName,
+    trainingPrincipalArn: d.trainingPrincipalArn ?? config.pipelineRoleArn,
+    rekognitionServicePrincipal: d.rekognitionServicePrincipal,
+    requireSourceAccount: d.requireSourceAccount,
+  };
+  return {
+    mode: d.mode,
+    bucketName: d.bucketName,
+    bucketAccountId: d.accountId ?? config.mlAccountId,
+    grant,
+    statements: dataLakeStatements(grant),
+    trainingPrincipalPolicy: trainingPrincipalPolicy(grant),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -123,7 +144,7 @@ export interface BudgetProblem {
   readonly subject: string;
   readonly size: number;
   readonly limit: number;
-  readonly unit: "characters" | "attached SCPs";
+  readonly unit: "characters" | "bytes" | "attached SCPs";
   /** Config key that raises the limit. */
   readonly quotaKey: string;
 }
@@ -167,4 +188,13 @@ export function checkMlBudgets(plan: MlPlan, quotas: Quotas, existingPoliciesPer
 export function checkInlineBudget(subject: string, documents: readonly PolicyDocument[], quotas: Quotas): BudgetProblem[] {
   const size = documents.reduce((total, doc) => total + policySize(doc), 0);
   return size > quotas.inlinePoliciesChars ? [{ subject, size, limit: quotas.inlinePoliciesChars, unit: "characters", quotaKey: "inlinePoliciesChars" }] : [];
+}
+
+/**
+ * Checks the bucket policy modelshare would write (merge mode) against S3's size limit: "Bucket policies are
+ * limited to 20 KB in size" (Amazon S3 User Guide, "Bucket policies for Amazon S3"). The policy is sent minified.
+ */
+export function checkBucketPolicyBudget(subject: string, policyJson: string, quotas: Quotas): BudgetProblem[] {
+  const size = Buffer.byteLength(policyJson, "utf8");
+  return size > quotas.bucketPolicyBytes ? [{ subject, size, limit: quotas.bucketPolicyBytes, unit: "bytes", quotaKey: "bucketPolicyBytes" }] : [];
 }

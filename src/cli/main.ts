@@ -7,6 +7,7 @@ import { registerRollback } from "./rollback";
 import { registerStatus } from "./status";
 import { registerModel } from "./model";
 import { registerSynth } from "./synth";
+import { registerDataLake } from "./dataLake";
 
 /**
  * `modelshare` command line. Each command lives in its own module and registers itself here; all share the
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerStatus(program);
   registerModel(program);
   registerSynth(program);
+  registerDataLake(program);
   return program;
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { ConfigError } from "../config/problems";
@@ -6,7 +6,8 @@ import { BudgetError } from "../errors";
 import { buildAccessMatrix, loadSimulator, Simulator, SimulatorUnavailableError } from "../matrix";
 import { checkSynthesized } from "../rules";
 import { architectureMarkdown } from "../synth/architecture";
-import { matrixDocument, stackDocument, synthSummary, formatSummary } from "../synth/report";
+import { dataLakeStatementsDocument, matrixDocument, stackDocument, synthSummary, formatSummary } from "../synth/report";
+import { DATA_LAKE_STATEMENTS_FILE } from "./dataLake";
 import { ResourceRecorder } from "../synth/mocks";
 import { withoutStackTraces } from "../synth/quietStackTraces";
 import { loadStackFiles, problemsOf, StackFile, StackFilesError, synthesize, SynthesizedStack } from "../synth/run";
@@ -149,7 +150,12 @@ export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()
   writeJson(matrixFile, matrixDocument(matrix));
   const architectureFile = path.join(outDir, "architecture.md");
   writeFileSync(architectureFile, architectureMarkdown(stacks, matrix));
-  io.progress.done("write", `${stackEntries.length + 2} files in ${relative(outDir)}`);
+  const dataLake = dataLakeStatementsDocument(stacks);
+  const dataLakeFile = path.join(outDir, DATA_LAKE_STATEMENTS_FILE);
+  if (dataLake !== undefined) writeJson(dataLakeFile, dataLake);
+  // A file from an earlier run with a data lake would otherwise be taken for this configuration's grant.
+  else rmSync(dataLakeFile, { force: true });
+  io.progress.done("write", `${stackEntries.length + (dataLake !== undefined ? 3 : 2)} files in ${relative(outDir)}`);
 
   const summary = synthSummary({
     configDir: relative(configDir),
@@ -159,6 +165,7 @@ export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()
     matrix,
     matrixFile: relative(matrixFile),
     architectureFile: relative(architectureFile),
+    ...(dataLake !== undefined ? { dataLakeStatementsFile: relative(dataLakeFile) } : {}),
     seconds: (io.now() - started) / 1000,
   });
   io.stdout(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
@@ -170,7 +177,7 @@ export function registerSynth(program: Command, io: () => SynthIo = defaultSynth
     .command("synth")
     .description(
       "Run every stack program offline (Pulumi mocks, no credentials, no pulumi CLI), check what it would deploy and evaluate who could " +
-        "then do what. Writes OUT/<stack>.json, OUT/access-matrix.json and OUT/architecture.md.",
+        "then do what. Writes OUT/<stack>.json, OUT/access-matrix.json, OUT/architecture.md and, with a data lake, OUT/data-lake-statements.json.",
     )
     .option("--config-dir <dir>", "directory holding the Pulumi.<stack>.yaml files (default: the project root)")
     .option("--out <dir>", "directory to write to, created when missing", "out/")

@@ -69,6 +69,8 @@ export const quotasSchema = z
     scpChars: z.number().int().positive().default(5120),
     /** SCPs attached to one root, OU or account. */
     scpsPerTarget: z.number().int().positive().default(5),
+    /** One S3 bucket policy (20 KB), for the policy merge mode writes. */
+    bucketPolicyBytes: z.number().int().positive().default(20480),
   })
   .prefault({});
 export type Quotas = z.infer<typeof quotasSchema>;
@@ -133,19 +135,30 @@ const guardrailSchema = z
 const dataLakeSchema = z
   .strictObject({
     enabled: z.boolean().default(false),
+    /**
+     * `statements` (default): modelshare writes nothing to the bucket; the statements the data-lake owner adds are a
+     * stack output and out/data-lake-statements.json, and `modelshare data-lake check` verifies a policy holds them.
+     * `merge`: modelshare reads the bucket's policy at deploy time and writes it back with its own statements added,
+     * keeping every other statement; the policy is never deleted by modelshare (retainOnDelete).
+     */
+    mode: z.enum(["statements", "merge"]).default("statements"),
     /** Account that owns the bucket. */
     accountId: accountId.optional(),
-    /** Role Pulumi assumes in the data-lake account; omit when it is the ML account. */
+    /** Role Pulumi assumes in the data-lake account (merge mode); omit when it is the ML account. */
     roleArn: exactRoleArn.optional(),
     bucketName: z
       .string()
       .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name (3-63 lowercase letters, digits, '.', '-')")
       .optional(),
-    /** Prefix Rekognition reads training and test data from, e.g. `training/`. */
+    /** Prefix training and test data are read from, e.g. `training/`. */
     trainingPrefix: noWildcard("trainingPrefix").default("training/"),
-    /** Prefix Rekognition writes training output to; omit to grant no write. */
+    /** Prefix training output is written to; omit to grant no write. */
     outputPrefix: noWildcard("outputPrefix").optional(),
-    /** Require aws:SourceAccount = the ML account on Rekognition's access (confused-deputy protection). */
+    /** Role in the ML account that trains (calls CreateProjectVersion); default pipelineRoleArn. */
+    trainingPrincipalArn: exactRoleArn.optional(),
+    /** Also grant Rekognition's service principal (the console-era model; the SDK uses the caller's permissions). */
+    rekognitionServicePrincipal: z.boolean().default(false),
+    /** Require aws:SourceAccount = the ML account on the service principal's access (confused-deputy protection). */
     requireSourceAccount: z.boolean().default(true),
   })
   .prefault({});
@@ -375,14 +388,20 @@ function crossCheckMl(config: MlConfig): ConfigProblem[] {
   const d = config.dataLake;
   if (d.enabled) {
     if (!d.bucketName) problems.push({ key: key("dataLake.bucketName"), message: "is required while dataLake.enabled is true" });
+    const bucketAccount = d.accountId ?? config.mlAccountId;
     if (d.roleArn) {
       const role = parseRoleArn(d.roleArn);
-      const bucketAccount = d.accountId ?? config.mlAccountId;
       if (typeof role === "object" && role.accountId !== bucketAccount) {
         problems.push({ key: key("dataLake.roleArn"), value: d.roleArn, message: `is in account ${role.accountId}, but dataLake.accountId is ${bucketAccount}` });
       }
-    } else if (d.accountId && d.accountId !== config.mlAccountId) {
-      problems.push({ key: key("dataLake.roleArn"), message: `is required when the bucket's account (${d.accountId}) is not the ML account` });
+    } else if (d.mode === "merge" && bucketAccount !== config.mlAccountId) {
+      problems.push({ key: key("dataLake.roleArn"), message: `is required in merge mode when the bucket's account (${bucketAccount}) is not the ML account` });
+    }
+    if (d.trainingPrincipalArn) {
+      const principal = parseRoleArn(d.trainingPrincipalArn);
+      if (typeof principal === "object" && principal.accountId !== config.mlAccountId) {
+        problems.push({ key: key("dataLake.trainingPrincipalArn"), value: d.trainingPrincipalArn, message: `is in account ${principal.accountId}; the training principal must be in the ML account ${config.mlAccountId}` });
+      }
     }
   }
 

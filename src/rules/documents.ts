@@ -1,3 +1,5 @@
+import { DATA_LAKE_SID_ROOT } from "../policies/dataLake";
+
 /**
  * The policy documents a resource carries, parsed from the JSON strings the provider receives. Rules, the access
  * matrix and the CrossGuard pack read documents only through here, so all of them see the same statements.
@@ -69,6 +71,15 @@ const DOCUMENT_FIELDS: Record<string, readonly { field: string; kind: DocumentKi
   [TYPES.bucketPolicy]: [{ field: "policy", kind: "bucket" }],
 };
 
+/**
+ * A data-lake bucket policy in merge mode holds the bucket owner's statements too; the rules judge only
+ * modelshare's (their Sids start with DATA_LAKE_SID_ROOT), since the owner's are neither ours to judge nor to fix.
+ */
+function modelshareStatementsOnly(document: PolicyJson): PolicyJson {
+  const statements = statementsOf(document).filter((s) => typeof s.Sid === "string" && s.Sid.startsWith(DATA_LAKE_SID_ROOT));
+  return { ...document, Statement: statements };
+}
+
 /** One parse per input string: the same resource is read by every rule and by the matrix. */
 const parseCache = new WeakMap<Record<string, unknown>, ParsedDocument[]>();
 
@@ -95,7 +106,7 @@ export function documentsOf(resource: Pick<CheckedResource, "type" | "inputs">):
       if (document === null || typeof document !== "object" || Array.isArray(document)) {
         parsed.push({ field, kind, error: "is not a JSON object" });
       } else {
-        parsed.push({ field, kind, document: document as PolicyJson });
+        parsed.push({ field, kind, document: kind === "bucket" ? modelshareStatementsOnly(document as PolicyJson) : (document as PolicyJson) });
       }
     } catch (error) {
       parsed.push({ field, kind, error: `is not valid JSON (${(error as Error).message})` });

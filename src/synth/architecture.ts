@@ -78,6 +78,27 @@ function keyFacts(resources: readonly SynthesizedResource[]): string[] {
   return facts;
 }
 
+/**
+ * In statements mode nothing of the ML stack lives in the data-lake account: the grant its owner adds is drawn there
+ * as a node of its own, from the ML stack's `dataLake` output (as a bucket policy resource would carry it).
+ */
+function dataLakeGrantNodes(stacks: readonly StackLike[], first: number): DiagramNode[] {
+  return stacks.flatMap((stack, i) => {
+    const grant = stack.outputs.dataLake as { mode?: string; bucketName?: string; bucketAccountId?: string; statements?: unknown[] } | undefined;
+    if (stack.config.stackKind !== "ml" || grant?.mode !== "statements" || !grant.bucketName || !grant.bucketAccountId) return [];
+    const resource: SynthesizedResource = {
+      type: TYPES.bucketPolicy,
+      name: "data-lake-grant",
+      parent: null,
+      provider: "(none: added by the bucket owner)",
+      account: grant.bucketAccountId,
+      region: null,
+      inputs: { bucket: grant.bucketName, policy: JSON.stringify({ Version: "2012-10-17", Statement: grant.statements ?? [] }) },
+    };
+    return [{ id: `n${first + i + 1}`, account: grant.bucketAccountId, label: [`bucket ${grant.bucketName} [${stack.stack}]`, "grant the bucket owner adds (dataLake.mode statements)"], resources: [resource] }];
+  });
+}
+
 /** Components become one node each (with their children); AWS resources outside components become their own. */
 function nodesOf(stacks: readonly StackLike[]): DiagramNode[] {
   const nodes: DiagramNode[] = [];
@@ -97,7 +118,7 @@ function nodesOf(stacks: readonly StackLike[]): DiagramNode[] {
       }
     }
   }
-  return nodes;
+  return [...nodes, ...dataLakeGrantNodes(stacks, nodes.length)];
 }
 
 function allowedResources(resource: SynthesizedResource, action: string): string[] {
@@ -163,10 +184,12 @@ function mermaidDiagram(stacks: readonly StackLike[]): string {
     }
     for (const bucket of node.resources.filter((r) => r.type === TYPES.bucketPolicy)) {
       for (const d of documentsOf(bucket)) for (const s of statementsOf(d.document ?? {})) {
+        if (s.Effect !== "Allow") continue;
         const source = conditionValues(s, "StringEquals", "aws:SourceAccount")?.[0];
-        if (s.Effect === "Allow" && source && !edges.some((e) => e.includes(`${node.id} -.->|"rekognition.amazonaws.com reads`))) {
-          edges.push(`  ${node.id} -.->|"rekognition.amazonaws.com reads for ${source}"| acct_${source}`);
-        }
+        const principal = conditionValues(s, "ArnEquals", "aws:PrincipalArn")?.[0];
+        const label = principal ? `${principal.slice(principal.lastIndexOf("/") + 1)} ${listOf(s.Action).join(", ")}` : source ? `rekognition.amazonaws.com reads for ${source}` : undefined;
+        const account = principal?.split(":")[4] ?? source;
+        if (label && account && !edges.some((e) => e.includes(`${node.id} -.->|"${label}"|`))) edges.push(`  ${node.id} -.->|"${label}"| acct_${account}`);
       }
     }
   }

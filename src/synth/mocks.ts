@@ -18,6 +18,10 @@ export interface RecordedResource {
   parent?: string;
   /** Registered with `protect: true` (Pulumi refuses to delete it). */
   readonly protect: boolean;
+  /** Registered with `retainOnDelete: true` (Pulumi drops it from the state instead of deleting it). */
+  readonly retainOnDelete: boolean;
+  /** Names of the resource's aliases (what it was called before), for renames that must not replace it. */
+  readonly aliasNames: readonly string[];
   /** Name of the explicit provider resource, or "default". */
   readonly provider: string;
   /** Account and region of the provider (from allowedAccountIds / assumeRoles / region). */
@@ -50,6 +54,14 @@ function decodeJson(value: unknown): unknown {
   return typeof value === "string" && /^[[{]/.test(value) ? JSON.parse(value) : value;
 }
 
+/**
+ * A data source's failure as the engine hands it to the program: a gRPC error whose `details` carry the provider's
+ * message (the SDK rethrows `new Error(err.details)`), so a lookup sees the provider's words under mocks too.
+ */
+function providerError(message: string): Error {
+  return Object.assign(new Error(message), { details: message });
+}
+
 function accountOfRoleArn(arn: unknown): string | undefined {
   return typeof arn === "string" ? /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1] : undefined;
 }
@@ -58,6 +70,8 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
   /** Outputs served to StackReferences, by full stack name. */
   readonly stackOutputs = new Map<string, Record<string, unknown>>();
+  /** Current policies of existing buckets, as S3 returns them (JSON text); a bucket not listed has none. */
+  readonly bucketPolicies = new Map<string, string>();
   /** DNS attributes of existing VPCs the program looks up (default: both on, as a VPC fit for endpoints has). */
   readonly vpcAttributes = new Map<string, { enableDnsSupport: boolean; enableDnsHostnames: boolean }>();
   /** Names of referenced stacks' outputs served as secrets (as `pulumi config set --secret` / pulumi.secret() outputs are). */
@@ -66,7 +80,7 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   stackReferenceView: (outputs: Record<string, unknown>) => Record<string, unknown> = (outputs) => outputs;
   private readonly providersByName = new Map<string, ProviderInfo>();
   private readonly parentsByKey = new Map<string, string>();
-  private readonly protectedKeys = new Set<string>();
+  private readonly optionsByKey = new Map<string, { protect: boolean; retainOnDelete: boolean; aliasNames: string[] }>();
 
   constructor(private defaults: RecorderDefaults) {}
 
@@ -79,7 +93,7 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
     this.resources.length = 0;
     this.providersByName.clear();
     this.parentsByKey.clear();
-    this.protectedKeys.clear();
+    this.optionsByKey.clear();
   }
 
   ofType(type: string): RecordedResource[] {
@@ -95,9 +109,9 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
     return found;
   }
 
-  /** Called by the monitor before the resource is created, so parent and protection are known when it is recorded. */
-  noteRegistration(type: string, name: string, parentUrn: string, protect: boolean): void {
-    if (protect) this.protectedKeys.add(`${type}::${name}`);
+  /** Called by the monitor before the resource is created, so parent and options are known when it is recorded. */
+  noteRegistration(type: string, name: string, parentUrn: string, options: { protect: boolean; retainOnDelete: boolean; aliasNames: string[] }): void {
+    this.optionsByKey.set(`${type}::${name}`, options);
     if (!parentUrn) return;
     const [, , qualifiedType, parentName] = parentUrn.split("::");
     const parentType = qualifiedType.split("$").pop() ?? qualifiedType;
@@ -136,7 +150,9 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
       type: args.type,
       name: args.name,
       parent: this.parentsByKey.get(`${args.type}::${args.name}`),
-      protect: this.protectedKeys.has(`${args.type}::${args.name}`),
+      protect: this.optionsByKey.get(`${args.type}::${args.name}`)?.protect ?? false,
+      retainOnDelete: this.optionsByKey.get(`${args.type}::${args.name}`)?.retainOnDelete ?? false,
+      aliasNames: this.optionsByKey.get(`${args.type}::${args.name}`)?.aliasNames ?? [],
       provider: provider.name,
       // Only AWS resources live in an account; components, providers and stack references do not.
       account: args.type.startsWith("aws:") ? account : undefined,
@@ -240,10 +256,17 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
         const attributes = this.vpcAttributes.get(id) ?? { enableDnsSupport: true, enableDnsHostnames: true };
         return { id, ...attributes, arn: `arn:aws:ec2:${region}:${account}:vpc/${id}`, ownerId: account, cidrBlock: "10.0.0.0/16", state: "available" };
       }
+      case "aws:s3/getBucketPolicy:getBucketPolicy": {
+        const bucket = String(args.inputs.bucket);
+        const policy = this.bucketPolicies.get(bucket);
+        // As the provider reports GetBucketPolicy's NoSuchBucketPolicy for a bucket without a policy.
+        if (policy === undefined) throw providerError(`reading S3 Bucket (${bucket}) Policy: couldn't find resource (NoSuchBucketPolicy: The bucket policy does not exist)`);
+        return { bucket, id: bucket, policy, region };
+      }
       case "aws:index/getAvailabilityZones:getAvailabilityZones":
         return { names: [`${region}a`, `${region}b`, `${region}c`], zoneIds: ["use1-az1", "use1-az2", "use1-az4"], state: "available" };
       default:
-        throw new Error(`modelshare's mocks do not answer the data source ${args.token}; add it to src/synth/mocks.ts`);
+        throw providerError(`modelshare's mocks do not answer the data source ${args.token}; add it to src/synth/mocks.ts`);
     }
   }
 }
@@ -255,7 +278,9 @@ class RecordingMonitor extends MockMonitor {
   }
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   override async registerResource(req: any, callback: (err: any, response: any) => void): Promise<void> {
-    this.recorder.noteRegistration(req.getType(), req.getName(), req.getParent(), req.getProtect());
+    // Alias specs name the resource's former name (aliases given as { name }); plain URN aliases are kept whole.
+    const aliasNames = (req.getAliasesList?.() ?? []).map((alias: any) => (alias.hasSpec?.() ? alias.getSpec().getName() : String(alias.getUrn?.() ?? "").split("::").pop()) as string).filter(Boolean);
+    this.recorder.noteRegistration(req.getType(), req.getName(), req.getParent(), { protect: req.getProtect(), retainOnDelete: req.getRetainondelete() === true, aliasNames });
     await super.registerResource(req, callback);
   }
 }

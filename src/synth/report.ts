@@ -63,7 +63,19 @@ export interface SynthSummary {
     readonly file: string;
   };
   readonly architecture: string;
+  /** OUT/data-lake-statements.json, when an ML stack grants a data lake. */
+  readonly dataLakeStatements?: string;
   readonly seconds: number;
+}
+
+/**
+ * OUT/data-lake-statements.json: the data-lake grant of the (first) ML stack that has one, from its `dataLake`
+ * output, for the data-lake owner and `modelshare data-lake check`. Undefined when no ML stack grants a data lake.
+ */
+export function dataLakeStatementsDocument(stacks: readonly Pick<SynthesizedStack, "stack" | "config" | "outputs">[]): Record<string, unknown> | undefined {
+  const ml = stacks.find((s) => s.config.stackKind === "ml" && s.outputs.dataLake !== undefined);
+  if (ml === undefined) return undefined;
+  return { stack: ml.stack, ...(ml.outputs.dataLake as Record<string, unknown>) };
 }
 
 export function synthSummary(input: {
@@ -74,6 +86,7 @@ export function synthSummary(input: {
   matrix: AccessMatrix;
   matrixFile: string;
   architectureFile: string;
+  dataLakeStatementsFile?: string;
   seconds: number;
 }): SynthSummary {
   return {
@@ -90,6 +103,7 @@ export function synthSummary(input: {
       file: input.matrixFile,
     },
     architecture: input.architectureFile,
+    ...(input.dataLakeStatementsFile !== undefined ? { dataLakeStatements: input.dataLakeStatementsFile } : {}),
     seconds: input.seconds,
   };
 }
@@ -110,6 +124,7 @@ export function formatSummary(summary: SynthSummary): string {
   }
   for (const note of m.notes) lines.push(`  note: ${note}`);
   lines.push(`architecture: ${summary.architecture}`);
+  if (summary.dataLakeStatements !== undefined) lines.push(`data-lake grant for the bucket owner: ${summary.dataLakeStatements}`);
   lines.push(summary.ok ? "result: every check passed" : "result: FAILED");
   return lines.join("\n");
 }

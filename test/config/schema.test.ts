@@ -145,6 +145,32 @@ describe("stack config validation", () => {
     expect(problem).to.include('modelshare:application.trustedServices[0] = "eks.amazonaws.com"').and.to.include("pods.eks.amazonaws.com");
   });
 
+  it("validates the data-lake settings: mode, the training principal's account, merge mode's role in another account", () => {
+    const problems = problemsOf(
+      withConfig(exampleConfig("ml"), (c) => {
+        c["modelshare:dataLake"].mode = "replace";
+        c["modelshare:dataLake"].trainingPrincipalArn = "arn:aws:iam::444444444444:role/trainer";
+        c["modelshare:dataLake"].rekognitionServicePrincipal = "yes";
+      }),
+    );
+    expect(problems).to.have.length(2);
+    expect(problems[0]).to.include('modelshare:dataLake.mode = "replace"').and.to.include('"statements"').and.to.include('"merge"');
+    expect(problems[1]).to.include('modelshare:dataLake.rekognitionServicePrincipal = "yes"');
+    const wrongAccount = problemsOf(withConfig(exampleConfig("ml"), (c) => (c["modelshare:dataLake"].trainingPrincipalArn = "arn:aws:iam::444444444444:role/trainer")));
+    expect(wrongAccount).to.deep.equal([
+      'modelshare:dataLake.trainingPrincipalArn = "arn:aws:iam::444444444444:role/trainer": is in account 444444444444; the training principal must be in the ML account 111111111111',
+    ]);
+    const mergeWithoutRole = withConfig(exampleConfig("ml"), (c) => {
+      c["modelshare:dataLake"].mode = "merge";
+      delete c["modelshare:dataLake"].roleArn;
+    });
+    expect(problemsOf(mergeWithoutRole)).to.deep.equal([
+      "modelshare:dataLake.roleArn = undefined: is required in merge mode when the bucket's account (444444444444) is not the ML account",
+    ]);
+    const statementsWithoutRole = withConfig(exampleConfig("ml"), (c) => delete c["modelshare:dataLake"].roleArn);
+    expect(problemsOf(statementsWithoutRole)).to.deep.equal([]);
+  });
+
   it("refuses an s3:// smoke-test image: the shared role may not read S3, so Rekognition could not fetch it", () => {
     const config = withConfig(exampleConfig("qa"), (c) => (c["modelshare:smokeTest"].image = "s3://qa-images/part-0042.jpg"));
     const [problem, ...others] = problemsOf(config);

@@ -3,7 +3,7 @@ import { consumerGuardrailPolicy, mlGuardrailPolicy } from "../../src/policies/g
 import { policyDocument, toJson } from "../../src/policies/document";
 import { applicationPolicy, applicationTrustPolicy, rekognitionEndpointPolicy } from "../../src/policies/consumer";
 import { sharedRolePermissionsPolicy, sharedRoleTrustPolicy } from "../../src/policies/sharedRole";
-import { dataLakeBucketPolicy } from "../../src/policies/dataLake";
+import { dataLakeStatements } from "../../src/policies/dataLake";
 import { RULES, runRules } from "../../src/rules";
 import { chainedSessionDuration } from "../../src/rules/chainedSessionDuration";
 import { conditionOperatorsKnown } from "../../src/rules/conditionOperatorsKnown";
@@ -81,6 +81,12 @@ describe("rules", () => {
       const scp = resource("aws:organizations/policy:Policy", "consumer-guardrail", { type: "SERVICE_CONTROL_POLICY", content: toJson(consumerGuardrailPolicy()) });
       expect(await check(noWildcardAllow, scp)).to.deep.equal([]);
     });
+    it("checks only modelshare's statements of a merged data-lake bucket policy, not the bucket owner's", async () => {
+      const ours = { Sid: "ModelsharedefectdetectorTrainingRead", Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "s3:*", Resource: "arn:aws:s3:::lake/t/*" };
+      const owners = { Sid: "LakeAdmins", Effect: "Allow", Principal: { AWS: "arn:aws:iam::444444444444:root" }, Action: "s3:*", Resource: "*" };
+      const bucketPolicy = resource("aws:s3/bucketPolicy:BucketPolicy", "data-lake-policy", { bucket: "lake", policy: JSON.stringify({ Version: "2012-10-17", Statement: [owners, ours] }) });
+      expect(await check(noWildcardAllow, bucketPolicy)).to.deep.equal(["policy statement ModelsharedefectdetectorTrainingRead allows Action s3:*"]);
+    });
     it("fails Action *, a service wildcard, Resource * and NotAction in an Allow", async () => {
       const broad = rolePolicy(
         "r",
@@ -131,7 +137,9 @@ describe("rules", () => {
         qaTrust(),
         mlGuardrailPolicy({ partition: "aws", region: "us-east-1", mlAccountId: "111111111111", projectName: "defect-detector", exemptRoleArns: ["arn:aws:iam::111111111111:role/p"] }),
         consumerGuardrailPolicy(),
-        dataLakeBucketPolicy({ partition: "aws", bucketName: "b-bucket", trainingPrefix: "t/", outputPrefix: "o/", mlAccountId: "111111111111", requireSourceAccount: true }),
+        policyDocument(
+          dataLakeStatements({ partition: "aws", bucketName: "b-bucket", trainingPrefix: "t/", outputPrefix: "o/", mlAccountId: "111111111111", projectName: "p", trainingPrincipalArn: "arn:aws:iam::111111111111:role/t", rekognitionServicePrincipal: true, requireSourceAccount: true }),
+        ),
       ];
       for (const document of documents) expect(await check(iamNamesExist, rolePolicy("r", document))).to.deep.equal([]);
     });

@@ -83,17 +83,19 @@ describe("ML stack program", () => {
       expect(roleStatement.Resource).to.deep.equal(["arn:aws:iam::111111111111:role/modelshare/*"]);
     });
 
-    it("lets Rekognition read only the training prefix of the data lake, for the ML account only, through the data-lake account", () => {
-      const bucketPolicy = recorder.byName("aws:s3/bucketPolicy:BucketPolicy", "data-lake-policy");
-      expect(bucketPolicy.provider).to.equal("data-lake-account");
-      expect(bucketPolicy.account).to.equal("444444444444");
-      const policy = parsedPolicy(bucketPolicy);
-      const read = policy.Statement.find((s: any) => s.Sid === "RekognitionReadsTrainingData");
-      expect(read.Principal).to.deep.equal({ Service: "rekognition.amazonaws.com" });
+    it("writes nothing to the data-lake bucket by default: the statements its owner adds are a stack output", () => {
+      expect(recorder.ofType("aws:s3/bucketPolicy:BucketPolicy")).to.be.empty;
+      expect(recorder.ofType("pulumi:providers:aws").map((p) => p.name)).not.to.include("data-lake-account");
+      const dataLake = outputs.dataLake;
+      expect(dataLake).to.deep.include({ mode: "statements", bucketName: "example-corp-data-lake", bucketAccountId: "444444444444", trainingPrincipalArn: "arn:aws:iam::111111111111:role/modelshare-pipeline" });
+      const statements = Object.fromEntries(dataLake.statements.map((s: any) => [s.Sid, s]));
+      expect(Object.keys(statements)).to.deep.equal(["ModelsharedefectdetectorTrainingList", "ModelsharedefectdetectorTrainingRead", "ModelsharedefectdetectorOutputWrite"]);
+      const read = statements.ModelsharedefectdetectorTrainingRead;
+      expect(read.Principal).to.deep.equal({ AWS: "arn:aws:iam::111111111111:root" });
+      expect(read.Condition.ArnEquals).to.deep.equal({ "aws:PrincipalArn": "arn:aws:iam::111111111111:role/modelshare-pipeline" });
       expect(read.Resource).to.equal("arn:aws:s3:::example-corp-data-lake/rekognition/defect-detector/training/*");
-      expect(read.Condition.StringEquals["aws:SourceAccount"]).to.equal("111111111111");
-      const write = policy.Statement.find((s: any) => s.Sid === "RekognitionWritesTrainingOutput");
-      expect(write.Condition.StringEquals).to.deep.equal({ "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": "111111111111" });
+      expect(JSON.stringify(dataLake.statements)).not.to.include("rekognition.amazonaws.com");
+      expect(dataLake.trainingPrincipalPolicy.Statement.map((s: any) => s.Action)).to.deep.equal(["s3:ListBucket", "s3:GetObject", "s3:PutObject"]);
     });
 
     it("exports the role ARN map, the project and the grants per environment", () => {
@@ -119,15 +121,70 @@ describe("ML stack program", () => {
     expect(outputs.projectArn).to.match(/^arn:aws:rekognition:us-east-1:111111111111:project\/defect-detector\/\d+$/);
   });
 
+  describe("data lake in merge mode", () => {
+    const BUCKET = "example-corp-data-lake";
+    const foreign = [
+      { Sid: "AnalyticsRead", Effect: "Allow", Principal: { AWS: "arn:aws:iam::555555555555:root" }, Action: "s3:GetObject", Resource: `arn:aws:s3:::${BUCKET}/analytics/*` },
+      { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [`arn:aws:s3:::${BUCKET}`, `arn:aws:s3:::${BUCKET}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } },
+    ];
+    const merge = (edit: (dataLake: Record<string, any>) => void = () => {}) =>
+      withConfig(exampleConfig("ml"), (c) => {
+        c["modelshare:dataLake"].mode = "merge";
+        edit(c["modelshare:dataLake"]);
+      });
+    afterEach(() => recorder.bucketPolicies.clear());
+
+    it("keeps every statement the bucket had, adds its own, through the data-lake account, and never deletes the policy", async () => {
+      recorder.bucketPolicies.set(BUCKET, JSON.stringify({ Version: "2012-10-17", Id: "LakePolicy", Statement: foreign }));
+      const { outputs } = await runProgram(merge());
+      const bucketPolicy = recorder.byName("aws:s3/bucketPolicy:BucketPolicy", "data-lake-policy");
+      expect(bucketPolicy.provider).to.equal("data-lake-account");
+      expect(bucketPolicy.account).to.equal("444444444444");
+      expect(bucketPolicy.retainOnDelete).to.equal(true);
+      const policy = parsedPolicy(bucketPolicy);
+      expect(policy.Id).to.equal("LakePolicy");
+      expect(policy.Statement.slice(0, 2)).to.deep.equal(foreign);
+      expect(policy.Statement.slice(2)).to.deep.equal(outputs.dataLake.statements);
+    });
+
+    it("replaces its own statements of an earlier deployment instead of adding them twice", async () => {
+      const { outputs } = await runProgram(merge());
+      recorder.bucketPolicies.set(BUCKET, JSON.stringify({ Statement: [...foreign, ...outputs.dataLake.statements] }));
+      await runProgram(merge((d) => delete d.outputPrefix));
+      const policy = parsedPolicy(recorder.byName("aws:s3/bucketPolicy:BucketPolicy", "data-lake-policy"));
+      expect(policy.Statement.map((s: any) => s.Sid)).to.deep.equal(["AnalyticsRead", undefined, "ModelsharedefectdetectorTrainingList", "ModelsharedefectdetectorTrainingRead"]);
+    });
+
+    it("starts a policy for a bucket that has none", async () => {
+      const { outputs } = await runProgram(merge());
+      expect(parsedPolicy(recorder.byName("aws:s3/bucketPolicy:BucketPolicy", "data-lake-policy")).Statement).to.deep.equal(outputs.dataLake.statements);
+    });
+
+    it("stops with a budget error before writing a policy over S3's 20 KB", async () => {
+      const big = Array.from({ length: 120 }, (_, i) => ({ ...foreign[0], Sid: `Team${i}`, Resource: `arn:aws:s3:::${BUCKET}/team-${i}-with-a-long-prefix-name/*` }));
+      recorder.bucketPolicies.set(BUCKET, JSON.stringify({ Statement: big }));
+      let error: unknown;
+      try {
+        await runProgram(merge());
+      } catch (e) {
+        error = e;
+      }
+      expect(error).to.be.instanceOf(BudgetError);
+      expect((error as Error).message).to.match(/bucket policy of example-corp-data-lake .* is \d+ bytes, over the limit of 20480 \(modelshare:quotas\.bucketPolicyBytes/);
+      expect(recorder.ofType("aws:s3/bucketPolicy:BucketPolicy")).to.be.empty;
+    });
+  });
+
   it("creates no SCP and no bucket policy when the guardrail and data lake are turned off", async () => {
     const config = withConfig(exampleConfig("ml"), (c) => {
       c["modelshare:guardrail"] = { enabled: false };
       c["modelshare:dataLake"] = { enabled: false };
     });
-    await runProgram(config);
+    const { outputs } = await runProgram(config);
     expect(recorder.ofType("aws:organizations/policy:Policy")).to.be.empty;
     expect(recorder.ofType("aws:s3/bucketPolicy:BucketPolicy")).to.be.empty;
     expect(recorder.ofType("pulumi:providers:aws").map((p) => p.name)).to.deep.equal(["ml-account"]);
+    expect(outputs.dataLake).to.equal(undefined);
   });
 
   it("denies everything for an environment that has no grant yet instead of emitting an empty policy", async () => {
