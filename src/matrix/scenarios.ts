@@ -5,6 +5,7 @@ import { pipelinePolicyInputFromConfig, pipelinePromotionPolicy } from "../polic
 import { DETECT_ACTION } from "../policies/sharedRole";
 import type { NamedPolicy, SimulationInput } from "./simulator";
 import type { ConsumerView, SharedRoleView, Topology } from "./topology";
+import { dataLakeCases } from "./categories/dataLake";
 
 /**
  * The requests the access matrix evaluates, built from the topology. `expected` is the configuration's intent
@@ -26,7 +27,10 @@ export type ScenarioKind =
   | "consumer-other-workload"
   | "organization-member"
   | "outside-organization"
-  | "consumer-administrator";
+  | "consumer-administrator"
+  | "data-lake-training-principal"
+  | "data-lake-other-principal"
+  | "data-lake-service-principal";
 
 export interface MatrixCase {
   readonly kind: ScenarioKind;
@@ -381,5 +385,6 @@ export function matrixCases(topology: Topology): MatrixCase[] {
       });
     }
   }
+  cases.push(...dataLakeCases(topology));
   return cases;
 }

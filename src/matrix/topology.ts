@@ -50,6 +50,16 @@ export interface ConsumerView {
   readonly rekognitionEndpoint?: EndpointView;
 }
 
+/** The data-lake grant: the bucket policy that carries it, and the training principal's own policy. */
+export interface DataLakeView {
+  readonly bucketName: string;
+  readonly bucketAccountId: string;
+  /** Merge mode: the synthesized bucket policy; statements mode: the statements the owner adds, as a policy. */
+  readonly bucketPolicy: PolicyJson;
+  /** The identity policy the ML account's administrator gives the training principal (the stack's output). */
+  readonly trainingPrincipalPolicy?: PolicyJson;
+}
+
 export interface Topology {
   readonly mlStack: string;
   readonly ml: MlConfig;
@@ -66,6 +76,8 @@ export interface Topology {
   readonly consumers: ReadonlyMap<string, ConsumerView>;
   /** Consumer stacks whose environment the ML config does not define, and similar gaps, for the summary. */
   readonly notes: readonly string[];
+  /** The data-lake grant, when the ML stack has one. */
+  readonly dataLake?: DataLakeView;
 }
 
 function document(resource: SynthesizedResource, kind?: string): PolicyJson | undefined {
@@ -113,6 +125,16 @@ function consumerView(stack: StackLike, config: ConsumerConfig): ConsumerView {
     stsEndpoint: endpointView(endpoints, /\.sts$/, endpointIds.sts),
     rekognitionEndpoint: endpointView(endpoints, /\.rekognition(-fips)?$/, endpointIds.rekognition),
   };
+}
+
+/** The data-lake grant from the ML stack: its bucket policy resource (merge mode) or its `dataLake` output. */
+function dataLakeView(mlStack: StackLike): DataLakeView | undefined {
+  const grant = mlStack.outputs.dataLake as { bucketName?: string; bucketAccountId?: string; statements?: unknown; trainingPrincipalPolicy?: PolicyJson } | undefined;
+  if (!grant?.bucketName || !grant.bucketAccountId) return undefined;
+  const resource = mlStack.resources.find((r) => r.type === TYPES.bucketPolicy && r.inputs.bucket === grant.bucketName);
+  const bucketPolicy = resource ? document(resource, "bucket") : ({ Version: "2012-10-17", Statement: grant.statements } as PolicyJson);
+  if (!bucketPolicy) return undefined;
+  return { bucketName: grant.bucketName, bucketAccountId: grant.bucketAccountId, bucketPolicy, trainingPrincipalPolicy: grant.trainingPrincipalPolicy };
 }
 
 /** Reads the topology of the first ML stack and the consumer stacks that belong to it. */
@@ -182,5 +204,6 @@ export function topologyOf(stacks: readonly StackLike[]): Topology {
     modelVersionArns: [...versions].sort(),
     consumers,
     notes,
+    dataLake: dataLakeView(mlStack),
   };
 }
