@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ApplicationAccess } from "../components/ApplicationAccess";
 import { ConfigurationStore } from "../components/ConfigurationStore";
+import { planNetwork } from "./consumerNetwork";
 import { PrivateRekognitionEndpoint } from "../components/PrivateRekognitionEndpoint";
 import { applicationRoleArn, crossCheckWithMl, defaultApplicationRoleName, MlStackOutputs, outputDetailsValue, readMlOutputs } from "../src/config/crossStack";
 import { ConfigError } from "../src/config/problems";
@@ -53,18 +54,7 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
   });
 
   const network = config.network;
-  if (network.vpcId !== undefined) {
-    // Private DNS on the endpoints fails (or silently resolves nothing) without both DNS attributes: say so now,
-    // naming the key, rather than after the endpoints were half created.
-    const vpc = await aws.ec2.getVpc({ id: network.vpcId }, { provider });
-    const missing = [vpc.enableDnsSupport ? undefined : "enableDnsSupport", vpc.enableDnsHostnames ? undefined : "enableDnsHostnames"].filter((a) => a !== undefined);
-    if (missing.length > 0) {
-      throw new ConfigError(
-        [{ key: "modelshare:network.vpcId", value: network.vpcId, message: `has ${missing.join(" and ")} off; private DNS on the endpoints needs both on (or omit network.vpcId to let modelshare create a VPC)` }],
-        `the ${env} stack's config`,
-      );
-    }
-  }
+  const networkPlan = await planNetwork(config, sharedRoleArn, provider);
   const endpoints = new PrivateRekognitionEndpoint(
     `${env}-endpoints`,
     {
@@ -72,13 +62,15 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
       vpcId: network.vpcId,
       subnetIds: network.subnetIds,
       vpcCidr: network.vpcCidr,
-      availabilityZones: network.availabilityZones,
+      availabilityZones: networkPlan.availabilityZones,
       allowedCidrs: network.allowedCidrs,
       allowedSecurityGroupIds: network.allowedSecurityGroupIds,
       fips: network.fips,
       rekognitionPolicy: rekognitionEndpointPolicy({ sharedRoleArn, grantedVersionArns: granted }),
       stsPolicy: stsEndpointPolicy({ sharedRoleArn, consumerAccountId: config.accountId }),
       ssmPolicy: network.ssmEndpoint ? ssmEndpointPolicy({ parameterArns: ownParameterArns, consumerAccountId: config.accountId }) : undefined,
+      adoptedEndpoints: networkPlan.adoptedEndpoints,
+      computeEndpoints: networkPlan.computeEndpoints,
       tags,
     },
     { provider },
@@ -113,10 +105,12 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
     optionalParameterNames: store.optionalParameterNames,
     vpcId: endpoints.vpcId,
     vpcEndpointIds: pulumi.all({
-      rekognition: endpoints.rekognitionEndpointId,
-      sts: endpoints.stsEndpointId,
+      ...(endpoints.rekognitionEndpointId ? { rekognition: endpoints.rekognitionEndpointId } : {}),
+      ...(endpoints.stsEndpointId ? { sts: endpoints.stsEndpointId } : {}),
       ...(endpoints.ssmEndpointId ? { ssm: endpoints.ssmEndpointId } : {}),
     }),
+    adoptedEndpoints: networkPlan.adoptedEndpoints.map((a) => a.key),
+    computeEndpointIds: endpoints.computeEndpointIds,
     endpointDnsNames: endpoints.dnsNames,
   };
 }

@@ -217,6 +217,16 @@ const networkSchema = z
     ssmEndpoint: z.boolean().default(false),
     /** Use the FIPS Rekognition endpoint service. */
     fips: z.boolean().default(false),
+    /**
+     * Existing VPC only: services whose endpoint (or private hosted zone) already in the VPC modelshare uses instead
+     * of creating its own; modelshare then does not write that endpoint's policy.
+     */
+    adoptEndpoints: z.array(z.enum(["rekognition", "sts", "ssm"])).default([]),
+    /**
+     * Created VPC only: also the endpoints the application's compute needs without a NAT (ECR api and dkr, CloudWatch
+     * Logs, eks-auth, an S3 gateway for image layers, per application.trustedServices). Default true.
+     */
+    computeEndpoints: z.boolean().optional(),
   })
   .prefault({});
 
@@ -447,6 +457,18 @@ function crossCheckConsumer(config: ConsumerConfig): ConfigProblem[] {
   }
   if (n.availabilityZones !== undefined && n.vpcId !== undefined) {
     problems.push({ key: key("network.availabilityZones"), value: n.availabilityZones, message: "applies only to a created VPC; remove it or remove network.vpcId" });
+  }
+  if (n.vpcId === undefined && n.adoptEndpoints.length > 0) {
+    problems.push({ key: key("network.adoptEndpoints"), value: n.adoptEndpoints, message: "applies only to an existing VPC (network.vpcId): a VPC modelshare creates has no endpoints to adopt" });
+  }
+  n.adoptEndpoints.forEach((service, i) => {
+    if (n.adoptEndpoints.indexOf(service) !== i) problems.push({ key: key(`network.adoptEndpoints[${i}]`), value: service, message: "is listed twice" });
+    if (service === "ssm" && !n.ssmEndpoint) {
+      problems.push({ key: key(`network.adoptEndpoints[${i}]`), value: service, message: "is listed, but network.ssmEndpoint is false: modelshare creates no SSM endpoint, so there is none to replace by an existing one" });
+    }
+  });
+  if (n.computeEndpoints !== undefined && n.vpcId !== undefined) {
+    problems.push({ key: key("network.computeEndpoints"), value: n.computeEndpoints, message: "applies only to a created VPC; in an existing VPC the application's own network provides ECR, logs and S3 access" });
   }
   n.availabilityZones?.forEach((az, i) => {
     if (!az.startsWith(config.region)) problems.push({ key: key(`network.availabilityZones[${i}]`), value: az, message: `is not in region ${config.region}` });

@@ -72,6 +72,14 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   readonly stackOutputs = new Map<string, Record<string, unknown>>();
   /** Current policies of existing buckets, as S3 returns them (JSON text); a bucket not listed has none. */
   readonly bucketPolicies = new Map<string, string>();
+  /** Interface endpoints that already exist in existing VPCs (none by default). */
+  readonly existingEndpoints: { id: string; vpcId: string; serviceName: string; privateDnsEnabled: boolean; ownerId: string }[] = [];
+  /** Private hosted zones associated with existing VPCs (none by default). */
+  readonly privateHostedZones: { zoneId: string; name: string; vpcIds: string[] }[] = [];
+  /** AZs each endpoint service is offered in (default: the region's a, b and c). */
+  readonly endpointServiceZones = new Map<string, string[]>();
+  /** AZ of each existing subnet (default: the region's a). */
+  readonly subnetZones = new Map<string, string>();
   /** DNS attributes of existing VPCs the program looks up (default: both on, as a VPC fit for endpoints has). */
   readonly vpcAttributes = new Map<string, { enableDnsSupport: boolean; enableDnsHostnames: boolean }>();
   /** Names of referenced stacks' outputs served as secrets (as `pulumi config set --secret` / pulumi.secret() outputs are). */
@@ -211,6 +219,10 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
         return { id: `vpc-${hash.slice(0, 17)}`, state: { ...inputs, arn: `arn:${partition}:ec2:${region}:${account}:vpc/vpc-${hash.slice(0, 17)}` } };
       case "aws:ec2/subnet:Subnet":
         return { id: `subnet-${hash.slice(0, 17)}`, state: inputs };
+      case "aws:ec2/routeTable:RouteTable":
+        return { id: `rtb-${hash.slice(0, 17)}`, state: { ...inputs, arn: `arn:${partition}:ec2:${region}:${account}:route-table/rtb-${hash.slice(0, 17)}` } };
+      case "aws:ec2/routeTableAssociation:RouteTableAssociation":
+        return { id: `rtbassoc-${hash.slice(0, 17)}`, state: inputs };
       case "aws:ec2/securityGroup:SecurityGroup":
         return { id: `sg-${hash.slice(0, 17)}`, state: { ...inputs, arn: `arn:${partition}:ec2:${region}:${account}:security-group/sg-${hash.slice(0, 17)}` } };
       case "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
@@ -262,6 +274,39 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
         // As the provider reports GetBucketPolicy's NoSuchBucketPolicy for a bucket without a policy.
         if (policy === undefined) throw providerError(`reading S3 Bucket (${bucket}) Policy: couldn't find resource (NoSuchBucketPolicy: The bucket policy does not exist)`);
         return { bucket, id: bucket, policy, region };
+      }
+      case "aws:ec2/getVpcEndpointService:getVpcEndpointService": {
+        // As DescribeVpcEndpointServices answers: where the service is offered and the name private DNS takes over.
+        const serviceName = String(args.inputs.serviceName);
+        const service = serviceName.split(".").slice(3);
+        return {
+          id: serviceName,
+          serviceName,
+          serviceType: service[0] === "s3" ? "Gateway" : "Interface",
+          availabilityZones: this.endpointServiceZones.get(serviceName) ?? [`${region}a`, `${region}b`, `${region}c`],
+          privateDnsName: service[0] === "s3" ? "" : `${[...service].reverse().join(".")}.${region}.amazonaws.com`,
+          owner: "amazon",
+          acceptanceRequired: false,
+        };
+      }
+      case "aws:ec2/getVpcEndpoint:getVpcEndpoint": {
+        const matches = this.existingEndpoints.filter((e) => e.vpcId === args.inputs.vpcId && e.serviceName === args.inputs.serviceName);
+        // The provider's singular data source: exactly one match, or an error saying none or several.
+        if (matches.length === 0) throw providerError("no matching EC2 VPC Endpoint found");
+        if (matches.length > 1) throw providerError("multiple EC2 VPC Endpoints matched; use additional constraints to reduce matches to a single EC2 VPC Endpoint");
+        const [e] = matches;
+        return { id: e.id, vpcId: e.vpcId, serviceName: e.serviceName, privateDnsEnabled: e.privateDnsEnabled, ownerId: e.ownerId, vpcEndpointType: "Interface", state: "available" };
+      }
+      case "aws:route53/getZone:getZone": {
+        const name = String(args.inputs.name).replace(/\.$/, "");
+        const matches = this.privateHostedZones.filter((z) => z.name === name && z.vpcIds.includes(String(args.inputs.vpcId)));
+        if (matches.length === 0) throw providerError("no matching Route 53 Hosted Zone found");
+        if (matches.length > 1) throw providerError("multiple Route 53 Hosted Zones matched; use additional constraints to reduce matches to a single Route 53 Hosted Zone");
+        return { id: matches[0].zoneId, zoneId: matches[0].zoneId, name, privateZone: true };
+      }
+      case "aws:ec2/getSubnet:getSubnet": {
+        const id = String(args.inputs.id);
+        return { id, availabilityZone: this.subnetZones.get(id) ?? `${region}a`, vpcId: "", state: "available" };
       }
       case "aws:index/getAvailabilityZones:getAvailabilityZones":
         return { names: [`${region}a`, `${region}b`, `${region}c`], zoneIds: ["use1-az1", "use1-az2", "use1-az4"], state: "available" };

@@ -1,3 +1,5 @@
+import type { Existence } from "../../src/network";
+
 /**
  * Data sources of the AWS provider fail instead of returning nothing: a singular data source that matches nothing
  * reports "no matching <type> found", one that matches several "multiple <type>s matched" (terraform-provider-aws,
@@ -5,10 +7,7 @@
  * exactly those into answers; every other failure (permissions, throttling) propagates, so a lookup never mistakes
  * an error for "none".
  */
-
-export type LookupOutcome<T> = { readonly found: T } | { readonly none: true } | { readonly several: true };
-
-export async function singular<T>(lookup: () => Promise<T>): Promise<LookupOutcome<T>> {
+export async function singular<T>(lookup: () => Promise<T>): Promise<Existence<T>> {
   try {
     return { found: await lookup() };
   } catch (error) {

@@ -171,6 +171,22 @@ describe("stack config validation", () => {
     expect(problemsOf(statementsWithoutRole)).to.deep.equal([]);
   });
 
+  it("validates the endpoint settings: adoption only in an existing VPC and of known services, compute endpoints only in a created one", () => {
+    const created = problemsOf(withConfig(exampleConfig("qa"), (c) => (c["modelshare:network"].adoptEndpoints = ["sts", "kms"])));
+    expect(created).to.have.length(1);
+    expect(created[0]).to.include('modelshare:network.adoptEndpoints[1] = "kms"').and.to.include('"rekognition"');
+    const noVpc = problemsOf(withConfig(exampleConfig("qa"), (c) => (c["modelshare:network"].adoptEndpoints = ["sts"])));
+    expect(noVpc).to.deep.equal(['modelshare:network.adoptEndpoints = ["sts"]: applies only to an existing VPC (network.vpcId): a VPC modelshare creates has no endpoints to adopt']);
+    const existing = problemsOf(
+      withConfig(exampleConfig("qa"), (c) => {
+        c["modelshare:network"] = { vpcId: "vpc-0a1b2c3d4e5f60718", subnetIds: ["subnet-0a1b2c3d4e5f60718"], allowedCidrs: ["10.0.0.0/16"], adoptEndpoints: ["ssm", "ssm"], computeEndpoints: true };
+      }),
+    );
+    expect(existing).to.include('modelshare:network.adoptEndpoints[1] = "ssm": is listed twice');
+    expect(existing.some((p) => p.startsWith('modelshare:network.adoptEndpoints[0] = "ssm": is listed, but network.ssmEndpoint is false'))).to.equal(true);
+    expect(existing.some((p) => p.startsWith("modelshare:network.computeEndpoints = true: applies only to a created VPC"))).to.equal(true);
+  });
+
   it("refuses an s3:// smoke-test image: the shared role may not read S3, so Rekognition could not fetch it", () => {
     const config = withConfig(exampleConfig("qa"), (c) => (c["modelshare:smokeTest"].image = "s3://qa-images/part-0042.jpg"));
     const [problem, ...others] = problemsOf(config);
