@@ -7,7 +7,10 @@ import { parseRoleArn } from "../src/arn";
 import { environments, MlConfig } from "../src/config/schema";
 import { ML_OUTPUTS, SHARED_ROLE_PATH, standardTags } from "../src/contract";
 import { BudgetError } from "../src/errors";
-import { checkBucketPolicyBudget, checkMlBudgets, DataLakePlan, planMl } from "../src/plan";
+import { checkBucketPolicyBudget, checkMlBudgets, DataLakePlan, MlPlan, planMl, SharedRolePlan } from "../src/plan";
+import { ConfigError } from "../src/config/problems";
+import { roleRenameProblems, SharedRoleSet, sharedRoleSets, STACK_TAG } from "../src/roleMigration";
+import { rolesUnderPath } from "./lookups/roles";
 import { mergeBucketPolicy } from "../src/policies/dataLake";
 import { currentBucketPolicy } from "./lookups/bucketPolicy";
 
@@ -33,6 +36,8 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
   // allowedAccountIds: the provider refuses to touch any other account, so the wrong credentials fail fast.
   const mlProvider = new aws.Provider("ml-account", { region: config.region, allowedAccountIds: [config.mlAccountId] });
   const dataLakePolicy = plan.dataLake?.mode === "merge" ? await mergedDataLakePolicy(config, plan.dataLake, mlProvider) : undefined;
+  const stackId = `${pulumi.getProject()}/${pulumi.getStack()}`;
+  const roleSets = await sharedRolesToRegister(config, plan, stackId, mlProvider);
 
   let projectArn: pulumi.Output<string>;
   if (config.model.createProjectName !== undefined) {
@@ -47,25 +52,25 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
     projectArn = pulumi.output(config.model.projectArn as string);
   }
 
-  const sharedRoles = plan.sharedRoles.map(
-    (role) =>
-      [
-        role.environment,
-        new SharedModelRole(
-          `shared-${role.environment}`,
-          {
-            environment: role.environment,
-            roleName: role.roleName,
-            path: SHARED_ROLE_PATH,
-            maxSessionDurationSeconds: role.maxSessionDurationSeconds,
-            trustPolicy: role.trustPolicy,
-            permissionsPolicy: role.permissionsPolicy,
-            tags: standardTags(role.environment),
-          },
-          { provider: mlProvider },
-        ),
-      ] as const,
+  const sharedRoles = roleSets.flatMap(({ set, roles }) =>
+    roles.map((role) => {
+      const component = new SharedModelRole(
+        set.logicalName(role.environment),
+        {
+          environment: role.environment,
+          roleName: role.roleName,
+          path: SHARED_ROLE_PATH,
+          maxSessionDurationSeconds: role.maxSessionDurationSeconds,
+          trustPolicy: role.trustPolicy,
+          permissionsPolicy: role.permissionsPolicy,
+          tags: { ...standardTags(role.environment), [STACK_TAG]: stackId },
+        },
+        { provider: mlProvider, aliases: set.aliasNames(role.environment).map((name) => ({ name })) },
+      );
+      return { environment: role.environment, prefix: set.prefix, component };
+    }),
   );
+  const currentRoles = sharedRoles.filter((r) => r.prefix === config.rolePrefix);
 
   if (plan.scps.length > 0) {
     const managementRoleArn = config.guardrail.managementRoleArn as string;
@@ -75,10 +80,11 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
       allowedAccountIds: [accountOf(managementRoleArn)],
     });
     for (const scp of plan.scps) {
+      const { logicalName, aliasNames } = guardrailLogicalName(config, scp.name);
       new GuardrailSCP(
-        scp.name,
+        logicalName,
         { policyName: scp.name, description: scp.description, document: scp.document, targetIds: scp.targetIds, tags },
-        { provider: managementProvider },
+        { provider: managementProvider, aliases: aliasNames.map((name) => ({ name })) },
       );
     }
   }
@@ -94,13 +100,41 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
     [ML_OUTPUTS.region]: config.region,
     [ML_OUTPUTS.organizationId]: config.organizationId,
     [ML_OUTPUTS.projectArn]: projectArn,
-    [ML_OUTPUTS.sharedRoleArns]: pulumi.all(Object.fromEntries(sharedRoles.map(([env, role]) => [env, role.roleArn]))),
+    [ML_OUTPUTS.sharedRoleArns]: pulumi.all(Object.fromEntries(currentRoles.map((r) => [r.environment, r.component.roleArn]))),
     [ML_OUTPUTS.grantedVersions]: byEnvironment((env) => [...config.consumers[env].grantedVersions]),
     [ML_OUTPUTS.trustedPrincipalArns]: byEnvironment((env) => [...config.consumers[env].applicationPrincipalArns]),
     [ML_OUTPUTS.privateOnly]: byEnvironment((env) => config.consumers[env].privateAccess.enabled),
     ...(plan.dataLake !== undefined ? { [DATA_LAKE_OUTPUT]: dataLakeOutput(plan.dataLake) } : {}),
   };
 }
+
+/**
+ * The shared roles to register, by set (sharedRoleSets: the current roles, or during a rename the old and the new
+ * ones). IAM is asked which roles exist under the shared path first: a rolePrefix change that would drop roles
+ * consumers still call is refused with the migration to follow (roleRenameProblems).
+ */
+async function sharedRolesToRegister(config: MlConfig, plan: MlPlan, stackId: string, mlProvider: aws.Provider): Promise<{ set: SharedRoleSet; roles: readonly SharedRolePlan[] }[]> {
+  const roleSets = sharedRoleSets(config).map((set) => ({ set, roles: set.prefix === config.rolePrefix ? plan.sharedRoles : planMl({ ...config, rolePrefix: set.prefix }).sharedRoles }));
+  const expected = new Set(roleSets.flatMap(({ roles }) => roles.map((r) => r.roleName)));
+  const problems = roleRenameProblems(config, await rolesUnderPath(SHARED_ROLE_PATH, expected, mlProvider), stackId);
+  if (problems.length > 0) throw new ConfigError(problems, `stack ${pulumi.getStack()}'s config (checked against the roles in the ML account)`);
+  return roleSets;
+}
+
+/**
+ * The guardrail SCPs' logical names do not follow rolePrefix: their policy name does, and Organizations renames a
+ * policy in place (UpdatePolicy takes a Name), so a prefix change updates them instead of creating new SCPs next to
+ * the attached ones (the 5-per-target limit). Stacks deployed with another prefix carry it in their logical names:
+ * aliases map those onto the stable ones.
+ */
+function guardrailLogicalName(config: MlConfig, policyName: string): { logicalName: string; aliasNames: string[] } {
+  const suffix = policyName.slice(config.rolePrefix.length + 1);
+  const logicalName = `${DEFAULT_ROLE_PREFIX}-${suffix}`;
+  const prefixes = new Set([config.rolePrefix, ...(config.rolePrefixMigration ? [config.rolePrefixMigration.fromPrefix] : [])]);
+  return { logicalName, aliasNames: [...prefixes].map((p) => `${p}-${suffix}`).filter((name) => name !== logicalName) };
+}
+
+const DEFAULT_ROLE_PREFIX = "modelshare";
 
 /** Stack output holding the data-lake grant (what `out/data-lake-statements.json` is written from). */
 export const DATA_LAKE_OUTPUT = "dataLake";

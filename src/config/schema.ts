@@ -51,6 +51,7 @@ const cidr = z
   .string()
   .regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, "must be an IPv4 CIDR such as 10.0.0.0/16")
   .refine((value) => value !== "0.0.0.0/0", "0.0.0.0/0 would admit the whole internet; name the callers' CIDRs");
+const rolePrefix = z.string().regex(/^[\w+=,.@-]{1,40}$/, "must be 1-40 characters valid in an IAM role name");
 const noWildcard = (what: string) =>
   z.string().min(1).refine((value) => !/[*?]/.test(value), `${what} must be an exact name, not a wildcard`);
 
@@ -184,7 +185,17 @@ export const mlConfigSchema = z.strictObject({
   /** Roles also exempt from the ML guardrail, for emergencies. */
   breakGlassRoleArns: z.array(exactRoleArn).default([]),
   /** Shared role names are `<rolePrefix>-<environment>` under path /modelshare/. */
-  rolePrefix: z.string().regex(/^[\w+=,.@-]{1,40}$/, "must be 1-40 characters valid in an IAM role name").default("modelshare"),
+  rolePrefix: rolePrefix.default("modelshare"),
+  /**
+   * A staged rename of the shared roles (a role with a new name is a new role): while set, the roles of `fromPrefix`
+   * are kept next to the new ones so consumers can move; `retire: true` then deletes them. README, "Renaming".
+   */
+  rolePrefixMigration: z
+    .strictObject({
+      fromPrefix: rolePrefix,
+      retire: z.boolean().default(false),
+    })
+    .optional(),
   model: modelSchema,
   consumers: z.record(z.string(), consumerSchema),
   guardrail: guardrailSchema,
@@ -413,6 +424,10 @@ function crossCheckMl(config: MlConfig): ConfigProblem[] {
         problems.push({ key: key("dataLake.trainingPrincipalArn"), value: d.trainingPrincipalArn, message: `is in account ${principal.accountId}; the training principal must be in the ML account ${config.mlAccountId}` });
       }
     }
+  }
+
+  if (config.rolePrefixMigration?.fromPrefix === config.rolePrefix) {
+    problems.push({ key: key("rolePrefixMigration.fromPrefix"), value: config.rolePrefix, message: "is the current rolePrefix; name the prefix the roles are renamed from, or remove rolePrefixMigration" });
   }
 
   const pipeline = parseRoleArn(config.pipelineRoleArn);

@@ -72,6 +72,8 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   readonly stackOutputs = new Map<string, Record<string, unknown>>();
   /** Current policies of existing buckets, as S3 returns them (JSON text); a bucket not listed has none. */
   readonly bucketPolicies = new Map<string, string>();
+  /** IAM roles that already exist in the account the program looks into (none by default). */
+  readonly existingRoles: { name: string; path: string; tags: Record<string, string> }[] = [];
   /** Interface endpoints that already exist in existing VPCs (none by default). */
   readonly existingEndpoints: { id: string; vpcId: string; serviceName: string; privateDnsEnabled: boolean; ownerId: string }[] = [];
   /** Private hosted zones associated with existing VPCs (none by default). */
@@ -304,6 +306,16 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
         if (matches.length > 1) throw providerError("multiple Route 53 Hosted Zones matched; use additional constraints to reduce matches to a single Route 53 Hosted Zone");
         return { id: matches[0].zoneId, zoneId: matches[0].zoneId, name, privateZone: true };
       }
+      case "aws:iam/getRoles:getRoles": {
+        const pathPrefix = String(args.inputs.pathPrefix ?? "/");
+        const listed = this.existingRoles.filter((r) => r.path.startsWith(pathPrefix));
+        return { id: account, names: listed.map((r) => r.name), arns: listed.map((r) => `arn:aws:iam::${account}:role${r.path}${r.name}`) };
+      }
+      case "aws:iam/getRole:getRole": {
+        const role = this.existingRoles.find((r) => r.name === args.inputs.name);
+        if (!role) throw providerError(`reading IAM Role (${String(args.inputs.name)}): couldn't find resource`);
+        return { id: role.name, name: role.name, path: role.path, arn: `arn:aws:iam::${account}:role${role.path}${role.name}`, tags: role.tags };
+      }
       case "aws:ec2/getSubnet:getSubnet": {
         const id = String(args.inputs.id);
         return { id, availabilityZone: this.subnetZones.get(id) ?? `${region}a`, vpcId: "", state: "available" };
@@ -334,6 +346,15 @@ class RecordingMonitor extends MockMonitor {
 export async function installMocks(recorder: ResourceRecorder, project: string, stack: string): Promise<void> {
   await pulumi.runtime.setMocks(recorder, project, stack, false);
   pulumi.runtime.setMockOptions(new RecordingMonitor(recorder), project, stack, false);
+  // setMockOptions resets the monitor's features; the engine supports structured aliases, and without them the
+  // SDK drops `{ name }` aliases of top-level resources, so a rename's alias would not reach the recorder.
+  getRuntimeStore().supportsAliasSpecs = true;
+}
+
+/** The SDK's runtime state (not re-exported from its index; the feature flags live there). */
+function getRuntimeStore(): { supportsAliasSpecs: boolean } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require("@pulumi/pulumi/runtime/state") as { getStore(): { supportsAliasSpecs: boolean } }).getStore();
 }
 
 /**
