@@ -125,10 +125,11 @@ function adoptedPolicyNeeds(key: ModelshareEndpointKey, sharedRoleArn: string): 
 }
 
 /**
- * An interface endpoint with private DNS cannot be created where the VPC already has one (or a private hosted zone)
- * for the same service name (AWS PrivateLink guide, "Access an AWS service using an interface VPC endpoint", DNS
- * hostnames), and the existing one's policy already governs every call to that service from the VPC. So each such
- * service is either adopted on purpose or refused with the choices.
+ * An interface endpoint with private DNS associates a private hosted zone for the service's default name with the VPC
+ * (EC2 API, CreateVpcEndpoint, PrivateDnsEnabled), and a VPC cannot be associated with two hosted zones of the same
+ * name (Route 53 API, ConflictingDomainExists): where the VPC already has such an endpoint, or such a zone, a second
+ * endpoint with private DNS fails, and the existing one's policy already governs every call to that service from the
+ * VPC. So each such service is either adopted on purpose or refused with the choices.
  */
 export function decideEndpoints(vpcId: string, findings: readonly EndpointFinding[], adopt: readonly ModelshareEndpointKey[], sharedRoleArn: string): EndpointDecision {
   const create: ModelshareEndpointKey[] = [];

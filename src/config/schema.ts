@@ -263,8 +263,9 @@ export const smokeTestSchema = z.strictObject({
   /** Role in the consumer account the pipeline assumes first; it must be one of the environment's trusted principals. */
   principalRoleArn: exactRoleArn,
   /**
-   * Test image: a path relative to the config directory. Not s3://: DetectCustomLabels reads an S3 image with the
-   * caller's permissions, and the shared role may call nothing but DetectCustomLabels (README, Decisions).
+   * Test image: a path relative to the config directory. Not s3://: "For Amazon Rekognition to process an S3 object,
+   * the user must have permission to access the S3 object" (Rekognition API Reference, S3Object), and the shared role
+   * may call nothing but DetectCustomLabels (README, Decisions and limits).
    */
   image: z
     .string()
