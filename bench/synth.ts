@@ -175,8 +175,9 @@ function awsResourceClass(type: string): AwsResourceClass | undefined {
  * - `bare`: plain resources without inputs;
  * - `inputs`: plain resources with each resource's type and inputs (what Pulumi must serialize anyway);
  * - `typed`: every resource as itself: the same @pulumi/aws classes, providers and StackReferences (reading the
- *   same ML outputs) with the same inputs; what Pulumi does for them (an Output per declared output property,
- *   a StackReference's outputs) no program that uses them can avoid.
+ *   same ML outputs) with the same inputs, and the same data-source calls (the deploy-time lookups); what Pulumi
+ *   does for them (an Output per declared output property, a StackReference's outputs, an invoke's round trip) no
+ *   program that uses them can avoid.
  */
 async function floor(stacks: readonly SynthesizedStack[], mode: FloorMode): Promise<number> {
   const recorder = new ResourceRecorder({ account: "000000000000", region: REGION });
@@ -200,6 +201,8 @@ async function floor(stacks: readonly SynthesizedStack[], mode: FloorMode): Prom
         const type = r.type.startsWith("aws:") && mode !== "bare" ? r.type : BARE_TYPE;
         return new BareResource(type, `bare-${i}`, mode !== "bare" ? r.inputs : {});
       });
+      // The same AWS lookups (data sources) the program made: a program that must ask AWS cannot avoid them either.
+      if (mode === "typed") await Promise.all((stack.lookups ?? []).map((l) => pulumi.runtime.invoke(l.token, l.inputs).catch(() => undefined)));
       await Promise.all(resources.map((r) => promiseOf(r.urn)));
       await settle();
     }

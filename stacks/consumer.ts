@@ -2,7 +2,6 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ApplicationAccess } from "../components/ApplicationAccess";
 import { ConfigurationStore } from "../components/ConfigurationStore";
-import { planNetwork } from "./consumerNetwork";
 import { PrivateRekognitionEndpoint } from "../components/PrivateRekognitionEndpoint";
 import { applicationRoleArn, crossCheckWithMl, defaultApplicationRoleName, MlStackOutputs, outputDetailsValue, readMlOutputs } from "../src/config/crossStack";
 import { ConfigError } from "../src/config/problems";
@@ -11,6 +10,7 @@ import { OPTIONAL_PARAMETER_NAMES, OptionalParameterKey, optionalParameterName, 
 import { BudgetError } from "../src/errors";
 import { checkInlineBudget } from "../src/plan";
 import { applicationPolicy, applicationTrustPolicy, rekognitionEndpointPolicy, ssmEndpointPolicy, stsEndpointPolicy } from "../src/policies/consumer";
+import { planNetwork } from "./consumerNetwork";
 
 /**
  * ARNs of the environment's parameters, the optional ones included (applications read them too): names are ours, so

@@ -66,8 +66,16 @@ function accountOfRoleArn(arn: unknown): string | undefined {
   return typeof arn === "string" ? /^arn:[^:]+:iam::(\d{12}):/.exec(arn)?.[1] : undefined;
 }
 
+/** A data source the program called (an AWS lookup), as the engine received it. */
+export interface RecordedLookup {
+  readonly token: string;
+  readonly inputs: Record<string, unknown>;
+}
+
 export class ResourceRecorder implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
+  /** Every data source the program called since the last reset, failed ones included. */
+  readonly lookups: RecordedLookup[] = [];
   /** Outputs served to StackReferences, by full stack name. */
   readonly stackOutputs = new Map<string, Record<string, unknown>>();
   /** Current policies of existing buckets, as S3 returns them (JSON text); a bucket not listed has none. */
@@ -101,6 +109,7 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   /** Forget what was recorded (between tests or stacks); stack outputs are kept. */
   reset(): void {
     this.resources.length = 0;
+    this.lookups.length = 0;
     this.providersByName.clear();
     this.parentsByKey.clear();
     this.optionsByKey.clear();
@@ -255,6 +264,7 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   }
 
   call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
+    this.lookups.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
     const provider = this.providerOf(args.provider);
     const account = provider.account ?? this.defaults.account;
     const region = provider.region ?? this.defaults.region;

@@ -7,7 +7,7 @@ import { parseStackConfig, StackConfig } from "../config/schema";
 import { mlOutputsFor } from "../config/crossStack";
 import { ML_OUTPUTS } from "../contract";
 import { runStack } from "../../stacks";
-import { installMocks, RecordedResource, ResourceRecorder, resolveDeep, settle } from "./mocks";
+import { installMocks, RecordedLookup, RecordedResource, ResourceRecorder, resolveDeep, settle } from "./mocks";
 
 /** One resource as the provider would receive it. */
 export interface SynthesizedResource {
@@ -30,6 +30,8 @@ export interface SynthesizedStack {
   readonly config: StackConfig;
   readonly resources: readonly SynthesizedResource[];
   readonly outputs: Record<string, unknown>;
+  /** The data sources the program called (deploy-time AWS lookups), for the benchmark's floor. */
+  readonly lookups?: readonly RecordedLookup[];
 }
 
 export interface StackFile {
@@ -121,6 +123,7 @@ export async function synthesize(stackFiles: readonly StackFile[], recorder = ne
       config: stackFile.config,
       resources: recorder.resources.map(toSynthesized),
       outputs,
+      lookups: [...recorder.lookups],
     });
   }
   return results;
