@@ -46,17 +46,20 @@ function readRegularFile(flag: string, file: string, cwd: string): string {
   return readFileSync(resolved, "utf8");
 }
 
+function parseJson(flag: string, file: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new UsageError(`${flag} ${JSON.stringify(file)}: is not valid JSON (${(error as Error).message})`);
+  }
+}
+
 /**
  * The bucket policy, as a policy document or as `aws s3api get-bucket-policy` prints it (`{"Policy": "<json>"}`).
  */
 function readPolicy(file: string, cwd: string): BucketPolicyJson {
   const text = readRegularFile("--policy", file, cwd);
-  let wrapped: unknown;
-  try {
-    wrapped = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`--policy ${JSON.stringify(file)}: is not valid JSON (${(error as Error).message})`);
-  }
+  const wrapped = parseJson("--policy", file, text);
   const inner = wrapped !== null && typeof wrapped === "object" && typeof (wrapped as { Policy?: unknown }).Policy === "string" ? (wrapped as { Policy: string }).Policy : text;
   const policy = parseBucketPolicy(inner);
   if (typeof policy === "string") throw new UsageError(`--policy ${JSON.stringify(file)}: ${policy}; give the bucket policy (aws s3api get-bucket-policy --bucket NAME > policy.json)`);
@@ -64,13 +67,7 @@ function readPolicy(file: string, cwd: string): BucketPolicyJson {
 }
 
 function readStatementsFile(file: string, cwd: string): DataLakeStatementsFile {
-  const text = readRegularFile("--statements", file, cwd);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`--statements ${JSON.stringify(file)}: is not valid JSON (${(error as Error).message})`);
-  }
+  const parsed = parseJson("--statements", file, readRegularFile("--statements", file, cwd));
   const statements = (parsed as { statements?: unknown } | null)?.statements;
   const valid = Array.isArray(statements) && statements.length > 0 && statements.every((s) => s !== null && typeof s === "object" && typeof (s as { Sid?: unknown }).Sid === "string");
   if (!valid) throw new UsageError(`--statements ${JSON.stringify(file)}: has no "statements" list with a Sid on each; give the ${DATA_LAKE_STATEMENTS_FILE} that modelshare synth writes`);

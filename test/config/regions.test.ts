@@ -1,19 +1,8 @@
 import { expect } from "chai";
 import { ConfigError } from "../../src/config/problems";
-import { rawConfigFromFlat } from "../../src/config/raw";
 import { CUSTOM_LABELS_REGIONS, partitionOfRegion, REKOGNITION_FIPS_REGIONS } from "../../src/config/regions";
-import { parseStackConfig } from "../../src/config/schema";
-import { exampleConfig, recorder, runProgram, withConfig } from "../helpers/pulumi";
-
-function problemsOf(fileConfig: Record<string, unknown>): string[] {
-  try {
-    parseStackConfig(rawConfigFromFlat(fileConfig), "Pulumi.test.yaml");
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => `${p.key} = ${JSON.stringify(p.value)}: ${p.message}`);
-    throw error;
-  }
-  return [];
-}
+import { problemsOf } from "../helpers/config";
+import { exampleConfig, recorder, rejection, runProgram, withConfig } from "../helpers/pulumi";
 
 /** The ML example moved to another region, with its ARNs moved along so only the region itself is at stake. */
 function mlIn(region: string, partition?: string): Record<string, unknown> {
@@ -66,13 +55,7 @@ describe("regions: where the shared model can live", () => {
     expect(problemsOf(config)).to.deep.equal([
       "modelshare:network.fips = true: is true, but Rekognition has no FIPS endpoint (rekognition-fips) in eu-west-1; FIPS is possible for a Custom Labels model only in us-east-1, us-east-2, us-west-2",
     ]);
-    let error: unknown;
-    try {
-      await runProgram(config);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).to.be.instanceOf(ConfigError);
+    expect(await rejection(runProgram(config))).to.be.instanceOf(ConfigError);
     expect(recorder.resources).to.be.empty;
     expect(problemsOf(withConfig(exampleConfig("qa"), (c) => (c["modelshare:network"].fips = true)))).to.deep.equal([]);
   });

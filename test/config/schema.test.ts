@@ -1,18 +1,8 @@
 import { expect } from "chai";
 import { ConfigError } from "../../src/config/problems";
-import { rawConfigFromFlat, toRuntimeConfig } from "../../src/config/raw";
-import { parseStackConfig } from "../../src/config/schema";
-import { exampleConfig, recorder, runProgram, withConfig } from "../helpers/pulumi";
-
-function problemsOf(fileConfig: Record<string, unknown>): string[] {
-  try {
-    parseStackConfig(rawConfigFromFlat(fileConfig), "Pulumi.test.yaml");
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((p) => `${p.key} = ${JSON.stringify(p.value)}: ${p.message}`);
-    throw error;
-  }
-  return [];
-}
+import { toRuntimeConfig } from "../../src/config/raw";
+import { problemsOf } from "../helpers/config";
+import { exampleConfig, recorder, rejection, runProgram, withConfig } from "../helpers/pulumi";
 
 const OTHER_ACCOUNT_VERSION = "arn:aws:rekognition:us-east-1:999999999999:project/defect-detector/version/v1/1716196364000";
 
@@ -197,14 +187,9 @@ describe("stack config validation", () => {
 
   it("registers no resource at all when the config is invalid", async () => {
     const config = withConfig(exampleConfig("ml"), (c) => (c["modelshare:mlAccountId"] = "abc"));
-    let error: unknown;
-    try {
-      await runProgram(config);
-    } catch (e) {
-      error = e;
-    }
+    const error = await rejection(runProgram(config));
     expect(error).to.be.instanceOf(ConfigError);
-    expect((error as Error).message).to.include('modelshare:mlAccountId = "abc"');
+    expect(error.message).to.include('modelshare:mlAccountId = "abc"');
     expect(recorder.resources).to.be.empty;
   });
 });

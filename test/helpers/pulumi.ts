@@ -44,4 +44,14 @@ export function parsedPolicy(resource: RecordedResource, input = "policy"): any 
   return JSON.parse(value);
 }
 
+/** The error a program run (or any promise) fails with; fails the test when it succeeds. */
+export async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error("expected the program to fail");
+}
+
 export { promiseOf };

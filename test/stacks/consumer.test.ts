@@ -1,21 +1,12 @@
 import { expect } from "chai";
 import { ConfigError } from "../../src/config/problems";
-import { exampleConfig, parsedPolicy, publishMlOutputs, recorder, runProgram, withConfig } from "../helpers/pulumi";
+import { exampleConfig, parsedPolicy, publishMlOutputs, recorder, rejection, runProgram, withConfig } from "../helpers/pulumi";
 
 const QA_VERSION = "arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/defect-detector.2024-09-02T14.30.05/1725287405000";
 const PROD_VERSION = "arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/defect-detector.2024-05-20T09.12.44/1716196364000";
 const ACCOUNTS = { qa: "222222222222", prod: "333333333333" } as const;
 const VERSIONS = { qa: QA_VERSION, prod: PROD_VERSION } as const;
 const CIDRS = { qa: "10.20.0.0/16", prod: "10.30.0.0/16" } as const;
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the program to fail");
-}
 
 describe("consumer stack program", () => {
   before(async () => {

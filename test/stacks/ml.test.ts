@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { BudgetError } from "../../src/errors";
-import { exampleConfig, parsedPolicy, recorder, runProgram, withConfig } from "../helpers/pulumi";
+import { exampleConfig, parsedPolicy, recorder, rejection, runProgram, withConfig } from "../helpers/pulumi";
 
 const QA_VERSION = "arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/defect-detector.2024-09-02T14.30.05/1725287405000";
 const PROD_VERSION = "arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/defect-detector.2024-05-20T09.12.44/1716196364000";
@@ -163,14 +163,9 @@ describe("ML stack program", () => {
     it("stops with a budget error before writing a policy over S3's 20 KB", async () => {
       const big = Array.from({ length: 120 }, (_, i) => ({ ...foreign[0], Sid: `Team${i}`, Resource: `arn:aws:s3:::${BUCKET}/team-${i}-with-a-long-prefix-name/*` }));
       recorder.bucketPolicies.set(BUCKET, JSON.stringify({ Statement: big }));
-      let error: unknown;
-      try {
-        await runProgram(merge());
-      } catch (e) {
-        error = e;
-      }
+      const error = await rejection(runProgram(merge()));
       expect(error).to.be.instanceOf(BudgetError);
-      expect((error as Error).message).to.match(/bucket policy of example-corp-data-lake .* is \d+ bytes, over the limit of 20480 \(modelshare:quotas\.bucketPolicyBytes/);
+      expect(error.message).to.match(/bucket policy of example-corp-data-lake .* is \d+ bytes, over the limit of 20480 \(modelshare:quotas\.bucketPolicyBytes/);
       expect(recorder.ofType("aws:s3/bucketPolicy:BucketPolicy")).to.be.empty;
     });
   });
@@ -200,14 +195,9 @@ describe("ML stack program", () => {
     const config = withConfig(exampleConfig("ml"), (c) => {
       c["modelshare:consumers"].qa.applicationPrincipalArns = Array.from({ length: 40 }, (_, i) => `arn:aws:iam::222222222222:role/application-role-with-a-long-name-${i}`);
     });
-    let error: unknown;
-    try {
-      await runProgram(config);
-    } catch (e) {
-      error = e;
-    }
+    const error = await rejection(runProgram(config));
     expect(error).to.be.instanceOf(BudgetError);
-    const message = (error as Error).message;
+    const message = error.message;
     expect(message).to.match(/environment "qa": trust policy is \d+ characters, over the limit of 2048 \(modelshare:quotas\.trustPolicyChars/);
     expect(recorder.resources).to.be.empty;
   });

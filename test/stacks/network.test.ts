@@ -1,19 +1,10 @@
 import { expect } from "chai";
 import { ConfigError } from "../../src/config/problems";
-import { exampleConfig, parsedPolicy, publishMlOutputs, recorder, runProgram, withConfig } from "../helpers/pulumi";
+import { exampleConfig, parsedPolicy, publishMlOutputs, recorder, rejection, runProgram, withConfig } from "../helpers/pulumi";
 
 const VPC = "vpc-0a1b2c3d4e5f60718";
 const SUBNETS = ["subnet-0a1b2c3d4e5f60718", "subnet-1a1b2c3d4e5f60718"];
 const SHARED_ROLE = "arn:aws:iam::111111111111:role/modelshare/modelshare-qa";
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the program to fail");
-}
 
 /** The qa example in an existing VPC, with `edit` applied to modelshare:network. */
 function inExistingVpc(edit: (network: Record<string, any>) => void = () => {}): Record<string, unknown> {

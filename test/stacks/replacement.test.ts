@@ -1,21 +1,12 @@
 import { expect } from "chai";
 import { ConfigError } from "../../src/config/problems";
-import { exampleConfig, recorder, runProgram, withConfig } from "../helpers/pulumi";
+import { exampleConfig, recorder, rejection, runProgram, withConfig } from "../helpers/pulumi";
 
 const STACK_TAG = { "modelshare:stack": "modelshare/test" };
 
 /** The shared roles the example ML stack deployed earlier, as IAM lists them. */
 function deployedRoles(prefix: string, tags: (env: string) => Record<string, string> = (env) => ({ "modelshare:managed-by": "pulumi", "modelshare:environment": env, ...STACK_TAG })): void {
   for (const env of ["qa", "prod"]) recorder.existingRoles.push({ name: `${prefix}-${env}`, path: "/modelshare/", tags: tags(env) });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the program to fail");
 }
 
 const withPrefix = (prefix: string, migration?: Record<string, unknown>) =>
