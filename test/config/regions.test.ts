@@ -1,8 +1,13 @@
 import { expect } from "chai";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import { runSynth } from "../../src/cli/synth";
 import { ConfigError } from "../../src/config/problems";
 import { CUSTOM_LABELS_REGIONS, partitionOfRegion, REKOGNITION_FIPS_REGIONS } from "../../src/config/regions";
 import { problemsOf } from "../helpers/config";
-import { exampleConfig, recorder, rejection, runProgram, withConfig } from "../helpers/pulumi";
+import { exampleConfig, PROJECT_ROOT, recorder, rejection, runProgram, withConfig } from "../helpers/pulumi";
 
 /** The ML example moved to another region, with its ARNs moved along so only the region itself is at stake. */
 function mlIn(region: string, partition?: string): Record<string, unknown> {
@@ -58,5 +63,40 @@ describe("regions: where the shared model can live", () => {
     expect(await rejection(runProgram(config))).to.be.instanceOf(ConfigError);
     expect(recorder.resources).to.be.empty;
     expect(problemsOf(withConfig(exampleConfig("qa"), (c) => (c["modelshare:network"].fips = true)))).to.deep.equal([]);
+  });
+
+  it("`modelshare synth` exits 2 on bad values of the new settings, each named with its file, key, value and what is allowed", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "modelshare-settings-"));
+    try {
+      const edits: Record<string, (config: Record<string, any>) => void> = {
+        ml: (c) => {
+          c["aws:region"] = "sa-east-1";
+          c["modelshare:dataLake"].mode = "overwrite";
+          c["modelshare:rolePrefixMigration"] = { fromPrefix: "old prefix" };
+        },
+        qa: (c) => {
+          c["modelshare:network"].fips = "yes";
+          c["modelshare:network"].adoptEndpoints = ["s3"];
+        },
+      };
+      for (const stack of ["ml", "qa", "prod"]) {
+        const document = parse(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, any> };
+        edits[stack]?.(document.config);
+        writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringify(document));
+      }
+      const err: string[] = [];
+      const io = { cwd: dir, stdout: () => {}, stderr: (t: string) => err.push(t), progress: { step() {}, waiting() {}, done() {} }, now: Date.now, loadSimulator: async () => ({ simulate: async () => ({ decision: "Allowed" as const, grants: [], denials: [] }) }) };
+      expect(await runSynth({ configDir: dir, out: path.join(dir, "out") }, io)).to.equal(2);
+      const text = err.join("");
+      expect(text).to.include("invalid configuration in Pulumi.ml.yaml");
+      expect(text).to.include('modelshare:dataLake.mode = "overwrite"');
+      expect(text).to.match(/modelshare:dataLake\.mode = "overwrite": .*"statements".*"merge"/);
+      expect(text).to.include('modelshare:rolePrefixMigration.fromPrefix = "old prefix": must be 1-40 characters valid in an IAM role name');
+      expect(text).to.include("invalid configuration in Pulumi.qa.yaml");
+      expect(text).to.include('modelshare:network.fips = "yes"');
+      expect(text).to.match(/modelshare:network\.adoptEndpoints\[0\] = "s3": .*"rekognition".*"sts".*"ssm"/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
