@@ -29,6 +29,32 @@ export const PER_ENVIRONMENT_ML_OUTPUTS = [
   ML_OUTPUTS.privateOnly,
 ] as const;
 
+/**
+ * Outputs of the ML stack that only the modelshare CLI reads (consumer stacks do not: readMlOutputs requires every
+ * ML_OUTPUTS name, and a consumer stack must not fail against an ML stack deployed before these existed).
+ */
+export const ML_PROMOTION_OUTPUTS = {
+  /** Name of the DynamoDB table that holds the promotion lease. */
+  promotionLeaseTable: "promotionLeaseTable",
+  /** ARN of that table. */
+  promotionLeaseTableArn: "promotionLeaseTableArn",
+} as const;
+
+/** Outputs of a consumer stack that promotion reads to learn what is deployed. */
+export const CONSUMER_OUTPUTS = {
+  environment: "environment",
+  /** The version the environment's applications call, as deployed (its SSM parameter). */
+  modelVersionArn: "modelVersionArn",
+} as const;
+
+/**
+ * The DynamoDB table (in the ML account, created by the ML stack) whose one item is the promotion lease that
+ * promotions, rollbacks, model start/stop and deploys hold while they change grants or model state.
+ */
+export function promotionLeaseTableName(rolePrefix: string): string {
+  return `${rolePrefix}-promotion-lease`;
+}
+
 /** IAM path of every shared role, so one SCP statement covers all environments. */
 export const SHARED_ROLE_PATH = "/modelshare/";
 

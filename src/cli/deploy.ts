@@ -1,7 +1,6 @@
 import { Command } from "commander";
-import { CliContext, defaultCliContext, loadProjectForCli } from "../promotion/cliContext";
+import { CliContext, defaultCliContext, leaseIdentity, loadProjectForCli, promotionLeaseFor } from "../promotion/cliContext";
 import { deployStacks, formatDeploySummary, parseStackList, selectStacks } from "../promotion/deploy";
-import { currentOwner, FileLocks } from "../promotion/journal";
 import { requireInteger } from "../promotion/validation";
 
 interface DeployFlags {
@@ -25,7 +24,12 @@ export function registerDeploy(program: Command, context: () => CliContext = () 
     .option("--preview", "preview instead of update")
     .option("--concurrency <n>", `consumer stacks updated at once (default ${DEFAULT_CONCURRENCY})`)
     .option("--json", "print the summary as JSON on stdout")
-    .addHelpText("after", "\nExit codes: 0 every stack succeeded; 1 a stack failed (consumer stacks are not run when the ML stack fails); 2 bad input.")
+    .addHelpText(
+      "after",
+      "\nAn update holds the promotion lease and is refused (nothing deployed) when this checkout's files would take a version away\n" +
+        "from an environment that calls it, or switch an environment's version (that is `modelshare promote`'s job).\n" +
+        "Exit codes: 0 every stack succeeded; 1 a stack failed (consumer stacks are not run when the ML stack fails), the lease is held, or the checkout is refused; 2 bad input.",
+    )
     .action(async (flags: DeployFlags) => {
       const ctx = context();
       const project = loadProjectForCli(ctx);
@@ -36,7 +40,8 @@ export function registerDeploy(program: Command, context: () => CliContext = () 
         workspace,
         now: ctx.now,
         writeOutput: ctx.stderr,
-        locks: { locks: new FileLocks(ctx.stateDir, ctx.liveness), owner: currentOwner(ctx.commandLine, new Date(ctx.now())), sleep: ctx.sleep },
+        lease: { lease: promotionLeaseFor(ctx, project), identity: () => leaseIdentity(ctx, project, `deploy ${[selection.ml, ...selection.consumers].filter(Boolean).join(",")}`) },
+        project,
       });
       ctx.stdout(flags.json ? `${JSON.stringify({ stacks: results }, null, 2)}\n` : `${formatDeploySummary(results)}\n`);
       process.exitCode = results.every((r) => r.status === "ok") ? 0 : 1;

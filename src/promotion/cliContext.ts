@@ -1,14 +1,16 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { RekognitionClient } from "@aws-sdk/client-rekognition";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { resolve } from "node:path";
 import { Progress, stderrProgress, UsageError } from "../cli/common";
-import { ML_OUTPUTS } from "../contract";
+import { ML_OUTPUTS, promotionLeaseTableName } from "../contract";
 import { NAMESPACE } from "../config/schema";
 import { assumedRoleCredentials, sessionName } from "./credentials";
 import { EngineDeps, PromotionResult } from "./engine";
 import { SsmHistoryStore } from "./history";
 import { currentOwner, FileJournalStore, FileLocks, Liveness, processLiveness } from "./journal";
+import { DEFAULT_LEASE_TIMING, DynamoLeaseStore, LeaseIdentity, LeaseTiming, PromotionLease } from "./lease";
 import { DEFAULT_START_TIMING, DEFAULT_STOP_TIMING, ModelLifecycle, WaitTiming } from "./model";
 import { versionLabel } from "./plan";
 import { loadProject, Project, ProjectError } from "./project";
@@ -39,6 +41,9 @@ export interface CliContext {
   readonly sts: (region: string) => STSClient;
   /** SSM client in a region with optional credentials (a consumer account's, through its deploy role). */
   readonly ssm: (region: string, credentials?: ReturnType<typeof assumedRoleCredentials>) => SSMClient;
+  /** DynamoDB in the ML account (the promotion lease table), with the ambient (pipeline) credentials. */
+  readonly dynamodb: (region: string) => DynamoDBClient;
+  readonly leaseTiming: LeaseTiming;
   readonly smokeTester: SmokeTester;
   readonly liveness: Liveness;
   readonly modelTiming: { readonly start: WaitTiming; readonly stop: WaitTiming };
@@ -74,6 +79,8 @@ export function defaultCliContext(projectDir: string = process.env.MODELSHARE_PR
     rekognition: (region) => new RekognitionClient({ region }),
     sts,
     ssm: (region, credentials) => new SSMClient({ region, ...(credentials ? { credentials } : {}) }),
+    dynamodb: (region) => new DynamoDBClient({ region }),
+    leaseTiming: DEFAULT_LEASE_TIMING,
     smokeTester: new ModelClientSmokeTester(sts),
     liveness: processLiveness,
     modelTiming: { start: DEFAULT_START_TIMING, stop: DEFAULT_STOP_TIMING },
@@ -122,6 +129,28 @@ export function modelLifecycleFor(context: CliContext, projectArn: string, regio
   return new ModelLifecycle(context.rekognition(region), projectArn, context.modelTiming);
 }
 
+/** The promotion lease in the ML account's table (its name comes from the contract, so no Pulumi call is needed). */
+export function promotionLeaseFor(context: CliContext, project: Project): PromotionLease {
+  const ml = project.ml.config;
+  const store = new DynamoLeaseStore(context.dynamodb(ml.region), promotionLeaseTableName(ml.rolePrefix), `account ${ml.mlAccountId}, ${ml.region}`);
+  return new PromotionLease(store, { now: context.now, sleep: context.sleep }, context.liveness, context.leaseTiming);
+}
+
+/** Who takes the lease: this process and the AWS identity it runs as. */
+export async function leaseIdentity(context: CliContext, project: Project, purpose: string): Promise<LeaseIdentity> {
+  const owner = currentOwner(context.commandLine, new Date(context.now()));
+  return { user: owner.user, host: owner.host, pid: owner.pid, who: await callerIdentity(context, project, `${owner.user}@${owner.host}`), command: owner.command, purpose };
+}
+
+async function callerIdentity(context: CliContext, project: Project, local: string): Promise<string> {
+  try {
+    const identity = await context.sts(project.ml.config.region).send(new GetCallerIdentityCommand({}));
+    return identity.Arn ? `${identity.Arn} (${local})` : local;
+  } catch {
+    return local; // the history still says who ran it; a credentials problem surfaces at the first step
+  }
+}
+
 export async function engineDepsFor(context: CliContext, project: Project): Promise<EngineDeps> {
   const workspace = await context.workspace();
   const owner = currentOwner(context.commandLine, new Date(context.now()));
@@ -133,24 +162,17 @@ export async function engineDepsFor(context: CliContext, project: Project): Prom
     smokeTester: context.smokeTester,
     journals: new FileJournalStore(context.stateDir),
     locks: new FileLocks(context.stateDir, context.liveness),
+    lease: promotionLeaseFor(context, project),
     history: new SsmHistoryStore(historyClientFor(context, project)),
     now: context.now,
     sleep: context.sleep,
     progress: context.progress,
     owner,
-    who: async () => {
-      const local = `${owner.user}@${owner.host}`;
-      try {
-        const identity = await context.sts(project.ml.config.region).send(new GetCallerIdentityCommand({}));
-        return identity.Arn ? `${identity.Arn} (${local})` : local;
-      } catch {
-        return local; // the history still says who ran it; a credentials problem surfaces at the first step
-      }
-    },
+    who: () => callerIdentity(context, project, `${owner.user}@${owner.host}`),
   };
 }
 
-/** 0 when the promotion succeeded and was recorded; 1 when a step (or the record) failed. */
+/** 0 when the promotion succeeded and was recorded; 1 when a step (or the record) failed, or a clean-up is pending. */
 export function exitCodeFor(result: PromotionResult): 0 | 1 {
   return result.outcome === "succeeded" && result.historyError === undefined ? 0 : 1;
 }
@@ -159,8 +181,9 @@ export function formatResult(result: PromotionResult): string {
   const head = `${result.kind} ${result.env}: ${result.previous === result.version ? "" : `${versionLabel(result.previous)} -> `}${versionLabel(result.version)}: ${result.outcome.toUpperCase()}${result.resumed ? " (resumed)" : ""}`;
   const steps = result.steps.map((s) => `  ${s.id.padEnd(14)}  ${s.state.padEnd(7)}  ${s.note ?? ""}`);
   const tail: string[] = [];
+  if (result.undid) tail.push(`undid the interrupted ${result.undid.kind} to ${versionLabel(result.undid.version)}: ${result.env} calls ${versionLabel(result.version)}`);
   if (result.outcome === "failed") tail.push(`step ${result.failedStep} failed: ${result.reason}`, `every step taken was undone: ${result.env} still calls ${versionLabel(result.previous)}`);
-  if (result.outcome === "undo-failed") tail.push(`${result.reason}`);
+  if (result.outcome === "undo-failed" || result.outcome === "cleanup-pending") tail.push(`${result.reason}`);
   if (result.historyError) tail.push(result.historyError);
   return [head, ...steps, ...tail].join("\n");
 }

@@ -1,8 +1,10 @@
 import { UsageError } from "../cli/common";
-import { describeOwner, FileLocks } from "./journal";
-import { Project } from "./project";
-import { Owner } from "./types";
-import { StackBusyError, StackChanges, StackWorkspace } from "./workspace";
+import { mapBounded } from "./bounded";
+import { DeployedState, grantsFromOutputs, readDeployedConfigured } from "./deployed";
+import { deployHazards, StaleCheckoutError } from "./drift";
+import { describeLease, HeldLease, LeaseIdentity, LeaseTableMissingError, PromotionLease } from "./lease";
+import { environmentNames, Project } from "./project";
+import { StackBusyError, StackChanges, StackNotDeployedError, StackWorkspace } from "./workspace";
 
 /**
  * `deploy`: the ML stack first (consumer stacks read its outputs), then the consumer stacks concurrently with a
@@ -47,14 +49,21 @@ export interface DeployDeps {
   readonly now: () => number;
   /** Where the stacks' prefixed output goes (stderr in the CLI: stdout stays for the summary). */
   readonly writeOutput: (text: string) => void;
-  /** Serializes the ML stack's update with promotions editing its config in the same checkout. */
-  readonly locks?: { readonly locks: FileLocks; readonly owner: Owner; readonly sleep: (ms: number) => Promise<void> };
+  /**
+   * The promotion lease, held around an update (not a preview): a deploy must not interleave with a promotion from
+   * another checkout, and its files are checked against what is deployed first (deployHazards).
+   */
+  readonly lease?: { readonly lease: PromotionLease; readonly identity: () => Promise<LeaseIdentity> };
+  /** The project whose files are checked against what is deployed before an update (with `lease`). */
+  readonly project?: Project;
 }
 
 export interface DeployOptions {
   readonly preview: boolean;
   readonly concurrency: number;
 }
+
+export { mapBounded };
 
 export async function deployStacks(selection: StackSelection, options: DeployOptions, deps: DeployDeps): Promise<StackDeployResult[]> {
   const operation = options.preview ? "preview" : "up";
@@ -64,7 +73,7 @@ export async function deployStacks(selection: StackSelection, options: DeployOpt
     const output = linePrefixer(`[${stack.padEnd(width)}] `, deps.writeOutput);
     try {
       const run = () => (options.preview ? deps.workspace.preview(stack, output.write) : deps.workspace.up(stack, output.write));
-      const changes = kind === "ml" && !options.preview && deps.locks ? await withLock(stack, deps, run) : await run();
+      const changes = await run();
       output.flush();
       return { stack, kind, operation, status: "ok", seconds: (deps.now() - started) / 1000, changes };
     } catch (error) {
@@ -74,6 +83,29 @@ export async function deployStacks(selection: StackSelection, options: DeployOpt
     }
   };
 
+  let lease: HeldLease | undefined;
+  if (!options.preview && deps.lease) {
+    lease = await takeLease(selection, deps);
+    try {
+      await refuseHazards(selection, deps);
+    } catch (error) {
+      await lease?.release();
+      throw error;
+    }
+  }
+  try {
+    return await deployInOrder(selection, options, once);
+  } finally {
+    await lease?.release().catch(() => undefined);
+  }
+}
+
+async function deployInOrder(
+  selection: StackSelection,
+  options: DeployOptions,
+  once: (stack: string, kind: "ml" | "consumer") => Promise<StackDeployResult>,
+): Promise<StackDeployResult[]> {
+  const operation = options.preview ? "preview" : "up";
   const results: StackDeployResult[] = [];
   if (selection.ml !== undefined) {
     const ml = await once(selection.ml, "ml");
@@ -90,33 +122,40 @@ export async function deployStacks(selection: StackSelection, options: DeployOpt
   return results;
 }
 
-async function withLock<T>(stack: string, deps: DeployDeps, operation: () => Promise<T>): Promise<T> {
-  const { locks, owner, sleep } = deps.locks!;
-  const lock = await locks.acquireWaiting(`stack-${stack}`, owner, {
-    now: deps.now,
-    sleep,
-    timeoutMs: 30 * 60 * 1000,
-    onWait: (holder) => deps.writeOutput(`[${stack}] waiting: its config is being changed by ${describeOwner(holder)}\n`),
-  });
+/**
+ * The lease for the whole deploy. On the very first deploy the table does not exist yet (the ML stack creates it):
+ * a deploy that includes the ML stack then goes ahead without it, saying so.
+ */
+async function takeLease(selection: StackSelection, deps: DeployDeps): Promise<HeldLease | undefined> {
+  const { lease, identity } = deps.lease!;
   try {
-    return await operation();
-  } finally {
-    lock.release();
+    return await lease.acquire(await identity(), (holder) => deps.writeOutput(`waiting for the promotion lease, held by ${describeLease(holder, deps.now())}\n`));
+  } catch (error) {
+    if (error instanceof LeaseTableMissingError && selection.ml !== undefined) {
+      deps.writeOutput(`the promotion lease table does not exist yet: deploying ${selection.ml} (which creates it) without the lease\n`);
+      return undefined;
+    }
+    throw error;
   }
 }
 
-/** Runs `fn` over `items` with at most `limit` running at once; results keep the items' order. */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
+/** Refuses, before any update, a deploy whose files would take a called version away or switch an environment. */
+async function refuseHazards(selection: StackSelection, deps: DeployDeps): Promise<void> {
+  const project = deps.project;
+  if (!project) return;
+  const grants: Record<string, string[]> = {};
+  if (selection.ml !== undefined) {
+    try {
+      Object.assign(grants, grantsFromOutputs(await deps.workspace.outputs(project.ml.stack), project.ml.stack));
+    } catch (error) {
+      if (!(error instanceof StackNotDeployedError)) throw error; // never deployed: nothing to take away
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
-  return results;
+  }
+  const envs = environmentNames(project).filter((env) => selection.ml !== undefined || selection.consumers.includes(project.consumers[env].stack));
+  const configured = await mapBounded(envs, 4, (env) => readDeployedConfigured(deps.workspace, project.consumers[env].stack));
+  const deployed: DeployedState = { grants, configured: Object.fromEntries(envs.map((env, i) => [env, configured[i]])) };
+  const problems = deployHazards(project, deployed, selection);
+  if (problems.length > 0) throw new StaleCheckoutError(problems);
 }
 
 /**

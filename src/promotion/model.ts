@@ -8,6 +8,7 @@ import {
 } from "@aws-sdk/client-rekognition";
 import { checkExceptions, createWaiter, WaiterResult, WaiterState } from "@smithy/util-waiter";
 import { parseProjectVersionArn } from "../arn";
+import { InferenceUnits } from "./types";
 
 /**
  * A model version's lifecycle in the ML account: describe, start, stop and wait, through
@@ -23,10 +24,7 @@ export interface VersionDescription {
   readonly maxInferenceUnits?: number;
 }
 
-export interface InferenceUnits {
-  readonly min: number;
-  readonly max?: number;
-}
+export type { InferenceUnits };
 
 /** Polling of a waiter, in seconds (the SDK's defaults for Rekognition are 30 s to 120 s between polls). */
 export interface WaitTiming {
@@ -64,11 +62,21 @@ export function startActionFor(status: string): StartAction {
   }
 }
 
-/** What to do to get a version STOPPED, from its current status. */
-export function stopActionFor(status: string): "none" | "stop" | "wait" {
-  if (status === "RUNNING" || status === "STARTING") return "stop";
+/**
+ * What to do to get a version STOPPED, from its current status. A STARTING version is someone's start in
+ * progress: stopping it is refused unless forced (`model stop --force`); promotion leaves it alone.
+ */
+export function stopActionFor(status: string): "none" | "stop" | "wait" | "starting" {
+  if (status === "RUNNING") return "stop";
+  if (status === "STARTING") return "starting";
   if (status === "STOPPING") return "wait";
   return "none";
+}
+
+/** The units a description shows, when it shows them (only for a version that runs). */
+export function unitsOf(description: VersionDescription | undefined): InferenceUnits | undefined {
+  if (description?.minInferenceUnits === undefined) return undefined;
+  return { min: description.minInferenceUnits, ...(description.maxInferenceUnits !== undefined ? { max: description.maxInferenceUnits } : {}) };
 }
 
 export class VersionNotFoundError extends Error {
@@ -102,6 +110,35 @@ export class ModelLifecycle {
     const description = await this.describe(versionArn);
     if (!description) throw new VersionNotFoundError(versionArn, this.projectArn);
     return description;
+  }
+
+  /** Several versions of the project in one call (VersionNames takes up to 10); missing ones are left out. */
+  async describeSeveral(versionArns: readonly string[]): Promise<Map<string, VersionDescription>> {
+    const names = [...new Set(versionArns)].map((arn) => {
+      const parsed = parseProjectVersionArn(arn);
+      if (typeof parsed === "string") throw new Error(`model version ARN ${arn} ${parsed}`);
+      return parsed.versionName;
+    });
+    const response = await this.client.send(new DescribeProjectVersionsCommand({ ProjectArn: this.projectArn, VersionNames: names }));
+    const wanted = new Set(versionArns);
+    return new Map((response.ProjectVersionDescriptions ?? []).map(toDescription).filter((d) => wanted.has(d.arn)).map((d) => [d.arn, d]));
+  }
+
+  /**
+   * Starts a version, or joins a start already under way: when another run started it between our describe and our
+   * StartProjectVersion, Rekognition refuses the second start (ResourceInUseException) and we wait for RUNNING instead
+   * of failing. Returns what happened.
+   */
+  async startOrJoin(versionArn: string, units: InferenceUnits): Promise<"started" | "joined"> {
+    try {
+      await this.start(versionArn, units);
+      return "started";
+    } catch (error) {
+      if ((error as Error).name !== "ResourceInUseException") throw error;
+      const now = await this.describe(versionArn);
+      if (now && (now.status === "STARTING" || now.status === "RUNNING")) return "joined";
+      throw error;
+    }
   }
 
   /** Every version of the project (for `status`, which looks for running versions nobody uses). */

@@ -1,7 +1,7 @@
 import { parseProjectVersionArn } from "../arn";
 import { NAMESPACE } from "../config/schema";
 import { Project } from "./project";
-import { HistoryRecord, Journal, PlannedStep, PromotionPlan, PromotionRequest } from "./types";
+import { HistoryRecord, InferenceUnits, Journal, PlannedStep, PromotionPlan, PromotionRequest } from "./types";
 
 /**
  * The decisions of promotion as pure functions: which steps run, who still uses a version (reference counting
@@ -72,8 +72,15 @@ export function versionLabel(arn: string): string {
 /**
  * The steps a promotion will run, steps that would do nothing left out. `ensure-running` and `verify` always
  * run: whether the version is RUNNING and reachable can only be known by asking AWS, which a plan never does.
+ * `stop` is decided when it runs, from every environment's deployed state: `--dry-run` predicts it from the files
+ * ("predict"), the executor always journals it ("at-run-time") and the step skips itself when the version is in use.
  */
-export function planPromotion(project: Project, request: PromotionRequest, otherJournals: readonly Journal[] = []): PromotionPlan {
+export function planPromotion(
+  project: Project,
+  request: PromotionRequest,
+  otherJournals: readonly Journal[] = [],
+  options: { readonly stop: "predict" | "at-run-time" } = { stop: "predict" },
+): PromotionPlan {
   const env = request.environment;
   const consumer = project.consumers[env];
   const ml = project.ml;
@@ -117,27 +124,58 @@ export function planPromotion(project: Project, request: PromotionRequest, other
     }
     const others = otherJournals.filter((j) => j.env !== env);
     const after = usageAfter(usageState(project, others), request, previous);
-    if (usersOf(previous, after).length === 0) {
-      steps.push({ id: "stop", detail: `stop ${versionLabel(previous)} (no environment uses or is granted it) and wait until STOPPED` });
+    const unused = usersOf(previous, after).length === 0;
+    if (unused || (options.stop === "at-run-time" && !request.keepOld)) {
+      steps.push({
+        id: "stop",
+        detail: unused
+          ? `stop ${versionLabel(previous)} (no environment uses or is granted it); it is STOPPING once StopProjectVersion is accepted`
+          : `stop ${versionLabel(previous)} if, when this step runs, no environment uses or is granted it`,
+      });
     }
   }
   return { env, version: request.version, previous, steps };
 }
 
 /**
- * Where `rollback` goes without --to: the version the environment called before the most recent successful
- * promotion (or rollback) that brought it to its current version.
+ * Where `rollback` goes without --to: one step back through the history, so two rollbacks go two versions back.
+ * Replayed oldest first: a promotion (or a rollback --to elsewhere) that moved the environment pushes the version it
+ * left; a rollback to the version on top pops it. Records that did not move the environment are ignored: failed
+ * ones, undos of interrupted promotions, and the second record (succeeded) of a promotion whose clean-up was pending.
+ * Undefined when the history never brought the environment to `currentVersion`.
  */
 export function rollbackTarget(history: readonly HistoryRecord[], currentVersion: string): string | undefined {
+  const oldestFirst = [...history].sort((a, b) => a.finishedAt.localeCompare(b.finishedAt));
+  const counted = new Set<string>();
+  const back: string[] = [];
+  // After each move: where the environment was, and where a rollback from there goes.
+  const states: { readonly at: string; readonly target: string | undefined }[] = [];
+  for (const record of oldestFirst) {
+    if (record.undid !== undefined || (record.outcome !== "succeeded" && record.outcome !== "cleanup-pending")) continue;
+    if (counted.has(record.id)) continue;
+    counted.add(record.id);
+    if (record.from === record.to) continue;
+    const returning = record.kind === "rollback" ? back.lastIndexOf(record.to) : -1;
+    if (returning >= 0) back.length = returning;
+    else back.push(record.from);
+    states.push({ at: record.to, target: back.at(-1) });
+  }
+  // Normally the last state; when the environment was moved outside modelshare since, the last time it was here.
+  return [...states].reverse().find((state) => state.at === currentVersion)?.target;
+}
+
+/** The units a version last ran with, as the newest history record that saw it running says. */
+export function unitsFromHistory(history: readonly HistoryRecord[], version: string): InferenceUnits | undefined {
   const newestFirst = [...history].sort((a, b) => b.finishedAt.localeCompare(a.finishedAt));
-  const last = newestFirst.find((r) => r.outcome === "succeeded" && r.to === currentVersion && r.from !== currentVersion);
-  return last?.from;
+  return newestFirst.find((r) => r.units?.[version] !== undefined)?.units?.[version];
 }
 
 export type Resumption =
   | { readonly action: "start" }
   | { readonly action: "resume"; readonly journal: Journal }
   | { readonly action: "undo"; readonly journal: Journal }
+  /** A rollback replaces a promotion whose switch is done and whose clean-up is pending: that clean-up is moot. */
+  | { readonly action: "supersede"; readonly journal: Journal }
   | { readonly action: "refuse"; readonly message: string };
 
 /** What the user asked for, as far as deciding about an interrupted journal goes. */
@@ -154,6 +192,7 @@ export type Intent =
 export function resolveInterrupted(journal: Journal | undefined, intent: Intent): Resumption {
   if (journal === undefined) return { action: "start" };
   if (journal.phase === "undoing") return { action: "resume", journal };
+  if (journal.phase === "cleanup-pending") return resolveCleanupPending(journal, intent);
   if (journal.kind === intent.kind && (intent.version === undefined || intent.version === journal.version)) {
     return { action: "resume", journal };
   }
@@ -168,4 +207,47 @@ export function resolveInterrupted(journal: Journal | undefined, intent: Intent)
       `Re-run \`modelshare ${journal.kind === "promote" ? `promote --env ${journal.env} --version ${journal.version}` : `rollback --env ${journal.env} --to ${journal.version}`}\` to finish it` +
       (journal.kind === "promote" ? `, or \`modelshare rollback --env ${journal.env}\` to undo it.` : "."),
   };
+}
+
+/** A promotion whose switch is done and verified and whose clean-up (revoke, stop) failed. */
+function resolveCleanupPending(journal: Journal, intent: Intent): Resumption {
+  if (journal.kind === intent.kind && (intent.version === undefined || intent.version === journal.version)) return { action: "resume", journal };
+  if (intent.kind === "rollback" && (intent.version === undefined || intent.version === journal.previous)) return { action: "supersede", journal };
+  const failed = journal.failure ? ` (${journal.failure.step} failed: ${journal.failure.reason.split("\n")[0]})` : "";
+  return {
+    action: "refuse",
+    message:
+      `${journal.env} calls ${journal.version} since a ${journal.kind} by ${journal.who} at ${journal.startedAt}, whose clean-up of ${journal.previous} is pending${failed}. ` +
+      `Finish it first: \`modelshare ${journal.kind === "promote" ? `promote --env ${journal.env} --version ${journal.version}` : `rollback --env ${journal.env} --to ${journal.version}`}\`, ` +
+      `or roll back: \`modelshare rollback --env ${journal.env}\`.`,
+  };
+}
+
+/** Steps before the switch whose result a crash may have invalidated (the version stopped, a grant taken away). */
+export const RECHECKED_BEFORE_SWITCH = ["ensure-running", "grant", "verify"] as const;
+
+/** Whether a resumed run re-checks the steps before the switch: only while the switch has not happened. */
+export function recheckOnResume(journal: Journal): boolean {
+  return journal.phase === "forward" && journal.steps.find((s) => s.id === "switch")?.state !== "done";
+}
+
+/**
+ * What the real run would do with this journal, for `--dry-run`: the steps it would still run (re-checked ones
+ * included), or the steps it would undo, in order.
+ */
+export function planFromJournal(journal: Journal, action: "resume" | "undo"): PlannedStep[] {
+  if (action === "undo" || journal.phase === "undoing") {
+    return [...journal.steps]
+      .reverse()
+      .filter((s) => s.state === "done" || s.state === "failed" || s.state === "running")
+      .map((s) => ({ id: s.id, ...(s.stack !== undefined ? { stack: s.stack } : {}), detail: `undo: ${s.detail}` }));
+  }
+  const recheck = recheckOnResume(journal);
+  return journal.steps
+    .filter((s) => (s.state !== "done" && s.state !== "skipped") || (recheck && (RECHECKED_BEFORE_SWITCH as readonly string[]).includes(s.id)))
+    .map((s) => ({
+      id: s.id,
+      ...(s.stack !== undefined ? { stack: s.stack } : {}),
+      detail: s.state === "done" ? `re-check (done before the interruption): ${s.detail}` : s.detail,
+    }));
 }

@@ -1,5 +1,5 @@
 import { ConcurrentUpdateError, LocalWorkspace, OutputMap, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
-import { PulumiNotFoundError, StackBusyError, StackChanges, StackWorkspace } from "./workspace";
+import { PulumiNotFoundError, StackBusyError, StackChanges, StackNotDeployedError, StackWorkspace } from "./workspace";
 
 /**
  * The one Automation API adapter: a LocalWorkspace over the project directory, so the stacks run the project's
@@ -39,11 +39,7 @@ export class PulumiWorkspace implements StackWorkspace {
       stack = this.createMissingStacks
         ? LocalWorkspace.createOrSelectStack(args, options)
         : LocalWorkspace.selectStack(args, options).catch((error: unknown) => {
-            if (error instanceof StackNotFoundError) {
-              throw new Error(
-                `stack ${stackName} does not exist in the backend pulumi is logged in to: deploy it first (modelshare deploy --stacks ${stackName}), or check \`pulumi whoami\` and \`pulumi login\``,
-              );
-            }
+            if (error instanceof StackNotFoundError) throw new StackNotDeployedError(stackName);
             throw error;
           });
       this.stacks.set(stackName, stack);

@@ -9,6 +9,12 @@ export type StepId = (typeof STEP_IDS)[number];
 
 export type PromotionKind = "promote" | "rollback";
 
+/** Inference units a version runs with (StartProjectVersion's MinInferenceUnits / MaxInferenceUnits). */
+export interface InferenceUnits {
+  readonly min: number;
+  readonly max?: number;
+}
+
 /** What the user asked for, after validation. */
 export interface PromotionRequest {
   readonly kind: PromotionKind;
@@ -17,6 +23,8 @@ export interface PromotionRequest {
   readonly version: string;
   /** Keep the previous version granted to the environment (and so running). */
   readonly keepOld: boolean;
+  /** Units to start a version with instead of modelshare:promotion's (a rollback: the units the version last ran with). */
+  readonly units?: Readonly<Record<string, InferenceUnits>>;
 }
 
 /** One step the plan will run. `stack` names the Pulumi stack the step updates first, when it updates one. */
@@ -52,6 +60,17 @@ export interface StepEffects {
   removedGrant?: boolean;
   /** stop: this promotion stopped the previous version. */
   stoppedVersion?: boolean;
+  /** stop: the units the previous version ran with, so an undo restarts it as it was. */
+  stoppedUnits?: InferenceUnits;
+}
+
+/** A version as DescribeProjectVersions showed it during this promotion, under the lease `lease`. */
+export interface ObservedVersion {
+  readonly status: string;
+  readonly units?: InferenceUnits;
+  /** Token of the lease held when it was seen: a status seen under another lease may be stale. */
+  readonly lease: string;
+  readonly at: string;
 }
 
 export type StepState = "pending" | "running" | "done" | "skipped" | "failed" | "undone";
@@ -89,13 +108,28 @@ export interface Journal {
   readonly startedAt: string;
   readonly who: string;
   owner: Owner;
-  /** forward: running the steps; undoing: a step failed and the steps taken are being undone in reverse. */
-  phase: "forward" | "undoing";
+  /**
+   * forward: running the steps; undoing: a step before the switch failed and the steps taken are being undone in
+   * reverse; cleanup-pending: the switch was verified and done, a clean-up step after it (revoke, stop) failed; the
+   * environment stays on the new version and a re-run finishes the clean-up.
+   */
+  phase: "forward" | "undoing" | "cleanup-pending";
   failure?: { readonly step: StepId; readonly reason: string };
   steps: JournalStep[];
+  /** Units to start versions with (from the request). */
+  readonly units?: Readonly<Record<string, InferenceUnits>>;
+  /** What DescribeProjectVersions showed during the run, per version. */
+  models?: Record<string, ObservedVersion>;
+  /** `rollback --env` is undoing this interrupted promotion: the outcome is recorded as that rollback's. */
+  undoneByRollback?: { readonly who: string; readonly at: string };
+  /** Outcomes already written to the history (each outcome is written once, also across crashes and re-runs). */
+  recorded?: Outcome[];
+  /** An outcome whose PutParameter was sent but not yet noted in `recorded`: a re-run checks the history first. */
+  recording?: Outcome;
 }
 
-export type Outcome = "succeeded" | "failed" | "undo-failed";
+/** cleanup-pending: the environment calls the new version; revoking or stopping the previous one failed (see reason). */
+export type Outcome = "succeeded" | "failed" | "undo-failed" | "cleanup-pending";
 
 /** One promotion or rollback, as kept in the consumer account's SSM history parameter. */
 export interface HistoryRecord {
@@ -107,8 +141,15 @@ export interface HistoryRecord {
   readonly who: string;
   readonly startedAt: string;
   readonly finishedAt: string;
-  /** succeeded; failed (every step taken was undone: the environment still calls `from`); undo-failed (see reason). */
+  /**
+   * succeeded; failed (every step taken was undone: the environment still calls `from`); undo-failed (see reason);
+   * cleanup-pending (the environment calls `to`; revoking or stopping `from` is still to do).
+   */
   readonly outcome: Outcome;
   readonly failedStep?: StepId;
   readonly reason?: string;
+  /** Inference units each version ran with when this run saw it RUNNING: a rollback restarts `from` with them. */
+  readonly units?: Readonly<Record<string, InferenceUnits>>;
+  /** This rollback undid the interrupted promotion with this id (it restored `to`; it moved the environment nowhere new). */
+  readonly undid?: string;
 }

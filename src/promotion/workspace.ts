@@ -31,6 +31,19 @@ export class StackBusyError extends Error {
   }
 }
 
+/** The stack does not exist in the backend: it was never deployed (or pulumi is logged in to another backend). */
+export class StackNotDeployedError extends Error {
+  constructor(
+    readonly stack: string,
+    detail = "",
+  ) {
+    super(
+      `stack ${stack} does not exist in the backend pulumi is logged in to: deploy it first (modelshare deploy --stacks ${stack}), or check \`pulumi whoami\` and \`pulumi login\`${detail ? ` (${detail})` : ""}`,
+    );
+    this.name = "StackNotDeployedError";
+  }
+}
+
 /** No usable pulumi CLI: modelshare never downloads one. */
 export class PulumiNotFoundError extends Error {
   constructor(reason: string) {

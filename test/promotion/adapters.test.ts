@@ -16,7 +16,7 @@ import { ModelClientSmokeTester } from "../../src/promotion/smokeTestAdapter";
 import { HistoryRecord } from "../../src/promotion/types";
 import { PulumiNotFoundError, StackBusyError } from "../../src/promotion/workspace";
 import { makePng } from "../client/helpers/images";
-import { AwsWorld, fakeClock, PROJECT_ARN, V1, V2, V3 } from "./fakes";
+import { AwsWorld, PROJECT_ARN, V1, V2, V3 } from "./fakes";
 
 const FAST = { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 2 };
 
@@ -189,20 +189,6 @@ describe("promotion adapters", () => {
       expect(JSON.parse(readFileSync(join(dir, "locks", "env-qa.lock"), "utf8"))).to.deep.equal(owner);
       lock.release();
       expect(readdirSync(join(dir, "locks"))).to.deep.equal([]);
-    });
-
-    it("waits for a stack lock, and gives up after its timeout", async () => {
-      const dir = mkdtempSync(join(tmpdir(), "modelshare-locks-"));
-      const locks = new FileLocks(dir, () => true);
-      const clock = fakeClock();
-      const held = locks.tryAcquire("stack-ml", currentOwner("deploy"));
-      expect("release" in held).to.equal(true);
-      const waits: string[] = [];
-      let error: unknown;
-      await locks.acquireWaiting("stack-ml", currentOwner("promote"), { ...clock, timeoutMs: 5000, onWait: (h) => waits.push(h.command) }).catch((e) => (error = e));
-      expect(waits).to.deep.equal(["deploy"]);
-      expect(error).to.be.instanceOf(PromotionConflictError);
-      expect(clock.sleeps.reduce((a, b) => a + b, 0)).to.equal(5000);
     });
 
     it("writes the journal atomically and lists the promotions in flight", () => {

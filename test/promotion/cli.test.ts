@@ -154,7 +154,7 @@ describe("promotion CLI", () => {
     expect(none.error?.message).to.match(/--to is required: the history of prod has no successful promotion/);
 
     await s.cli(registerPromote, ["promote", "--env", "prod", "--from", "qa"]);
-    expect(s.aws.status(V1)).to.equal("STOPPED");
+    expect(s.aws.stops).to.deep.equal([V1]);
     const back = await s.cli(registerRollback, ["rollback", "--env", "prod", "--json"]);
     expect(back.exitCode).to.equal(0);
     expect(readStack(s.dir, "prod")["modelshare:modelVersionArn"]).to.equal(V1);

@@ -7,7 +7,7 @@ import { PromotionConflictError } from "../../src/promotion/journal";
 import { historyParameterName } from "../../src/contract";
 import { HistoryRecord, PromotionRequest, StepId } from "../../src/promotion/types";
 import { StackBusyError } from "../../src/promotion/workspace";
-import { readStack, V1, V2, V3, writeStack } from "./fakes";
+import { readStack, V1, V2, V3 } from "./fakes";
 import { Scenario } from "./harness";
 
 const TWO_ENVS = { configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } };
@@ -41,7 +41,9 @@ describe("promotion engine (fake workspace, aws-sdk-client-mock)", () => {
     expect(readStack(s.dir, "ml")["modelshare:consumers"].prod.grantedVersions).to.deep.equal([V2]);
     expect(s.workspace.deployedConfigured("prod")).to.equal(V2);
     expect(s.workspace.deployedGrants("prod")).to.deep.equal([V2]);
-    expect(s.aws.status(V1)).to.equal("STOPPED");
+    // Stopped, not waited for: once StopProjectVersion is accepted nobody calls V1 and its billing ends on its own.
+    expect(s.aws.stops).to.deep.equal([V1]);
+    expect(s.aws.status(V1)).to.equal("STOPPING");
     expect(s.aws.starts).to.deep.equal([]); // V2 was RUNNING already
     expect(s.violations).to.deep.equal([]);
     expect(s.checks).to.be.greaterThan(10);
@@ -61,8 +63,9 @@ describe("promotion engine (fake workspace, aws-sdk-client-mock)", () => {
     expect(result.outcome).to.equal("succeeded");
     expect(s.aws.starts).to.deep.equal([V3]);
     expect(s.aws.models[V3]).to.include({ status: "RUNNING", minInferenceUnits: 1, maxInferenceUnits: 2 });
-    // prod still calls V1: the plan has no stop.
-    expect(result.steps.map((x) => x.id)).to.deep.equal(["ensure-running", "grant", "verify", "switch", "revoke"]);
+    // prod still calls V1: the stop step (decided when it runs, from the deployed state) keeps it running.
+    expect(result.steps.map((x) => `${x.id}:${x.state}`)).to.deep.equal(["ensure-running:done", "grant:done", "verify:done", "switch:done", "revoke:done", "stop:skipped"]);
+    expect(result.steps.find((x) => x.id === "stop")?.note).to.match(/still used by prod \(configured\), prod \(granted\)/);
     expect(s.aws.stops).to.deep.equal([]);
     expect(s.aws.status(V1)).to.equal("RUNNING");
     // V3 was not catalogued: grant added it to model.versions first (the ML schema requires it).
@@ -98,7 +101,7 @@ describe("promotion engine (fake workspace, aws-sdk-client-mock)", () => {
     expect(s.violations).to.deep.equal([]);
   });
 
-  describe("a fault at each step is undone in reverse, and the invariant holds throughout", () => {
+  describe("a fault at each step before the switch is undone in reverse; after it, the clean-up is left pending; the invariant holds throughout", () => {
     const faults: Record<StepId, (s: Scenario) => void> = {
       "ensure-running": (x) => (x.aws.startEndsFailed = () => true),
       grant: (x) => x.workspace.faults.push((op) => (op.kind === "up" && op.stack === "ml" && op.config["modelshare:consumers"].prod.grantedVersions.includes(V3) ? "fail" : undefined)),
@@ -108,7 +111,37 @@ describe("promotion engine (fake workspace, aws-sdk-client-mock)", () => {
       stop: (x) => (x.aws.failStop = (arn) => (arn === V1 ? Object.assign(new Error("StopProjectVersion throttled"), { name: "ThrottlingException" }) : undefined)),
     };
 
-    for (const [step, inject] of Object.entries(faults) as [StepId, (s: Scenario) => void][]) {
+    for (const [step, inject] of Object.entries(faults).filter(([id]) => ["revoke", "stop"].includes(id)) as [StepId, (s: Scenario) => void][]) {
+      it(`fault at ${step}: prod stays on the verified new version, exit 1, clean-up pending in the journal; a re-run finishes it`, async () => {
+        s = new Scenario(TWO_ENVS, MODELS);
+        inject(s);
+        const result = await executePromotion(promote("prod", V3), await s.deps());
+
+        expect(result.outcome, result.reason).to.equal("cleanup-pending");
+        expect(result.failedStep).to.equal(step);
+        expect(exitCodeFor(result)).to.equal(1);
+        expect(result.reason).to.match(/prod calls defect-detector\.v3 \(verified\); .* re-run the same command to finish the clean-up/);
+        expect(s.workspace.deployedConfigured("prod")).to.equal(V3);
+        expect(s.aws.status(V3)).to.equal("RUNNING");
+        expect(result.steps.filter((x) => x.state === "undone")).to.deep.equal([]);
+        expect(existsSync(join(s.dir, ".modelshare", "journal", "prod.json"))).to.equal(true);
+        expect(history(s, "prod").map((r) => r.outcome)).to.deep.equal(["cleanup-pending"]);
+        expect(s.violations).to.deep.equal([]);
+
+        s.workspace.faults.length = 0;
+        delete s.aws.failStop;
+        const again = await executePromotion(promote("prod", V3), await s.deps());
+        expect(again.outcome).to.equal("succeeded");
+        expect(again.resumed).to.equal(true);
+        expect(s.workspace.deployedGrants("prod")).to.deep.equal([V3]);
+        expect(s.aws.stops).to.deep.equal([V1]);
+        expect(history(s, "prod").map((r) => r.outcome)).to.deep.equal(["cleanup-pending", "succeeded"]);
+        expect(existsSync(join(s.dir, ".modelshare", "journal", "prod.json"))).to.equal(false);
+        expect(s.violations).to.deep.equal([]);
+      });
+    }
+
+    for (const [step, inject] of Object.entries(faults).filter(([id]) => !["revoke", "stop"].includes(id)) as [StepId, (s: Scenario) => void][]) {
       it(`fault at ${step}`, async () => {
         s = new Scenario(TWO_ENVS, MODELS);
         inject(s);
@@ -127,7 +160,7 @@ describe("promotion engine (fake workspace, aws-sdk-client-mock)", () => {
         // The version this promotion started is stopped again (it costs money and nobody uses it).
         expect(["STOPPED", "FAILED"]).to.include(s.aws.status(V3));
         const taken = result.steps.filter((x) => x.state === "undone").map((x) => x.id);
-        const expectedTaken = ["ensure-running", "grant", "verify", "switch", "revoke", "stop"].slice(0, Object.keys(faults).indexOf(step) + 1);
+        const expectedTaken = ["ensure-running", "grant", "verify", "switch"].slice(0, Object.keys(faults).indexOf(step) + 1);
         expect(taken).to.deep.equal(expectedTaken);
         expect(s.violations).to.deep.equal([]);
         const [record] = history(s, "prod");
@@ -173,23 +206,30 @@ describe("promotion engine (fake workspace, aws-sdk-client-mock)", () => {
 
     expect(result.outcome).to.equal("succeeded");
     expect(result.resumed).to.equal(true);
-    expect(s.aws.starts).to.deep.equal([V3]); // not started twice
-    expect(s.smoke.calls.length).to.equal(smokeCalls); // verify not repeated
-    expect(s.workspace.upsOf("ml")).to.equal(mlUps + 1); // only revoke's update
+    expect(s.aws.starts).to.deep.equal([V3]); // not started twice: re-checked, found RUNNING
+    // The switch had not finished: verify runs again before it (a crash may have invalidated it), once.
+    expect(s.smoke.calls.length).to.equal(smokeCalls + 1);
+    expect(s.workspace.upsOf("ml")).to.equal(mlUps + 1); // the grant is deployed still: only revoke's update
     expect(s.workspace.deployedConfigured("prod")).to.equal(V3);
-    expect(s.aws.status(V1)).to.equal("STOPPED");
+    expect(s.aws.stops).to.deep.equal([V1]);
     expect(history(s, "prod")).to.have.length(1);
     expect(s.violations).to.deep.equal([]);
   });
 
-  it("re-checks at the stop step who uses the old version: a change since the plan keeps it running", async () => {
+  it("decides at the stop step, from what is deployed, who uses the old version: a change since the plan keeps it running", async () => {
     s = new Scenario(TWO_ENVS, MODELS);
-    // While prod verifies, someone points qa's config at V1 (not yet deployed): V1 must not be stopped now.
-    s.smoke.beforeCall = () => {
-      const qa = readStack(s.dir, "qa");
-      qa["modelshare:modelVersionArn"] = V1;
-      writeStack(s.dir, "qa", qa);
-    };
+    // After the plan, just before the stop step reads who uses what, qa has been moved to V1 (granted, endpoint
+    // updated, switched; by a deploy the lease does not cover): V1 must not be stopped now.
+    let moved = false;
+    s.workspace.faults.push((op) => {
+      if (moved || op.kind !== "outputs" || op.stack !== "qa") return undefined;
+      moved = true;
+      const world = s.workspace.world;
+      world.stacks.ml = { ...world.stacks.ml, "modelshare:consumers": { ...world.stacks.ml["modelshare:consumers"], qa: { ...world.stacks.ml["modelshare:consumers"].qa, grantedVersions: [V2, V1] } } };
+      world.endpointAllows.qa = [V2, V1];
+      world.stacks.qa = { ...world.stacks.qa, "modelshare:modelVersionArn": V1 };
+      return undefined;
+    });
     const result = await executePromotion(promote("prod", V2), await s.deps());
 
     expect(result.outcome).to.equal("succeeded");
@@ -250,8 +290,13 @@ describe("promotion engine (fake workspace, aws-sdk-client-mock)", () => {
     expect((refused as Error).message).to.contain(`modelshare promote --env prod --version ${V3}`).and.contain("modelshare rollback --env prod");
 
     const undone = await executePromotion({ intent: { kind: "rollback", env: "prod" }, request: async () => expect.fail("no new request") }, await s.deps());
-    expect(undone.outcome).to.equal("failed");
-    expect(undone.reason).to.match(/undone by `rollback --env prod`/);
+    // The rollback did what was asked: prod is back where it was. Recorded once, as that rollback (not "promote failed").
+    expect(undone.outcome).to.equal("succeeded");
+    expect(exitCodeFor(undone)).to.equal(0);
+    expect(undone).to.include({ kind: "rollback", version: V1, previous: V3 });
+    expect(undone.undid).to.deep.equal({ kind: "promote", version: V3 });
+    expect(undone.reason).to.match(/undid the interrupted promote to defect-detector\.v3/);
+    expect(history(s, "prod").map((r) => [r.kind, r.from, r.to, r.outcome, r.undid !== undefined])).to.deep.equal([["rollback", V3, V1, "succeeded", true]]);
     expect(readStack(s.dir, "prod")["modelshare:modelVersionArn"]).to.equal(V1);
     expect(s.workspace.deployedConfigured("prod")).to.equal(V1);
     expect(s.aws.status(V3)).to.equal("STOPPED");

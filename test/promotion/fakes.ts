@@ -4,21 +4,32 @@ import {
   StartProjectVersionCommand,
   StopProjectVersionCommand,
 } from "@aws-sdk/client-rekognition";
+import {
+  AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ResourceNotFoundException,
+  UpdateItemCommand,
+} from "@aws-sdk/client-dynamodb";
 import { GetParameterHistoryCommand, ParameterNotFound, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { Progress } from "../../src/cli/common";
 import { rawConfigFromFlat } from "../../src/config/raw";
 import { parseStackConfig } from "../../src/config/schema";
-import { ML_OUTPUTS } from "../../src/contract";
+import { CONSUMER_OUTPUTS, ML_OUTPUTS, ML_PROMOTION_OUTPUTS, promotionLeaseTableName } from "../../src/contract";
 import { CliContext } from "../../src/promotion/cliContext";
 import { Liveness } from "../../src/promotion/journal";
+import { DEFAULT_LEASE_TIMING } from "../../src/promotion/lease";
 import { DetectedLabel, SmokeTester, SmokeTestRequest } from "../../src/promotion/verify";
-import { StackChanges, StackWorkspace } from "../../src/promotion/workspace";
+import { StackChanges, StackNotDeployedError, StackWorkspace } from "../../src/promotion/workspace";
 
 /**
  * A small simulated world for promotion tests: a project directory with real Pulumi.<stack>.yaml files, a fake
@@ -112,6 +123,13 @@ export function readStack(dir: string, stack: string): Record<string, any> {
   return (parseYaml(readFileSync(join(dir, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, any> }).config;
 }
 
+/** A second checkout of the same project: the stack files as they are now, without the first one's .modelshare/. */
+export function copyProject(dir: string): string {
+  const copy = mkdtempSync(join(tmpdir(), "modelshare-checkout-"));
+  for (const name of readdirSync(dir)) if (/^Pulumi(\..+)?\.yaml$/.test(name)) copyFileSync(join(dir, name), join(copy, name));
+  return copy;
+}
+
 // -----------------------------------------------------------------------------------------------------------------
 // Pulumi
 
@@ -130,33 +148,76 @@ export function parseConfigPath(key: string): { top: string; path: Segment[] } {
   return { top: `${namespace}:${first}`, path };
 }
 
-export type Operation = { readonly kind: "up" | "preview" | "setConfig" | "removeConfig" | "outputs"; readonly stack: string; readonly config: Record<string, any> };
+export type Operation = {
+  readonly kind: "up" | "preview" | "setConfig" | "removeConfig" | "outputs";
+  readonly stack: string;
+  /** The checkout's stack file at the time of the call. */
+  readonly config: Record<string, any>;
+  /** The checkout that made the call. */
+  readonly dir: string;
+};
 export type Fault = (op: Operation) => "fail" | "hang" | "busy" | undefined;
 
 export class StackBusy extends Error {}
 
-export class FakeWorkspace implements StackWorkspace {
-  /** What each stack's last successful `up` deployed (its config file at that moment). */
-  readonly deployed: Record<string, Record<string, any>> = {};
+/**
+ * What is deployed, shared by every checkout of the project: each stack's config as of its last successful `up`,
+ * and each consumer's VPC endpoint policy, which (like the real consumer program, through its StackReference)
+ * lists the versions the deployed ML stack granted it when the consumer stack was last updated.
+ */
+export class DeployedWorld {
+  readonly stacks: Record<string, Record<string, any>> = {};
+  /** environment -> versions its Rekognition endpoint policy allows */
+  readonly endpointAllows: Record<string, string[]> = {};
   readonly calls: Operation[] = [];
-  faults: Fault[] = [];
   onDeployed: () => void = () => {};
+
+  constructor(dir: string) {
+    const ml = readStack(dir, "ml");
+    this.stacks.ml = ml;
+    for (const env of Object.keys(ml["modelshare:consumers"])) {
+      this.stacks[env] = readStack(dir, env);
+      this.endpointAllows[env] = [...(ml["modelshare:consumers"][env].grantedVersions ?? [])];
+    }
+  }
+
+  grants(env: string): string[] {
+    return this.stacks.ml["modelshare:consumers"][env]?.grantedVersions ?? [];
+  }
+}
+
+export class FakeWorkspace implements StackWorkspace {
+  readonly world: DeployedWorld;
+  faults: Fault[] = [];
   upDelayMs = 0;
   concurrentUps = 0;
   maxConcurrentUps = 0;
   busyError: (stack: string) => Error = (stack) => new StackBusy(stack);
 
-  constructor(private readonly dir: string) {
-    for (const name of ["ml", ...this.consumerStacks()]) this.deployed[name] = readStack(dir, name);
+  /** A workspace over the checkout `dir`; checkouts of one project share `world`. */
+  constructor(
+    private readonly dir: string,
+    world?: DeployedWorld,
+  ) {
+    this.world = world ?? new DeployedWorld(dir);
   }
 
-  private consumerStacks(): string[] {
-    const ml = readStack(this.dir, "ml");
-    return Object.keys(ml["modelshare:consumers"]);
+  /** What each stack's last successful `up` deployed. */
+  get deployed(): Record<string, Record<string, any>> {
+    return this.world.stacks;
+  }
+
+  /** Every operation of every checkout of the project, in order. */
+  get calls(): Operation[] {
+    return this.world.calls;
+  }
+
+  set onDeployed(callback: () => void) {
+    this.world.onDeployed = callback;
   }
 
   private async check(kind: Operation["kind"], stack: string): Promise<void> {
-    const op = { kind, stack, config: readStack(this.dir, stack) };
+    const op = { kind, stack, config: readStack(this.dir, stack), dir: this.dir };
     this.calls.push(op);
     for (const fault of this.faults) {
       const verdict = fault(op);
@@ -220,10 +281,19 @@ export class FakeWorkspace implements StackWorkspace {
       const config = readStack(this.dir, stack);
       // The program refuses an invalid config, as the real one would: edits must keep every file valid.
       parseStackConfig(rawConfigFromFlat(config), `Pulumi.${stack}.yaml`);
+      const env = config["modelshare:environment"] as string | undefined;
+      if (env !== undefined) {
+        // The consumer program reads the deployed ML stack's grants and refuses a version not granted to it.
+        const granted = this.world.grants(env);
+        if (!granted.includes(config["modelshare:modelVersionArn"])) {
+          throw new Error(`modelshare:modelVersionArn ${config["modelshare:modelVersionArn"]} is not granted to "${env}" by the ML stack; granted: ${granted.join(", ")}`);
+        }
+      }
       onOutput?.(`Updating (${stack})\n  ~ resources\nUpdate complete`);
       const changed = JSON.stringify(config) !== JSON.stringify(this.deployed[stack]);
       this.deployed[stack] = config;
-      this.onDeployed();
+      if (env !== undefined) this.world.endpointAllows[env] = [...this.world.grants(env)];
+      this.world.onDeployed();
       return changed ? { update: 1, same: 9 } : { same: 10 };
     } finally {
       this.concurrentUps--;
@@ -238,11 +308,16 @@ export class FakeWorkspace implements StackWorkspace {
   async outputs(stack: string): Promise<Record<string, unknown>> {
     await this.check("outputs", stack);
     const deployed = this.deployed[stack];
+    if (deployed === undefined) throw new StackNotDeployedError(stack);
+    if (deployed["modelshare:stackKind"] === "consumer") {
+      return { [CONSUMER_OUTPUTS.environment]: deployed["modelshare:environment"], [CONSUMER_OUTPUTS.modelVersionArn]: deployed["modelshare:modelVersionArn"] };
+    }
     const consumers = (deployed["modelshare:consumers"] ?? {}) as Record<string, { grantedVersions?: string[] }>;
     return {
       [ML_OUTPUTS.projectArn]: PROJECT_ARN,
       [ML_OUTPUTS.sharedRoleArns]: Object.fromEntries(Object.keys(consumers).map((env) => [env, SHARED_ROLE(env)])),
       [ML_OUTPUTS.grantedVersions]: Object.fromEntries(Object.entries(consumers).map(([env, c]) => [env, c.grantedVersions ?? []])),
+      [ML_PROMOTION_OUTPUTS.promotionLeaseTable]: promotionLeaseTableName(deployed["modelshare:rolePrefix"] ?? "modelshare"),
     };
   }
 
@@ -252,7 +327,12 @@ export class FakeWorkspace implements StackWorkspace {
   }
 
   deployedGrants(env: string): string[] {
-    return this.deployed.ml["modelshare:consumers"][env]?.grantedVersions ?? [];
+    return this.world.grants(env);
+  }
+
+  /** What the environment's VPC endpoint policy allows (as of its last `up`). */
+  endpointAllows(env: string): string[] {
+    return this.world.endpointAllows[env] ?? [];
   }
 
   upsOf(stack: string): number {
@@ -275,6 +355,13 @@ export class AwsWorld {
   readonly rekognition = mockClient(RekognitionClient);
   readonly ssm = mockClient(SSMClient);
   readonly sts = mockClient(STSClient);
+  readonly dynamodb = mockClient(DynamoDBClient);
+  /** The ML account's DynamoDB tables: table name -> partition key -> item. */
+  readonly tables: Record<string, Map<string, Record<string, AttributeValue>>> = {};
+  /** Runs before StartProjectVersion / StopProjectVersion take effect (after the caller decided to call them). */
+  beforeStart: (arn: string) => Promise<void> | void = () => {};
+  beforeStop: (arn: string) => Promise<void> | void = () => {};
+  failDynamo?: (command: string) => Error | undefined;
   readonly models: Record<string, ModelState> = {};
   readonly parameters: Record<string, string[]> = {};
   readonly starts: string[] = [];
@@ -297,19 +384,24 @@ export class AwsWorld {
         });
       return { ProjectVersionDescriptions: descriptions };
     });
-    this.rekognition.on(StartProjectVersionCommand).callsFake((input) => {
+    this.rekognition.on(StartProjectVersionCommand).callsFake(async (input) => {
       const arn = input.ProjectVersionArn as string;
+      await this.beforeStart(arn);
       const error = this.failStart?.(arn);
       if (error) throw error;
+      // Like Rekognition: a version that is starting, running or stopping cannot be started.
+      if (["STARTING", "RUNNING", "STOPPING"].includes(this.status(arn))) throw resourceInUse(`${arn} is ${this.status(arn)}`);
       this.starts.push(arn);
       this.models[arn] = { status: "STARTING", minInferenceUnits: input.MinInferenceUnits, maxInferenceUnits: input.MaxInferenceUnits, settleAfter: 2 };
       this.onChange();
       return { Status: "STARTING" };
     });
-    this.rekognition.on(StopProjectVersionCommand).callsFake((input) => {
+    this.rekognition.on(StopProjectVersionCommand).callsFake(async (input) => {
       const arn = input.ProjectVersionArn as string;
+      await this.beforeStop(arn);
       const error = this.failStop?.(arn);
       if (error) throw error;
+      if (!["STARTING", "RUNNING"].includes(this.status(arn))) throw resourceInUse(`${arn} is ${this.status(arn)}`);
       this.stops.push(arn);
       this.models[arn] = { ...this.models[arn], status: "STOPPING", settleAfter: 1 };
       this.onChange();
@@ -331,6 +423,71 @@ export class AwsWorld {
       Credentials: { AccessKeyId: "AKIA", SecretAccessKey: "secret", SessionToken: `session-for-${input.RoleArn}`, Expiration: new Date(Date.now() + 3600_000) },
     }));
     this.sts.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ML_ACCOUNT}:assumed-role/modelshare-pipeline/ci` });
+    this.tables[promotionLeaseTableName("modelshare")] = new Map();
+    this.mockDynamo();
+  }
+
+  /** DynamoDB with the semantics the lease relies on: conditional writes, evaluated on the stored item. */
+  private mockDynamo(): void {
+    const table = (name: string | undefined, command: string) => {
+      const error = this.failDynamo?.(command);
+      if (error) throw error;
+      const found = this.tables[name ?? ""];
+      if (!found) throw new ResourceNotFoundException({ message: `Requested resource not found: Table: ${name} not found`, $metadata: {} });
+      return found;
+    };
+    const keyOf = (key: Record<string, AttributeValue> | undefined) => String(key?.pk?.S);
+    const check = (input: ConditionalInput, item: Record<string, AttributeValue> | undefined, returnOld: boolean) => {
+      if (input.ConditionExpression !== undefined && !evaluateCondition(input.ConditionExpression, item, input.ExpressionAttributeNames ?? {}, input.ExpressionAttributeValues ?? {})) {
+        throw new ConditionalCheckFailedException({ message: "The conditional request failed", $metadata: {}, ...(returnOld && item ? { Item: item } : {}) });
+      }
+    };
+    this.dynamodb.on(PutItemCommand).callsFake((input) => {
+      const items = table(input.TableName, "PutItem");
+      const key = keyOf(input.Item);
+      check(input, items.get(key), input.ReturnValuesOnConditionCheckFailure === "ALL_OLD");
+      items.set(key, { ...input.Item });
+      return {};
+    });
+    this.dynamodb.on(UpdateItemCommand).callsFake((input) => {
+      const items = table(input.TableName, "UpdateItem");
+      const key = keyOf(input.Key);
+      const item = items.get(key);
+      check(input, item, false);
+      const updated = { ...(item ?? input.Key) };
+      for (const assignment of String(input.UpdateExpression).replace(/^SET\s+/, "").split(",")) {
+        const [name, value] = assignment.split("=").map((x) => x.trim());
+        updated[input.ExpressionAttributeNames?.[name] ?? name] = input.ExpressionAttributeValues?.[value] as AttributeValue;
+      }
+      items.set(key, updated);
+      return {};
+    });
+    this.dynamodb.on(DeleteItemCommand).callsFake((input) => {
+      const items = table(input.TableName, "DeleteItem");
+      const key = keyOf(input.Key);
+      check(input, items.get(key), false);
+      items.delete(key);
+      return {};
+    });
+    this.dynamodb.on(GetItemCommand).callsFake((input) => {
+      const item = table(input.TableName, "GetItem").get(keyOf(input.Key));
+      return item ? { Item: item } : {};
+    });
+  }
+
+  /** The lease item as stored, or undefined. */
+  leaseItem(): Record<string, AttributeValue> | undefined {
+    return this.tables[promotionLeaseTableName("modelshare")].get("promotion");
+  }
+
+  /** AWS API calls made so far, by service. */
+  callCounts(): Record<string, number> {
+    return {
+      rekognition: this.rekognition.calls().length,
+      ssm: this.ssm.calls().length,
+      sts: this.sts.calls().length,
+      dynamodb: this.dynamodb.calls().length,
+    };
   }
 
   private settle(arn: string, state: ModelState): void {
@@ -351,7 +508,46 @@ export class AwsWorld {
     this.rekognition.restore();
     this.ssm.restore();
     this.sts.restore();
+    this.dynamodb.restore();
   }
+}
+
+interface ConditionalInput {
+  readonly ConditionExpression?: string;
+  readonly ExpressionAttributeNames?: Record<string, string>;
+  readonly ExpressionAttributeValues?: Record<string, AttributeValue>;
+}
+
+/**
+ * DynamoDB condition expressions, the subset the lease writes: `attribute_not_exists(#a)`, `attribute_exists(#a)`,
+ * `#a = :v`, `#a < :v`, `#a > :v`, joined by AND / OR (AND binds tighter). Anything else throws, so a new kind of
+ * condition in product code fails here instead of being silently taken as true.
+ */
+export function evaluateCondition(
+  expression: string,
+  item: Record<string, AttributeValue> | undefined,
+  names: Record<string, string>,
+  values: Record<string, AttributeValue>,
+): boolean {
+  const attribute = (token: string) => item?.[names[token] ?? token];
+  const scalar = (value: AttributeValue | undefined) => (value === undefined ? undefined : value.N !== undefined ? Number(value.N) : value.S);
+  const term = (text: string): boolean => {
+    const fn = /^attribute_(not_)?exists\((#?\w+)\)$/.exec(text);
+    if (fn) return (attribute(fn[2]) === undefined) === (fn[1] !== undefined);
+    const comparison = /^(#?\w+)\s*(=|<|>)\s*(:\w+)$/.exec(text);
+    if (!comparison) throw new Error(`unsupported condition term: ${text}`);
+    const left = scalar(attribute(comparison[1]));
+    const right = scalar(values[comparison[3]]);
+    if (left === undefined || right === undefined) return false;
+    return comparison[2] === "=" ? left === right : comparison[2] === "<" ? left < right : left > right;
+  };
+  return expression.split(/\s+OR\s+/).some((alternative) => alternative.split(/\s+AND\s+/).every((t) => term(t.trim())));
+}
+
+function resourceInUse(message: string): Error {
+  const error = new Error(message);
+  error.name = "ResourceInUseException";
+  return error;
 }
 
 /** An error shaped like the SDK's AccessDeniedException (HTTP 403). */
@@ -468,6 +664,8 @@ export function testContext(options: TestContextOptions): CliContext {
     rekognition: (region) => new RekognitionClient({ region }),
     sts: (region) => new STSClient({ region }),
     ssm: (region, credentials) => new SSMClient({ region, ...(credentials ? { credentials } : {}) }),
+    dynamodb: (region) => new DynamoDBClient({ region }),
+    leaseTiming: DEFAULT_LEASE_TIMING,
     smokeTester: options.smokeTester,
     liveness: options.liveness ?? (() => false),
     modelTiming: {

@@ -2,12 +2,13 @@ import { Command } from "commander";
 import { CliContext, engineDepsFor, loadProjectForCli } from "../../src/promotion/cliContext";
 import { EngineDeps } from "../../src/promotion/engine";
 import { Liveness } from "../../src/promotion/journal";
-import { AwsWorld, Clock, FakeWorkspace, fakeClock, ProjectLayout, recordingProgress, testContext, WorldSmokeTester, writeProject } from "./fakes";
+import { AwsWorld, Clock, copyProject, FakeWorkspace, fakeClock, ProjectLayout, recordingProgress, testContext, WorldSmokeTester, writeProject } from "./fakes";
 
 /**
  * One promotion scenario: the simulated world plus an invariant watcher. After every deployment, every model
  * status change and every step boundary it checks, for every environment, that the version the environment calls
- * (as deployed) is granted to it (as deployed) and RUNNING. Violations are collected, so a test asserts none.
+ * (as deployed) is granted to it (as deployed), allowed by its VPC endpoint policy (as deployed) and RUNNING.
+ * Violations are collected, so a test asserts none. Several checkouts of the project (operators) share the world.
  */
 export class Scenario {
   readonly dir: string;
@@ -41,16 +42,23 @@ export class Scenario {
     for (const env of this.environments()) {
       const calls = this.workspace.deployedConfigured(env);
       if (!this.workspace.deployedGrants(env).includes(calls)) this.violations.push(`${when}: ${env} calls ${calls}, which is not granted to it`);
+      if (!this.workspace.endpointAllows(env).includes(calls)) this.violations.push(`${when}: ${env} calls ${calls}, which its endpoint policy does not allow`);
       const status = this.aws.status(calls);
       if (status !== "RUNNING") this.violations.push(`${when}: ${env} calls ${calls}, which is ${status}`);
     }
   }
 
-  context(overrides: Partial<CliContext> = {}): CliContext {
+  /** A second operator: another checkout of the project (its files as they are now), sharing the deployed world. */
+  checkout(): Checkout {
+    const dir = copyProject(this.dir);
+    return new Checkout(this, dir, new FakeWorkspace(dir, this.workspace.world));
+  }
+
+  context(overrides: Partial<CliContext> = {}, dir: string = this.dir, workspace: FakeWorkspace = this.workspace): CliContext {
     return {
       ...testContext({
-        dir: this.dir,
-        workspace: this.workspace,
+        dir,
+        workspace,
         smokeTester: this.smoke,
         clock: this.clock,
         progress: recordingProgress(this.progress, () => this.checkInvariant("at a step boundary")),
@@ -69,22 +77,52 @@ export class Scenario {
 
   /** Runs one registered command as the CLI would (process.exitCode is reset around it). */
   async cli(register: (program: Command, context: () => CliContext) => void, argv: string[], overrides: Partial<CliContext> = {}): Promise<{ exitCode: number; error?: Error }> {
-    const program = new Command("modelshare").exitOverride();
-    program.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
-    register(program, () => this.context(overrides));
-    const before = process.exitCode;
-    process.exitCode = undefined;
-    try {
-      await program.parseAsync(argv, { from: "user" });
-      return { exitCode: Number(process.exitCode ?? 0) };
-    } catch (error) {
-      return { exitCode: -1, error: error as Error };
-    } finally {
-      process.exitCode = before;
-    }
+    return runCommand(register, argv, () => this.context(overrides));
   }
 
   restore(): void {
     this.aws.restore();
+  }
+}
+
+/** Another checkout of the scenario's project: its own files and .modelshare/, the same deployed world and AWS. */
+export class Checkout {
+  constructor(
+    readonly scenario: Scenario,
+    readonly dir: string,
+    readonly workspace: FakeWorkspace,
+  ) {}
+
+  context(overrides: Partial<CliContext> = {}): CliContext {
+    return this.scenario.context(overrides, this.dir, this.workspace);
+  }
+
+  async deps(overrides: Partial<CliContext> = {}): Promise<EngineDeps> {
+    const context = this.context(overrides);
+    return engineDepsFor(context, loadProjectForCli(context));
+  }
+
+  async cli(register: (program: Command, context: () => CliContext) => void, argv: string[], overrides: Partial<CliContext> = {}): Promise<{ exitCode: number; error?: Error }> {
+    return runCommand(register, argv, () => this.context(overrides));
+  }
+}
+
+/**
+ * Runs one registered command as the CLI would; a thrown error is returned (main() maps it to an exit code).
+ * process.exitCode is saved and reset around it.
+ */
+async function runCommand(register: (program: Command, context: () => CliContext) => void, argv: string[], context: () => CliContext): Promise<{ exitCode: number; error?: Error }> {
+  const program = new Command("modelshare").exitOverride();
+  program.configureOutput({ writeOut: () => undefined, writeErr: () => undefined });
+  register(program, context);
+  const before = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return { exitCode: Number(process.exitCode ?? 0) };
+  } catch (error) {
+    return { exitCode: -1, error: error as Error };
+  } finally {
+    process.exitCode = before;
   }
 }

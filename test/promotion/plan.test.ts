@@ -143,7 +143,8 @@ describe("promotion decisions (pure)", () => {
   it("knows which model statuses can be started, waited for or stopped", () => {
     expect(["RUNNING", "STARTING", "STOPPING", "STOPPED", "TRAINING_COMPLETED"].map((s) => startActionFor(s))).to.deep.equal(["none", "wait", "wait-stopped-then-start", "start", "start"]);
     expect(startActionFor("TRAINING_FAILED")).to.have.property("refuse").that.contains("only a trained version");
-    expect(["RUNNING", "STARTING", "STOPPING", "STOPPED"].map(stopActionFor)).to.deep.equal(["stop", "stop", "wait", "none"]);
+    // A STARTING version is someone's start in progress: stopping it is refused unless forced.
+    expect(["RUNNING", "STARTING", "STOPPING", "STOPPED"].map(stopActionFor)).to.deep.equal(["stop", "starting", "wait", "none"]);
   });
 
   it("quotes config path segments that are not identifiers, as Pulumi's --path syntax requires", () => {

@@ -1,0 +1,51 @@
+import { CONSUMER_OUTPUTS, ML_OUTPUTS } from "../contract";
+import { mapBounded } from "./bounded";
+import { environmentNames, Project } from "./project";
+import { StackNotDeployedError, StackWorkspace } from "./workspace";
+
+/**
+ * What is deployed, read from the stacks' outputs through the Automation API: the truth every decision about
+ * grants and stopping is made from. The Pulumi.<stack>.yaml files of a checkout can be behind (another operator
+ * promoted since), so they are compared with this before anything changes (./drift) and never trusted alone.
+ */
+
+export interface DeployedState {
+  /** environment -> versions the deployed ML stack grants it (ML output grantedVersions). */
+  readonly grants: Readonly<Record<string, readonly string[]>>;
+  /** environment -> the version its deployed consumer stack configures; undefined when that stack was never deployed. */
+  readonly configured: Readonly<Record<string, string | undefined>>;
+}
+
+/** The ML stack's outputs; a stack that was never deployed is an error here: grants cannot be decided without it. */
+export async function readMlOutputsOf(workspace: StackWorkspace, mlStack: string): Promise<Record<string, unknown>> {
+  return workspace.outputs(mlStack);
+}
+
+export function grantsFromOutputs(outputs: Record<string, unknown>, mlStack: string): Record<string, string[]> {
+  const granted = outputs[ML_OUTPUTS.grantedVersions];
+  if (granted === undefined || granted === null || typeof granted !== "object") {
+    throw new Error(`the ML stack ${mlStack} has no ${ML_OUTPUTS.grantedVersions} output: deploy it first (modelshare deploy --stacks ${mlStack})`);
+  }
+  return Object.fromEntries(Object.entries(granted as Record<string, unknown>).map(([env, list]) => [env, Array.isArray(list) ? list.map(String) : []]));
+}
+
+/** The version one environment's deployed consumer stack calls; undefined when the stack was never deployed. */
+export async function readDeployedConfigured(workspace: StackWorkspace, stack: string): Promise<string | undefined> {
+  try {
+    const value = (await workspace.outputs(stack))[CONSUMER_OUTPUTS.modelVersionArn];
+    return typeof value === "string" && value !== "" ? value : undefined;
+  } catch (error) {
+    if (error instanceof StackNotDeployedError) return undefined;
+    throw error;
+  }
+}
+
+/** Pulumi reads at once when every environment's consumer stack is read (each is a `pulumi stack output`). */
+const OUTPUT_READS_AT_ONCE = 4;
+
+/** The deployed grants of every environment and the deployed configured version of `envs` (default: all). */
+export async function readDeployedState(workspace: StackWorkspace, project: Project, envs: readonly string[] = environmentNames(project)): Promise<DeployedState> {
+  const grants = grantsFromOutputs(await readMlOutputsOf(workspace, project.ml.stack), project.ml.stack);
+  const versions = await mapBounded(envs, OUTPUT_READS_AT_ONCE, (env) => readDeployedConfigured(workspace, project.consumers[env].stack));
+  return { grants, configured: Object.fromEntries(envs.map((env, i) => [env, versions[i]])) };
+}

@@ -1,0 +1,189 @@
+import { NAMESPACE } from "../config/schema";
+import { ML_OUTPUTS } from "../contract";
+import { grantsFromOutputs, readDeployedState } from "./deployed";
+import { requireCurrentCheckout } from "./drift";
+import type { EngineDeps } from "./engine";
+import { HeldLease } from "./lease";
+import { ModelLifecycle, startActionFor, unitsOf, VersionDescription } from "./model";
+import { usersOf, UsageState, VersionUse, versionLabel } from "./plan";
+import { Project } from "./project";
+import { InferenceUnits, Journal, JournalStep, ObservedVersion, StepEffects } from "./types";
+import { addToConfigList, removeFromConfigList } from "./workspace";
+
+/**
+ * What a step may do, each change guarded by the promotion lease: before every side effect the lease is checked
+ * (and renewed when due), so a run that lost it stops before its next change. Reads of the deployed state go
+ * through the Automation API every time a decision depends on them; nothing is cached across steps.
+ */
+export class StepContext {
+  private lifecycle: ModelLifecycle | undefined;
+
+  constructor(
+    readonly journal: Journal,
+    readonly deps: EngineDeps,
+    readonly lease: HeldLease,
+  ) {}
+
+  get env(): string {
+    return this.journal.env;
+  }
+
+  save(): void {
+    this.deps.journals.write(this.journal);
+  }
+
+  /** Writes what the step is about to change into the journal, before changing it. */
+  intend(step: JournalStep, effects: StepEffects): void {
+    step.effects = { ...step.effects, ...effects };
+    this.save();
+  }
+
+  project(): Project {
+    return this.deps.loadProject();
+  }
+
+  /** Before every change: stop here if the lease is gone (LeaseLostError). */
+  async guard(): Promise<void> {
+    await this.lease.check();
+  }
+
+  async mlOutputs(): Promise<Record<string, unknown>> {
+    return this.deps.workspace.outputs(this.project().ml.stack);
+  }
+
+  async models(): Promise<ModelLifecycle> {
+    if (!this.lifecycle) {
+      const ml = this.project().ml;
+      const projectArn = ml.config.model.projectArn ?? String((await this.mlOutputs())[ML_OUTPUTS.projectArn] ?? "");
+      if (projectArn === "") throw new Error(`the ML stack ${ml.stack} has no ${ML_OUTPUTS.projectArn} output and ${NAMESPACE}:model.projectArn is not set; deploy the ML stack first`);
+      this.lifecycle = this.deps.modelLifecycle(projectArn, ml.config.region);
+    }
+    return this.lifecycle;
+  }
+
+  /** Units to start `version` with: the request's (a rollback: what it last ran with), else modelshare:promotion's. */
+  unitsFor(version: string): InferenceUnits {
+    const known = this.journal.units?.[version];
+    if (known) return known;
+    const promotion = this.project().ml.config.promotion;
+    return { min: promotion.minInferenceUnits, ...(promotion.maxInferenceUnits !== undefined ? { max: promotion.maxInferenceUnits } : {}) };
+  }
+
+  /** Notes what DescribeProjectVersions showed, under this lease. */
+  observe(description: VersionDescription): void {
+    // A stopped version shows no units: keep the ones it was last seen running with.
+    const units = unitsOf(description) ?? this.journal.models?.[description.arn]?.units;
+    (this.journal.models ??= {})[description.arn] = {
+      status: description.status,
+      ...(units ? { units } : {}),
+      lease: this.lease.token,
+      at: new Date(this.deps.now()).toISOString(),
+    };
+  }
+
+  /** A status seen under the lease this run holds: no other modelshare run can have changed it since. */
+  observedUnderThisLease(version: string): ObservedVersion | undefined {
+    const seen = this.journal.models?.[version];
+    return seen?.lease === this.lease.token ? seen : undefined;
+  }
+
+  async up(stack: string): Promise<void> {
+    await this.guard();
+    this.deps.progress.waiting(`pulumi up of stack ${stack}`);
+    await this.deps.workspace.up(stack);
+  }
+
+  /**
+   * Edits this environment's grants in the ML stack's file and deploys it: only after the file was checked against
+   * the deployed grants of EVERY environment (an `up` deploys them all), so a checkout that is behind cannot take a
+   * grant away from another environment. Differences this promotion explains (its own undeployed edit) pass.
+   */
+  async changeGrants(edit: (project: Project) => Promise<void>): Promise<void> {
+    const project = this.project();
+    const grants = grantsFromOutputs(await this.mlOutputs(), project.ml.stack);
+    requireCurrentCheckout(project, { grants, configured: {} }, this.explanation());
+    await this.guard();
+    await edit(project);
+    await this.up(project.ml.stack);
+  }
+
+  async addGrant(project: Project, version: string, step: JournalStep, effect: "addedGrant" | null): Promise<boolean> {
+    const ml = project.ml;
+    const granted = ml.config.consumers[this.env].grantedVersions;
+    if (granted.includes(version)) return false;
+    if (!ml.config.model.versions.includes(version)) {
+      // A grant must name a catalogued version (the ML schema checks it).
+      if (effect) this.intend(step, { addedToCatalogue: true });
+      await addToConfigList(this.deps.workspace, ml.stack, configPath("model", "versions"), ml.config.model.versions, version);
+    }
+    if (effect) this.intend(step, { [effect]: true });
+    await addToConfigList(this.deps.workspace, ml.stack, configPath("consumers", this.env, "grantedVersions"), granted, version);
+    return true;
+  }
+
+  async removeGrant(project: Project, version: string): Promise<boolean> {
+    const ml = project.ml;
+    return removeFromConfigList(this.deps.workspace, ml.stack, configPath("consumers", this.env, "grantedVersions"), ml.config.consumers[this.env].grantedVersions, version);
+  }
+
+  /** Differences between the files and what is deployed that this promotion's own edits explain. */
+  explanation(): { env: string; grantVersions: string[]; configuredVersions: string[] } {
+    const versions = [this.journal.version, this.journal.previous];
+    return { env: this.env, grantVersions: versions, configuredVersions: versions };
+  }
+
+  /**
+   * Who uses what, from every environment's DEPLOYED state (grants in the ML stack, configured versions in the
+   * consumer stacks) read now, plus the promotions in flight in this checkout: the decision to stop a version is
+   * made from this, under the lease, at the moment of stopping.
+   */
+  async usersOf(version: string): Promise<VersionUse[]> {
+    const deployed = await readDeployedState(this.deps.workspace, this.project());
+    const others = this.deps.journals.list().filter((j) => j.env !== this.env);
+    const configured = Object.fromEntries(Object.entries(deployed.configured).filter((e): e is [string, string] => e[1] !== undefined));
+    const state: UsageState = { configured, granted: deployed.grants, inFlight: others.map((j) => ({ env: j.env, versions: [j.version, j.previous] })) };
+    return usersOf(version, state);
+  }
+
+  /**
+   * Gets a version RUNNING: starts it if needed (or joins a start under way) and waits with a waiter scoped to it.
+   * `previous` is described in the same call, so the stop step later knows how it ran without another call.
+   */
+  async ensureRunning(version: string, onStart: () => void, units: InferenceUnits = this.unitsFor(version), alsoDescribe?: string): Promise<string> {
+    const models = await this.models();
+    const name = versionLabel(version);
+    const seen = await models.describeSeveral(alsoDescribe && alsoDescribe !== version ? [version, alsoDescribe] : [version]);
+    for (const description of seen.values()) this.observe(description);
+    const description = seen.get(version);
+    if (!description) throw new Error(`model version ${version} was not found in project ${models.projectArn}`);
+    let action = startActionFor(description.status);
+    if (typeof action === "object") throw new Error(`model version ${name} ${action.refuse}`);
+    if (action === "none") return `${name} is already RUNNING`;
+    if (action === "wait-stopped-then-start") {
+      this.deps.progress.waiting(`${name} to finish STOPPING before it can be started`);
+      await models.waitStopped(version);
+      action = "start";
+    }
+    let joined = action === "wait";
+    if (action === "start") {
+      onStart();
+      await this.guard();
+      this.deps.progress.waiting(`StartProjectVersion of ${name} with ${formatUnits(units)} inference unit(s)`);
+      joined = (await models.startOrJoin(version, units)) === "joined";
+    }
+    this.deps.progress.waiting(`${name} to become RUNNING (billed from now on)`);
+    await models.waitRunning(version);
+    this.observe({ arn: version, status: "RUNNING", ...(joined ? {} : { minInferenceUnits: units.min, ...(units.max !== undefined ? { maxInferenceUnits: units.max } : {}) }) });
+    return joined ? `${name} was being started by another run; it is RUNNING` : `started ${name} with ${formatUnits(units)} inference unit(s); it is RUNNING`;
+  }
+}
+
+export function formatUnits(units: InferenceUnits): string {
+  return units.max !== undefined ? `${units.min}-${units.max}` : `${units.min}`;
+}
+
+/** Builds a Pulumi config path; names that are not plain identifiers (e.g. `pre-prod`) are quoted. */
+export function configPath(...segments: string[]): string {
+  const [first, ...rest] = segments;
+  return `${NAMESPACE}:${first}${rest.map((s) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(s) ? `.${s}` : `["${s}"]`)).join("")}`;
+}

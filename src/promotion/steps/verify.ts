@@ -1,0 +1,38 @@
+import { isAbsolute, resolve } from "node:path";
+import { NAMESPACE } from "../../config/schema";
+import { ML_OUTPUTS } from "../../contract";
+import { versionLabel } from "../plan";
+import { parseSmokeImage, verifyWithRetry } from "../verify";
+import { StepDefinition } from "./step";
+
+/** verify: through the path applications take (smoke-test principal -> shared role), the environment can call the version. */
+export const verifyStep: StepDefinition = {
+  async run(context) {
+    const { version } = context.journal;
+    const env = context.env;
+    const project = context.project();
+    const consumer = project.consumers[env];
+    const smoke = consumer.config.smokeTest;
+    if (!smoke) throw new Error(`${consumer.path} has no ${NAMESPACE}:smokeTest; nothing proves ${env} can call ${versionLabel(version)}`);
+    const outputs = await context.mlOutputs();
+    const sharedRoleArns = (outputs[ML_OUTPUTS.sharedRoleArns] ?? {}) as Record<string, string>;
+    const sharedRoleArn = sharedRoleArns[env];
+    if (!sharedRoleArn) throw new Error(`the ML stack ${project.ml.stack} has no ${ML_OUTPUTS.sharedRoleArns} output for ${env}; deploy it first`);
+    const parsedImage = parseSmokeImage(smoke.image);
+    const image = "path" in parsedImage && !isAbsolute(parsedImage.path) ? { path: resolve(context.deps.projectDir, parsedImage.path) } : parsedImage;
+    context.deps.progress.waiting(`DetectCustomLabels as ${smoke.principalRoleArn} through ${sharedRoleArn}`);
+    const { label, attempts } = await verifyWithRetry({
+      tester: context.deps.smokeTester,
+      request: { environment: env, region: project.ml.config.region, modelVersionArn: version, sharedRoleArn, principalRoleArn: smoke.principalRoleArn, image, minConfidence: smoke.minConfidence },
+      expectedLabel: smoke.expectedLabel,
+      deadlineSeconds: smoke.deadlineSeconds,
+      now: context.deps.now,
+      sleep: context.deps.sleep,
+      progress: context.deps.progress,
+    });
+    return { note: `${env} called ${versionLabel(version)}: "${label.name}" at ${label.confidence.toFixed(1)}% (attempt ${attempts})` };
+  },
+  async undo() {
+    return "nothing to undo (read-only)";
+  },
+};
