@@ -55,6 +55,9 @@ export function promotionLeaseTableName(rolePrefix: string): string {
   return `${rolePrefix}-promotion-lease`;
 }
 
+/** The lease table's partition key attribute, and the attribute DynamoDB's TTL reads (epoch seconds). */
+export const PROMOTION_LEASE_ATTRIBUTES = { partitionKey: "pk", ttl: "ttl" } as const;
+
 /** IAM path of every shared role, so one SCP statement covers all environments. */
 export const SHARED_ROLE_PATH = "/modelshare/";
 

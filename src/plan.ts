@@ -1,9 +1,9 @@
 import { parseProjectArn, roleArn } from "./arn";
 import { environments, MlConfig, Quotas } from "./config/schema";
-import { SHARED_ROLE_PATH, sharedRoleName } from "./contract";
-import { PolicyDocument, policySize, Statement } from "./policies/document";
+import { promotionLeaseTableName, SHARED_ROLE_PATH, sharedRoleName } from "./contract";
+import { PolicyDocument, policyDocument, policySize, Statement } from "./policies/document";
 import { DataLakeGrantInput, dataLakeStatements, trainingPrincipalPolicy } from "./policies/dataLake";
-import { consumerGuardrailPolicy, mlGuardrailPolicy } from "./policies/guardrail";
+import { consumerGuardrailPolicy, leaseTableGuardrailStatement, mlGuardrailPolicy } from "./policies/guardrail";
 import { PrivateAccess, sharedRolePermissionsPolicy, sharedRoleTrustPolicy } from "./policies/sharedRole";
 
 /**
@@ -89,6 +89,21 @@ export function planMl(config: MlConfig): MlPlan {
 
   const scps: ScpPlan[] = [];
   if (config.guardrail.enabled) {
+    const exemptRoleArns = [config.pipelineRoleArn, ...config.breakGlassRoleArns];
+    const mlGuardrail = mlGuardrailPolicy({
+      partition: config.partition,
+      region: config.region,
+      mlAccountId: config.mlAccountId,
+      projectName,
+      exemptRoleArns,
+    });
+    const leaseProtection = leaseTableGuardrailStatement({
+      partition: config.partition,
+      region: config.region,
+      mlAccountId: config.mlAccountId,
+      tableName: promotionLeaseTableName(config.rolePrefix),
+      exemptRoleArns,
+    });
     scps.push({
       name: `${config.rolePrefix}-consumer-guardrail`,
       description: "modelshare: consumer accounts call the shared model; they do not manage Rekognition models",
@@ -98,13 +113,7 @@ export function planMl(config: MlConfig): MlPlan {
     scps.push({
       name: `${config.rolePrefix}-ml-guardrail`,
       description: "modelshare: only the pipeline starts, stops, deletes or re-permissions the shared model and roles",
-      document: mlGuardrailPolicy({
-        partition: config.partition,
-        region: config.region,
-        mlAccountId: config.mlAccountId,
-        projectName,
-        exemptRoleArns: [config.pipelineRoleArn, ...config.breakGlassRoleArns],
-      }),
+      document: policyDocument([...mlGuardrail.Statement, leaseProtection]),
       targetIds: config.guardrail.mlTargetIds ?? [config.mlAccountId],
     });
   }

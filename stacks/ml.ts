@@ -2,10 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DataLakeBucketPolicy } from "../components/DataLakeBucketPolicy";
 import { GuardrailSCP } from "../components/GuardrailSCP";
+import { PromotionLease } from "../components/PromotionLease";
 import { SharedModelRole } from "../components/SharedModelRole";
 import { parseRoleArn } from "../src/arn";
 import { environments, MlConfig } from "../src/config/schema";
-import { ML_OUTPUTS, SHARED_ROLE_PATH, standardTags } from "../src/contract";
+import { ML_OUTPUTS, ML_PROMOTION_OUTPUTS, PROMOTION_LEASE_ATTRIBUTES, promotionLeaseTableName, SHARED_ROLE_PATH, standardTags } from "../src/contract";
 import { BudgetError } from "../src/errors";
 import { checkBucketPolicyBudget, checkMlBudgets, DataLakePlan, MlPlan, planMl, SharedRolePlan } from "../src/plan";
 import { ConfigError } from "../src/config/problems";
@@ -93,6 +94,9 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
     new DataLakeBucketPolicy("data-lake", { bucketName: dataLakePolicy.bucketName, policy: dataLakePolicy.policy }, { provider: dataLakePolicy.provider });
   }
 
+  // The promotion lease (one DynamoDB item): promotions from any checkout or machine exclude each other through it.
+  const lease = new PromotionLease("promotion-lease", { tableName: promotionLeaseTableName(config.rolePrefix), partitionKey: PROMOTION_LEASE_ATTRIBUTES.partitionKey, ttlAttribute: PROMOTION_LEASE_ATTRIBUTES.ttl, tags }, { provider: mlProvider });
+
   const byEnvironment = <T>(pick: (env: string) => T): Record<string, T> =>
     Object.fromEntries(environments(config).map((env) => [env, pick(env)]));
   return {
@@ -105,6 +109,8 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
     [ML_OUTPUTS.trustedPrincipalArns]: byEnvironment((env) => [...config.consumers[env].applicationPrincipalArns]),
     [ML_OUTPUTS.privateOnly]: byEnvironment((env) => config.consumers[env].privateAccess.enabled),
     ...(plan.dataLake !== undefined ? { [DATA_LAKE_OUTPUT]: dataLakeOutput(plan.dataLake) } : {}),
+    [ML_PROMOTION_OUTPUTS.promotionLeaseTable]: lease.tableName,
+    [ML_PROMOTION_OUTPUTS.promotionLeaseTableArn]: lease.tableArn,
   };
 }
 

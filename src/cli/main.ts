@@ -6,6 +6,7 @@ import { registerPromote } from "./promote";
 import { registerRollback } from "./rollback";
 import { registerStatus } from "./status";
 import { registerModel } from "./model";
+import { registerLease } from "./lease";
 import { registerSynth } from "./synth";
 import { registerDataLake } from "./dataLake";
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerRollback(program);
   registerStatus(program);
   registerModel(program);
+  registerLease(program);
   registerSynth(program);
   registerDataLake(program);
   return program;

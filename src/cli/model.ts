@@ -1,9 +1,12 @@
 import { Command } from "commander";
 import { UsageError } from "./common";
-import { CliContext, defaultCliContext, loadProjectForCli, modelLifecycleFor, projectArnOf } from "../promotion/cliContext";
+import { CliContext, defaultCliContext, leaseIdentity, loadProjectForCli, modelLifecycleFor, projectArnOf, promotionLeaseFor } from "../promotion/cliContext";
+import { readDeployedState } from "../promotion/deployed";
 import { FileJournalStore } from "../promotion/journal";
+import { describeLease } from "../promotion/lease";
 import { startActionFor, stopActionFor } from "../promotion/model";
-import { describeUses, usageState, usersOf, versionLabel } from "../promotion/plan";
+import { describeUses, usageState, UsageState, usersOf, versionLabel } from "../promotion/plan";
+import { Project } from "../promotion/project";
 import { requireInteger, requireVersionArn } from "../promotion/validation";
 
 interface StartFlags {
@@ -46,51 +49,93 @@ export function registerModel(program: Command, context: () => CliContext = () =
 
       const models = modelLifecycleFor(ctx, await projectArnOf(ctx, project), project.ml.config.region);
       const name = versionLabel(version);
-      ctx.progress.step("start", `${name} with ${min}${max !== undefined ? `-${max}` : ""} inference unit(s)`);
-      const description = await models.require(version);
-      const action = startActionFor(description.status);
-      if (typeof action === "object") throw new Error(`model version ${name} ${action.refuse}`);
-      if (action === "wait-stopped-then-start") {
-        ctx.progress.waiting(`${name} to finish STOPPING`);
-        await models.waitStopped(version);
-      }
-      if (action === "start" || action === "wait-stopped-then-start") await models.start(version, { min, ...(max !== undefined ? { max } : {}) });
-      if (action !== "none") {
-        ctx.progress.waiting(`${name} to become RUNNING`);
-        await models.waitRunning(version);
-      }
+      const description = await withLease(ctx, project, `model start ${name}`, async () => {
+        ctx.progress.step("start", `${name} with ${min}${max !== undefined ? `-${max}` : ""} inference unit(s)`);
+        const seen = await models.require(version);
+        const action = startActionFor(seen.status);
+        if (typeof action === "object") throw new Error(`model version ${name} ${action.refuse}`);
+        if (action === "wait-stopped-then-start") {
+          ctx.progress.waiting(`${name} to finish STOPPING`);
+          await models.waitStopped(version);
+        }
+        // STARTING (someone's start under way) is waited for; a start that races ours is joined, not failed.
+        if (action === "start" || action === "wait-stopped-then-start") await models.startOrJoin(version, { min, ...(max !== undefined ? { max } : {}) });
+        if (action !== "none") {
+          ctx.progress.waiting(`${name} to become RUNNING`);
+          await models.waitRunning(version);
+        }
+        return seen;
+      });
       ctx.progress.done("start", `${name} is RUNNING`);
       ctx.stdout(flags.json ? `${JSON.stringify({ version, status: "RUNNING", previousStatus: description.status })}\n` : `${name} is RUNNING (was ${description.status})\n`);
     });
 
   model
     .command("stop")
-    .description("Stop a model version and wait until it is STOPPED; refused while an environment calls it or is granted it")
+    .description(
+      "Stop a model version and wait until it is STOPPED; refused while an environment calls it or is granted it (as deployed), " +
+        "or while it is STARTING (someone is starting it). Holds the promotion lease.",
+    )
     .option("--version <arn>", "model version ARN")
-    .option("--force", "stop it even though an environment uses it (its calls will fail)")
+    .option("--force", "stop it even though an environment uses it (its calls will fail) or it is STARTING")
     .option("--json", "machine-readable output on stdout")
-    .addHelpText("after", "\nExit codes: 0 STOPPED; 1 it could not be stopped; 2 bad input (including a version in use without --force).")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 STOPPED; 1 it could not be stopped, or another run holds the promotion lease; 2 bad input (including a version in use or STARTING, without --force).",
+    )
     .action(async (flags: StopFlags) => {
       const ctx = context();
       const project = loadProjectForCli(ctx);
       if (flags.version === undefined) throw new UsageError("--version is required: a model version ARN of the ML stack's project");
       const version = requireVersionArn(project, "--version", flags.version);
-      const uses = usersOf(version, usageState(project, new FileJournalStore(ctx.stateDir).list()));
-      if (uses.length > 0 && !flags.force) {
-        throw new UsageError(`--version "${version}" is used by ${describeUses(uses)}: stopping it breaks their calls; allowed: a version no environment uses (see \`modelshare status\`), or add --force`);
-      }
+      const journals = new FileJournalStore(ctx.stateDir).list();
+      // First from the files (no call at all), then, under the lease, from what is deployed.
+      refuseInUse(version, usageState(project, journals), flags.force === true);
       const models = modelLifecycleFor(ctx, await projectArnOf(ctx, project), project.ml.config.region);
       const name = versionLabel(version);
-      ctx.progress.step("stop", name);
-      const description = await models.require(version);
-      const action = stopActionFor(description.status);
-      if (action === "stop") await models.stop(version);
-      if (action !== "none") {
-        ctx.progress.waiting(`${name} to become STOPPED`);
-        await models.waitStopped(version);
-      }
+      const { description, action } = await withLease(ctx, project, `model stop ${name}`, async () => {
+        refuseInUse(version, await deployedUsage(ctx, project, journals), flags.force === true);
+        ctx.progress.step("stop", name);
+        const seen = await models.require(version);
+        const next = stopActionFor(seen.status);
+        if (next === "starting" && !flags.force) {
+          throw new UsageError(`--version "${version}" is STARTING: someone is starting it (a promotion or \`model start\`); allowed: a RUNNING version, or add --force to stop the start`);
+        }
+        if (next === "stop" || next === "starting") await models.stop(version);
+        if (next !== "none") {
+          ctx.progress.waiting(`${name} to become STOPPED`);
+          await models.waitStopped(version);
+        }
+        return { description: seen, action: next };
+      });
       const final = action === "none" ? description.status : "STOPPED";
       ctx.progress.done("stop", `${name} is ${final}`);
       ctx.stdout(flags.json ? `${JSON.stringify({ version, status: final, previousStatus: description.status })}\n` : `${name} is ${final} (was ${description.status})\n`);
     });
+}
+
+function refuseInUse(version: string, state: UsageState, force: boolean): void {
+  const uses = usersOf(version, state);
+  if (uses.length > 0 && !force) {
+    throw new UsageError(`--version "${version}" is used by ${describeUses(uses)}: stopping it breaks their calls; allowed: a version no environment uses (see \`modelshare status\`), or add --force`);
+  }
+}
+
+/** Who uses what, as deployed (grants of every environment, configured versions of the deployed consumer stacks). */
+async function deployedUsage(ctx: CliContext, project: Project, journals: ReturnType<FileJournalStore["list"]>): Promise<UsageState> {
+  const deployed = await readDeployedState(await ctx.workspace(), project);
+  const configured = Object.fromEntries(Object.entries(deployed.configured).filter((e): e is [string, string] => e[1] !== undefined));
+  return { configured, granted: deployed.grants, inFlight: journals.map((j) => ({ env: j.env, versions: [j.version, j.previous] })) };
+}
+
+/** Runs `operation` holding the promotion lease: a manual start or stop must not interleave with a promotion. */
+async function withLease<T>(ctx: CliContext, project: Project, purpose: string, operation: () => Promise<T>): Promise<T> {
+  const lease = await promotionLeaseFor(ctx, project).acquire(await leaseIdentity(ctx, project, purpose), (holder) =>
+    ctx.progress.waiting(`the promotion lease, held by ${describeLease(holder, ctx.now())}`),
+  );
+  try {
+    return await operation();
+  } finally {
+    await lease.release().catch(() => undefined);
+  }
 }

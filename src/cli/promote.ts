@@ -1,9 +1,11 @@
 import { Command } from "commander";
 import { CliContext, defaultCliContext, engineDepsFor, exitCodeFor, formatResult, loadProjectForCli } from "../promotion/cliContext";
-import { executePromotion } from "../promotion/engine";
+import { executePromotion, InterruptedPromotionError } from "../promotion/engine";
 import { FileJournalStore } from "../promotion/journal";
-import { planPromotion } from "../promotion/plan";
+import { planFromJournal, planPromotion, resolveInterrupted } from "../promotion/plan";
+import { PromotionPlan, PromotionRequest } from "../promotion/types";
 import { promotionRequestFromOptions } from "../promotion/validation";
+import { Project } from "../promotion/project";
 
 interface PromoteFlags {
   env?: string;
@@ -26,7 +28,7 @@ export function registerPromote(program: Command, context: () => CliContext = ()
     .option("--version <arn>", "model version ARN to promote to")
     .option("--from <env>", "promote to the version another environment calls (e.g. --from qa)")
     .option("--keep-old", "keep the previous version granted to the environment (and so running)")
-    .option("--dry-run", "print the plan; no AWS or Pulumi call")
+    .option("--dry-run", "print the plan (from the journal when a promotion of the environment was interrupted); no AWS or Pulumi call")
     .option("--json", "machine-readable output on stdout")
     .addHelpText(
       "after",
@@ -38,13 +40,11 @@ export function registerPromote(program: Command, context: () => CliContext = ()
       const project = loadProjectForCli(ctx);
       const request = promotionRequestFromOptions(project, flags);
       if (flags.dryRun) {
-        const others = new FileJournalStore(ctx.stateDir).list().filter((j) => j.env !== request.environment);
-        const plan = planPromotion(project, request, others);
-        ctx.stdout(
-          flags.json
-            ? `${JSON.stringify(plan, null, 2)}\n`
-            : `${[`plan: promote ${plan.env} from ${plan.previous} to ${plan.version}`, ...plan.steps.map((s) => `  ${s.id.padEnd(14)}  ${s.detail}`)].join("\n")}\n`,
-        );
+        const plan = dryRunPlan(ctx.stateDir, project, request);
+        const head = plan.resumes
+          ? `plan: resume the interrupted ${plan.resumes.kind} of ${plan.env} to ${plan.version} (journal ${plan.resumes.journal}, ${plan.resumes.phase}, started by ${plan.resumes.who} at ${plan.resumes.startedAt})`
+          : `plan: promote ${plan.env} from ${plan.previous} to ${plan.version}`;
+        ctx.stdout(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : `${[head, ...plan.steps.map((s) => `  ${s.id.padEnd(14)}  ${s.detail}`)].join("\n")}\n`);
         return;
       }
       const deps = await engineDepsFor(ctx, project);
@@ -52,4 +52,33 @@ export function registerPromote(program: Command, context: () => CliContext = ()
       ctx.stdout(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatResult(result)}\n`);
       process.exitCode = exitCodeFor(result);
     });
+}
+
+/** The `--dry-run` plan as `resumes`, when the journal says the real run would resume. */
+export interface DryRunPlan extends PromotionPlan {
+  readonly resumes?: { readonly journal: string; readonly kind: string; readonly phase: string; readonly startedAt: string; readonly who: string };
+}
+
+/**
+ * What the real run would do, from the same inputs it starts from locally: the environment's journal first (the
+ * run resumes it, or refuses with the same message and exit code), else a plan from the checkout's files. The
+ * checkout is compared with what is deployed only by the real run (a dry run makes no Pulumi call).
+ */
+function dryRunPlan(stateDir: string, project: Project, request: PromotionRequest): DryRunPlan {
+  const journals = new FileJournalStore(stateDir);
+  const journal = journals.read(request.environment);
+  const decision = resolveInterrupted(journal, { kind: "promote", env: request.environment, version: request.version });
+  if (decision.action === "refuse") throw new InterruptedPromotionError(decision.message);
+  if (decision.action === "resume") {
+    const j = decision.journal;
+    return {
+      env: j.env,
+      version: j.version,
+      previous: j.previous,
+      steps: planFromJournal(j, "resume"),
+      resumes: { journal: `${stateDir}/journal/${j.env}.json`, kind: j.kind, phase: j.phase, startedAt: j.startedAt, who: j.who },
+    };
+  }
+  const others = journals.list().filter((j) => j.env !== request.environment);
+  return planPromotion(project, request, others);
 }

@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { UsageError } from "./common";
 import { CliContext, defaultCliContext, engineDepsFor, exitCodeFor, formatResult, loadProjectForCli } from "../promotion/cliContext";
 import { executePromotion } from "../promotion/engine";
-import { rollbackTarget } from "../promotion/plan";
+import { rollbackTarget, unitsFromHistory } from "../promotion/plan";
 import { requireEnvironment, requireSmokeTest, requireVersionArn } from "../promotion/validation";
 
 interface RollbackFlags {
@@ -16,8 +16,9 @@ export function registerRollback(program: Command, context: () => CliContext = (
   program
     .command("rollback")
     .description(
-      "Move an environment back to the version it called before its last promotion (from the history in its account), " +
-        "or to --to ARN, with the same steps as promote. When a promotion of the environment was interrupted, undoes it instead.",
+      "Move an environment back to the version it called before its last promotion (from the history in its account: " +
+        "each rollback goes one step further back), or to --to ARN, with the same steps as promote; the version is restarted " +
+        "with the inference units it last ran with. When a promotion of the environment was interrupted, undoes it instead.",
     )
     .option("--env <env>", "environment to roll back")
     .option("--to <arn>", "model version ARN to go back to (default: the previous version in the history)")
@@ -33,14 +34,17 @@ export function registerRollback(program: Command, context: () => CliContext = (
       const result = await executePromotion(
         {
           intent: { kind: "rollback", env, ...(to !== undefined ? { version: to } : {}) },
-          request: async () => {
-            if (to !== undefined) return { kind: "rollback", environment: env, version: to, keepOld: false };
-            const current = deps.loadProject().consumers[env].config.modelVersionArn;
-            const target = rollbackTarget(await deps.history.list(env), current);
+          // Once the lease is held: from the version the deployed stack calls, one step back through the history,
+          // restarting the target with the units it last ran with.
+          request: async ({ current }) => {
+            const history = await deps.history.list(env);
+            const target = to ?? rollbackTarget(history, current);
             if (target === undefined) {
               throw new UsageError(`--to is required: the history of ${env} has no successful promotion to its current version ${current}; allowed: a model version ARN of the ML stack's project`);
             }
-            return { kind: "rollback", environment: env, version: requireVersionArn(deps.loadProject(), "history's previous version", target), keepOld: false };
+            const version = to ?? requireVersionArn(deps.loadProject(), "history's previous version", target);
+            const units = unitsFromHistory(history, version);
+            return { kind: "rollback", environment: env, version, keepOld: false, ...(units ? { units: { [version]: units } } : {}) };
           },
         },
         deps,

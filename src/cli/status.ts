@@ -1,9 +1,10 @@
 import { Command } from "commander";
-import { CliContext, defaultCliContext, historyClientFor, loadProjectForCli, modelLifecycleFor, projectArnOf } from "../promotion/cliContext";
+import { CliContext, defaultCliContext, historyClientFor, loadProjectForCli, modelLifecycleFor, projectArnOf, promotionLeaseFor } from "../promotion/cliContext";
+import { readDeployedState } from "../promotion/deployed";
 import { SsmHistoryStore } from "../promotion/history";
 import { FileJournalStore } from "../promotion/journal";
 import { environmentNames } from "../promotion/project";
-import { formatStatus, summarizeStatus } from "../promotion/status";
+import { formatStatus, LeaseStatus, leaseStatus, summarizeStatus } from "../promotion/status";
 import { HistoryRecord } from "../promotion/types";
 import { requireEnvironment } from "../promotion/validation";
 
@@ -18,8 +19,9 @@ export function registerStatus(program: Command, context: () => CliContext = () 
   program
     .command("status")
     .description(
-      "Per environment: the configured version, the granted versions and whether it is healthy (configured version granted and RUNNING); " +
-        "per model version: status, inference units and estimated cost per hour; running versions no environment uses are flagged.",
+      "Per environment, as deployed: the configured version, the granted versions and whether it is healthy (configured version granted and RUNNING), " +
+        "a promotion in progress or a clean-up pending, and where this checkout's files differ; per model version: status, inference units and " +
+        "estimated cost per hour; running versions no environment uses are flagged; who holds the promotion lease.",
     )
     .option("--env <env>", "only this environment")
     .option("--history", "also list the promotions and rollbacks recorded in each environment's account")
@@ -33,7 +35,15 @@ export function registerStatus(program: Command, context: () => CliContext = () 
       ctx.progress.step("status", `DescribeProjectVersions of ${models.projectArn}`);
       const descriptions = await models.describeAll();
       const journals = new FileJournalStore(ctx.stateDir).list();
-      let report = summarizeStatus(project, descriptions, journals, env);
+      ctx.progress.waiting("the stacks' outputs (what is deployed)");
+      const deployed = await readDeployedState(await ctx.workspace(), project);
+      let lease: LeaseStatus;
+      try {
+        lease = leaseStatus(await promotionLeaseFor(ctx, project).current(), ctx.now());
+      } catch (error) {
+        lease = { error: error instanceof Error ? error.message : String(error) };
+      }
+      let report = { ...summarizeStatus(project, descriptions, journals, env, deployed), lease };
       if (flags.history) {
         const store = new SsmHistoryStore(historyClientFor(ctx, project));
         const history: Record<string, HistoryRecord[]> = {};

@@ -12,7 +12,8 @@ export type ConditionOperator =
   | "ArnNotLike"
   | "ArnEquals"
   | "Bool"
-  | "NumericLessThanEquals";
+  | "NumericLessThanEquals"
+  | "ForAllValues:StringEquals";
 
 /** operator -> condition key -> value(s) */
 export type Condition = Partial<Record<ConditionOperator, Record<string, string | readonly string[]>>>;

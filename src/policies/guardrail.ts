@@ -1,5 +1,5 @@
 import { SHARED_ROLE_PATH } from "../contract";
-import { PolicyDocument, policyDocument, uniqueSorted } from "./document";
+import { PolicyDocument, policyDocument, Statement, uniqueSorted } from "./document";
 
 /** Model management a consumer account never needs: it calls the ML account's model through the shared role. */
 export const CONSUMER_DENIED_ACTIONS = [
@@ -85,4 +85,45 @@ export function mlGuardrailPolicy(input: MlGuardrailInput): PolicyDocument {
       Condition: exempt,
     },
   ]);
+}
+
+/** Writes to the promotion lease table, and changes to the table itself, that only exempt principals may make. */
+export const LEASE_TABLE_PROTECTED_ACTIONS = [
+  "dynamodb:BatchWriteItem",
+  "dynamodb:DeleteItem",
+  "dynamodb:DeleteResourcePolicy",
+  "dynamodb:DeleteTable",
+  "dynamodb:PartiQLDelete",
+  "dynamodb:PartiQLInsert",
+  "dynamodb:PartiQLUpdate",
+  "dynamodb:PutItem",
+  "dynamodb:PutResourcePolicy",
+  "dynamodb:UpdateItem",
+  "dynamodb:UpdateTable",
+  "dynamodb:UpdateTimeToLive",
+] as const;
+
+export interface LeaseTableGuardrailInput {
+  readonly partition: string;
+  readonly region: string;
+  readonly mlAccountId: string;
+  /** contract.promotionLeaseTableName */
+  readonly tableName: string;
+  /** Principals still allowed: the pipeline role and break-glass roles (as for the model). */
+  readonly exemptRoleArns: readonly string[];
+}
+
+/**
+ * One statement for the ML guardrail: nobody but the pipeline (or break-glass) writes or deletes the promotion lease,
+ * or re-configures or deletes its table. Without it, anyone who may write DynamoDB in the ML account could take or
+ * break the lease and let two promotions interleave. Reading it (`modelshare lease show`, `status`) stays open.
+ */
+export function leaseTableGuardrailStatement(input: LeaseTableGuardrailInput): Statement {
+  return {
+    Sid: "ProtectPromotionLease",
+    Effect: "Deny",
+    Action: [...LEASE_TABLE_PROTECTED_ACTIONS],
+    Resource: [`arn:${input.partition}:dynamodb:${input.region}:${input.mlAccountId}:table/${input.tableName}`],
+    Condition: { ArnNotLike: { "aws:PrincipalArn": uniqueSorted(input.exemptRoleArns) } },
+  };
 }

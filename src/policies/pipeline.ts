@@ -1,6 +1,6 @@
 import { parseProjectArn } from "../arn";
 import { ConsumerConfig, MlConfig } from "../config/schema";
-import { historyParameterName } from "../contract";
+import { historyParameterName, promotionLeaseTableName } from "../contract";
 import { projectNameOf } from "../plan";
 import { PolicyDocument, policyDocument, Statement, uniqueSorted } from "./document";
 
@@ -35,11 +35,21 @@ export interface PipelinePolicyInput {
    */
   readonly allowNewVersions?: boolean;
   readonly consumers: readonly PipelineConsumer[];
+  /** The promotion lease table (contract.promotionLeaseTableName); without it, no lease statement (a policy for an older ML stack). */
+  readonly promotionLeaseTableName?: string;
 }
 
 export const PIPELINE_REKOGNITION_DESCRIBE = "rekognition:DescribeProjectVersions";
 export const PIPELINE_REKOGNITION_LIFECYCLE = ["rekognition:StartProjectVersion", "rekognition:StopProjectVersion"] as const;
 export const HISTORY_ACTIONS = ["ssm:GetParameterHistory", "ssm:PutParameter"] as const;
+/** What the lease (src/promotion/lease.ts) does with its one item: read, create, extend, release. */
+export const LEASE_ACTIONS = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"] as const;
+/** The lease's only partition key (src/promotion/lease.ts LEASE_KEY). */
+export const LEASE_PARTITION_KEYS = ["promotion"] as const;
+
+export function dynamoTableArn(partition: string, region: string, accountId: string, tableName: string): string {
+  return `arn:${partition}:dynamodb:${region}:${accountId}:table/${tableName}`;
+}
 
 export function historyParameterArn(partition: string, region: string, accountId: string, environment: string): string {
   return `arn:${partition}:ssm:${region}:${accountId}:parameter${historyParameterName(environment)}`;
@@ -65,6 +75,16 @@ export function pipelinePromotionPolicy(input: PipelinePolicyInput): PolicyDocum
   const roles = uniqueSorted(input.consumers.flatMap((c) => [c.deployRoleArn, c.smokeTestPrincipalRoleArn].filter((arn): arn is string => arn !== undefined)));
   if (roles.length > 0) {
     statements.push({ Sid: "AssumeConsumerDeployAndSmokeTestRoles", Effect: "Allow", Action: "sts:AssumeRole", Resource: roles });
+  }
+  if (input.promotionLeaseTableName !== undefined) {
+    // Item operations on the one table, on the one key (dynamodb:LeadingKeys): nothing else in the account.
+    statements.push({
+      Sid: "HoldPromotionLease",
+      Effect: "Allow",
+      Action: [...LEASE_ACTIONS],
+      Resource: dynamoTableArn(input.partition, input.region, input.mlAccountId, input.promotionLeaseTableName),
+      Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [...LEASE_PARTITION_KEYS] } },
+    });
   }
   const direct = input.consumers.filter((c) => c.deployRoleArn === undefined);
   if (direct.length > 0) {
@@ -103,6 +123,7 @@ export function pipelinePolicyInputFromConfig(ml: MlConfig, consumers: readonly 
     project: ml.model.projectArn !== undefined ? { arn: ml.model.projectArn } : { name: projectNameOf(ml) },
     versionArns: uniqueSorted([...ml.model.versions, ...granted, ...consumers.map((c) => c.modelVersionArn)]),
     ...(options.allowNewVersions !== undefined ? { allowNewVersions: options.allowNewVersions } : {}),
+    promotionLeaseTableName: promotionLeaseTableName(ml.rolePrefix),
     consumers: consumers.map((c) => ({
       environment: c.environment,
       accountId: c.accountId,

@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-dynamodb";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
+import { PROMOTION_LEASE_ATTRIBUTES } from "../contract";
 
 /**
  * The promotion lease: one item in a DynamoDB table of the ML account (created by the ML stack, see
@@ -27,7 +28,7 @@ import { hostname } from "node:os";
 export const LEASE_KEY = "promotion";
 
 /** The item's attribute that DynamoDB's TTL reads (epoch seconds), set a day after expiry. */
-export const LEASE_TTL_ATTRIBUTE = "ttl";
+export const LEASE_TTL_ATTRIBUTE = PROMOTION_LEASE_ATTRIBUTES.ttl;
 
 export interface LeaseRecord {
   /** Random per acquisition: only its holder can extend or release the lease. */
@@ -78,7 +79,7 @@ export class DynamoLeaseStore implements LeaseStore {
   }
 
   private key(): Record<string, AttributeValue> {
-    return { pk: { S: LEASE_KEY } };
+    return { [PROMOTION_LEASE_ATTRIBUTES.partitionKey]: { S: LEASE_KEY } };
   }
 
   async create(record: LeaseRecord, staleBefore: number): Promise<{ created: true } | { created: false; holder: LeaseRecord | "unreadable" }> {
@@ -88,7 +89,7 @@ export class DynamoLeaseStore implements LeaseStore {
           TableName: this.tableName,
           Item: { ...this.key(), ...toItem(record) },
           ConditionExpression: "attribute_not_exists(#pk) OR #expiresAt < :staleBefore",
-          ExpressionAttributeNames: { "#pk": "pk", "#expiresAt": "expiresAt" },
+          ExpressionAttributeNames: { "#pk": PROMOTION_LEASE_ATTRIBUTES.partitionKey, "#expiresAt": "expiresAt" },
           ExpressionAttributeValues: { ":staleBefore": { N: String(staleBefore) } },
           // The holder comes back with the refusal: one call per attempt, no read before the write.
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",

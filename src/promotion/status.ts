@@ -1,12 +1,17 @@
+import { DeployedState } from "./deployed";
+import { checkoutDrift } from "./drift";
+import { describeLease, LeaseRecord } from "./lease";
 import { VersionDescription } from "./model";
-import { usageState, usersOf, VersionUse, versionLabel } from "./plan";
+import { UsageState, usageState, usersOf, VersionUse, versionLabel } from "./plan";
 import { environmentNames, Project } from "./project";
-import { HistoryRecord, Journal } from "./types";
+import { HistoryRecord, Journal, StepId } from "./types";
 
 /**
- * `status`, computed from config and Rekognition's answers by a pure function: per environment its configured and
- * granted versions and whether it is healthy (configured version granted and RUNNING); per version its status,
- * inference units and estimated cost; running versions nobody uses flagged, since they are billed all the same.
+ * `status`, computed from what is deployed (the stacks' outputs; the checkout's files when no deployed state is given)
+ * and Rekognition's answers by a pure function: per environment its configured and granted versions and whether it
+ * is healthy (configured version granted and RUNNING), a promotion in progress or a clean-up pending, and where this
+ * checkout's files differ; per version its status, inference units and estimated cost; running versions nobody uses
+ * flagged, since they are billed all the same; and who holds the promotion lease.
  */
 
 export interface EnvironmentStatus {
@@ -17,7 +22,14 @@ export interface EnvironmentStatus {
   readonly healthy: boolean;
   readonly problems: readonly string[];
   readonly promotionInProgress?: { readonly kind: string; readonly to: string; readonly since: string; readonly by: string };
+  /** The switch was verified and done; revoking or stopping `from` failed: re-running `command` finishes it. */
+  readonly cleanupPending?: { readonly kind: string; readonly from: string; readonly to: string; readonly step?: StepId; readonly reason?: string; readonly since: string; readonly by: string; readonly command: string };
+  /** Where this checkout's stack files differ from what is deployed (the values shown are the deployed ones). */
+  readonly checkoutDiffers?: readonly string[];
 }
+
+/** The promotion lease: who holds it (null: free), or why it could not be read. */
+export type LeaseStatus = (LeaseRecord & { readonly expired: boolean; readonly description: string }) | { readonly unreadable: true } | { readonly error: string } | null;
 
 export interface VersionStatus {
   readonly arn: string;
@@ -41,26 +53,49 @@ export interface StatusReport {
   readonly totalCostPerHour: number;
   readonly unusedRunningVersions: readonly string[];
   readonly history?: Readonly<Record<string, readonly HistoryRecord[]>>;
+  readonly lease?: LeaseStatus;
+}
+
+export function leaseStatus(record: LeaseRecord | "unreadable" | undefined, now: number): LeaseStatus {
+  if (record === undefined) return null;
+  if (record === "unreadable") return { unreadable: true };
+  return { ...record, expired: now > record.expiresAt, description: describeLease(record, now) };
+}
+
+/** The usage as deployed: configured versions of the deployed consumer stacks, grants of the deployed ML stack. */
+function deployedUsage(project: Project, deployed: DeployedState, journals: readonly Journal[]): UsageState {
+  const fromFiles = usageState(project, journals);
+  const configured: Record<string, string> = { ...fromFiles.configured };
+  for (const [env, version] of Object.entries(deployed.configured)) if (version !== undefined) configured[env] = version;
+  return { configured, granted: { ...fromFiles.granted, ...deployed.grants }, inFlight: fromFiles.inFlight };
 }
 
 const BILLED = new Set(["RUNNING"]);
 
-export function summarizeStatus(project: Project, descriptions: readonly VersionDescription[], journals: readonly Journal[], onlyEnv?: string): StatusReport {
-  const state = usageState(project, journals);
+export function summarizeStatus(
+  project: Project,
+  descriptions: readonly VersionDescription[],
+  journals: readonly Journal[],
+  onlyEnv?: string,
+  deployed?: DeployedState,
+): StatusReport {
+  const state = deployed ? deployedUsage(project, deployed, journals) : usageState(project, journals);
+  const drift = deployed ? checkoutDrift(project, deployed) : [];
   const price = project.ml.config.promotion.pricePerInferenceUnitHour;
   const byArn = new Map(descriptions.map((d) => [d.arn, d]));
   const envs = environmentNames(project).filter((e) => onlyEnv === undefined || e === onlyEnv);
 
   const environments = envs.map((env): EnvironmentStatus => {
     const consumer = project.consumers[env];
-    const configured = consumer.config.modelVersionArn;
-    const granted = project.ml.config.consumers[env]?.grantedVersions ?? [];
+    const configured = state.configured[env];
+    const granted = state.granted[env] ?? [];
     const problems: string[] = [];
-    if (!granted.includes(configured)) problems.push(`its configured version ${versionLabel(configured)} is not granted to it in ${project.ml.path}`);
+    if (!granted.includes(configured)) problems.push(`its configured version ${versionLabel(configured)} is not granted to it ${deployed ? "by the deployed ML stack" : `in ${project.ml.path}`}`);
     const description = byArn.get(configured);
     if (!description) problems.push(`its configured version ${versionLabel(configured)} does not exist in the model's project`);
     else if (description.status !== "RUNNING") problems.push(`its configured version ${versionLabel(configured)} is ${description.status}, not RUNNING: calls fail`);
     const journal = journals.find((j) => j.env === env);
+    const differs = drift.filter((d) => d.env === env).map((d) => `${d.file}: ${d.key} is ${show(d.inCheckout)} in this checkout, ${show(d.deployed)} as deployed`);
     return {
       env,
       stack: consumer.stack,
@@ -68,7 +103,21 @@ export function summarizeStatus(project: Project, descriptions: readonly Version
       grantedVersions: granted,
       healthy: problems.length === 0,
       problems,
-      ...(journal ? { promotionInProgress: { kind: journal.kind, to: journal.version, since: journal.startedAt, by: journal.who } } : {}),
+      ...(journal && journal.phase !== "cleanup-pending" ? { promotionInProgress: { kind: journal.kind, to: journal.version, since: journal.startedAt, by: journal.who } } : {}),
+      ...(journal && journal.phase === "cleanup-pending"
+        ? {
+            cleanupPending: {
+              kind: journal.kind,
+              from: journal.previous,
+              to: journal.version,
+              ...(journal.failure ? { step: journal.failure.step, reason: journal.failure.reason } : {}),
+              since: journal.startedAt,
+              by: journal.who,
+              command: `modelshare ${journal.kind === "promote" ? `promote --env ${env} --version ${journal.version}` : `rollback --env ${env} --to ${journal.version}`}`,
+            },
+          }
+        : {}),
+      ...(differs.length > 0 ? { checkoutDiffers: differs } : {}),
     };
   });
 
@@ -108,14 +157,34 @@ export function summarizeStatus(project: Project, descriptions: readonly Version
   };
 }
 
+function show(value: readonly string[] | string | undefined): string {
+  if (value === undefined) return "absent";
+  return typeof value === "string" ? versionLabel(value) : `[${value.map(versionLabel).join(", ")}]`;
+}
+
+export function formatLease(lease: LeaseStatus | undefined): string | undefined {
+  if (lease === undefined) return undefined;
+  if (lease === null) return "promotion lease: free";
+  if ("error" in lease) return `promotion lease: could not be read (${lease.error})`;
+  if ("unreadable" in lease) return "promotion lease: held by an unreadable item (not written by modelshare; `modelshare lease break --force` removes it)";
+  return `promotion lease: held by ${lease.description}${lease.expired ? " (expired: the next run takes it over)" : ""}`;
+}
+
 export function formatStatus(report: StatusReport): string {
   const lines: string[] = [];
+  const lease = formatLease(report.lease);
+  if (lease) lines.push(lease, "");
   for (const e of report.environments) {
     lines.push(`${e.env} (stack ${e.stack}): ${e.healthy ? "healthy" : "UNHEALTHY"}`);
     lines.push(`  calls    ${versionLabel(e.configuredVersion)}`);
     lines.push(`  granted  ${e.grantedVersions.map(versionLabel).join(", ") || "(nothing)"}`);
     for (const p of e.problems) lines.push(`  problem: ${p}`);
     if (e.promotionInProgress) lines.push(`  ${e.promotionInProgress.kind} to ${versionLabel(e.promotionInProgress.to)} in progress since ${e.promotionInProgress.since} (${e.promotionInProgress.by})`);
+    if (e.cleanupPending) {
+      const c = e.cleanupPending;
+      lines.push(`  CLEANUP PENDING: ${c.kind} to ${versionLabel(c.to)} by ${c.by} since ${c.since}; ${c.step ?? "clean-up"} of ${versionLabel(c.from)} failed${c.reason ? ` (${c.reason.split("\n")[0]})` : ""}; finish it with \`${c.command}\``);
+    }
+    for (const d of e.checkoutDiffers ?? []) lines.push(`  checkout differs: ${d}`);
   }
   lines.push("");
   const width = Math.max(7, ...report.versions.map((v) => v.name.length));
