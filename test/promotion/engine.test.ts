@@ -4,22 +4,15 @@ import { join } from "node:path";
 import { exitCodeFor } from "../../src/promotion/cliContext";
 import { EngineDeps, executePromotion, InterruptedPromotionError, PromotionResult } from "../../src/promotion/engine";
 import { PromotionConflictError } from "../../src/promotion/journal";
-import { historyParameterName } from "../../src/contract";
-import { HistoryRecord, PromotionRequest, StepId } from "../../src/promotion/types";
+import { StepId } from "../../src/promotion/types";
 import { StackBusyError } from "../../src/promotion/workspace";
 import { readStack, V1, V2, V3 } from "./fakes";
-import { Scenario } from "./harness";
+import { historyOf, promote, Scenario, until } from "./harness";
 
 const TWO_ENVS = { configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } };
 const MODELS = { [V1]: "RUNNING", [V2]: "RUNNING", [V3]: "TRAINING_COMPLETED" };
 
-function promote(env: string, version: string, keepOld = false): { intent: { kind: "promote"; env: string; version: string }; request: () => Promise<PromotionRequest> } {
-  return { intent: { kind: "promote", env, version }, request: async () => ({ kind: "promote", environment: env, version, keepOld }) };
-}
-
-function history(s: Scenario, env: string): HistoryRecord[] {
-  return (s.aws.parameters[historyParameterName(env)] ?? []).map((v) => JSON.parse(v) as HistoryRecord);
-}
+const history = historyOf;
 
 function stepStates(result: PromotionResult): Record<string, string> {
   return Object.fromEntries(result.steps.map((s) => [s.id, s.state]));
@@ -201,7 +194,7 @@ describe("promotion engine (fake workspace, aws-sdk-client-mock)", () => {
     const mlUps = s.workspace.upsOf("ml");
 
     crash = false;
-    s.liveness = () => false; // the crashed process is gone
+    s.crashed(); // the crashed process is gone
     const result = await executePromotion(promote("prod", V3), await s.deps());
 
     expect(result.outcome).to.equal("succeeded");
@@ -279,6 +272,7 @@ describe("promotion engine (fake workspace, aws-sdk-client-mock)", () => {
     void executePromotion(promote("prod", V3), await s.deps());
     await until(() => s.workspace.calls.some((c) => c.kind === "up" && c.stack === "prod" && c.config["modelshare:modelVersionArn"] === V3));
     crash = false;
+    s.crashed();
 
     let refused: unknown;
     try {
@@ -312,11 +306,3 @@ describe("promotion engine (fake workspace, aws-sdk-client-mock)", () => {
     expect(exitCodeFor(result)).to.equal(1);
   });
 });
-
-async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not reached");
-    await new Promise((done) => setTimeout(done, 2));
-  }
-}

@@ -156,7 +156,11 @@ export type Operation = {
   /** The checkout that made the call. */
   readonly dir: string;
 };
-export type Fault = (op: Operation) => "fail" | "hang" | "busy" | undefined;
+/**
+ * What happens to an operation: "fail" throws before it takes effect, "fail-after" lets it take effect and then throws
+ * (the connection dropped after the change), "hang" never returns (a process killed there), "busy" is Pulumi's lock.
+ */
+export type Fault = (op: Operation) => "fail" | "fail-after" | "hang" | "busy" | undefined;
 
 export class StackBusy extends Error {}
 
@@ -171,6 +175,8 @@ export class DeployedWorld {
   readonly endpointAllows: Record<string, string[]> = {};
   readonly calls: Operation[] = [];
   onDeployed: () => void = () => {};
+  /** After every change of a checkout's files (setConfig, removeConfig). */
+  onEdited: () => void = () => {};
 
   constructor(dir: string) {
     const ml = readStack(dir, "ml");
@@ -216,15 +222,23 @@ export class FakeWorkspace implements StackWorkspace {
     this.world.onDeployed = callback;
   }
 
-  private async check(kind: Operation["kind"], stack: string): Promise<void> {
+  /** Runs the faults for an operation; returns whether the operation must throw after taking effect. */
+  private async check(kind: Operation["kind"], stack: string): Promise<boolean> {
     const op = { kind, stack, config: readStack(this.dir, stack), dir: this.dir };
     this.calls.push(op);
+    let failAfter = false;
     for (const fault of this.faults) {
       const verdict = fault(op);
       if (verdict === "fail") throw new Error(`injected failure of ${kind} ${stack}`);
       if (verdict === "busy") throw this.busyError(stack);
       if (verdict === "hang") await new Promise(() => undefined);
+      if (verdict === "fail-after") failAfter = true;
     }
+    return failAfter;
+  }
+
+  private after(failAfter: boolean, kind: string, stack: string): void {
+    if (failAfter) throw new Error(`injected failure after ${kind} ${stack} took effect (connection reset)`);
   }
 
   private edit(stack: string, change: (config: Record<string, any>) => void): void {
@@ -234,7 +248,7 @@ export class FakeWorkspace implements StackWorkspace {
   }
 
   async setConfig(stack: string, key: string, value: string, options: { path: boolean }): Promise<void> {
-    await this.check("setConfig", stack);
+    const failAfter = await this.check("setConfig", stack);
     this.edit(stack, (config) => {
       if (!options.path) {
         config[key] = value;
@@ -254,10 +268,12 @@ export class FakeWorkspace implements StackWorkspace {
         else cursor = cursor[segment] ??= typeof path[i + 1] === "number" ? [] : {};
       });
     });
+    this.world.onEdited();
+    this.after(failAfter, "setConfig", stack);
   }
 
   async removeConfig(stack: string, key: string, options: { path: boolean }): Promise<void> {
-    await this.check("removeConfig", stack);
+    const failAfter = await this.check("removeConfig", stack);
     this.edit(stack, (config) => {
       if (!options.path) {
         delete config[key];
@@ -270,10 +286,12 @@ export class FakeWorkspace implements StackWorkspace {
       if (Array.isArray(cursor) && typeof last === "number") cursor.splice(last, 1);
       else if (cursor) delete cursor[last];
     });
+    this.world.onEdited();
+    this.after(failAfter, "removeConfig", stack);
   }
 
   async up(stack: string, onOutput?: (chunk: string) => void): Promise<StackChanges> {
-    await this.check("up", stack);
+    const failAfter = await this.check("up", stack);
     this.concurrentUps++;
     this.maxConcurrentUps = Math.max(this.maxConcurrentUps, this.concurrentUps);
     try {
@@ -294,6 +312,7 @@ export class FakeWorkspace implements StackWorkspace {
       this.deployed[stack] = config;
       if (env !== undefined) this.world.endpointAllows[env] = [...this.world.grants(env)];
       this.world.onDeployed();
+      this.after(failAfter, "up", stack);
       return changed ? { update: 1, same: 9 } : { same: 10 };
     } finally {
       this.concurrentUps--;
@@ -361,6 +380,9 @@ export class AwsWorld {
   /** Runs before StartProjectVersion / StopProjectVersion take effect (after the caller decided to call them). */
   beforeStart: (arn: string) => Promise<void> | void = () => {};
   beforeStop: (arn: string) => Promise<void> | void = () => {};
+  /** Runs after StartProjectVersion / StopProjectVersion took effect; may throw (the response was lost) or hang. */
+  afterStart: (arn: string) => Promise<void> | void = () => {};
+  afterStop: (arn: string) => Promise<void> | void = () => {};
   failDynamo?: (command: string) => Error | undefined;
   readonly models: Record<string, ModelState> = {};
   readonly parameters: Record<string, string[]> = {};
@@ -394,6 +416,7 @@ export class AwsWorld {
       this.starts.push(arn);
       this.models[arn] = { status: "STARTING", minInferenceUnits: input.MinInferenceUnits, maxInferenceUnits: input.MaxInferenceUnits, settleAfter: 2 };
       this.onChange();
+      await this.afterStart(arn);
       return { Status: "STARTING" };
     });
     this.rekognition.on(StopProjectVersionCommand).callsFake(async (input) => {
@@ -405,10 +428,12 @@ export class AwsWorld {
       this.stops.push(arn);
       this.models[arn] = { ...this.models[arn], status: "STOPPING", settleAfter: 1 };
       this.onChange();
+      await this.afterStop(arn);
       return { Status: "STOPPING" };
     });
     this.ssm.on(PutParameterCommand).callsFake((input) => {
       (this.parameters[input.Name] ??= []).push(input.Value);
+      this.onChange();
       return { Version: this.parameters[input.Name].length };
     });
     this.ssm.on(GetParameterHistoryCommand).callsFake((input) => {
@@ -447,6 +472,7 @@ export class AwsWorld {
       const key = keyOf(input.Item);
       check(input, items.get(key), input.ReturnValuesOnConditionCheckFailure === "ALL_OLD");
       items.set(key, { ...input.Item });
+      this.onChange();
       return {};
     });
     this.dynamodb.on(UpdateItemCommand).callsFake((input) => {
@@ -460,6 +486,7 @@ export class AwsWorld {
         updated[input.ExpressionAttributeNames?.[name] ?? name] = input.ExpressionAttributeValues?.[value] as AttributeValue;
       }
       items.set(key, updated);
+      this.onChange();
       return {};
     });
     this.dynamodb.on(DeleteItemCommand).callsFake((input) => {
@@ -467,6 +494,7 @@ export class AwsWorld {
       const key = keyOf(input.Key);
       check(input, items.get(key), false);
       items.delete(key);
+      this.onChange();
       return {};
     });
     this.dynamodb.on(GetItemCommand).callsFake((input) => {
@@ -603,7 +631,11 @@ export interface Clock {
   sleeps: number[];
 }
 
-/** A clock that sleeps instantly: backoff and deadlines are tested without waiting. */
+/**
+ * A clock whose sleeps advance it at once: backoff and deadlines are tested without waiting. A sleep still yields a
+ * few real milliseconds (a thousandth of the time slept, at most 5 ms), so that a run waiting for the lease lets the
+ * run that holds it make progress, as it would in real time.
+ */
 export function fakeClock(start = Date.parse("2025-03-01T10:00:00Z")): Clock {
   let time = start;
   const sleeps: number[] = [];
@@ -612,11 +644,14 @@ export function fakeClock(start = Date.parse("2025-03-01T10:00:00Z")): Clock {
     sleep: async (ms) => {
       sleeps.push(ms);
       time += ms;
-      await Promise.resolve();
+      await new Promise((done) => setTimeout(done, Math.min(5, Math.floor(ms / 1000))));
     },
     sleeps,
   };
 }
+
+/** Lease timing for tests: as in production, but a waiting run gives up only after two hours (of fake time). */
+export const TEST_LEASE_TIMING = { ...DEFAULT_LEASE_TIMING, waitMs: 2 * 3600_000 };
 
 export function recordingProgress(lines: string[], onEvent: () => void = () => {}): Progress {
   return {
@@ -665,7 +700,7 @@ export function testContext(options: TestContextOptions): CliContext {
     sts: (region) => new STSClient({ region }),
     ssm: (region, credentials) => new SSMClient({ region, ...(credentials ? { credentials } : {}) }),
     dynamodb: (region) => new DynamoDBClient({ region }),
-    leaseTiming: DEFAULT_LEASE_TIMING,
+    leaseTiming: TEST_LEASE_TIMING,
     smokeTester: options.smokeTester,
     liveness: options.liveness ?? (() => false),
     modelTiming: {

@@ -1,4 +1,7 @@
 import { Command } from "commander";
+import { historyParameterName } from "../../src/contract";
+import { PromotionInput } from "../../src/promotion/engine";
+import { HistoryRecord } from "../../src/promotion/types";
 import { CliContext, engineDepsFor, loadProjectForCli } from "../../src/promotion/cliContext";
 import { EngineDeps } from "../../src/promotion/engine";
 import { Liveness } from "../../src/promotion/journal";
@@ -21,7 +24,16 @@ export class Scenario {
   readonly out: string[] = [];
   readonly err: string[] = [];
   checks = 0;
-  liveness: Liveness = () => false;
+  /**
+   * Whether the process that holds a lock or the lease lives. Every run of a test shares one process, so a run the
+   * test "killed" (left hanging) is declared dead with `crashed()`; until then every holder is alive.
+   */
+  liveness: Liveness = () => true;
+
+  /** The runs left hanging so far are dead: their locks and lease may be taken over. */
+  crashed(): void {
+    this.liveness = () => false;
+  }
 
   constructor(layout: ProjectLayout, models: Record<string, string>) {
     this.dir = writeProject(layout);
@@ -29,7 +41,8 @@ export class Scenario {
     this.aws = new AwsWorld(models);
     this.smoke = new WorldSmokeTester(this.workspace, this.aws);
     this.workspace.onDeployed = () => this.checkInvariant("after an up");
-    this.aws.onChange = () => this.checkInvariant("after a model status change");
+    this.workspace.world.onEdited = () => this.checkInvariant("after a config edit");
+    this.aws.onChange = () => this.checkInvariant("after an AWS change");
     this.checkInvariant("initially");
   }
 
@@ -126,3 +139,23 @@ async function runCommand(register: (program: Command, context: () => CliContext
     process.exitCode = before;
   }
 }
+
+/** The input of `promote --env ENV --version VERSION` as the engine takes it. */
+export function promote(env: string, version: string, keepOld = false): PromotionInput {
+  return { intent: { kind: "promote", env, version }, request: async () => ({ kind: "promote", environment: env, version, keepOld }) };
+}
+
+/** The history records written to ENV's parameter, oldest first. */
+export function historyOf(s: Scenario, env: string): HistoryRecord[] {
+  return (s.aws.parameters[historyParameterName(env)] ?? []).map((v) => JSON.parse(v) as HistoryRecord);
+}
+
+/** Waits (real time, bounded) until `condition` holds: for a run left hanging in the background. */
+export async function until(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not reached");
+    await new Promise((done) => setTimeout(done, 2));
+  }
+}
+

@@ -50,4 +50,15 @@ describe("pipeline role policy (pure)", () => {
       { Sid: "WritePromotionHistory", Effect: "Allow", Action: ["ssm:GetParameterHistory", "ssm:PutParameter"], Resource: "arn:aws:ssm:us-east-1:222222222222:parameter/modelshare/qa/promotion-history" },
     ]);
   });
+
+  it("may read, take, renew and release only the promotion lease: one table, one partition key", () => {
+    const policy = pipelinePromotionPolicy(pipelinePolicyInputFromConfig(project.ml.config, consumers));
+    expect(statement(policy, "HoldPromotionLease")).to.deep.equal({
+      Sid: "HoldPromotionLease",
+      Effect: "Allow",
+      Action: ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+      Resource: "arn:aws:dynamodb:us-east-1:111111111111:table/modelshare-promotion-lease",
+      Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": ["promotion"] } },
+    });
+  });
 });
