@@ -112,18 +112,6 @@ export class ModelLifecycle {
     return description;
   }
 
-  /** Several versions of the project in one call (VersionNames takes up to 10); missing ones are left out. */
-  async describeSeveral(versionArns: readonly string[]): Promise<Map<string, VersionDescription>> {
-    const names = [...new Set(versionArns)].map((arn) => {
-      const parsed = parseProjectVersionArn(arn);
-      if (typeof parsed === "string") throw new Error(`model version ARN ${arn} ${parsed}`);
-      return parsed.versionName;
-    });
-    const response = await this.client.send(new DescribeProjectVersionsCommand({ ProjectArn: this.projectArn, VersionNames: names }));
-    const wanted = new Set(versionArns);
-    return new Map((response.ProjectVersionDescriptions ?? []).map(toDescription).filter((d) => wanted.has(d.arn)).map((d) => [d.arn, d]));
-  }
-
   /**
    * Starts a version, or joins a start already under way: when another run started it between our describe and our
    * StartProjectVersion, Rekognition refuses the second start (ResourceInUseException) and we wait for RUNNING instead

@@ -1,6 +1,7 @@
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { rawConfigFromFlat, readStackFile } from "../config/raw";
+import { parse as parseYaml } from "yaml";
+import { rawConfigFromFlat } from "../config/raw";
 import { ConfigError } from "../config/problems";
 import { ConsumerConfig, MlConfig, NAMESPACE, parseStackConfig } from "../config/schema";
 
@@ -52,6 +53,24 @@ export function listStackFiles(dir: string): StackFile[] {
     .sort((a, b) => a.stack.localeCompare(b.stack));
 }
 
+type StackConfig = ReturnType<typeof parseStackConfig>;
+
+/**
+ * Validated configs by file, kept while the file's text is unchanged: promotion re-reads the files before every
+ * decision (another step may have edited them), and validating unchanged text again would only cost time.
+ */
+const validated = new Map<string, { readonly text: string; readonly config: StackConfig }>();
+
+function parseStackFile(path: string): StackConfig {
+  const text = readFileSync(path, "utf8");
+  const known = validated.get(path);
+  if (known?.text === text) return known.config;
+  const document = parseYaml(text) as { config?: Record<string, unknown> } | null;
+  const config = parseStackConfig(rawConfigFromFlat(document?.config ?? {}), path);
+  validated.set(path, { text, config });
+  return config;
+}
+
 /** Reads and validates every stack of the project; every problem of every file is reported at once. */
 export function loadProject(dir: string): Project {
   const problems: string[] = [];
@@ -60,7 +79,7 @@ export function loadProject(dir: string): Project {
   for (const file of listStackFiles(dir)) {
     let config;
     try {
-      config = parseStackConfig(rawConfigFromFlat(readStackFile(file.path)), file.path);
+      config = parseStackFile(file.path);
     } catch (error) {
       if (error instanceof ConfigError) {
         problems.push(error.message);

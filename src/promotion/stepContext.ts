@@ -7,7 +7,7 @@ import { HeldLease } from "./lease";
 import { ModelLifecycle, startActionFor, unitsOf, VersionDescription } from "./model";
 import { usersOf, UsageState, VersionUse, versionLabel } from "./plan";
 import { Project } from "./project";
-import { InferenceUnits, Journal, JournalStep, ObservedVersion, StepEffects } from "./types";
+import { InferenceUnits, Journal, JournalStep, StepEffects } from "./types";
 import { addToConfigList, removeFromConfigList } from "./workspace";
 
 /**
@@ -81,12 +81,6 @@ export class StepContext {
     };
   }
 
-  /** A status seen under the lease this run holds: no other modelshare run can have changed it since. */
-  observedUnderThisLease(version: string): ObservedVersion | undefined {
-    const seen = this.journal.models?.[version];
-    return seen?.lease === this.lease.token ? seen : undefined;
-  }
-
   async up(stack: string): Promise<void> {
     await this.guard();
     this.deps.progress.waiting(`pulumi up of stack ${stack}`);
@@ -145,17 +139,12 @@ export class StepContext {
     return usersOf(version, state);
   }
 
-  /**
-   * Gets a version RUNNING: starts it if needed (or joins a start under way) and waits with a waiter scoped to it.
-   * `previous` is described in the same call, so the stop step later knows how it ran without another call.
-   */
-  async ensureRunning(version: string, onStart: () => void, units: InferenceUnits = this.unitsFor(version), alsoDescribe?: string): Promise<string> {
+  /** Gets a version RUNNING: starts it if needed (or joins a start under way) and waits with a waiter scoped to it. */
+  async ensureRunning(version: string, onStart: () => void, units: InferenceUnits = this.unitsFor(version)): Promise<string> {
     const models = await this.models();
     const name = versionLabel(version);
-    const seen = await models.describeSeveral(alsoDescribe && alsoDescribe !== version ? [version, alsoDescribe] : [version]);
-    for (const description of seen.values()) this.observe(description);
-    const description = seen.get(version);
-    if (!description) throw new Error(`model version ${version} was not found in project ${models.projectArn}`);
+    const description = await models.require(version);
+    this.observe(description);
     let action = startActionFor(description.status);
     if (typeof action === "object") throw new Error(`model version ${name} ${action.refuse}`);
     if (action === "none") return `${name} is already RUNNING`;

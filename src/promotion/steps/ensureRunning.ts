@@ -5,8 +5,8 @@ import { stopVersion } from "./stopping";
 /** ensure-running: the new version is trained and RUNNING (started, joined or waited for) before anything else. */
 export const ensureRunningStep: StepDefinition = {
   async run(context, step) {
-    const { version, previous } = context.journal;
-    const note = await context.ensureRunning(version, () => context.intend(step, { startedVersion: true }), context.unitsFor(version), previous);
+    const { version } = context.journal;
+    const note = await context.ensureRunning(version, () => context.intend(step, { startedVersion: true }));
     return { note };
   },
   async undo(context, step) {

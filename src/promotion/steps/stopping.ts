@@ -13,22 +13,18 @@ export interface StopOptions {
 }
 
 /**
- * Stops a version, from its status as seen under this run's lease (ensure-running described it; no other modelshare
- * run can have changed it since) or described now. A STARTING version that this run did not start is someone's start
- * in progress and is left alone. StopProjectVersion refused because the status moved on (ResourceInUseException)
- * counts as done when the version is STOPPING or STOPPED by then.
+ * Stops a version, from its status described now (at the moment of stopping). A STARTING version that this run did
+ * not start is someone's start in progress and is left alone. StopProjectVersion refused because the status moved on
+ * (ResourceInUseException) counts as done when the version is STOPPING or STOPPED by then.
  */
 export async function stopVersion(context: StepContext, version: string, options: StopOptions): Promise<{ note: string; skipped?: boolean }> {
   const models = await context.models();
   const name = versionLabel(version);
-  let seen = context.observedUnderThisLease(version);
-  if (seen?.status !== "RUNNING") {
-    const description = await models.describe(version);
-    if (!description) return { note: `${name} no longer exists`, skipped: true };
-    context.observe(description);
-    seen = context.observedUnderThisLease(version);
-  }
-  const status = seen?.status ?? "UNKNOWN";
+  const description = await models.describe(version);
+  if (!description) return { note: `${name} no longer exists`, skipped: true };
+  context.observe(description);
+  const seen = context.journal.models?.[version];
+  const status = description.status;
   let action = stopActionFor(status);
   if (action === "starting" && options.startedByThisRun) {
     context.deps.progress.waiting(`${name} to finish STARTING before it can be stopped`);

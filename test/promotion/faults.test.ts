@@ -1,0 +1,371 @@
+import { expect } from "chai";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { registerPromote } from "../../src/cli/promote";
+import { registerRollback } from "../../src/cli/rollback";
+import { checkoutDrift } from "../../src/promotion/drift";
+import { EngineDeps, executePromotion, PromotionResult } from "../../src/promotion/engine";
+import { loadProject } from "../../src/promotion/project";
+import { Journal, StepId } from "../../src/promotion/types";
+import { Operation, V1, V2, V3 } from "./fakes";
+import { historyOf, promote, Scenario, until } from "./harness";
+
+/**
+ * Fault injection in the simulated world (test/promotion/fakes.ts + harness.ts): model versions that go through
+ * STARTING and STOPPING, each stack's deployed outputs, each consumer's endpoint policy, SSM, the lease table. The
+ * harness checks the invariant after every mutation (every config edit, `up`, model status change, SSM or DynamoDB
+ * write) and at every step boundary: each environment's deployed parameter names a version its deployed shared role
+ * grants, its endpoint policy allows, and that is RUNNING. Each case injects a fault, runs, re-runs the same command
+ * until the journal is gone, and then checks that the world settled: no violation ever, files that follow what is
+ * deployed, no grant or running version left behind, each outcome recorded once, no lease held.
+ */
+
+const TWO_ENVS = { configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } };
+const MODELS = { [V1]: "RUNNING", [V2]: "RUNNING", [V3]: "TRAINING_COMPLETED" };
+
+type FaultKind = "throws before its change" | "throws after its change" | "dies there" | "cannot write its journal";
+
+/** A fault armed once; `died` resolves when a run reached a point where it "dies" (never returns). */
+interface Armed {
+  readonly died: Promise<void>;
+  /** Wraps the deps of the first run (journal faults). */
+  readonly wrap: (deps: EngineDeps) => EngineDeps;
+}
+
+function hangForever(signal: () => void): Promise<never> {
+  signal();
+  return new Promise<never>(() => undefined);
+}
+
+/** The operation that carries each step's change, for prod's promotion V1 -> V3. */
+const CHANGE_OF: Record<Exclude<StepId, "ensure-running" | "verify" | "stop">, (op: Operation) => boolean> = {
+  grant: (op) => op.kind === "up" && op.stack === "ml" && op.config["modelshare:consumers"].prod.grantedVersions.includes(V3) && op.config["modelshare:consumers"].prod.grantedVersions.includes(V1),
+  switch: (op) => op.kind === "up" && op.stack === "prod" && op.config["modelshare:modelVersionArn"] === V3,
+  revoke: (op) => op.kind === "up" && op.stack === "ml" && !op.config["modelshare:consumers"].prod.grantedVersions.includes(V1),
+};
+
+function arm(s: Scenario, step: StepId, kind: FaultKind): Armed {
+  let died: () => void = () => undefined;
+  const diedPromise = new Promise<void>((done) => (died = done));
+  let armed = true;
+  const once = () => armed && !(armed = false);
+  const lost = () => Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
+  const wrap = (deps: EngineDeps) => deps;
+
+  if (kind === "cannot write its journal") {
+    return {
+      died: diedPromise,
+      wrap: (deps) => ({
+        ...deps,
+        journals: {
+          ...deps.journals,
+          read: (env) => deps.journals.read(env),
+          list: () => deps.journals.list(),
+          remove: (env) => deps.journals.remove(env),
+          write: (journal: Journal) => {
+            if (journal.steps.find((x) => x.id === step)?.state === "done" && once()) throw new Error("ENOSPC: no space left on device, write .modelshare/journal/prod.json");
+            deps.journals.write(journal);
+          },
+        },
+      }),
+    };
+  }
+  if (step === "ensure-running" || step === "stop") {
+    const arn = step === "ensure-running" ? V3 : V1;
+    const before = (a: string) => (a === arn && kind === "throws before its change" && once() ? Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }) : undefined);
+    const after = async (a: string) => {
+      if (a !== arn || !once()) return;
+      if (kind === "throws after its change") throw lost();
+      if (kind === "dies there") await hangForever(died);
+    };
+    if (step === "ensure-running") {
+      s.aws.failStart = before;
+      s.aws.afterStart = after;
+    } else {
+      s.aws.failStop = before;
+      s.aws.afterStop = after;
+    }
+    return { died: diedPromise, wrap };
+  }
+  if (step === "verify") {
+    const original = s.smoke.detectLabels.bind(s.smoke);
+    s.smoke.detectLabels = async (request) => {
+      if (!once()) return original(request);
+      if (kind === "dies there") return hangForever(died);
+      if (kind === "throws after its change") {
+        await original(request);
+        throw Object.assign(new Error("the label came back unreadable"), { name: "SerializationException" });
+      }
+      throw Object.assign(new Error("the image is not a PNG or JPEG"), { name: "InvalidImageFormatException" });
+    };
+    return { died: diedPromise, wrap };
+  }
+  const match = CHANGE_OF[step];
+  s.workspace.faults.push((op) => {
+    if (!match(op) || !once()) return undefined;
+    if (kind === "dies there") {
+      died();
+      return "hang";
+    }
+    return kind === "throws before its change" ? "fail" : "fail-after";
+  });
+  return { died: diedPromise, wrap };
+}
+
+/** Runs `attempt` once; a run that "dies" is abandoned (its process is gone) and the scenario told so. */
+async function firstRun(s: Scenario, attempt: () => Promise<PromotionResult>, died: Promise<void>): Promise<PromotionResult | "died" | Error> {
+  const result = await Promise.race([attempt().catch((e: Error) => e), died.then(() => "died" as const)]);
+  if (result === "died") {
+    await new Promise((done) => setTimeout(done, 10));
+    s.crashed();
+  }
+  return result;
+}
+
+/** Re-runs the same command until its journal is gone (at most three times): what an operator does after a failure. */
+async function settle(s: Scenario, attempt: () => Promise<PromotionResult>): Promise<PromotionResult[]> {
+  const results: PromotionResult[] = [];
+  for (let i = 0; i < 3 && existsSync(join(s.dir, ".modelshare", "journal", "prod.json")); i++) results.push(await attempt());
+  return results;
+}
+
+/** The world after the dust settled. */
+function expectSettled(s: Scenario, prodCalls: string): void {
+  expect(s.violations, s.violations.join("\n")).to.deep.equal([]);
+  expect(s.checks).to.be.greaterThan(5);
+  expect(existsSync(join(s.dir, ".modelshare", "journal", "prod.json")), "journal left").to.equal(false);
+  expect(s.aws.leaseItem(), "lease left").to.equal(undefined);
+  expect(s.workspace.deployedConfigured("prod")).to.equal(prodCalls);
+  expect(s.workspace.deployedGrants("prod"), "grants left behind").to.deep.equal([prodCalls]);
+  expect(s.workspace.endpointAllows("prod")).to.deep.equal([prodCalls]);
+  const idle = prodCalls === V3 ? V1 : V3;
+  expect(["STOPPING", "STOPPED", "TRAINING_COMPLETED", "FAILED"], `${idle} left running`).to.include(s.aws.status(idle));
+  // The files follow what is deployed.
+  const project = loadProject(s.dir);
+  const deployed = { grants: { qa: s.workspace.deployedGrants("qa"), prod: s.workspace.deployedGrants("prod") }, configured: { qa: s.workspace.deployedConfigured("qa"), prod: prodCalls } };
+  expect(checkoutDrift(project, deployed)).to.deep.equal([]);
+  // Each outcome of each run recorded once.
+  const records = historyOf(s, "prod").map((r) => `${r.id} ${r.outcome}`);
+  expect(new Set(records).size).to.equal(records.length);
+}
+
+describe("fault injection: promotion in a simulated world, the invariant checked after every mutation", () => {
+  let s: Scenario;
+  afterEach(() => s.restore());
+
+  const STEPS: StepId[] = ["ensure-running", "grant", "verify", "switch", "revoke", "stop"];
+  const KINDS: FaultKind[] = ["throws before its change", "throws after its change", "dies there", "cannot write its journal"];
+
+  describe("each step x each fault, then re-runs of the same command", () => {
+    for (const step of STEPS) {
+      for (const kind of KINDS) {
+        it(`${step} ${kind}`, async () => {
+          s = new Scenario(TWO_ENVS, MODELS);
+          const armed = arm(s, step, kind);
+          const attempt = async () => executePromotion(promote("prod", V3), armed.wrap(await s.deps()));
+          const first = await firstRun(s, attempt, armed.died);
+          if (first instanceof Error) throw first;
+          const again = await settle(s, async () => executePromotion(promote("prod", V3), await s.deps()));
+          const afterSwitch = step === "revoke" || step === "stop";
+          // A run that died resumes and finishes; a failure before the verified switch is undone; after it, finished.
+          const promoted = kind === "dies there" || afterSwitch;
+          // A StopProjectVersion whose response was lost is found STOPPING: done, nothing pending.
+          const lostStopResponse = step === "stop" && kind === "throws after its change";
+          if (first !== "died") expect(first.outcome).to.equal(lostStopResponse ? "succeeded" : afterSwitch ? "cleanup-pending" : promoted ? "succeeded" : "failed");
+          expectSettled(s, promoted ? V3 : V1);
+          const last = [first, ...again].filter((r): r is PromotionResult => r !== "died").at(-1)!;
+          expect(last.outcome).to.equal(promoted ? "succeeded" : "failed");
+        });
+      }
+    }
+  });
+
+  describe("operators, environments and model transitions", () => {
+    it("a second operator with a stale checkout during the promotion waits for the lease, then is refused; the first finishes", async () => {
+      s = new Scenario(TWO_ENVS, MODELS);
+      const stale = s.checkout();
+      let second: Promise<unknown> | undefined;
+      s.smoke.beforeCall = () => void (second ??= stale.deps().then((deps) => executePromotion(promote("qa", V1), deps)).catch((e: Error) => e));
+      expect((await executePromotion(promote("prod", V3), await s.deps())).outcome).to.equal("succeeded");
+      expect(((await second) as Error).name).to.equal("StaleCheckoutError");
+      expectSettled(s, V3);
+    });
+
+    it("qa and prod promoted to the same new version at once from one checkout: started once, both switched, the old ones stopped", async () => {
+      s = new Scenario(TWO_ENVS, MODELS);
+      const [qa, prod] = await Promise.all([executePromotion(promote("qa", V3), await s.deps()), executePromotion(promote("prod", V3), await s.deps())]);
+      expect([qa.outcome, prod.outcome]).to.deep.equal(["succeeded", "succeeded"]);
+      expect(s.aws.starts).to.deep.equal([V3]);
+      expect(s.aws.stops.sort()).to.deep.equal([V1, V2].sort());
+      expect(s.workspace.deployedConfigured("qa")).to.equal(V3);
+      expectSettled(s, V3);
+    });
+
+    it("forced interleaving at revoke: qa asks for the version prod is leaving; it is kept running and granted to qa", async () => {
+      s = new Scenario(TWO_ENVS, MODELS);
+      let second: Promise<PromotionResult> | undefined;
+      s.workspace.faults.push((op) => {
+        if (CHANGE_OF.revoke(op) && !second) second = s.deps().then((deps) => executePromotion(promote("qa", V1), deps));
+        return undefined;
+      });
+      expect((await executePromotion(promote("prod", V3), await s.deps())).outcome).to.equal("succeeded");
+      expect((await second!).outcome).to.equal("succeeded");
+      expect(s.workspace.deployedConfigured("qa")).to.equal(V1);
+      expect(s.aws.status(V1)).to.equal("RUNNING");
+      expect(s.violations).to.deep.equal([]);
+    });
+
+    it("Pulumi's stack lock (another update) at the switch is reported as a conflict and undone", async () => {
+      s = new Scenario(TWO_ENVS, MODELS);
+      let busy = true;
+      s.workspace.faults.push((op) => (busy && CHANGE_OF.switch(op) ? ((busy = false), "busy") : undefined));
+      expect((await executePromotion(promote("prod", V3), await s.deps())).outcome).to.equal("failed");
+      expectSettled(s, V1);
+    });
+
+    it("the new version is already STARTING (someone else's start): the promotion waits for RUNNING and starts nothing", async () => {
+      s = new Scenario(TWO_ENVS, { ...MODELS, [V3]: "STARTING" });
+      s.aws.models[V3].settleAfter = 3;
+      expect((await executePromotion(promote("prod", V3), await s.deps())).outcome).to.equal("succeeded");
+      expect(s.aws.starts).to.deep.equal([]);
+      expectSettled(s, V3);
+    });
+
+    it("the new version is STOPPING: the promotion waits until STOPPED, then starts it", async () => {
+      s = new Scenario(TWO_ENVS, { ...MODELS, [V3]: "STOPPING" });
+      s.aws.models[V3].settleAfter = 2;
+      expect((await executePromotion(promote("prod", V3), await s.deps())).outcome).to.equal("succeeded");
+      expect(s.aws.starts).to.deep.equal([V3]);
+      expectSettled(s, V3);
+    });
+
+    it("the old version is being started by someone at stop time: it is left alone, not stopped", async () => {
+      s = new Scenario(TWO_ENVS, MODELS);
+      s.workspace.faults.push((op) => {
+        if (CHANGE_OF.revoke(op)) s.aws.models[V1] = { status: "STARTING", minInferenceUnits: 1, settleAfter: 50 };
+        return undefined;
+      });
+      const result = await executePromotion(promote("prod", V3), await s.deps());
+      expect(result.steps.find((x) => x.id === "stop")).to.deep.include({ state: "skipped", note: "defect-detector.v1 is STARTING (someone is starting it): left alone" });
+      expect(s.aws.stops).to.deep.equal([]);
+    });
+
+    it("the new version fails to start (FAILED): nothing is granted, prod stays, the failed version is not left billed", async () => {
+      s = new Scenario(TWO_ENVS, MODELS);
+      s.aws.startEndsFailed = (arn) => arn === V3;
+      expect((await executePromotion(promote("prod", V3), await s.deps())).outcome).to.equal("failed");
+      expectSettled(s, V1);
+    });
+
+    it("a history write that fails: the promotion stands, exit 1, and the next run records it once", async () => {
+      s = new Scenario(TWO_ENVS, MODELS);
+      const deps = await s.deps();
+      const first = await executePromotion(promote("prod", V3), { ...deps, history: { append: async () => Promise.reject(new Error("ThrottlingException")), list: (env) => deps.history.list(env) } });
+      expect(first.outcome).to.equal("succeeded");
+      expect(first.historyError).to.match(/ThrottlingException/);
+      expect(historyOf(s, "prod")).to.deep.equal([]);
+      expect(s.workspace.deployedConfigured("prod")).to.equal(V3);
+      expect(s.violations).to.deep.equal([]);
+    });
+
+    it("the lease expires while the run cannot reach DynamoDB: it stops before its next change, and a re-run finishes", async () => {
+      s = new Scenario(TWO_ENVS, MODELS);
+      s.smoke.propagationCalls = 6; // a minute of backoff
+      let cutOff = false;
+      s.smoke.beforeCall = () => void (cutOff = true);
+      s.aws.failDynamo = (command) => (cutOff && command === "UpdateItem" ? Object.assign(new Error("connect ETIMEDOUT"), { name: "TimeoutError" }) : undefined);
+      const timing = { durationMs: 45_000, renewEveryMs: 15_000, safetyMarginMs: 5_000, skewMs: 1_000, maxHoldMs: 3600_000, waitMs: 3600_000, pollMs: 5_000 };
+      const first = await executePromotion(promote("prod", V3), await s.deps({ leaseTiming: timing }));
+      expect(first.outcome).to.equal("undo-failed");
+      expect(first.reason).to.match(/switch failed \(stopped before the next change: the promotion lease expires/);
+      expect(s.workspace.deployedConfigured("prod")).to.equal(V1);
+      cutOff = false;
+      s.aws.failDynamo = undefined;
+      s.crashed(); // its lease item is still there (it could not delete it): expired, or from a dead run here
+      await settle(s, async () => executePromotion(promote("prod", V3), await s.deps()));
+      expectSettled(s, V1);
+    });
+  });
+
+  describe("rollback chains", () => {
+    async function promoteThrough(...versions: string[]): Promise<void> {
+      for (const version of versions) expect((await s.cli(registerPromote, ["promote", "--env", "prod", "--version", version])).exitCode).to.equal(0);
+    }
+
+    it("V1 -> V2 -> V3, rollback, rollback: back to V1 through V2; each version restarted with its units", async () => {
+      s = new Scenario(TWO_ENVS, { ...MODELS, [V3]: "RUNNING" });
+      s.aws.models[V1] = { status: "RUNNING", minInferenceUnits: 2 };
+      await promoteThrough(V2, V3);
+      expect((await s.cli(registerRollback, ["rollback", "--env", "prod"])).exitCode).to.equal(0);
+      expect(s.workspace.deployedConfigured("prod")).to.equal(V2);
+      expect((await s.cli(registerRollback, ["rollback", "--env", "prod"])).exitCode).to.equal(0);
+      expect(s.workspace.deployedConfigured("prod")).to.equal(V1);
+      expect(s.aws.models[V1]).to.include({ status: "RUNNING", minInferenceUnits: 2 });
+      expect(s.violations).to.deep.equal([]);
+    });
+
+    it("a rollback whose switch fails is undone; the next rollback goes to the same target, not further", async () => {
+      s = new Scenario(TWO_ENVS, { ...MODELS, [V3]: "RUNNING" });
+      await promoteThrough(V2, V3);
+      let fail = true;
+      s.workspace.faults.push((op) => (fail && op.kind === "up" && op.stack === "prod" && op.config["modelshare:modelVersionArn"] === V2 ? ((fail = false), "fail") : undefined));
+      expect((await s.cli(registerRollback, ["rollback", "--env", "prod"])).exitCode).to.equal(1);
+      expect(s.workspace.deployedConfigured("prod")).to.equal(V3);
+      expect((await s.cli(registerRollback, ["rollback", "--env", "prod"])).exitCode).to.equal(0);
+      expect(s.workspace.deployedConfigured("prod")).to.equal(V2);
+      expect(s.violations).to.deep.equal([]);
+    });
+
+    it("rollback of a promotion whose clean-up is pending replaces the clean-up: back on the previous version, the new one stopped", async () => {
+      s = new Scenario(TWO_ENVS, { ...MODELS, [V3]: "RUNNING" });
+      s.aws.failStop = (arn) => (arn === V1 ? Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" }) : undefined);
+      expect((await s.cli(registerPromote, ["promote", "--env", "prod", "--version", V3])).exitCode).to.equal(1);
+      s.aws.failStop = undefined;
+      const back = await s.cli(registerRollback, ["rollback", "--env", "prod", "--json"]);
+      expect(back.exitCode).to.equal(0);
+      expect(s.workspace.deployedConfigured("prod")).to.equal(V1);
+      expect(s.workspace.deployedGrants("prod")).to.deep.equal([V1]);
+      expect(s.aws.stops).to.include(V3);
+      expect(existsSync(join(s.dir, ".modelshare", "journal", "prod.json"))).to.equal(false);
+      expect(s.violations).to.deep.equal([]);
+    });
+
+    it("rollback --to the oldest version skips the one between; a rollback after it has nowhere further back (no flip-flop to V3)", async () => {
+      s = new Scenario(TWO_ENVS, { ...MODELS, [V3]: "RUNNING" });
+      await promoteThrough(V2, V3);
+      expect((await s.cli(registerRollback, ["rollback", "--env", "prod", "--to", V1])).exitCode).to.equal(0);
+      expect(s.workspace.deployedConfigured("prod")).to.equal(V1);
+      const further = await s.cli(registerRollback, ["rollback", "--env", "prod"]);
+      expect(further.error?.message).to.match(/--to is required: the history of prod has no successful promotion to its current version/);
+      expect(s.workspace.deployedConfigured("prod")).to.equal(V1);
+      expect(s.violations).to.deep.equal([]);
+    });
+
+    for (const step of ["grant", "switch", "revoke"] as const) {
+      it(`a promotion that died at ${step} is undone by \`rollback --env prod\` (exit 0), recorded once as that rollback`, async () => {
+        s = new Scenario(TWO_ENVS, MODELS);
+        const armed = arm(s, step, "dies there");
+        expect(await firstRun(s, async () => executePromotion(promote("prod", V3), await s.deps()), armed.died)).to.equal("died");
+        const back = await s.cli(registerRollback, ["rollback", "--env", "prod", "--json"]);
+        expect(back.exitCode).to.equal(0);
+        expect(historyOf(s, "prod").map((r) => `${r.kind} ${r.outcome} ${r.undid !== undefined}`)).to.deep.equal(["rollback succeeded true"]);
+        expectSettled(s, V1);
+      });
+    }
+
+    it("a rollback interrupted mid-way resumes with the same command, and the history walks on from where it ended", async () => {
+      s = new Scenario(TWO_ENVS, { ...MODELS, [V3]: "RUNNING" });
+      await promoteThrough(V2, V3);
+      let hang = true;
+      s.workspace.faults.push((op) => (hang && op.kind === "up" && op.stack === "prod" && op.config["modelshare:modelVersionArn"] === V2 ? ((hang = false), "hang") : undefined));
+      void s.cli(registerRollback, ["rollback", "--env", "prod"]);
+      await until(() => !hang);
+      s.crashed();
+      expect((await s.cli(registerRollback, ["rollback", "--env", "prod"])).exitCode).to.equal(0);
+      expect(s.workspace.deployedConfigured("prod")).to.equal(V2);
+      expect((await s.cli(registerRollback, ["rollback", "--env", "prod"])).exitCode).to.equal(0);
+      expect(s.workspace.deployedConfigured("prod")).to.equal(V1);
+      expect(s.violations).to.deep.equal([]);
+    });
+  });
+});
