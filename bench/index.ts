@@ -1,10 +1,12 @@
 /**
  * `npm run bench`: every performance figure the README quotes comes from here, never from a timed test.
  *   - deploy: 20 consumer stacks against a fake workspace (1 s per up) at concurrency 4 (bench/deploy.ts);
+ *   - promotion: one environment in the simulated world, its Pulumi `up`s and AWS calls (bench/promotion.ts);
  *   - synth + check and the access matrix at 10, 50 and 200 environments, next to floors (bench/synth.ts).
  * Prints one line per figure; exits 1 when a target is missed, so a regression is visible.
  */
 import { benchDeploy } from "./deploy";
+import { benchPromotionFigures } from "./promotion";
 import { benchSynth } from "./synth";
 
 interface Figure {
@@ -26,6 +28,10 @@ async function main(): Promise<number> {
   const deploy = await benchDeploy();
   print(deploy);
   figures.push(deploy);
+  for (const figure of await benchPromotionFigures()) {
+    print(figure);
+    figures.push(figure);
+  }
   for (const figure of await benchSynth({ matrix: !process.argv.includes("--no-matrix"), log: (line) => process.stderr.write(`${line}\n`) })) {
     print(figure);
     figures.push(figure);

@@ -393,6 +393,8 @@ export class AwsWorld {
   failStop?: (arn: string) => Error | undefined;
   /** After StartProjectVersion the version ends FAILED instead of RUNNING. */
   startEndsFailed?: (arn: string) => boolean;
+  /** How many DescribeProjectVersions see a version STOPPING before it is STOPPED (a real stop takes minutes). */
+  stopPolls = 1;
 
   constructor(initial: Record<string, string>) {
     for (const [arn, status] of Object.entries(initial)) this.models[arn] = { status, ...(status === "RUNNING" ? { minInferenceUnits: 1 } : {}) };
@@ -426,7 +428,7 @@ export class AwsWorld {
       if (error) throw error;
       if (!["STARTING", "RUNNING"].includes(this.status(arn))) throw resourceInUse(`${arn} is ${this.status(arn)}`);
       this.stops.push(arn);
-      this.models[arn] = { ...this.models[arn], status: "STOPPING", settleAfter: 1 };
+      this.models[arn] = { ...this.models[arn], status: "STOPPING", settleAfter: this.stopPolls };
       this.onChange();
       await this.afterStop(arn);
       return { Status: "STOPPING" };
