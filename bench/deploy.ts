@@ -1,3 +1,6 @@
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
 import { Command } from "commander";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -89,6 +92,9 @@ export async function benchDeploy(): Promise<{ name: string; seconds: number; li
     progress: silentProgress,
     workspace: async () => workspace,
   };
+  // The promotion lease and the caller identity answer at once: this measures deploy's scheduling, not AWS.
+  const dynamodb = mockClient(DynamoDBClient).resolves({});
+  const sts = mockClient(STSClient).on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ML_ACCOUNT}:assumed-role/pipeline/bench` });
   const program = new Command("modelshare").exitOverride();
   registerDeploy(program, () => context);
   const exitCodeBefore = process.exitCode;
@@ -97,6 +103,8 @@ export async function benchDeploy(): Promise<{ name: string; seconds: number; li
     await program.parseAsync(["deploy", "--stacks", consumerStacks.join(","), "--concurrency", String(CONCURRENCY), "--json"], { from: "user" });
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    dynamodb.restore();
+    sts.restore();
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const exitCode = Number(process.exitCode ?? 0);
