@@ -30,18 +30,22 @@ export const LEASE_KEY = "promotion";
 /** The item's attribute that DynamoDB's TTL reads (epoch seconds), set a day after expiry. */
 export const LEASE_TTL_ATTRIBUTE = PROMOTION_LEASE_ATTRIBUTES.ttl;
 
-export interface LeaseRecord {
-  /** Random per acquisition: only its holder can extend or release the lease. */
-  readonly token: string;
+/** Who takes the lease: shown to whoever finds it held. */
+export interface LeaseIdentity {
   readonly user: string;
   readonly host: string;
   readonly pid: number;
   /** AWS identity of the holder (GetCallerIdentity), when known. */
   readonly who: string;
-  /** The command line, shown to whoever finds the lease held. */
+  /** The command line. */
   readonly command: string;
   /** What the holder is doing, e.g. `promote prod to defect-detector.v2`. */
   readonly purpose: string;
+}
+
+export interface LeaseRecord extends LeaseIdentity {
+  /** Random per acquisition: only its holder can extend or release the lease. */
+  readonly token: string;
   /** Epoch milliseconds. */
   readonly acquiredAt: number;
   readonly expiresAt: number;
@@ -227,15 +231,6 @@ export const DEFAULT_LEASE_TIMING: LeaseTiming = {
   waitMs: 30 * 60_000,
   pollMs: 15_000,
 };
-
-export interface LeaseIdentity {
-  readonly user: string;
-  readonly host: string;
-  readonly pid: number;
-  readonly who: string;
-  readonly command: string;
-  readonly purpose: string;
-}
 
 export function describeLease(record: LeaseRecord | "unreadable", now?: number): string {
   if (record === "unreadable") return "an unreadable lease item (not written by modelshare)";

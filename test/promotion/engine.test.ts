@@ -7,7 +7,7 @@ import { PromotionConflictError } from "../../src/promotion/journal";
 import { StepId } from "../../src/promotion/types";
 import { StackBusyError } from "../../src/promotion/workspace";
 import { readStack, V1, V2, V3 } from "./fakes";
-import { historyOf, promote, Scenario, until } from "./harness";
+import { dieDuringSwitch, historyOf, promote, Scenario, until } from "./harness";
 
 const TWO_ENVS = { configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } };
 const MODELS = { [V1]: "RUNNING", [V2]: "RUNNING", [V3]: "TRAINING_COMPLETED" };
@@ -186,15 +186,9 @@ describe("promotion engine (fake workspace, aws-sdk-client-mock)", () => {
   it("resumes after a crash without repeating the steps already done", async () => {
     s = new Scenario(TWO_ENVS, MODELS);
     // The first run dies while updating prod in the switch step (its promise never settles, like a killed process).
-    let crash = true;
-    s.workspace.faults.push((op) => (crash && op.kind === "up" && op.stack === "prod" && op.config["modelshare:modelVersionArn"] === V3 ? "hang" : undefined));
-    void executePromotion(promote("prod", V3), await s.deps());
-    await until(() => s.workspace.calls.some((c) => c.kind === "up" && c.stack === "prod" && c.config["modelshare:modelVersionArn"] === V3));
+    await dieDuringSwitch(s, V3);
     const smokeCalls = s.smoke.calls.length;
-    const mlUps = s.workspace.upsOf("ml");
-
-    crash = false;
-    s.crashed(); // the crashed process is gone
+    const mlUps = s.workspace.upsOf("ml"); // the crashed process is gone
     const result = await executePromotion(promote("prod", V3), await s.deps());
 
     expect(result.outcome).to.equal("succeeded");
@@ -267,12 +261,7 @@ describe("promotion engine (fake workspace, aws-sdk-client-mock)", () => {
 
   it("refuses a different promotion on top of an interrupted one, and `rollback` undoes the interrupted one", async () => {
     s = new Scenario(TWO_ENVS, MODELS);
-    let crash = true;
-    s.workspace.faults.push((op) => (crash && op.kind === "up" && op.stack === "prod" && op.config["modelshare:modelVersionArn"] === V3 ? "hang" : undefined));
-    void executePromotion(promote("prod", V3), await s.deps());
-    await until(() => s.workspace.calls.some((c) => c.kind === "up" && c.stack === "prod" && c.config["modelshare:modelVersionArn"] === V3));
-    crash = false;
-    s.crashed();
+    await dieDuringSwitch(s, V3);
 
     let refused: unknown;
     try {

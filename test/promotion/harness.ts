@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { historyParameterName } from "../../src/contract";
-import { PromotionInput } from "../../src/promotion/engine";
+import { executePromotion, PromotionInput } from "../../src/promotion/engine";
 import { HistoryRecord } from "../../src/promotion/types";
 import { CliContext, engineDepsFor, loadProjectForCli } from "../../src/promotion/cliContext";
 import { EngineDeps } from "../../src/promotion/engine";
@@ -159,3 +159,17 @@ export async function until(condition: () => boolean, timeoutMs = 5000): Promise
   }
 }
 
+/**
+ * Starts `promote --env prod --version VERSION` and lets it die while it deploys the switch (its `up` of prod never
+ * returns, like a killed process); returns once it is there, with the scenario told that run is dead. The `up` is
+ * not applied: prod's deployed stack still calls the previous version.
+ */
+export async function dieDuringSwitch(s: Scenario, version: string, deps?: EngineDeps): Promise<void> {
+  let dying = true;
+  const atSwitch = (op: { kind: string; stack: string; config: Record<string, any> }) => op.kind === "up" && op.stack === "prod" && op.config["modelshare:modelVersionArn"] === version;
+  s.workspace.faults.push((op) => (dying && atSwitch(op) ? "hang" : undefined));
+  void executePromotion(promote("prod", version), deps ?? (await s.deps()));
+  await until(() => s.workspace.calls.some(atSwitch));
+  dying = false;
+  s.crashed();
+}

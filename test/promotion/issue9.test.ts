@@ -9,7 +9,7 @@ import { EngineDeps, executePromotion } from "../../src/promotion/engine";
 import { FileLocks, JournalCorruptError } from "../../src/promotion/journal";
 import { Owner } from "../../src/promotion/types";
 import { readStack, V1, V2, V3 } from "./fakes";
-import { historyOf, promote, Scenario, until } from "./harness";
+import { dieDuringSwitch, historyOf, promote, Scenario, until } from "./harness";
 
 /**
  * The seven failures issue 9 names, one `describe` each: every test here failed on the code before the issue
@@ -106,12 +106,7 @@ describe("issue 9: the seven failures", () => {
   describe("2. a resumed run re-checks what a crash could have invalidated", () => {
     it("the new version was stopped while the run was dead: the resume restarts and re-verifies it before switching", async () => {
       s = new Scenario(TWO_ENVS, MODELS);
-      let crash = true;
-      s.workspace.faults.push((op) => (crash && op.kind === "up" && op.stack === "prod" && op.config["modelshare:modelVersionArn"] === V3 ? "hang" : undefined));
-      void executePromotion(promote("prod", V3), await s.deps());
-      await until(() => s.workspace.calls.some((c) => c.kind === "up" && c.stack === "prod" && c.config["modelshare:modelVersionArn"] === V3));
-      crash = false;
-      s.crashed();
+      await dieDuringSwitch(s, V3);
       s.aws.models[V3] = { status: "STOPPED" }; // stopped meanwhile (by hand, or another run's clean-up)
       const verifiedBefore = s.smoke.calls.length;
 
@@ -126,12 +121,7 @@ describe("issue 9: the seven failures", () => {
 
     it("the new version's grant was taken away while the run was dead: the resume grants it again before switching", async () => {
       s = new Scenario(TWO_ENVS, MODELS);
-      let crash = true;
-      s.workspace.faults.push((op) => (crash && op.kind === "up" && op.stack === "prod" && op.config["modelshare:modelVersionArn"] === V3 ? "hang" : undefined));
-      void executePromotion(promote("prod", V3), await s.deps());
-      await until(() => s.workspace.calls.some((c) => c.kind === "up" && c.stack === "prod" && c.config["modelshare:modelVersionArn"] === V3));
-      crash = false;
-      s.crashed();
+      await dieDuringSwitch(s, V3);
       const ml = s.workspace.world.stacks.ml;
       ml["modelshare:consumers"] = { ...ml["modelshare:consumers"], prod: { ...ml["modelshare:consumers"].prod, grantedVersions: [V1] } };
 
@@ -266,18 +256,9 @@ describe("issue 9: the seven failures", () => {
   });
 
   describe("6. no misleading output after a crash", () => {
-    async function crashDuringSwitch(): Promise<void> {
-      let crash = true;
-      s.workspace.faults.push((op) => (crash && op.kind === "up" && op.stack === "prod" && op.config["modelshare:modelVersionArn"] === V3 ? "hang" : undefined));
-      void executePromotion(promote("prod", V3), await s.deps());
-      await until(() => s.workspace.calls.some((c) => c.kind === "up" && c.stack === "prod" && c.config["modelshare:modelVersionArn"] === V3));
-      crash = false;
-      s.crashed();
-    }
-
     it("--dry-run plans from the journal: what the resume will run, or the same refusal (exit 1) as the real run", async () => {
       s = new Scenario(TWO_ENVS, MODELS);
-      await crashDuringSwitch();
+      await dieDuringSwitch(s, V3);
       const calls = s.workspace.calls.length;
       const resume = await s.cli(registerPromote, ["promote", "--env", "prod", "--version", V3, "--dry-run", "--json"]);
       expect(resume.exitCode).to.equal(0);
@@ -313,7 +294,7 @@ describe("issue 9: the seven failures", () => {
 
     it("a rollback that undid an interrupted promotion is recorded as a successful rollback (exit 0), not `promote failed`", async () => {
       s = new Scenario(TWO_ENVS, MODELS);
-      await crashDuringSwitch();
+      await dieDuringSwitch(s, V3);
       const { exitCode } = await s.cli(registerRollback, ["rollback", "--env", "prod", "--json"]);
       expect(exitCode).to.equal(0);
       expect(JSON.parse(s.out.join(""))).to.deep.include({ kind: "rollback", outcome: "succeeded", version: V1, undid: { kind: "promote", version: V3 } });
