@@ -32,7 +32,10 @@ export function registerPromote(program: Command, context: () => CliContext = ()
     .option("--json", "machine-readable output on stdout")
     .addHelpText(
       "after",
-      "\nExit codes: 0 promoted; 1 a step failed (undone) or another promotion of the environment is in progress; 2 bad input.\n" +
+      "\nHolds the promotion lease (ML account) for the whole run; starts from what is deployed and refuses a checkout that is behind it.\n" +
+        "Exit codes: 0 promoted; 1 a step failed (undone), the clean-up after a verified switch is pending (re-run to finish it),\n" +
+        "another run holds the lease, the checkout disagrees with what is deployed, or an interrupted promotion is in the way;\n" +
+        "2 bad input (including a journal file that cannot be read).\n" +
         "Progress (step, elapsed, what is awaited) goes to stderr.",
     )
     .action(async (flags: PromoteFlags) => {

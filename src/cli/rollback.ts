@@ -23,7 +23,12 @@ export function registerRollback(program: Command, context: () => CliContext = (
     .option("--env <env>", "environment to roll back")
     .option("--to <arn>", "model version ARN to go back to (default: the previous version in the history)")
     .option("--json", "machine-readable output on stdout")
-    .addHelpText("after", "\nExit codes: 0 rolled back; 1 a step failed (undone) or a promotion is in progress; 2 bad input (including no previous version in the history: pass --to).")
+    .addHelpText(
+      "after",
+      "\nExit codes: 0 rolled back (or an interrupted promotion undone); 1 a step failed (undone), a clean-up is pending, another run holds\n" +
+        "the lease, the checkout disagrees with what is deployed, or a promotion is in progress; 2 bad input (including no previous version\n" +
+        "in the history: pass --to).",
+    )
     .action(async (flags: RollbackFlags) => {
       const ctx = context();
       const project = loadProjectForCli(ctx);

@@ -24,6 +24,9 @@ describe("ML stack: the promotion lease table", () => {
     expect(table.inputs.ttl).to.deep.equal({ attributeName: "ttl", enabled: true });
     expect(table.inputs.pointInTimeRecovery).to.deep.equal({ enabled: false });
     expect(table.inputs.tags).to.deep.include({ "modelshare:managed-by": "pulumi" });
+    // A rolePrefix rename creates a table with the new name: the old one is forgotten, not deleted (its deletion
+    // protection would fail the update).
+    expect(table.retainOnDelete).to.equal(true);
   });
 
   it("exports the table's name (as the contract names it) and ARN for the CLI", () => {
