@@ -21,8 +21,9 @@ export function registerPromote(program: Command, context: () => CliContext = ()
   program
     .command("promote")
     .description(
-      "Move an environment to a model version: ensure-running, grant, verify, switch, revoke, stop. A failing step " +
-        "undoes the steps taken, so the environment always calls a granted, RUNNING version. A re-run after a crash resumes.",
+      "Move an environment to a model version: ensure-running, grant, verify, switch, revoke, stop. A step failing before the " +
+        "switch undoes the steps taken; after the verified switch, the clean-up is left pending; so the environment always calls a " +
+        "granted, RUNNING version. A re-run after a crash resumes, re-checking what the crash may have invalidated.",
     )
     .option("--env <env>", "environment to promote (modelshare:environment of a consumer stack)")
     .option("--version <arn>", "model version ARN to promote to")
