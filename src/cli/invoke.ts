@@ -24,6 +24,7 @@ export interface InvokeFlags {
   stsEndpoint?: string;
   rekognitionEndpoint?: string;
   ssmEndpoint?: string;
+  timeout?: string;
   json?: boolean;
 }
 
@@ -35,8 +36,12 @@ export interface InvokeRequest {
   readonly maxResults: number | undefined;
   readonly region: string | undefined;
   readonly endpoints: { sts?: string; rekognition?: string; ssm?: string };
+  readonly timeoutMs: number;
   readonly json: boolean;
 }
+
+/** The CLI runs cold (credential chain, SSM, STS, then Rekognition), so its deadline is longer than the library's. */
+export const INVOKE_DEFAULT_TIMEOUT_SECONDS = 30;
 
 /** Checks every flag and reports all problems at once (exit 2), before any file is read or AWS is called. */
 export function parseInvokeFlags(flags: InvokeFlags): InvokeRequest {
@@ -66,6 +71,13 @@ export function parseInvokeFlags(flags: InvokeFlags): InvokeRequest {
   if (flags.region !== undefined && !REGION_NAME.test(flags.region)) {
     problems.push(`--region ${JSON.stringify(flags.region)}: must be an AWS region such as eu-west-1`);
   }
+  let timeoutSeconds = INVOKE_DEFAULT_TIMEOUT_SECONDS;
+  if (flags.timeout !== undefined) {
+    timeoutSeconds = Number(flags.timeout);
+    if (flags.timeout.trim() === "" || !Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 600) {
+      problems.push(`--timeout ${JSON.stringify(flags.timeout)}: must be a number of seconds, more than 0 and at most 600`);
+    }
+  }
   if (problems.length === 1) throw new UsageError(`invoke: ${problems[0]}`);
   if (problems.length > 1) throw new UsageError(`invoke: ${problems.length} problems:\n  - ${problems.join("\n  - ")}`);
   return {
@@ -75,6 +87,7 @@ export function parseInvokeFlags(flags: InvokeFlags): InvokeRequest {
     maxResults,
     region: flags.region,
     endpoints: { sts: flags.stsEndpoint, rekognition: flags.rekognitionEndpoint, ssm: flags.ssmEndpoint },
+    timeoutMs: Math.round(timeoutSeconds * 1000),
     json: flags.json === true,
   };
 }
@@ -127,16 +140,34 @@ const READ_REASONS: Record<RefreshReason, string> = {
   "version-replaced": "re-read after a refused call",
 };
 
-function describeEvent(event: ModelClientEvent): string {
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
+}
+
+/** A progress line for an event, or undefined for the ones that only feed metrics. */
+export function describeEvent(event: ModelClientEvent): string | undefined {
   switch (event.type) {
     case "parameters-read":
-      return `${READ_REASONS[event.reason]} ${parameterPrefix(event.environment)}*: version ${event.target.modelVersionArn}, role ${event.target.sharedRoleArn}, region ${event.target.region}`;
+      return (
+        `${READ_REASONS[event.reason]} ${parameterPrefix(event.environment)}*: version ${event.target.modelVersionArn}, ` +
+        `role ${event.target.sharedRoleArn}, region ${event.target.region}${event.target.useFipsEndpoint ? ", FIPS endpoint" : ""}`
+      );
     case "parameters-refresh-failed":
-      return `re-reading ${parameterPrefix(event.environment)}* failed, keeping the last values: ${event.error instanceof Error ? event.error.message : String(event.error)}`;
+      return `reading ${parameterPrefix(event.environment)}* failed (next attempt in ${(event.retryInMs / 1000).toFixed(1)} s): ${firstLine(event.error)}`;
+    case "optional-parameter-unreadable":
+      return `${event.parameterName} is not readable with this role (a consumer stack older than it?): FIPS endpoint off`;
     case "credentials-assumed":
       return `assumed ${event.roleArn}${event.expiration ? ` until ${event.expiration.toISOString()}` : ""}`;
+    case "credentials-refresh-failed":
+      return `AssumeRole on ${event.roleArn} failed (next attempt in ${(event.retryInMs / 1000).toFixed(1)} s): ${firstLine(event.error)}`;
+    case "credentials-dropped":
+      return `${event.after}: dropping the session of ${event.roleArn} and assuming it again`;
     case "retrying-with-new-target":
       return `${event.after} on ${event.from.modelVersionArn}; the parameters now name ${event.to.modelVersionArn}: retrying once`;
+    case "attempt-failed":
+      return `${event.service} attempt ${event.attempt} failed: ${event.code} (${event.kind})`;
+    case "call-finished":
+      return undefined;
   }
 }
 
@@ -149,7 +180,11 @@ async function invoke(flags: InvokeFlags): Promise<void> {
     client = ModelClient.fromEnvironment(request.environment, {
       region: request.region,
       endpoints: request.endpoints,
-      onEvent: (event) => progress.step("invoke", describeEvent(event)),
+      timeoutMs: request.timeoutMs,
+      onEvent: (event) => {
+        const line = describeEvent(event);
+        if (line !== undefined) progress.step("invoke", line);
+      },
     });
   } catch (error) {
     // Endpoint flags are checked when the client is built, still before any call.
@@ -188,6 +223,7 @@ export function registerInvoke(program: Command): void {
     .option("--sts-endpoint <dns-or-url>", "STS VPC endpoint DNS name, when private DNS is off (must be regional)")
     .option("--rekognition-endpoint <dns-or-url>", "Rekognition VPC endpoint DNS name, when private DNS is off")
     .option("--ssm-endpoint <dns-or-url>", "SSM VPC endpoint DNS name, when private DNS is off")
+    .option("--timeout <seconds>", `deadline of the whole call: parameters, role, DetectCustomLabels and retries (default ${INVOKE_DEFAULT_TIMEOUT_SECONDS})`)
     .option("--json", "print the result as JSON")
     .addHelpText(
       "after",

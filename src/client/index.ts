@@ -11,11 +11,15 @@ export {
   type Detection,
   type DetectOptions,
   type ImageInput,
+  type ModelClientCounters,
   type ModelClientEvent,
   type ModelClientOptions,
+  type RetryOptions,
 } from "./ModelClient";
 export {
   AssumeRoleError,
+  CallAbortedError,
+  CallTimeoutError,
   ImageReadError,
   ImageRejectedError,
   ImageValidationError,
@@ -24,11 +28,16 @@ export {
   ModelNotRunningError,
   ModelVersionNotFoundError,
   NotGrantedError,
+  ParameterReadError,
+  RekognitionCallError,
+  SessionRejectedError,
   ThrottledError,
+  type CallPhase,
   type CallTarget,
   type ImageCheck,
   type ImageProblem,
 } from "./errors";
+export { classifyFailure, type FailureFacts, type FailureKind } from "./failures";
 export {
   findImageProblems,
   findS3LocationProblems,
@@ -41,6 +50,9 @@ export {
   type ImageLimits,
   type S3ImageLocation,
 } from "./image";
-export { regionalStsEndpoint, type ModelTarget, type ParameterEvent, type RefreshReason } from "./settings";
-export { sharedRoleCredentials, type SharedRoleCredentialsOptions } from "./credentials";
+export { type ModelTarget } from "./settings";
+export { type ParameterEvent, type RefreshReason } from "./parameters";
+export { regionalStsEndpoint } from "./endpoints";
+export { sharedRoleCredentials, SharedRoleCredentials, type SharedRoleCredentialsOptions } from "./credentials";
+export { type LookupCounters, type ServiceCounters } from "./metrics";
 export { ConfigError, type ConfigProblem } from "../config/problems";

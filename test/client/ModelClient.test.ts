@@ -1,5 +1,6 @@
 import { DetectCustomLabelsCommand } from "@aws-sdk/client-rekognition";
 import { GetParametersCommand } from "@aws-sdk/client-ssm";
+import { AssumeRoleCommand } from "@aws-sdk/client-sts";
 import { expect } from "chai";
 import {
   ConfigError,
@@ -9,8 +10,10 @@ import {
   InvalidArgumentError,
   ModelClient,
   ModelClientEvent,
+  ModelClientOptions,
   ModelNotRunningError,
   NotGrantedError,
+  RekognitionCallError,
   ThrottledError,
 } from "../../src/client";
 import { parameterName } from "../../src/contract";
@@ -27,6 +30,7 @@ import {
   V2,
 } from "./helpers/aws";
 import { makeJpeg, makePng } from "./helpers/images";
+import { until } from "./helpers/until";
 
 const image = makePng(120, 80);
 const SECOND = 1000;
@@ -42,7 +46,7 @@ describe("ModelClient", () => {
   let mocks: AwsMocks;
   let now: number;
   let events: ModelClientEvent[];
-  const fromEnvironment = (options: { parameterTtlMs?: number } = {}) =>
+  const fromEnvironment = (options: ModelClientOptions = {}) =>
     ModelClient.fromEnvironment("qa", { region: "eu-west-1", now: () => now, onEvent: (e) => events.push(e), ...options });
 
   beforeEach(() => {
@@ -61,12 +65,13 @@ describe("ModelClient", () => {
         "/modelshare/qa/model-version-arn",
         "/modelshare/qa/shared-role-arn",
         "/modelshare/qa/region",
+        "/modelshare/qa/use-fips-endpoint",
       ]);
       expect(calledVersions(mocks)).to.deep.equal([V1]);
       expect(await rekognitionClientOfCall(mocks).config.region()).to.equal("eu-west-1");
     });
 
-    it("re-reads them after the TTL and follows a promotion without a new client", async () => {
+    it("re-reads them in the background after the TTL and follows a promotion without a new client", async () => {
       mocks.ssm.on(GetParametersCommand).resolvesOnce(parameters({ modelVersionArn: V1 })).resolves(parameters({ modelVersionArn: V2 }));
       mocks.rekognition.on(DetectCustomLabelsCommand).resolves({ CustomLabels: [] });
       const client = fromEnvironment({ parameterTtlMs: 60 * SECOND });
@@ -77,30 +82,36 @@ describe("ModelClient", () => {
       expect(parameterReads(mocks)).to.equal(1);
 
       now += 1 * SECOND;
+      await client.detectLabels(image); // served V1 at once; the re-read runs behind it
+      await until(() => events.some((e) => e.type === "parameters-read" && e.reason === "ttl"));
       await client.detectLabels(image);
       expect(parameterReads(mocks)).to.equal(2);
-      expect(calledVersions(mocks)).to.deep.equal([V1, V1, V2]);
+      expect(calledVersions(mocks)).to.deep.equal([V1, V1, V1, V2]);
     });
 
-    it("keeps the last good values when a periodic re-read fails, and tries again after another TTL", async () => {
+    it("keeps the last good values when a periodic re-read fails, and backs off before the next one", async () => {
       mocks.ssm
         .on(GetParametersCommand)
         .resolvesOnce(parameters({ modelVersionArn: V1 }))
-        .rejectsOnce(awsError("InternalServerError"))
+        .rejectsOnce(awsError("InternalServerError", "boom", undefined, 500))
         .resolves(parameters({ modelVersionArn: V2 }));
       mocks.rekognition.on(DetectCustomLabelsCommand).resolves({ CustomLabels: [] });
-      const client = fromEnvironment({ parameterTtlMs: 60 * SECOND });
+      const client = fromEnvironment({ parameterTtlMs: 60 * SECOND, failureCacheMs: 10 * SECOND });
 
       await client.detectLabels(image);
       now += 60 * SECOND;
-      await client.detectLabels(image); // re-read fails: V1 kept
-      now += 30 * SECOND;
-      await client.detectLabels(image); // not yet due again
-      now += 30 * SECOND;
+      await client.detectLabels(image); // stale V1 served; its re-read fails behind it
+      await until(() => events.some((e) => e.type === "parameters-refresh-failed"));
+      now += 4 * SECOND;
+      await client.detectLabels(image); // within the backoff (5-10 s): no read
+      expect(parameterReads(mocks)).to.equal(2);
+      now += 6 * SECOND;
+      await client.detectLabels(image); // backoff over: V1 served, re-read again
+      await until(() => parameterReads(mocks) === 3 && events.filter((e) => e.type === "parameters-read").length === 2);
       await client.detectLabels(image);
-      expect(calledVersions(mocks)).to.deep.equal([V1, V1, V1, V2]);
-      expect(parameterReads(mocks)).to.equal(3);
-      expect(events.map((e) => e.type)).to.include("parameters-refresh-failed");
+      expect(calledVersions(mocks)).to.deep.equal([V1, V1, V1, V1, V2]);
+      const failed = events.find((e) => e.type === "parameters-refresh-failed");
+      expect(failed).to.have.property("retryInMs").within(5 * SECOND, 10 * SECOND);
     });
 
     it("fails the first call when the parameters are missing, naming each missing parameter", async () => {
@@ -154,15 +165,17 @@ describe("ModelClient", () => {
       expect((await fromEnvironment().detect(image)).target.modelVersionArn).to.equal(V2);
     });
 
-    it("reports NotGrantedError, without a retry, when the parameters still name the denied version", async () => {
+    it("reports NotGrantedError when the parameters still name the denied version and a fresh session is denied too", async () => {
       mocks.ssm.on(GetParametersCommand).resolves(parameters({ modelVersionArn: V1 }));
       mocks.rekognition.on(DetectCustomLabelsCommand).rejects(awsError("AccessDeniedException"));
       const error = await rejection(fromEnvironment().detectLabels(image));
       expect(error).to.be.instanceOf(NotGrantedError);
       expect((error as NotGrantedError).message).to.contain(V1).and.contain(ROLE);
       expect((error as NotGrantedError).hint).to.contain('not granted to environment "qa"');
-      expect(calledVersions(mocks)).to.deep.equal([V1]);
+      // One re-read (same version) and one new session (a revoke of the role's sessions also shows as AccessDenied).
+      expect(calledVersions(mocks)).to.deep.equal([V1, V1]);
       expect(parameterReads(mocks)).to.equal(2);
+      expect(mocks.sts.commandCalls(AssumeRoleCommand)).to.have.length(2);
     });
 
     it("does not look for a replacement when built from explicit values", async () => {
@@ -200,19 +213,46 @@ describe("ModelClient", () => {
       expect((error as Error).message).to.contain("ImageTooLargeException").and.contain("15 MB");
     });
 
-    it("passes other service errors through unchanged", async () => {
-      const serverError = awsError("InternalServerError");
+    it("maps a Rekognition 5xx to RekognitionCallError whose hint names the service, not the network", async () => {
+      const serverError = awsError("InternalServerError", "internal error", 3, 500);
       mocks.rekognition.on(DetectCustomLabelsCommand).rejects(serverError);
-      expect(await rejection(explicit().detectLabels(image))).to.equal(serverError);
+      const error = await rejection(explicit().detectLabels(image));
+      expect(error).to.be.instanceOf(RekognitionCallError).with.property("kind", "server");
+      expect((error as RekognitionCallError).cause).to.equal(serverError);
+      expect((error as Error).message).to.contain("HTTP 500 InternalServerError").and.contain("after 3 attempts");
+      expect((error as RekognitionCallError).hint).to.contain("Rekognition side, not the network");
     });
 
-    it("retries throttling through the SDK's adaptive retry strategy, 5 attempts by default", async () => {
+    it("maps a connection failure to RekognitionCallError naming the endpoint to check", async () => {
+      mocks.rekognition.on(DetectCustomLabelsCommand).rejects(Object.assign(new Error("connect ECONNREFUSED 10.0.0.1:443"), { code: "ECONNREFUSED" }));
+      const error = await rejection(explicit().detectLabels(image));
+      expect(error).to.be.instanceOf(RekognitionCallError).with.property("kind", "network");
+      expect((error as RekognitionCallError).hint).to.contain("com.amazonaws.eu-west-1.rekognition");
+    });
+
+    it("retries through the SDK's standard retry strategy, 3 attempts by default; adaptive only when chosen", async () => {
       mocks.rekognition.on(DetectCustomLabelsCommand).resolves({ CustomLabels: [] });
       await explicit().detectLabels(image);
       const config = rekognitionClientOfCall(mocks).config;
-      expect(await config.maxAttempts()).to.equal(5);
+      expect(await config.maxAttempts()).to.equal(3);
       const strategy = await config.retryStrategy();
-      expect("mode" in strategy && strategy.mode).to.equal("adaptive");
+      expect("mode" in strategy && strategy.mode).to.equal("standard");
+
+      const adaptive = ModelClient.fromExplicit({ modelVersionArn: V1, sharedRoleArn: ROLE, region: "eu-west-1" }, { retry: { mode: "adaptive", maxAttempts: 5 } });
+      await adaptive.detectLabels(image);
+      const chosen = rekognitionClientOfCall(mocks, 1).config;
+      expect(await chosen.maxAttempts()).to.equal(5);
+      const chosenStrategy = await chosen.retryStrategy();
+      expect("mode" in chosenStrategy && chosenStrategy.mode).to.equal("adaptive");
+    });
+
+    it("refuses a retry option outside its range, and deprecated aliases that contradict it", () => {
+      const target = { modelVersionArn: V1, sharedRoleArn: ROLE, region: "eu-west-1" };
+      expect(() => ModelClient.fromExplicit(target, { retry: { maxAttempts: 0 } })).to.throw(InvalidArgumentError).with.property("argument", "retry.maxAttempts");
+      expect(() => ModelClient.fromExplicit(target, { retry: { mode: "eager" as "standard" } })).to.throw(InvalidArgumentError).with.property("argument", "retry.mode");
+      expect(() => ModelClient.fromExplicit(target, { retry: { mode: "standard" }, retryMode: "adaptive" })).to.throw(InvalidArgumentError).with.property("argument", "retryMode");
+      expect(() => ModelClient.fromExplicit(target, { timeoutMs: 0 })).to.throw(InvalidArgumentError).with.property("argument", "timeoutMs");
+      expect(() => ModelClient.fromExplicit(target, { failureCacheMs: 5000, failureCacheMaxMs: 1000 })).to.throw(InvalidArgumentError).with.property("argument", "failureCacheMaxMs");
     });
 
     it("checks minConfidence and maxResults before any call", async () => {

@@ -15,6 +15,7 @@ import {
   V1,
 } from "./helpers/aws";
 import { makePng } from "./helpers/images";
+import { until } from "./helpers/until";
 
 const T0 = Date.parse("2026-03-01T10:00:00Z");
 const MINUTE = 60_000;
@@ -39,7 +40,7 @@ describe("shared-role credentials", () => {
   });
   afterEach(() => mocks.restore());
 
-  it("reuses credentials while more than the refresh window is left, and refreshes them before they expire", async () => {
+  it("reuses credentials while more than the refresh window is left, and replaces them in the background inside it", async () => {
     mocks.sts
       .on(AssumeRoleCommand)
       .resolvesOnce(assumeRoleOutput("FIRST", new Date(T0 + 60 * MINUTE)))
@@ -51,9 +52,11 @@ describe("shared-role credentials", () => {
     expect((await credentials()).accessKeyId).to.equal("FIRST");
     expect(assumeRoleCalls(mocks)).to.have.length(1);
 
-    now = T0 + 56 * MINUTE; // 4 minutes left: still valid, but inside the window, so refreshed now
+    now = T0 + 56 * MINUTE; // 4 minutes left: still valid, so served at once while AssumeRole runs behind the call
+    expect((await credentials()).accessKeyId).to.equal("FIRST");
+    expect(assumeRoleCalls(mocks)).to.have.length(2);
+    await until(async () => (await credentials()).accessKeyId === "SECOND");
     const refreshed = await credentials();
-    expect(refreshed.accessKeyId).to.equal("SECOND");
     expect(refreshed.expiration?.getTime()).to.equal(T0 + 116 * MINUTE);
     expect(assumeRoleCalls(mocks)).to.have.length(2);
   });
@@ -66,21 +69,42 @@ describe("shared-role credentials", () => {
     expect(assumeRoleCalls(mocks)).to.have.length(1);
   });
 
-  it("keeps using still-valid credentials when an early refresh fails, and fails once they have expired", async () => {
+  it("keeps using still-valid credentials when an early refresh fails, and fails once they are in their last minute", async () => {
     mocks.sts
       .on(AssumeRoleCommand)
       .resolvesOnce(assumeRoleOutput("FIRST", new Date(T0 + 60 * MINUTE)))
-      .rejects(awsError("ServiceUnavailable", "STS is having a moment"));
+      .rejects(awsError("ServiceUnavailable", "STS is having a moment", 3, 503));
     const credentials = provider();
     await credentials();
 
     now = T0 + 58 * MINUTE;
     expect((await credentials()).accessKeyId).to.equal("FIRST");
-    now = T0 + 61 * MINUTE;
+    now = T0 + 59 * MINUTE + 1;
     const error = await credentials().then(() => undefined, (e: unknown) => e);
     expect(error).to.be.instanceOf(AssumeRoleError);
     expect((error as AssumeRoleError).denied).to.equal(false);
-    expect((error as AssumeRoleError).message).to.contain("did not answer").and.contain("sts.eu-west-1.amazonaws.com");
+    expect((error as AssumeRoleError).kind).to.equal("server");
+    expect((error as AssumeRoleError).message).to.contain("HTTP 503 ServiceUnavailable").and.contain("sts.eu-west-1.amazonaws.com");
+    // An STS 5xx is STS's failure: the hint must not send the operator to the network.
+    expect((error as AssumeRoleError).hint).to.contain("STS side, not the network").and.not.contain("did not answer");
+  });
+
+  it("names the real cause of each kind of STS failure in the hint", async () => {
+    const cases: Array<[Error, string, string]> = [
+      [awsError("Throttling", "Rate exceeded"), "throttled", "rate-limiting AssumeRole"],
+      [awsError("ExpiredToken", "The security token included in the request is expired", 1, 403), "expired-token", "application's own credentials"],
+      [awsError("InvalidClientTokenId", "The security token included in the request is invalid", 1, 403), "invalid-token", "application's own credentials"],
+      [awsError("SignatureDoesNotMatch", "signature", 1, 403), "signature", "clock is off"],
+      [awsError("RegionDisabledException", "STS is not activated in this region", 1, 403), "region-disabled", "activate the region"],
+      [awsError("ValidationError", "DurationSeconds exceeds the MaxSessionDuration", 1, 400), "invalid-request", "MaxSessionDuration"],
+      [Object.assign(new Error("getaddrinfo ENOTFOUND sts.eu-west-1.amazonaws.com"), { code: "ENOTFOUND" }), "network", "did not answer"],
+    ];
+    for (const [cause, kind, hint] of cases) {
+      mocks.sts.on(AssumeRoleCommand).rejects(cause);
+      const error = await provider()().then(() => undefined, (e: unknown) => e);
+      expect(error, kind).to.be.instanceOf(AssumeRoleError).with.property("kind", kind);
+      expect((error as AssumeRoleError).hint, kind).to.contain(hint);
+    }
   });
 
   it("turns a refused AssumeRole into AssumeRoleError with a trust hint", async () => {
@@ -127,18 +151,27 @@ describe("ModelClient and STS", () => {
     expect(await stsClientOfCall(mocks).config.region()).to.equal("eu-west-1");
   });
 
-  it("never signs a Rekognition call with shared-role credentials that have less than 5 minutes left", async () => {
+  it("never signs with shared-role credentials in their last minute; inside the refresh window it replaces them behind the calls", async () => {
+    let now = Date.now();
     mocks.sts
       .on(AssumeRoleCommand)
-      .resolvesOnce(assumeRoleOutput("NEAR-EXPIRY", new Date(Date.now() + 4 * MINUTE)))
-      .resolves(assumeRoleOutput("FRESH", new Date(Date.now() + 60 * MINUTE)));
-    const client = ModelClient.fromExplicit({ modelVersionArn: V1, sharedRoleArn: ROLE, region: "eu-west-1" });
-    // The first session is still valid for 4 minutes, yet it is replaced before the first signature...
-    expect(await credentialsAfterOneCall(client)).to.equal("FRESH");
-    expect(assumeRoleCalls(mocks)).to.have.length(2);
-    // ...and the fresh one is reused by later signatures.
+      .resolvesOnce(assumeRoleOutput("NEAR-EXPIRY", new Date(now + 4 * MINUTE)))
+      .resolves(assumeRoleOutput("FRESH", new Date(now + 60 * MINUTE)));
+    const client = ModelClient.fromExplicit({ modelVersionArn: V1, sharedRoleArn: ROLE, region: "eu-west-1" }, { now: () => now });
+    // 4 minutes left: valid, so the call signs with it at once while a background AssumeRole replaces it.
+    expect(await credentialsAfterOneCall(client)).to.equal("NEAR-EXPIRY");
+    await until(() => assumeRoleCalls(mocks).length === 2);
+    now += 3 * MINUTE + 30_000; // 30 s left: the SDK's next signature gets the replacement, never the old session
     expect((await rekognitionClientOfCall(mocks).config.credentials()).accessKeyId).to.equal("FRESH");
     expect(assumeRoleCalls(mocks)).to.have.length(2);
+  });
+
+  it("hands the SDK a provider it calls before every signature, so a dropped session stops being used at once", async () => {
+    mocks.ssm.onAnyCommand().resolves(parameters({}));
+    const client = ModelClient.fromEnvironment("qa", { region: "eu-west-1" });
+    await client.detectLabels(makePng(100, 100));
+    const config = rekognitionClientOfCall(mocks).config as unknown as { credentials: { memoized?: boolean } };
+    expect(config.credentials.memoized).to.equal(true);
   });
 
   it("stays regional in us-east-1, the region where older SDKs defaulted to the global sts.amazonaws.com", async () => {

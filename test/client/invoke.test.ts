@@ -97,6 +97,8 @@ describe("modelshare invoke", () => {
       ["a min-confidence that is not a number", (image) => ["--env", "qa", "--image", image, "--min-confidence", "high"], "0 to 100"],
       ["a non-integer max-results", (image) => ["--env", "qa", "--image", image, "--max-results", "2.5"], '--max-results "2.5"'],
       ["a global STS endpoint", (image) => ["--env", "qa", "--image", image, "--sts-endpoint", "sts.amazonaws.com"], "--sts-endpoint"],
+      ["a zero timeout", (image) => ["--env", "qa", "--image", image, "--timeout", "0"], '--timeout "0"'],
+      ["a timeout that is not a number", (image) => ["--env", "qa", "--image", image, "--timeout", "soon"], "number of seconds"],
     ];
     for (const [what, args, message] of cases) {
       it(`for ${what}`, async () => {
@@ -140,7 +142,8 @@ describe("modelshare invoke", () => {
       expect(run.code).to.equal(1);
       expect(run.stderr).to.contain('not granted to environment "qa"');
       expect(run.stdout).to.equal("");
-      expect(calledVersions(mocks)).to.deep.equal([V1]); // parameters unchanged: no retry
+      // Parameters unchanged; one retry with a fresh session (a revoke of sessions also shows as AccessDenied).
+      expect(calledVersions(mocks)).to.deep.equal([V1, V1]);
     });
 
     it("when the model is not running", async () => {

@@ -28,8 +28,8 @@ export function parameters(
 }
 
 /** An AWS service error as the SDK raises it: `name` is the error code. */
-export function awsError(name: string, message = name, attempts?: number): Error {
-  return Object.assign(new Error(message), { name, $fault: "client", $metadata: { httpStatusCode: 400, attempts } });
+export function awsError(name: string, message = name, attempts?: number, httpStatusCode = 400): Error {
+  return Object.assign(new Error(message), { name, $fault: httpStatusCode >= 500 ? "server" : "client", $metadata: { httpStatusCode, attempts } });
 }
 
 export function assumeRoleOutput(accessKeyId: string, expiration: Date) {
@@ -52,6 +52,8 @@ export function mockAws(): AwsMocks {
   const ssm = mockClient(SSMClient);
   const sts = mockClient(STSClient);
   const rekognition = mockClient(RekognitionClient);
+  // ModelClient resolves the shared role's credentials before each call: a session valid for an hour by default.
+  sts.on(AssumeRoleCommand).resolves(assumeRoleOutput("ASSUMED", new Date(Date.now() + 3_600_000)));
   return {
     ssm,
     sts,
