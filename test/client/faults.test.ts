@@ -168,6 +168,17 @@ describe("ModelClient under load and faults (local fake of SSM, STS and Rekognit
       await until(() => fake.stalled === 0); // the client closed every abandoned request
     });
 
+    it("a cold client whose SSM, then STS, never answers: each call ends at its deadline, naming what it waited for", async () => {
+      fake.faults.ssm = () => ({ kind: "stall" });
+      const error = await client({ timeoutMs: 100 }).detectLabels(image).catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(CallTimeoutError).with.property("waitingFor", "parameters");
+      delete fake.faults.ssm;
+      fake.faults.sts = () => ({ kind: "stall" });
+      const waitingForSts = await client({ timeoutMs: 100 }).detectLabels(image).catch((e: unknown) => e);
+      expect(waitingForSts).to.be.instanceOf(CallTimeoutError).with.property("waitingFor", "credentials");
+      expect((waitingForSts as CallTimeoutError).message).to.contain("STS AssumeRole");
+    });
+
     it("a caller's AbortSignal cancels the call at once with CallAbortedError", async () => {
       const model = client();
       await model.detectLabels(image);

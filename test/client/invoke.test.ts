@@ -74,17 +74,17 @@ describe("modelshare invoke", () => {
     expect(mocks.rekognition.commandCalls(DetectCustomLabelsCommand)[0].args[0].input).to.deep.include({ MinConfidence: 50, MaxResults: 10 });
   });
 
-  it("prints JSON with --json, naming the version that answered", async () => {
+  it("prints JSON with --json, naming the version that answered and whether its endpoint was FIPS", async () => {
     mocks.rekognition.on(DetectCustomLabelsCommand).resolves({ CustomLabels: [{ Name: "ok", Confidence: 88 }] });
     const run = await runCli(["invoke", "--env", "qa", "--image", goodImage, "--json"]);
     expect(run.code).to.equal(0);
-    expect(JSON.parse(run.stdout)).to.deep.include({ environment: "qa", modelVersionArn: V1, labels: [{ name: "ok", confidence: 88 }] });
+    expect(JSON.parse(run.stdout)).to.deep.include({ environment: "qa", modelVersionArn: V1, useFipsEndpoint: false, labels: [{ name: "ok", confidence: 88 }] });
   });
 
   it("prints its help, with the exit codes, and exits 0", async () => {
     const run = await runCli(["invoke", "--help"]);
     expect(run.code).to.equal(0);
-    expect(run.stdout).to.contain("--min-confidence").and.contain("--max-results").and.contain("Exit codes");
+    expect(run.stdout).to.contain("--min-confidence").and.contain("--max-results").and.contain("--timeout").and.contain("Exit codes");
   });
 
   describe("bad input exits 2 before any AWS call", () => {
@@ -144,6 +144,15 @@ describe("modelshare invoke", () => {
       expect(run.stdout).to.equal("");
       // Parameters unchanged; one retry with a fresh session (a revoke of sessions also shows as AccessDenied).
       expect(calledVersions(mocks)).to.deep.equal([V1, V1]);
+    });
+
+    it("when the call outlasts --timeout, naming what it waited for", async () => {
+      mocks.rekognition.on(DetectCustomLabelsCommand).callsFake(() => new Promise(() => {})); // never answers
+      const started = Date.now();
+      const run = await runCli(["invoke", "--env", "qa", "--image", goodImage, "--timeout", "0.2"]);
+      expect(run.code).to.equal(1);
+      expect(run.stderr).to.contain("200 ms deadline").and.contain("waiting for DetectCustomLabels").and.contain("hint:");
+      expect(Date.now() - started).to.be.below(2000);
     });
 
     it("when the model is not running", async () => {
