@@ -16,12 +16,14 @@ export interface LoadResult {
 
 /**
  * Closed-loop load: `concurrency` workers each call `call` again as soon as the last one settled, until
- * `durationMs` has passed (the loop is bounded by time; calls in flight then finish on their own terms). `signal`
- * fires when the window ends, for calls that should not outlive it.
+ * `durationMs` has passed or `until()` holds (so a busy machine makes the window longer rather than the sample
+ * smaller); the loop is bounded by time either way. `signal` fires when the window ends, for calls that should not
+ * outlive it.
  */
 export async function runLoad(options: {
   readonly concurrency: number;
   readonly durationMs: number;
+  readonly until?: () => boolean;
   readonly call: (worker: number, signal: AbortSignal) => Promise<unknown>;
 }): Promise<LoadResult> {
   const failures = new Map<string, number>();
@@ -31,8 +33,9 @@ export async function runLoad(options: {
   const started = performance.now();
   const timer = setTimeout(() => window.abort(new Error("load window over")), options.durationMs);
   let ok = 0;
+  const over = () => window.signal.aborted || performance.now() - started >= options.durationMs || (options.until?.() ?? false);
   const worker = async (index: number) => {
-    while (performance.now() - started < options.durationMs) {
+    while (!over()) {
       const callStarted = performance.now();
       try {
         await options.call(index, window.signal);
@@ -44,6 +47,7 @@ export async function runLoad(options: {
       }
       latenciesMs.push(performance.now() - callStarted);
     }
+    if (!window.signal.aborted) window.abort(new Error("load window over"));
   };
   try {
     await Promise.all(Array.from({ length: options.concurrency }, (_, index) => worker(index)));
