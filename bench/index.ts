@@ -2,9 +2,12 @@
  * `npm run bench`: every performance figure the README quotes comes from here, never from a timed test.
  *   - deploy: 20 consumer stacks against a fake workspace (1 s per up) at concurrency 4 (bench/deploy.ts);
  *   - promotion: one environment in the simulated world, its Pulumi `up`s and AWS calls (bench/promotion.ts);
- *   - synth + check and the access matrix at 10, 50 and 200 environments, next to floors (bench/synth.ts).
+ *   - synth + check and the access matrix at 10, 50 and 200 environments, next to floors (bench/synth.ts);
+ *   - ModelClient's DetectCustomLabels throughput as a ratio to a bare SDK client at concurrency 1, 16 and 128,
+ *     against a local SigV4-checking fake of SSM, STS and Rekognition (bench/client.ts; skip with --no-client).
  * Prints one line per figure; exits 1 when a target is missed, so a regression is visible.
  */
+import { benchClient } from "./client";
 import { benchDeploy } from "./deploy";
 import { benchPromotionFigures } from "./promotion";
 import { benchSynth } from "./synth";
@@ -31,6 +34,13 @@ async function main(): Promise<number> {
   for (const figure of await benchPromotionFigures()) {
     print(figure);
     figures.push(figure);
+  }
+  if (!process.argv.includes("--no-client")) {
+    // Ratios, not seconds: printed with their own target; counted with the other figures.
+    for (const figure of await benchClient((line) => process.stderr.write(`${line}\n`))) {
+      process.stdout.write(`${figure.ok ? "ok  " : "MISS"} ${figure.name.padEnd(44)} ${figure.measured.padStart(12)} (target ${figure.target})  ${figure.detail}\n`);
+      figures.push({ name: figure.name, seconds: 0, limitSeconds: 0, ok: figure.ok, detail: figure.detail });
+    }
   }
   for (const figure of await benchSynth({ matrix: !process.argv.includes("--no-matrix"), log: (line) => process.stderr.write(`${line}\n`) })) {
     print(figure);
