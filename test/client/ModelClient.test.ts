@@ -31,16 +31,11 @@ import {
 } from "./helpers/aws";
 import { makeJpeg, makePng } from "./helpers/images";
 import { until } from "./helpers/until";
+import { rejection } from "./helpers/rejection";
 
 const image = makePng(120, 80);
 const SECOND = 1000;
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.fail("expected a rejection"),
-    (error: unknown) => error,
-  );
-}
 
 describe("ModelClient", () => {
   let mocks: AwsMocks;

@@ -6,10 +6,11 @@ import { expect } from "chai";
 import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { ConfigError, InvalidArgumentError, ModelClient, ModelClientEvent, regionalStsEndpoint } from "../../src/client";
 import { optionalParameterName, parameterName } from "../../src/contract";
-import { deployFakeEnvironment, FAKE_ENV, FAKE_ROLE, fakeVersion } from "./fakeAws/load";
+import { FAKE_ENV, FAKE_ROLE, fakeVersion, useFakeAws } from "./fakeAws/load";
 import { FakeAws } from "./fakeAws/server";
 import { assumeRoleOutput, stsClientOfCall } from "./helpers/aws";
 import { makePng } from "./helpers/images";
+import { rejection } from "./helpers/rejection";
 
 const image = makePng(100, 100);
 
@@ -25,23 +26,13 @@ function withEnv(values: Record<string, string>): () => void {
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.fail("expected a rejection"),
-    (error: unknown) => error,
-  );
-}
 
 describe("endpoints: the SDK's configuration honoured, STS always regional", () => {
+  const theFake = useFakeAws();
   let fake: FakeAws;
   let restoreEnv: () => void = () => {};
-  before(async () => {
-    fake = await FakeAws.start();
-  });
-  after(() => fake.stop());
   beforeEach(() => {
-    fake.reset();
-    deployFakeEnvironment(fake);
+    fake = theFake();
   });
   afterEach(() => {
     restoreEnv();
@@ -253,15 +244,10 @@ describe("use-fips-endpoint: the consumer stack's optional parameter", () => {
 });
 
 describe("use-fips-endpoint against a consumer stack older than it (SSM fake: the role may read only the three required parameters)", () => {
-  let fake: FakeAws;
-  before(async () => {
-    fake = await FakeAws.start();
-  });
-  after(() => fake.stop());
+  const theFake = useFakeAws();
 
   it("reads the three required parameters alone after the whole read is denied, with FIPS off, and says so once", async () => {
-    fake.reset();
-    deployFakeEnvironment(fake);
+    const fake = theFake();
     fake.readableParameters = new Set(["modelVersionArn", "sharedRoleArn", "region"].map((key) => parameterName(FAKE_ENV, key as "region")));
     const events: ModelClientEvent[] = [];
     const model = ModelClient.fromEnvironment(FAKE_ENV, {

@@ -3,7 +3,7 @@ import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { FinalizeHandler, FinalizeHandlerArguments } from "@aws-sdk/types";
 import { expect } from "chai";
-import { deployFakeEnvironment, FAKE_ROLE, fakeVersion } from "./fakeAws/load";
+import { FAKE_ROLE, fakeVersion, useFakeAws } from "./fakeAws/load";
 import { FakeAws } from "./fakeAws/server";
 import { verifySigV4 } from "./fakeAws/sigv4";
 import { makePng } from "./helpers/images";
@@ -20,6 +20,7 @@ async function failure(promise: Promise<unknown>): Promise<Error & { $metadata?:
  * broken client could have is injected here, and the fake must refuse it as AWS would.
  */
 describe("the local AWS fake checks SigV4 like AWS (defects injected)", () => {
+  const theFake = useFakeAws();
   let fake: FakeAws;
   let clients: Array<{ destroy(): void }>;
   const track = <T extends { destroy(): void }>(client: T): T => {
@@ -27,13 +28,8 @@ describe("the local AWS fake checks SigV4 like AWS (defects injected)", () => {
     return client;
   };
 
-  before(async () => {
-    fake = await FakeAws.start();
-  });
-  after(() => fake.stop());
   beforeEach(() => {
-    fake.reset();
-    deployFakeEnvironment(fake);
+    fake = theFake();
     clients = [];
   });
   afterEach(() => {

@@ -12,7 +12,7 @@ import {
   ThrottledError,
 } from "../../src/client";
 import { parameterName } from "../../src/contract";
-import { deployFakeEnvironment, FAKE_ENV, fakeVersion, percentile, runLoad } from "./fakeAws/load";
+import { FAKE_ENV, fakeVersion, percentile, runLoad, useFakeAws } from "./fakeAws/load";
 import { FakeAws } from "./fakeAws/server";
 import { makePng } from "./helpers/images";
 import { until } from "./helpers/until";
@@ -45,15 +45,9 @@ describe("ModelClient under load and faults (local fake of SSM, STS and Rekognit
   /** One call per worker: parameters and credentials cached, and a connection open for each of 16 workers. */
   const warm = (model: ModelClient) => Promise.all(Array.from({ length: 16 }, () => model.detectLabels(image, { timeoutMs: 5000 })));
 
-  before(async () => {
-    fake = await FakeAws.start();
-  });
-  after(async () => {
-    await fake.stop();
-  });
+  const theFake = useFakeAws();
   beforeEach(() => {
-    fake.reset();
-    deployFakeEnvironment(fake);
+    fake = theFake();
     clients = [];
     events = [];
   });

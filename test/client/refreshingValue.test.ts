@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { Fetched, RefreshingValue, RefreshPolicy } from "../../src/client/refreshingValue";
+import { rejection } from "./helpers/rejection";
 
 /** A fetch the test resolves or rejects by hand, recording each start. */
 class ManualFetch {
@@ -26,12 +27,6 @@ class ManualFetch {
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => expect.fail("expected a rejection"),
-    (error: unknown) => error,
-  );
-}
 
 describe("RefreshingValue (stale-while-revalidate, single-flight, failure caching)", () => {
   let now: number;

@@ -80,3 +80,25 @@ export function deployFakeEnvironment(fake: FakeAws, options: { readonly fips?: 
   fake.assumableRoles.add(FAKE_ROLE);
   fake.grantedVersions.add(fakeVersion(fake.region));
 }
+
+/**
+ * Mocha hooks for a suite against the fake: started once, reset to a freshly deployed environment before each test,
+ * stopped at the end. Returns an accessor (the fake exists only once `before` ran).
+ */
+export function useFakeAws(): () => FakeAws {
+  let fake: FakeAws | undefined;
+  before(async () => {
+    fake = await FakeAws.start();
+  });
+  after(async () => {
+    await fake?.stop();
+  });
+  beforeEach(() => {
+    fake?.reset();
+    if (fake) deployFakeEnvironment(fake);
+  });
+  return () => {
+    if (!fake) throw new Error("the fake is not started: call useFakeAws() inside describe()");
+    return fake;
+  };
+}
