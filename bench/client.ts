@@ -31,8 +31,8 @@ export interface ClientFigure {
 
 export const CONCURRENCY = (process.env.BENCH_CONCURRENCY?.split(",").map(Number) ?? [1, 16, 128]) as readonly number[];
 export const TARGET_RATIO = 0.9;
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 11);
-const ROUND_MS = 250;
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 21);
+const ROUND_MS = 200;
 
 interface FakeHandle {
   readonly region: string;
@@ -134,7 +134,7 @@ export async function benchClient(log: (line: string) => void = () => {}): Promi
         `${Math.max(...ratios).toFixed(2)}, ${ROUNDS} paired ${ROUND_MS} ms rounds); client CPU per call ${cpu(mine)} vs ${cpu(bare)} us`;
       log(`client c=${concurrency}: ratio ${ratio.toFixed(3)}; ${detail}`);
       figures.push({
-        name: `ModelClient / bare SDK throughput, concurrency ${concurrency}`,
+        name: `client throughput / bare SDK, concurrency ${concurrency}`,
         ok: ratio >= TARGET_RATIO,
         measured: `ratio ${ratio.toFixed(2)}`,
         target: `>= ${TARGET_RATIO.toFixed(2)}`,

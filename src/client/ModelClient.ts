@@ -7,7 +7,6 @@ import { classifyFailure, isSessionRejected } from "./failures";
 import { ModelClientCounters, newCounters } from "./metrics";
 import { FORCED_PARAMETER_READ_INTERVAL_MS, ModelClientOptions, resolveOptions, ResolvedOptions } from "./options";
 import { ParameterCache } from "./parameters";
-import { untilAborted } from "./refreshingValue";
 import { DetectedLabel, Detection, DetectOptions, ImageInput, toDetectedLabel, toRekognitionImage, validateDetectOptions } from "./request";
 import { commonSdkConfig, observeAttempts } from "./sdkClients";
 import { Session, Sessions } from "./sessions";
@@ -204,8 +203,7 @@ export class ModelClient {
         }),
         { abortSignal: deadline.signal },
       );
-      // The SDK aborts the request on the signal; the race also holds a request handler that ignores it to the deadline.
-      const response = await untilAborted(sent, deadline.signal);
+      const response = await deadline.race(sent);
       return { ok: true, detection: { labels: (response.CustomLabels ?? []).map(toDetectedLabel), target: targetOf(settings) } };
     } catch (error) {
       if (deadline.signal.aborted) throw error;

@@ -32,16 +32,23 @@ export class CallDeadline {
   private readonly timer: NodeJS.Timeout;
   private timedOut = false;
   private readonly stopWatching: () => void;
+  /** Rejects when the signal fires: cheaper to race on every call than a listener on the signal. */
+  private readonly fired: Promise<never>;
+  private fire: (reason: unknown) => void = () => {};
 
   constructor(
     readonly timeoutMs: number,
     private readonly callerSignal: AbortSignal | undefined,
   ) {
+    this.fired = new Promise<never>((_resolve, reject) => {
+      this.fire = reject;
+    });
+    this.fired.catch(() => {}); // raced only by calls that reach Rekognition
     this.timer = setTimeout(() => {
       this.timedOut = true;
-      this.controller.abort(new Error(`deadline of ${timeoutMs} ms passed`));
+      this.abort(new Error(`deadline of ${timeoutMs} ms passed`));
     }, timeoutMs);
-    const abortWithCaller = () => this.controller.abort(callerSignal?.reason);
+    const abortWithCaller = () => this.abort(callerSignal?.reason);
     if (callerSignal?.aborted) abortWithCaller();
     this.stopWatching = callerSignal && !callerSignal.aborted ? onAbort(callerSignal, abortWithCaller) : () => {};
   }
@@ -50,10 +57,23 @@ export class CallDeadline {
     return this.controller.signal;
   }
 
+  /**
+   * Resolves like `promise`, or rejects when the deadline passes or the caller cancels, whichever is first: the SDK
+   * aborts its request on the signal, and this also holds a request handler that ignores the signal to the deadline.
+   */
+  race<T>(promise: Promise<T>): Promise<T> {
+    return Promise.race([promise, this.fired]);
+  }
+
   /** The typed error for an aborted call (CallTimeoutError or CallAbortedError), or undefined if it was not aborted. */
   abortError(cause?: unknown): ModelClientError | undefined {
     if (!this.controller.signal.aborted) return undefined;
     return this.timedOut ? new CallTimeoutError(this.timeoutMs, this.phase, cause) : new CallAbortedError(this.phase, this.callerSignal?.reason ?? cause);
+  }
+
+  private abort(reason: unknown): void {
+    this.controller.abort(reason);
+    this.fire(reason);
   }
 
   dispose(): void {

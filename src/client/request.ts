@@ -61,7 +61,9 @@ export function validateDetectOptions(options: DetectOptions): void {
   if (timeoutMs !== undefined && !(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
     throw new InvalidArgumentError("timeoutMs", timeoutMs, "a number of milliseconds > 0");
   }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+  // Duck-typed: a signal from another realm or an AbortController polyfill is fine too.
+  const signalLike = signal as { aborted?: unknown; addEventListener?: unknown } | undefined;
+  if (signal !== undefined && !(typeof signalLike?.aborted === "boolean" && typeof signalLike.addEventListener === "function")) {
     throw new InvalidArgumentError("signal", signal, "an AbortSignal (e.g. new AbortController().signal)");
   }
 }

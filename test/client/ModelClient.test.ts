@@ -250,12 +250,14 @@ describe("ModelClient", () => {
       expect(() => ModelClient.fromExplicit(target, { failureCacheMs: 5000, failureCacheMaxMs: 1000 })).to.throw(InvalidArgumentError).with.property("argument", "failureCacheMaxMs");
     });
 
-    it("checks minConfidence and maxResults before any call", async () => {
+    it("checks minConfidence, maxResults, timeoutMs and signal before any call", async () => {
       const client = explicit();
       const tooConfident = await rejection(client.detectLabels(image, { minConfidence: 101 }));
       expect(tooConfident).to.be.instanceOf(InvalidArgumentError);
       expect((tooConfident as Error).message).to.equal("minConfidence = 101: must be a number from 0 to 100 (percent)");
       expect(await rejection(client.detectLabels(image, { maxResults: 2.5 }))).to.be.instanceOf(InvalidArgumentError);
+      expect(await rejection(client.detectLabels(image, { timeoutMs: 0 }))).to.be.instanceOf(InvalidArgumentError).with.property("argument", "timeoutMs");
+      expect(await rejection(client.detectLabels(image, { signal: "soon" as unknown as AbortSignal }))).to.be.instanceOf(InvalidArgumentError).with.property("argument", "signal");
       expect(mocks.callCount()).to.equal(0);
     });
   });
