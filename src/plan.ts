@@ -96,6 +96,7 @@ export function planMl(config: MlConfig): MlPlan {
       mlAccountId: config.mlAccountId,
       projectName,
       exemptRoleArns,
+      exemptRoleAdminArns: config.guardrail.exemptRoleAdminArns,
     });
     const leaseProtection = leaseTableGuardrailStatement({
       partition: config.partition,
@@ -112,7 +113,7 @@ export function planMl(config: MlConfig): MlPlan {
     });
     scps.push({
       name: `${config.rolePrefix}-ml-guardrail`,
-      description: "modelshare: only the pipeline starts, stops, deletes or re-permissions the shared model and roles",
+      description: "modelshare: only the pipeline starts, stops, deletes, copies or re-permissions the shared model and roles",
       document: policyDocument([...mlGuardrail.Statement, leaseProtection]),
       targetIds: config.guardrail.mlTargetIds ?? [config.mlAccountId],
     });

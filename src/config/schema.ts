@@ -130,6 +130,11 @@ const guardrailSchema = z
     mlTargetIds: z.array(organizationTarget).optional(),
     /** SCPs already attached to a target (FullAWSAccess, Control Tower's); unlisted targets count 1. */
     existingPoliciesPerTarget: z.record(z.string(), z.number().int().min(0)).default({}),
+    /**
+     * Roles of the ML account that may change the exempt roles (pipeline, break-glass) and themselves; with none,
+     * only the management account can. The pipeline never may: it must not re-permission itself.
+     */
+    exemptRoleAdminArns: z.array(exactRoleArn).default([]),
   })
   .prefault({});
 
@@ -400,6 +405,15 @@ function crossCheckMl(config: MlConfig): ConfigProblem[] {
     mlTargets.forEach((target, i) => {
       if (consumerAccounts.has(target)) {
         problems.push({ key: key(`guardrail.mlTargetIds[${i}]`), value: target, message: "is a consumer account; the ML guardrail belongs on the ML account" });
+      }
+    });
+    g.exemptRoleAdminArns.forEach((arn, i) => {
+      const role = parseRoleArn(arn);
+      if (typeof role === "object" && role.accountId !== config.mlAccountId) {
+        problems.push({ key: key(`guardrail.exemptRoleAdminArns[${i}]`), value: arn, message: `is in account ${role.accountId}; it must be a role of the ML account ${config.mlAccountId} (the ML guardrail applies there)` });
+      }
+      if (arn === config.pipelineRoleArn) {
+        problems.push({ key: key(`guardrail.exemptRoleAdminArns[${i}]`), value: arn, message: "is the pipeline role; the pipeline must not be able to re-permission itself: name a separate IAM-admin role, or none" });
       }
     });
     if (g.consumerTargetIds.includes(config.mlAccountId)) {

@@ -8,7 +8,7 @@ export { rowFor } from "./evaluate";
 export type { MatrixCase, Expectation, ScenarioKind } from "./scenarios";
 export { matrixCases } from "./scenarios";
 export { loadSimulator, SimulatorUnavailableError, SIMULATOR_PACKAGE } from "./simulator";
-export type { Simulator, SimulationInput, SimulationOutcome, Decision } from "./simulator";
+export type { Simulator, SimulationInput, SimulationOutcome, Decision, NamedPolicy } from "./simulator";
 export { topologyOf } from "./topology";
 export type { StackLike, Topology } from "./topology";
 

@@ -20,14 +20,19 @@ export const CONSUMER_DENIED_ACTIONS = [
 /** Actions on the shared model that only the pipeline (or break-glass) may take in the ML account. */
 export const MODEL_PROTECTED_ACTIONS = [
   "rekognition:DeleteProject",
-  "rekognition:DeleteProjectPolicy",
   "rekognition:DeleteProjectVersion",
-  "rekognition:PutProjectPolicy",
   "rekognition:StartProjectVersion",
   "rekognition:StopProjectVersion",
 ] as const;
 
-/** Changes to the shared roles that only the pipeline (or break-glass) may make. */
+/**
+ * Actions that copy a version out of the shared project, or let another account copy it: a version copied into a
+ * new project of the ML account (no project policy needed within one account) and a project policy on that new
+ * project would export the model, so these are denied account-wide, not only on the shared project's ARNs.
+ */
+export const MODEL_EXPORT_ACTIONS = ["rekognition:CopyProjectVersion", "rekognition:DeleteProjectPolicy", "rekognition:PutProjectPolicy"] as const;
+
+/** Changes to a role that let someone act as it or change what it may do. */
 export const ROLE_PROTECTED_ACTIONS = [
   "iam:AttachRolePolicy",
   "iam:CreateRole",
@@ -44,6 +49,12 @@ export const ROLE_PROTECTED_ACTIONS = [
   "iam:UpdateRoleDescription",
 ] as const;
 
+/**
+ * What an exempted role needs on top: handing it to a service (a Lambda function, an EC2 instance, a CodeBuild
+ * project) runs code as that role without touching its trust policy.
+ */
+export const EXEMPT_ROLE_PROTECTED_ACTIONS = [...ROLE_PROTECTED_ACTIONS, "iam:PassRole"].sort();
+
 /** Consumer guardrail: no Rekognition project or model management in consumer accounts. */
 export function consumerGuardrailPolicy(): PolicyDocument {
   return policyDocument([
@@ -58,33 +69,51 @@ export interface MlGuardrailInput {
   readonly projectName: string;
   /** Principals still allowed: the pipeline role and break-glass roles. */
   readonly exemptRoleArns: readonly string[];
+  /**
+   * Roles that may change the exempt roles (and themselves). An exemption by aws:PrincipalArn is only as strong as
+   * the role behind that ARN: whoever can rewrite its trust, attach a policy to it, pass it to a service or delete
+   * and re-create it becomes the exempt principal. With none, no principal of the ML account may change them (the
+   * management account, which SCPs never restrict, still can). @default []
+   */
+  readonly exemptRoleAdminArns?: readonly string[];
+}
+
+function exemptionOf(arns: readonly string[]): Statement["Condition"] | undefined {
+  return arns.length > 0 ? { ArnNotLike: { "aws:PrincipalArn": uniqueSorted(arns) } } : undefined;
 }
 
 /**
- * ML guardrail: nobody but the pipeline (or break-glass) may start, stop or delete the shared model, change its
- * project policy, or change the shared roles. Deny statements may use patterns: they widen protection. The
- * roles are matched by their IAM path, so the policy does not grow with the number of environments.
- * SCPs never apply to the management account or to service-linked roles.
+ * ML guardrail: nobody but the pipeline (or break-glass) may start, stop or delete the shared model, copy a version
+ * or change a project policy anywhere in the ML account, or change the shared roles; and nobody but the configured
+ * IAM-admin roles may change the exempt roles themselves (the pipeline may not re-permission itself). Deny
+ * statements may use patterns: they widen protection. The shared roles are matched by their IAM path, so the
+ * policy does not grow with the number of environments. SCPs never apply to the management account or to
+ * service-linked roles.
  */
 export function mlGuardrailPolicy(input: MlGuardrailInput): PolicyDocument {
   const projectPrefix = `arn:${input.partition}:rekognition:${input.region}:${input.mlAccountId}:project/${input.projectName}`;
-  const exempt = { ArnNotLike: { "aws:PrincipalArn": uniqueSorted(input.exemptRoleArns) } };
-  return policyDocument([
-    {
-      Sid: "ProtectSharedModel",
-      Effect: "Deny",
-      Action: [...MODEL_PROTECTED_ACTIONS],
-      Resource: [`${projectPrefix}/*`],
-      Condition: exempt,
-    },
+  const exempt = exemptionOf(input.exemptRoleArns);
+  const admins = input.exemptRoleAdminArns ?? [];
+  const adminExemption = exemptionOf(admins);
+  const statements: Statement[] = [
+    { Sid: "ProtectSharedModel", Effect: "Deny", Action: [...MODEL_PROTECTED_ACTIONS], Resource: [`${projectPrefix}/*`], ...(exempt ? { Condition: exempt } : {}) },
+    { Sid: "DenyModelExport", Effect: "Deny", Action: [...MODEL_EXPORT_ACTIONS], Resource: "*", ...(exempt ? { Condition: exempt } : {}) },
     {
       Sid: "ProtectSharedRoles",
       Effect: "Deny",
       Action: [...ROLE_PROTECTED_ACTIONS],
       Resource: [`arn:${input.partition}:iam::${input.mlAccountId}:role${SHARED_ROLE_PATH}*`],
-      Condition: exempt,
+      ...(exempt ? { Condition: exempt } : {}),
     },
-  ]);
+    {
+      Sid: "ProtectExemptRoles",
+      Effect: "Deny",
+      Action: EXEMPT_ROLE_PROTECTED_ACTIONS,
+      Resource: uniqueSorted([...input.exemptRoleArns, ...admins]),
+      ...(adminExemption ? { Condition: adminExemption } : {}),
+    },
+  ];
+  return policyDocument(statements);
 }
 
 /** Writes to the promotion lease table, and changes to the table itself, that only exempt principals may make. */

@@ -5,6 +5,7 @@ import { conditionOperatorsKnown } from "./conditionOperatorsKnown";
 import { CheckedResource, resourceLabel } from "./documents";
 import { endpointHttpsOnly } from "./endpointHttpsOnly";
 import { endpointPrivateDns } from "./endpointPrivateDns";
+import { exemptionsProtected } from "./exemptionsProtected";
 import { iamNamesExist } from "./iamNamesExist";
 import { deploymentIntent, ruleContextFor } from "./intent";
 import { noWildcardAllow } from "./noWildcardAllow";
@@ -27,6 +28,7 @@ export const RULES: readonly Rule[] = [
   iamNamesExist,
   conditionOperatorsKnown,
   quotaBudgets,
+  exemptionsProtected,
   endpointPrivateDns,
   endpointHttpsOnly,
 ];

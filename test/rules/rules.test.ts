@@ -9,6 +9,7 @@ import { chainedSessionDuration } from "../../src/rules/chainedSessionDuration";
 import { conditionOperatorsKnown } from "../../src/rules/conditionOperatorsKnown";
 import { endpointHttpsOnly } from "../../src/rules/endpointHttpsOnly";
 import { endpointPrivateDns } from "../../src/rules/endpointPrivateDns";
+import { exemptionsProtected } from "../../src/rules/exemptionsProtected";
 import { iamNamesExist } from "../../src/rules/iamNamesExist";
 import { DEFAULT_QUOTAS } from "../../src/rules/intent";
 import { noWildcardAllow } from "../../src/rules/noWildcardAllow";
@@ -255,6 +256,32 @@ describe("rules", () => {
         "ingress rule admits 10.30.0.0/16, which is not in modelshare:network.allowedCidrs (10.20.0.0/16)",
       ]);
       expect(await check(endpointHttpsOnly, ingress({ referencedSecurityGroupId: "sg-0badbadbad" }), { environment: "qa" })).to.have.length(1);
+    });
+  });
+
+  describe("exemptions-protected", () => {
+    const ML_INPUT = { partition: "aws", region: "us-east-1", mlAccountId: "111111111111", projectName: "defect-detector" };
+    const PIPELINE = "arn:aws:iam::111111111111:role/modelshare-pipeline";
+    const scp = (document: object) => resource("aws:organizations/policy:Policy", "modelshare-ml-guardrail-policy", { type: "SERVICE_CONTROL_POLICY", content: JSON.stringify(document) });
+    it("passes both guardrails: every exempted role is protected by the same SCP", async () => {
+      expect(await check(exemptionsProtected, scp(mlGuardrailPolicy({ ...ML_INPUT, exemptRoleArns: [PIPELINE], exemptRoleAdminArns: ["arn:aws:iam::111111111111:role/iam-admin"] })))).to.deep.equal([]);
+      expect(await check(exemptionsProtected, scp(consumerGuardrailPolicy()))).to.deep.equal([]);
+    });
+    it("fails an SCP that exempts a role it leaves open to takeover (the guardrail before issue 8)", async () => {
+      const before = policyDocument([
+        { Sid: "ProtectSharedModel", Effect: "Deny", Action: ["rekognition:StartProjectVersion"], Resource: "*", Condition: { ArnNotLike: { "aws:PrincipalArn": [PIPELINE] } } },
+        { Sid: "ProtectSharedRoles", Effect: "Deny", Action: ["iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"], Resource: "arn:aws:iam::111111111111:role/modelshare/*", Condition: { ArnNotLike: { "aws:PrincipalArn": [PIPELINE] } } },
+      ]);
+      expect(await check(exemptionsProtected, scp(before))).to.deep.equal([
+        `content exempts ${PIPELINE} but does not deny iam:CreateRole, iam:DeleteRole, iam:UpdateAssumeRolePolicy, iam:PutRolePolicy, iam:AttachRolePolicy, iam:PassRole on it`,
+      ]);
+      const withoutPassRole = policyDocument([
+        ...before.Statement,
+        { Effect: "Deny", Action: "iam:*Role*", Resource: PIPELINE },
+      ]);
+      expect(await check(exemptionsProtected, scp(withoutPassRole))).to.deep.equal([]);
+      const partial = policyDocument([...before.Statement, { Effect: "Deny", Action: ["iam:UpdateAssumeRolePolicy", "iam:DeleteRole", "iam:CreateRole"], Resource: PIPELINE }]);
+      expect(await check(exemptionsProtected, scp(partial))).to.deep.equal([`content exempts ${PIPELINE} but does not deny iam:PutRolePolicy, iam:AttachRolePolicy, iam:PassRole on it`]);
     });
   });
 

@@ -68,19 +68,26 @@ describe("ML stack program", () => {
       expect(targets).to.deep.equal(["111111111111", "ou-ab12-prod0001", "ou-ab12-qa000001"]);
     });
 
-    it("exempts only the pipeline and break-glass roles from the ML guardrail", () => {
+    it("exempts only the pipeline and break-glass roles from the ML guardrail, and lets only the IAM-admin role change them", () => {
       const scp = parsedPolicy(recorder.byName("aws:organizations/policy:Policy", "modelshare-ml-guardrail-policy"), "content");
       const actions = scp.Statement.flatMap((s: any) => s.Action);
-      expect(actions).to.include.members(["rekognition:StartProjectVersion", "rekognition:StopProjectVersion", "rekognition:DeleteProjectVersion", "rekognition:DeleteProject", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"]);
-      for (const statement of scp.Statement) {
-        expect(statement.Effect).to.equal("Deny");
-        expect(statement.Condition.ArnNotLike["aws:PrincipalArn"]).to.deep.equal([
+      expect(actions).to.include.members(["rekognition:StartProjectVersion", "rekognition:StopProjectVersion", "rekognition:DeleteProjectVersion", "rekognition:DeleteProject", "rekognition:CopyProjectVersion", "rekognition:PutProjectPolicy", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:PassRole"]);
+      const bySid = Object.fromEntries(scp.Statement.map((s: any) => [s.Sid, s]));
+      for (const sid of ["ProtectSharedModel", "DenyModelExport", "ProtectSharedRoles"]) {
+        expect(bySid[sid].Effect).to.equal("Deny");
+        expect(bySid[sid].Condition.ArnNotLike["aws:PrincipalArn"], sid).to.deep.equal([
           "arn:aws:iam::111111111111:role/break-glass-admin",
           "arn:aws:iam::111111111111:role/modelshare-pipeline",
         ]);
       }
-      const roleStatement = scp.Statement.find((s: any) => s.Sid === "ProtectSharedRoles");
-      expect(roleStatement.Resource).to.deep.equal(["arn:aws:iam::111111111111:role/modelshare/*"]);
+      expect(bySid.DenyModelExport.Resource).to.equal("*");
+      expect(bySid.ProtectSharedRoles.Resource).to.deep.equal(["arn:aws:iam::111111111111:role/modelshare/*"]);
+      expect(bySid.ProtectExemptRoles.Resource).to.deep.equal([
+        "arn:aws:iam::111111111111:role/break-glass-admin",
+        "arn:aws:iam::111111111111:role/iam-admin",
+        "arn:aws:iam::111111111111:role/modelshare-pipeline",
+      ]);
+      expect(bySid.ProtectExemptRoles.Condition).to.deep.equal({ ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::111111111111:role/iam-admin"] } });
     });
 
     it("writes nothing to the data-lake bucket by default: the statements its owner adds are a stack output", () => {
