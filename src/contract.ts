@@ -19,6 +19,8 @@ export const ML_OUTPUTS = {
   trustedPrincipalArns: "trustedPrincipalArns",
   /** environment -> whether the shared role only answers calls made through the consumer's VPC endpoints */
   privateOnly: "privateOnly",
+  /** environment -> whether the shared role's trust allows sts:TagSession for EKS Pod Identity sessions */
+  eksPodIdentity: "eksPodIdentity",
 } as const;
 
 /** The ML outputs keyed by environment: a consumer stack reads only its own entry of each. */
@@ -27,6 +29,7 @@ export const PER_ENVIRONMENT_ML_OUTPUTS = [
   ML_OUTPUTS.grantedVersions,
   ML_OUTPUTS.trustedPrincipalArns,
   ML_OUTPUTS.privateOnly,
+  ML_OUTPUTS.eksPodIdentity,
 ] as const;
 
 /**

@@ -79,6 +79,7 @@ export function planMl(config: MlConfig): MlPlan {
         organizationId: config.organizationId,
         applicationPrincipalArns: consumer.applicationPrincipalArns,
         externalId: consumer.externalId,
+        eksPodIdentity: consumer.eksPodIdentity,
       }),
       permissionsPolicy: sharedRolePermissionsPolicy({
         grantedVersionArns: consumer.grantedVersions,

@@ -9,7 +9,7 @@ import { ConsumerConfig } from "../src/config/schema";
 import { OPTIONAL_PARAMETER_NAMES, OptionalParameterKey, optionalParameterName, parameterName, PARAMETER_NAMES, ParameterKey, standardTags } from "../src/contract";
 import { BudgetError } from "../src/errors";
 import { checkInlineBudget } from "../src/plan";
-import { applicationPolicy, applicationTrustPolicy, rekognitionEndpointPolicy, ssmEndpointPolicy, stsEndpointPolicy } from "../src/policies/consumer";
+import { applicationPolicy, applicationTrustPolicy, EKS_POD_IDENTITY_SERVICE, rekognitionEndpointPolicy, ssmEndpointPolicy, stsEndpointPolicy } from "../src/policies/consumer";
 import { planNetwork } from "./consumerNetwork";
 
 /**
@@ -42,7 +42,9 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
   const sharedRoleArn = ml.sharedRoleArns[env];
   const granted = ml.grantedVersions[env];
   const ownParameterArns = parameterArns(config);
-  const appPolicy = applicationPolicy({ sharedRoleArn, parameterArns: ownParameterArns });
+  // On EKS Pod Identity the application's session carries transitive tags: its chained AssumeRole needs TagSession.
+  const tagSession = config.application.trustedServices.includes(EKS_POD_IDENTITY_SERVICE);
+  const appPolicy = applicationPolicy({ sharedRoleArn, parameterArns: ownParameterArns, tagSession });
   const overBudget = checkInlineBudget(`application role of "${env}": inline policies together`, [appPolicy], config.quotas);
   if (overBudget.length > 0) throw new BudgetError(overBudget);
 
@@ -67,7 +69,7 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
       allowedSecurityGroupIds: network.allowedSecurityGroupIds,
       fips: network.fips,
       rekognitionPolicy: rekognitionEndpointPolicy({ sharedRoleArn, grantedVersionArns: granted }),
-      stsPolicy: stsEndpointPolicy({ sharedRoleArn, consumerAccountId: config.accountId }),
+      stsPolicy: stsEndpointPolicy({ sharedRoleArn, consumerAccountId: config.accountId, tagSession }),
       ssmPolicy: network.ssmEndpoint ? ssmEndpointPolicy({ parameterArns: ownParameterArns, consumerAccountId: config.accountId }) : undefined,
       adoptedEndpoints: networkPlan.adoptedEndpoints,
       computeEndpoints: networkPlan.computeEndpoints,

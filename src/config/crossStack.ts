@@ -13,6 +13,7 @@ export interface MlStackOutputs {
   readonly grantedVersions: Record<string, string[]>;
   readonly trustedPrincipalArns: Record<string, string[]>;
   readonly privateOnly: Record<string, boolean>;
+  readonly eksPodIdentity: Record<string, boolean>;
 }
 
 /** The application role ARN a consumer stack will create or use (names are ours, so it is known up front). */
@@ -70,6 +71,7 @@ export function crossCheckWithMl(config: ConsumerConfig, ml: MlStackOutputs, mlS
       message: `this application role is not trusted by the shared role of "${env}"; the ML stack trusts: ${trusted.join(", ") || "none"}`,
     });
   }
+  problems.push(...crossCheckPodIdentity(config, ml));
   return problems;
 }
 
@@ -80,6 +82,21 @@ export function crossCheckWithMl(config: ConsumerConfig, ml: MlStackOutputs, mlS
  */
 export function outputDetailsValue(details: { readonly value?: unknown; readonly secretValue?: unknown }): unknown {
   return details.value !== undefined ? details.value : details.secretValue;
+}
+
+const EKS_POD_IDENTITY = "pods.eks.amazonaws.com";
+
+/** An application on EKS Pod Identity needs the shared role's trust to allow sts:TagSession (off by default). */
+function crossCheckPodIdentity(config: ConsumerConfig, ml: MlStackOutputs): ConfigProblem[] {
+  const env = config.environment;
+  if (!config.application.trustedServices.includes(EKS_POD_IDENTITY) || ml.eksPodIdentity[env] === true) return [];
+  return [
+    {
+      key: `${NAMESPACE}:application.trustedServices`,
+      value: config.application.trustedServices,
+      message: `includes ${EKS_POD_IDENTITY}, whose sessions carry transitive session tags, but the shared role of "${env}" does not allow sts:TagSession: set modelshare:consumers.${env}.eksPodIdentity: true in the ML stack's config and deploy it first`,
+    },
+  ];
 }
 
 /** Reads the ML stack's outputs through any `name -> value` getter (a StackReference, or a file in synth). */

@@ -100,6 +100,11 @@ const consumerSchema = z.strictObject({
   grantedVersions: z.array(versionArn).default([]),
   /** Optional sts:ExternalId (not a secret; for third-party callers). */
   externalId: z.string().min(2).max(1224).regex(/^[\w+=,.@:/-]+$/, "may contain only letters, digits and +=,.@:/-").optional(),
+  /**
+   * The environment's application runs on EKS Pod Identity: its session carries transitive session tags, so the
+   * shared role's trust also allows sts:TagSession (Pod Identity's tag keys only). Off: least privilege.
+   */
+  eksPodIdentity: z.boolean().default(false),
   /** Session length; 3600 s is the most a chained role session (Lambda/ECS/EC2 role) can get. */
   maxSessionDurationSeconds: z.number().int().min(3600).max(43200).default(3600),
   privateAccess: privateAccessSchema,

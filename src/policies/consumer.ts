@@ -31,13 +31,13 @@ export function rekognitionEndpointPolicy(input: {
  * environment's shared role. With private DNS on, every regional STS call in the VPC uses this endpoint, so
  * give the endpoint a VPC (or subnets) of its own if other workloads there need STS.
  */
-export function stsEndpointPolicy(input: { readonly sharedRoleArn: string; readonly consumerAccountId: string }): PolicyDocument {
+export function stsEndpointPolicy(input: { readonly sharedRoleArn: string; readonly consumerAccountId: string; readonly tagSession?: boolean }): PolicyDocument {
   return policyDocument([
     {
       Sid: "AssumeSharedRoleOnly",
       Effect: "Allow",
       Principal: "*",
-      Action: "sts:AssumeRole",
+      Action: assumeActions(input.tagSession),
       Resource: input.sharedRoleArn,
       Condition: { StringEquals: { "aws:PrincipalAccount": input.consumerAccountId } },
     },
@@ -58,10 +58,21 @@ export function ssmEndpointPolicy(input: { readonly parameterArns: readonly stri
   ]);
 }
 
-/** The application role's permissions: assume its environment's shared role, read its own parameters. */
-export function applicationPolicy(input: { readonly sharedRoleArn: string; readonly parameterArns: readonly string[] }): PolicyDocument {
+/**
+ * What the application's chained call into the shared role needs: sts:AssumeRole, and sts:TagSession when its own
+ * session carries transitive tags (EKS Pod Identity).
+ */
+function assumeActions(tagSession: boolean | undefined): string | string[] {
+  return tagSession ? ["sts:AssumeRole", "sts:TagSession"] : "sts:AssumeRole";
+}
+
+/**
+ * The application role's permissions: assume its environment's shared role (passing on its transitive session
+ * tags when it runs on EKS Pod Identity), read its own parameters.
+ */
+export function applicationPolicy(input: { readonly sharedRoleArn: string; readonly parameterArns: readonly string[]; readonly tagSession?: boolean }): PolicyDocument {
   return policyDocument([
-    { Sid: "AssumeSharedModelRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: input.sharedRoleArn },
+    { Sid: "AssumeSharedModelRole", Effect: "Allow", Action: assumeActions(input.tagSession), Resource: input.sharedRoleArn },
     {
       Sid: "ReadModelParameters",
       Effect: "Allow",
@@ -93,3 +104,4 @@ export function applicationTrustPolicy(input: { readonly services: readonly stri
 
 /** EKS Pod Identity's service principal (eks.amazonaws.com is the cluster's own principal, never a pod's). */
 export const EKS_POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com";
+

@@ -10,7 +10,22 @@ export interface SharedRoleTrustInput {
   /** Exact ARNs of the consumer's application roles allowed to assume the shared role. */
   readonly applicationPrincipalArns: readonly string[];
   readonly externalId?: string;
+  /**
+   * The environment runs on EKS Pod Identity: its session carries transitive session tags, so the chained
+   * AssumeRole also needs sts:TagSession, limited to Pod Identity's own tag keys. @default false
+   */
+  readonly eksPodIdentity?: boolean;
 }
+
+/** Tag keys EKS Pod Identity puts on a pod's session (EKS user guide, "Grant Pods access to AWS resources based on tags"). */
+export const EKS_POD_IDENTITY_TAG_KEYS = [
+  "eks-cluster-arn",
+  "eks-cluster-name",
+  "kubernetes-namespace",
+  "kubernetes-pod-name",
+  "kubernetes-pod-uid",
+  "kubernetes-service-account",
+] as const;
 
 /**
  * Trust policy of an environment's shared role. The principal is the consumer account's root, narrowed by
@@ -18,22 +33,32 @@ export interface SharedRoleTrustInput {
  * role is recreated (IAM stores the role's unique id). aws:PrincipalOrgID keeps it inside the organization.
  */
 export function sharedRoleTrustPolicy(input: SharedRoleTrustInput): PolicyDocument {
+  const principal = { AWS: accountRootArn(input.partition, input.consumerAccountId) };
+  const callers = { "aws:PrincipalArn": uniqueSorted(input.applicationPrincipalArns) };
   const condition: Condition = {
-    ArnLike: { "aws:PrincipalArn": uniqueSorted(input.applicationPrincipalArns) },
+    ArnLike: callers,
     StringEquals: {
       "aws:PrincipalOrgID": input.organizationId,
       ...(input.externalId !== undefined ? { "sts:ExternalId": input.externalId } : {}),
     },
   };
-  return policyDocument([
-    {
-      Sid: "AssumeFromConsumerApplication",
+  const statements: Statement[] = [{ Sid: "AssumeFromConsumerApplication", Effect: "Allow", Principal: principal, Action: "sts:AssumeRole", Condition: condition }];
+  if (input.eksPodIdentity) {
+    // Pod Identity's tags are transitive: STS authorizes sts:TagSession for the chained AssumeRole too (IAM user
+    // guide, "Pass session tags in AWS STS"). Only its own keys: the application cannot add tags of its choosing.
+    statements.push({
+      Sid: "TagSessionFromEksPodIdentity",
       Effect: "Allow",
-      Principal: { AWS: accountRootArn(input.partition, input.consumerAccountId) },
-      Action: "sts:AssumeRole",
-      Condition: condition,
-    },
-  ]);
+      Principal: principal,
+      Action: "sts:TagSession",
+      Condition: {
+        ArnLike: callers,
+        StringEquals: { "aws:PrincipalOrgID": input.organizationId },
+        "ForAllValues:StringEquals": { "aws:TagKeys": [...EKS_POD_IDENTITY_TAG_KEYS] },
+      },
+    });
+  }
+  return policyDocument(statements);
 }
 
 export type PrivateAccess =

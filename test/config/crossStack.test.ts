@@ -10,6 +10,7 @@ const ML_OUTPUTS = {
   grantedVersions: { qa: ["v-qa"], prod: ["v-prod"] },
   trustedPrincipalArns: { qa: ["arn:aws:iam::222222222222:role/app"], prod: ["arn:aws:iam::333333333333:role/app"] },
   privateOnly: { qa: true, prod: false },
+  eksPodIdentity: { qa: false, prod: true },
 };
 
 describe("the ML outputs a consumer is served offline", () => {
@@ -20,6 +21,7 @@ describe("the ML outputs a consumer is served offline", () => {
       grantedVersions: { qa: ["v-qa"] },
       trustedPrincipalArns: { qa: ["arn:aws:iam::222222222222:role/app"] },
       privateOnly: { qa: true },
+      eksPodIdentity: { qa: false },
     });
   });
 

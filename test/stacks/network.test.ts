@@ -112,8 +112,11 @@ describe("consumer network on real AWS terms", () => {
     it("adds per compute what it needs: CloudWatch Logs for Lambda, eks-auth too for EKS Pod Identity; none when turned off", async () => {
       await runProgram(withConfig(exampleConfig("qa"), (c) => (c["modelshare:application"].trustedServices = ["lambda.amazonaws.com"])));
       expect(services()).to.deep.equal(["logs", "rekognition", "ssm", "sts"]);
+      // Pod Identity needs sts:TagSession in the shared role's trust (issue 8): the ML stack allows it for qa.
+      await publishMlOutputs(withConfig(exampleConfig("ml"), (c) => (c["modelshare:consumers"].qa.eksPodIdentity = true)));
       await runProgram(withConfig(exampleConfig("qa"), (c) => (c["modelshare:application"].trustedServices = ["pods.eks.amazonaws.com"])));
       expect(services()).to.deep.equal(["ecr.api", "ecr.dkr", "eks-auth", "logs", "rekognition", "s3", "ssm", "sts"]);
+      await publishMlOutputs();
       await runProgram(withConfig(exampleConfig("qa"), (c) => (c["modelshare:network"].computeEndpoints = false)));
       expect(services()).to.deep.equal(["rekognition", "ssm", "sts"]);
       expect(recorder.ofType("aws:ec2/routeTable:RouteTable")).to.be.empty;
