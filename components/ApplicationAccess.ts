@@ -8,6 +8,8 @@ export interface ApplicationAccessArgs {
   readonly roleName?: string;
   /** ...or attach the policy to this existing role. */
   readonly existingRoleName?: string;
+  /** IAM path of a created role. @default "/" (modelshare passes /modelshare/, which the consumer guardrail protects) */
+  readonly path?: string;
   /** Trust policy of a created role (built by applicationTrustPolicy). */
   readonly trustPolicy: PolicyDocument;
   /** Assume the shared role, read the environment's parameters (built by applicationPolicy). */
@@ -31,6 +33,7 @@ export class ApplicationAccess extends pulumi.ComponentResource {
         `${name}-role`,
         {
           name: args.roleName,
+          ...(args.path !== undefined ? { path: args.path } : {}),
           description: `modelshare: ${args.environment} application calling the shared model`,
           assumeRolePolicy: toJson(args.trustPolicy),
           tags: args.tags,

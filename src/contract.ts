@@ -21,6 +21,10 @@ export const ML_OUTPUTS = {
   privateOnly: "privateOnly",
   /** environment -> whether the shared role's trust allows sts:TagSession for EKS Pod Identity sessions */
   eksPodIdentity: "eksPodIdentity",
+  /** the pipeline role: the one principal a consumer's smoke-test role trusts */
+  pipelineRoleArn: "pipelineRoleArn",
+  /** `{ enabled, deployRoleNames }`: whether the consumer guardrail protects /modelshare/ roles, and who may change them */
+  consumerGuardrail: "consumerGuardrail",
 } as const;
 
 /** The ML outputs keyed by environment: a consumer stack reads only its own entry of each. */
@@ -61,8 +65,15 @@ export function promotionLeaseTableName(rolePrefix: string): string {
 /** The lease table's partition key attribute, and the attribute DynamoDB's TTL reads (epoch seconds). */
 export const PROMOTION_LEASE_ATTRIBUTES = { partitionKey: "pk", ttl: "ttl" } as const;
 
+/**
+ * IAM path of every role modelshare creates, in every account: the shared roles in the ML account, the application
+ * and smoke-test roles in consumer accounts. One SCP statement per account kind protects them all, so the
+ * guardrails do not grow with the number of environments.
+ */
+export const MODELSHARE_ROLE_PATH = "/modelshare/";
+
 /** IAM path of every shared role, so one SCP statement covers all environments. */
-export const SHARED_ROLE_PATH = "/modelshare/";
+export const SHARED_ROLE_PATH = MODELSHARE_ROLE_PATH;
 
 /** Name of the shared role for an environment. */
 export function sharedRoleName(rolePrefix: string, environment: string): string {

@@ -108,8 +108,8 @@ export function planMl(config: MlConfig): MlPlan {
     });
     scps.push({
       name: `${config.rolePrefix}-consumer-guardrail`,
-      description: "modelshare: consumer accounts call the shared model; they do not manage Rekognition models",
-      document: consumerGuardrailPolicy(),
+      description: "modelshare: consumer accounts call the shared model; they do not manage Rekognition models or take over the roles it trusts",
+      document: consumerGuardrailPolicy({ partition: config.partition, deployRoleNames: config.guardrail.consumerDeployRoleNames }),
       targetIds: config.guardrail.consumerTargetIds,
     });
     scps.push({

@@ -3,13 +3,24 @@ import * as pulumi from "@pulumi/pulumi";
 import { ApplicationAccess } from "../components/ApplicationAccess";
 import { ConfigurationStore } from "../components/ConfigurationStore";
 import { PrivateRekognitionEndpoint } from "../components/PrivateRekognitionEndpoint";
+import { SmokeTestRole } from "../components/SmokeTestRole";
+import { parseRoleArn } from "../src/arn";
 import { applicationRoleArn, crossCheckWithMl, defaultApplicationRoleName, MlStackOutputs, outputDetailsValue, readMlOutputs } from "../src/config/crossStack";
 import { ConfigError } from "../src/config/problems";
 import { ConsumerConfig } from "../src/config/schema";
-import { OPTIONAL_PARAMETER_NAMES, OptionalParameterKey, optionalParameterName, parameterName, PARAMETER_NAMES, ParameterKey, standardTags } from "../src/contract";
+import { MODELSHARE_ROLE_PATH, OPTIONAL_PARAMETER_NAMES, OptionalParameterKey, optionalParameterName, parameterName, PARAMETER_NAMES, ParameterKey, standardTags } from "../src/contract";
 import { BudgetError } from "../src/errors";
 import { checkInlineBudget } from "../src/plan";
-import { applicationPolicy, applicationTrustPolicy, EKS_POD_IDENTITY_SERVICE, rekognitionEndpointPolicy, ssmEndpointPolicy, stsEndpointPolicy } from "../src/policies/consumer";
+import {
+  applicationPolicy,
+  applicationTrustPolicy,
+  EKS_POD_IDENTITY_SERVICE,
+  rekognitionEndpointPolicy,
+  smokeTestPolicy,
+  smokeTestTrustPolicy,
+  ssmEndpointPolicy,
+  stsEndpointPolicy,
+} from "../src/policies/consumer";
 import { planNetwork } from "./consumerNetwork";
 
 /**
@@ -84,12 +95,31 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
       environment: env,
       roleName: config.application.existingRoleName === undefined ? (config.application.roleName ?? defaultApplicationRoleName(env)) : undefined,
       existingRoleName: config.application.existingRoleName,
+      path: MODELSHARE_ROLE_PATH,
       trustPolicy: applicationTrustPolicy({ services: config.application.trustedServices }),
       policy: appPolicy,
       tags,
     },
     { provider },
   );
+
+  // The shared role trusts the smoke-test role by name: the stack owns it, under the path the guardrail protects.
+  const smoke = config.smokeTest;
+  const smokeRole = smoke?.createRole ? parseRoleArn(smoke.principalRoleArn) : undefined;
+  if (smokeRole !== undefined && typeof smokeRole === "object") {
+    new SmokeTestRole(
+      `${env}-smoke-test`,
+      {
+        environment: env,
+        roleName: smokeRole.roleName,
+        path: MODELSHARE_ROLE_PATH,
+        trustPolicy: smokeTestTrustPolicy({ partition: config.partition, mlAccountId: ml.mlAccountId, pipelineRoleArn: ml.pipelineRoleArn, organizationId: ml.organizationId }),
+        policy: smokeTestPolicy({ sharedRoleArn }),
+        tags,
+      },
+      { provider },
+    );
+  }
 
   const store = new ConfigurationStore(
     `${env}-config`,

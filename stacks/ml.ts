@@ -109,6 +109,8 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
     [ML_OUTPUTS.trustedPrincipalArns]: byEnvironment((env) => [...config.consumers[env].applicationPrincipalArns]),
     [ML_OUTPUTS.privateOnly]: byEnvironment((env) => config.consumers[env].privateAccess.enabled),
     [ML_OUTPUTS.eksPodIdentity]: byEnvironment((env) => config.consumers[env].eksPodIdentity),
+    [ML_OUTPUTS.pipelineRoleArn]: config.pipelineRoleArn,
+    [ML_OUTPUTS.consumerGuardrail]: { enabled: config.guardrail.enabled, deployRoleNames: [...config.guardrail.consumerDeployRoleNames] },
     ...(plan.dataLake !== undefined ? { [DATA_LAKE_OUTPUT]: dataLakeOutput(plan.dataLake) } : {}),
     [ML_PROMOTION_OUTPUTS.promotionLeaseTable]: lease.tableName,
     [ML_PROMOTION_OUTPUTS.promotionLeaseTableArn]: lease.tableArn,

@@ -1,5 +1,5 @@
-import { parseProjectArn, parseProjectVersionArn } from "../arn";
-import { ML_OUTPUTS, PER_ENVIRONMENT_ML_OUTPUTS } from "../contract";
+import { parseProjectArn, parseProjectVersionArn, parseRoleArn } from "../arn";
+import { ML_OUTPUTS, MODELSHARE_ROLE_PATH, PER_ENVIRONMENT_ML_OUTPUTS } from "../contract";
 import { ConfigProblem } from "./problems";
 import { ConsumerConfig, NAMESPACE } from "./schema";
 
@@ -14,12 +14,19 @@ export interface MlStackOutputs {
   readonly trustedPrincipalArns: Record<string, string[]>;
   readonly privateOnly: Record<string, boolean>;
   readonly eksPodIdentity: Record<string, boolean>;
+  readonly pipelineRoleArn: string;
+  readonly consumerGuardrail: { readonly enabled: boolean; readonly deployRoleNames: readonly string[] };
 }
 
-/** The application role ARN a consumer stack will create or use (names are ours, so it is known up front). */
+/**
+ * The application role ARN a consumer stack will create or use (names are ours, so it is known up front). A role
+ * the stack creates lives under /modelshare/, where the consumer guardrail protects it; an existing role keeps its
+ * own (root) path.
+ */
 export function applicationRoleArn(config: ConsumerConfig): string {
-  const name = config.application.existingRoleName ?? config.application.roleName ?? defaultApplicationRoleName(config.environment);
-  return `arn:${config.partition}:iam::${config.accountId}:role/${name}`;
+  const existing = config.application.existingRoleName;
+  const name = existing ?? config.application.roleName ?? defaultApplicationRoleName(config.environment);
+  return `arn:${config.partition}:iam::${config.accountId}:role${existing !== undefined ? "/" : MODELSHARE_ROLE_PATH}${name}`;
 }
 
 export function defaultApplicationRoleName(environment: string): string {
@@ -71,7 +78,49 @@ export function crossCheckWithMl(config: ConsumerConfig, ml: MlStackOutputs, mlS
       message: `this application role is not trusted by the shared role of "${env}"; the ML stack trusts: ${trusted.join(", ") || "none"}`,
     });
   }
-  problems.push(...crossCheckPodIdentity(config, ml));
+  problems.push(...crossCheckPodIdentity(config, ml), ...crossCheckOwnedPrincipals(config, ml));
+  return problems;
+}
+
+/**
+ * Every principal the shared role trusts must be one this stack owns and the consumer guardrail protects: the
+ * smoke-test role it creates must be in this account under /modelshare/ and trusted by the ML stack, and with the
+ * guardrail on, the stack must deploy as one of the roles it lets change /modelshare/ roles.
+ */
+function crossCheckOwnedPrincipals(config: ConsumerConfig, ml: MlStackOutputs): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const key = (path: string) => `${NAMESPACE}:${path}`;
+  const env = config.environment;
+  const smoke = config.smokeTest;
+  if (smoke !== undefined && smoke.createRole) {
+    const role = parseRoleArn(smoke.principalRoleArn);
+    if (typeof role === "object" && (role.accountId !== config.accountId || role.path !== MODELSHARE_ROLE_PATH)) {
+      problems.push({
+        key: key("smokeTest.principalRoleArn"),
+        value: smoke.principalRoleArn,
+        message: `must be a role of this account (${config.accountId}) under ${MODELSHARE_ROLE_PATH}, which this stack creates (smokeTest.createRole); or set smokeTest.createRole: false for a role created elsewhere`,
+      });
+    }
+    if (!(ml.trustedPrincipalArns[env] ?? []).includes(smoke.principalRoleArn)) {
+      problems.push({
+        key: key("smokeTest.principalRoleArn"),
+        value: smoke.principalRoleArn,
+        message: `is not trusted by the shared role of "${env}"; add it to modelshare:consumers.${env}.applicationPrincipalArns in the ML stack's config`,
+      });
+    }
+  }
+  const guardrail = ml.consumerGuardrail;
+  if (guardrail.enabled) {
+    const deployRole = config.deployRoleArn !== undefined ? parseRoleArn(config.deployRoleArn) : undefined;
+    const nameWithPath = typeof deployRole === "object" ? `${deployRole.path.slice(1)}${deployRole.roleName}` : undefined;
+    if (nameWithPath === undefined || !guardrail.deployRoleNames.includes(nameWithPath)) {
+      problems.push({
+        key: key("deployRoleArn"),
+        value: config.deployRoleArn,
+        message: `${config.deployRoleArn === undefined ? "is not set" : "is not one of the deploy roles"}: the consumer guardrail lets only ${guardrail.deployRoleNames.join(", ") || "(none)"} create or change this stack's roles under ${MODELSHARE_ROLE_PATH}; deploy as one of them, or add its name to modelshare:guardrail.consumerDeployRoleNames in the ML stack's config`,
+      });
+    }
+  }
   return problems;
 }
 

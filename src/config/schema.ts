@@ -140,6 +140,13 @@ const guardrailSchema = z
      * only the management account can. The pipeline never may: it must not re-permission itself.
      */
     exemptRoleAdminArns: z.array(exactRoleArn).default([]),
+    /**
+     * Roles (`[path/]name`, the same in every consumer account) that deploy the consumer stacks: the only principals
+     * of a consumer account the consumer guardrail lets create or change the roles under /modelshare/.
+     */
+    consumerDeployRoleNames: z
+      .array(z.string().regex(/^([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/, "must be a role name, optionally with its path (e.g. modelshare-deploy or ci/modelshare-deploy), without wildcards"))
+      .default([]),
   })
   .prefault({});
 
@@ -272,6 +279,11 @@ const applicationSchema = z
 export const smokeTestSchema = z.strictObject({
   /** Role in the consumer account the pipeline assumes first; it must be one of the environment's trusted principals. */
   principalRoleArn: exactRoleArn,
+  /**
+   * The consumer stack creates that role (under /modelshare/, trusting only the ML stack's pipeline role), so no
+   * name the shared role trusts is left for someone else to create. Turn off only for a role managed elsewhere.
+   */
+  createRole: z.boolean().default(true),
   /**
    * Test image: a path relative to the config directory. Not s3://: "For Amazon Rekognition to process an S3 object,
    * the user must have permission to access the S3 object" (Rekognition API Reference, S3Object), and the shared role
@@ -412,6 +424,13 @@ function crossCheckMl(config: MlConfig): ConfigProblem[] {
         problems.push({ key: key(`guardrail.mlTargetIds[${i}]`), value: target, message: "is a consumer account; the ML guardrail belongs on the ML account" });
       }
     });
+    if (g.consumerDeployRoleNames.length === 0) {
+      problems.push({
+        key: key("guardrail.consumerDeployRoleNames"),
+        value: g.consumerDeployRoleNames,
+        message: "is empty; name the role(s) that deploy the consumer stacks (e.g. modelshare-deploy): the consumer guardrail lets only them create or change the roles under /modelshare/ that the shared roles trust",
+      });
+    }
     g.exemptRoleAdminArns.forEach((arn, i) => {
       const role = parseRoleArn(arn);
       if (typeof role === "object" && role.accountId !== config.mlAccountId) {

@@ -1,3 +1,4 @@
+import { accountRootArn } from "../arn";
 import { DETECT_ACTION } from "./sharedRole";
 import { PolicyDocument, policyDocument, Statement, uniqueSorted } from "./document";
 
@@ -105,3 +106,30 @@ export function applicationTrustPolicy(input: { readonly services: readonly stri
 /** EKS Pod Identity's service principal (eks.amazonaws.com is the cluster's own principal, never a pod's). */
 export const EKS_POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com";
 
+
+/**
+ * Trust of the smoke-test role the consumer stack creates: only the ML stack's pipeline role (promotion's
+ * `verify` assumes it before chaining into the shared role), inside the organization. The ML account's root
+ * narrowed by aws:PrincipalArn, as for the shared roles: naming the role would break when it is re-created.
+ */
+export function smokeTestTrustPolicy(input: {
+  readonly partition: string;
+  readonly mlAccountId: string;
+  readonly pipelineRoleArn: string;
+  readonly organizationId: string;
+}): PolicyDocument {
+  return policyDocument([
+    {
+      Sid: "AssumeFromPipeline",
+      Effect: "Allow",
+      Principal: { AWS: accountRootArn(input.partition, input.mlAccountId) },
+      Action: "sts:AssumeRole",
+      Condition: { ArnEquals: { "aws:PrincipalArn": input.pipelineRoleArn }, StringEquals: { "aws:PrincipalOrgID": input.organizationId } },
+    },
+  ]);
+}
+
+/** The smoke-test role's permissions: assume its environment's shared role, nothing else. */
+export function smokeTestPolicy(input: { readonly sharedRoleArn: string }): PolicyDocument {
+  return policyDocument([{ Sid: "AssumeSharedModelRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: input.sharedRoleArn }]);
+}

@@ -1,4 +1,4 @@
-import { SHARED_ROLE_PATH } from "../contract";
+import { MODELSHARE_ROLE_PATH, SHARED_ROLE_PATH } from "../contract";
 import { PolicyDocument, policyDocument, Statement, uniqueSorted } from "./document";
 
 /** Model management a consumer account never needs: it calls the ML account's model through the shared role. */
@@ -55,11 +55,44 @@ export const ROLE_PROTECTED_ACTIONS = [
  */
 export const EXEMPT_ROLE_PROTECTED_ACTIONS = [...ROLE_PROTECTED_ACTIONS, "iam:PassRole"].sort();
 
-/** Consumer guardrail: no Rekognition project or model management in consumer accounts. */
-export function consumerGuardrailPolicy(): PolicyDocument {
-  return policyDocument([
+export interface ConsumerGuardrailInput {
+  readonly partition: string;
+  /**
+   * Names (`[path/]name`) of the roles that deploy the consumer stacks: the only principals of a consumer account
+   * that may change the roles under /modelshare/. The same names in every consumer account, so the policy does not
+   * grow with the number of environments. Nobody in a consumer account may change a deploy role itself.
+   */
+  readonly deployRoleNames: readonly string[];
+}
+
+/** A role name in every account: SCPs only ever evaluate principals of the accounts they are attached to. */
+function roleInAnyAccount(partition: string, nameWithPath: string): string {
+  return `arn:${partition}:iam::*:role/${nameWithPath}`;
+}
+
+/**
+ * Consumer guardrail: no Rekognition project or model management in consumer accounts; and the roles the shared
+ * roles trust cannot be taken over. modelshare creates them under the IAM path /modelshare/ (the application role,
+ * the smoke-test role), so one statement protects every environment's names, existing or not yet created: only the
+ * deploy roles may create or change them, and nobody in the account may change a deploy role.
+ */
+export function consumerGuardrailPolicy(input: ConsumerGuardrailInput): PolicyDocument {
+  const deployRoles = uniqueSorted(input.deployRoleNames.map((name) => roleInAnyAccount(input.partition, name)));
+  const deployersOnly = exemptionOf(deployRoles);
+  const statements: Statement[] = [
     { Sid: "DenyModelManagementInConsumers", Effect: "Deny", Action: [...CONSUMER_DENIED_ACTIONS], Resource: "*" },
-  ]);
+    {
+      Sid: "ProtectTrustedRoles",
+      Effect: "Deny",
+      Action: [...ROLE_PROTECTED_ACTIONS],
+      Resource: [`arn:${input.partition}:iam::*:role${MODELSHARE_ROLE_PATH}*`],
+      ...(deployersOnly ? { Condition: deployersOnly } : {}),
+    },
+  ];
+  if (deployRoles.length > 0) {
+    statements.push({ Sid: "ProtectDeployRoles", Effect: "Deny", Action: EXEMPT_ROLE_PROTECTED_ACTIONS, Resource: deployRoles });
+  }
+  return policyDocument(statements);
 }
 
 export interface MlGuardrailInput {

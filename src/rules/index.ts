@@ -13,6 +13,7 @@ import { policyJsonValid } from "./policyJson";
 import { quotaBudgets } from "./quotaBudgets";
 import { sharedRoleExactVersions } from "./sharedRoleExactVersions";
 import { trustRequiresOrgId } from "./trustRequiresOrgId";
+import { trustedPrincipalsProtected } from "./trustedPrincipalsProtected";
 import type { Finding, Rule, StackUnderCheck } from "./types";
 
 export type { Finding, Rule, RuleContext, StackUnderCheck, Violation, DeploymentIntent } from "./types";
@@ -24,6 +25,7 @@ export const RULES: readonly Rule[] = [
   sharedRoleExactVersions,
   noWildcardAllow,
   trustRequiresOrgId,
+  trustedPrincipalsProtected,
   chainedSessionDuration,
   iamNamesExist,
   conditionOperatorsKnown,

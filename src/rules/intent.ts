@@ -15,10 +15,12 @@ export function deploymentIntent(configs: readonly StackConfig[]): DeploymentInt
   const modelVersionArns = new Set<string>();
   const endpointSources = new Map<string, EndpointSources>();
   let organizationId: string | undefined;
+  let consumerGuardrail: boolean | undefined;
   let existingPoliciesPerTarget: Record<string, number> = {};
   for (const config of configs) {
     if (config.stackKind === "ml") {
       organizationId ??= config.organizationId;
+      consumerGuardrail ??= config.guardrail.enabled;
       existingPoliciesPerTarget = { ...existingPoliciesPerTarget, ...config.guardrail.existingPoliciesPerTarget };
       config.model.versions.forEach((arn) => modelVersionArns.add(arn));
       for (const environment of environments(config)) {
@@ -31,7 +33,7 @@ export function deploymentIntent(configs: readonly StackConfig[]): DeploymentInt
       endpointSources.set(config.environment, { cidrs: config.network.allowedCidrs, securityGroupIds: config.network.allowedSecurityGroupIds });
     }
   }
-  return { organizationId, sharedRoles, modelVersionArns, endpointSources, existingPoliciesPerTarget };
+  return { organizationId, sharedRoles, modelVersionArns, endpointSources, existingPoliciesPerTarget, ...(consumerGuardrail !== undefined ? { consumerGuardrail } : {}) };
 }
 
 /** The context the rules check one stack in. */

@@ -39,6 +39,8 @@ export interface DeploymentIntent {
   readonly modelVersionArns: ReadonlySet<string>;
   /** Callers admitted to each consumer environment's endpoints, by environment. */
   readonly endpointSources: ReadonlyMap<string, EndpointSources>;
+  /** Whether the consumer guardrail is on (modelshare:guardrail.enabled): it protects only roles under /modelshare/. */
+  readonly consumerGuardrail?: boolean;
   /** SCPs already attached to organization targets (modelshare:guardrail.existingPoliciesPerTarget). */
   readonly existingPoliciesPerTarget: Readonly<Record<string, number>>;
 }

@@ -17,13 +17,14 @@ import { policyJsonValid } from "../../src/rules/policyJson";
 import { quotaBudgets } from "../../src/rules/quotaBudgets";
 import { sharedRoleExactVersions } from "../../src/rules/sharedRoleExactVersions";
 import { trustRequiresOrgId } from "../../src/rules/trustRequiresOrgId";
-import { check, contextFor, PROD_VERSION, QA_ROLE_ARN, QA_VERSION, resource, rolePolicy } from "./helpers";
+import { trustedPrincipalsProtected } from "../../src/rules/trustedPrincipalsProtected";
+import { check, contextFor, exampleIntent, PROD_VERSION, QA_ROLE_ARN, QA_VERSION, resource, rolePolicy } from "./helpers";
 
 const SHARED_ROLE = "modelshare:index:SharedModelRole";
 const qaPermissions = (granted: string[]) =>
   sharedRolePermissionsPolicy({ grantedVersionArns: granted, privateAccess: { enabled: true, conditionKey: "aws:VpceAccount", consumerAccountId: "222222222222" } });
 const qaTrust = (organizationId = "o-a1b2c3d4e5") =>
-  sharedRoleTrustPolicy({ partition: "aws", consumerAccountId: "222222222222", organizationId, applicationPrincipalArns: ["arn:aws:iam::222222222222:role/modelshare-qa-app"] });
+  sharedRoleTrustPolicy({ partition: "aws", consumerAccountId: "222222222222", organizationId, applicationPrincipalArns: ["arn:aws:iam::222222222222:role/modelshare/modelshare-qa-app"] });
 const sharedRole = (inputs: Record<string, unknown>) =>
   resource("aws:iam/role:Role", "shared-qa-role", { name: "modelshare-qa", path: "/modelshare/", assumeRolePolicy: toJson(qaTrust()), ...inputs }, SHARED_ROLE);
 
@@ -79,7 +80,7 @@ describe("rules", () => {
   describe("no-wildcard-allow", () => {
     it("passes narrow Allows, and Denies on * (the guardrails)", async () => {
       expect(await check(noWildcardAllow, rolePolicy("app", applicationPolicy({ sharedRoleArn: QA_ROLE_ARN, parameterArns: ["arn:aws:ssm:us-east-1:222222222222:parameter/modelshare/qa/region"] })))).to.deep.equal([]);
-      const scp = resource("aws:organizations/policy:Policy", "consumer-guardrail", { type: "SERVICE_CONTROL_POLICY", content: toJson(consumerGuardrailPolicy()) });
+      const scp = resource("aws:organizations/policy:Policy", "consumer-guardrail", { type: "SERVICE_CONTROL_POLICY", content: toJson(consumerGuardrailPolicy({ partition: "aws", deployRoleNames: ["modelshare-deploy"] })) });
       expect(await check(noWildcardAllow, scp)).to.deep.equal([]);
     });
     it("checks only modelshare's statements of a merged data-lake bucket policy, not the bucket owner's", async () => {
@@ -137,7 +138,7 @@ describe("rules", () => {
         qaPermissions([QA_VERSION]),
         qaTrust(),
         mlGuardrailPolicy({ partition: "aws", region: "us-east-1", mlAccountId: "111111111111", projectName: "defect-detector", exemptRoleArns: ["arn:aws:iam::111111111111:role/p"] }),
-        consumerGuardrailPolicy(),
+        consumerGuardrailPolicy({ partition: "aws", deployRoleNames: ["modelshare-deploy"] }),
         policyDocument(
           dataLakeStatements({ partition: "aws", bucketName: "b-bucket", trainingPrefix: "t/", outputPrefix: "o/", mlAccountId: "111111111111", projectName: "p", trainingPrincipalArn: "arn:aws:iam::111111111111:role/t", rekognitionServicePrincipal: true, requireSourceAccount: true }),
         ),
@@ -259,13 +260,27 @@ describe("rules", () => {
     });
   });
 
+  describe("trusted-principals-protected", () => {
+    it("passes a shared role that trusts only roles under /modelshare/", async () => {
+      expect(await check(trustedPrincipalsProtected, sharedRole({}))).to.deep.equal([]);
+    });
+    it("fails a trusted role outside the path while the guardrail is on, and says nothing with it off", async () => {
+      const legacy = sharedRoleTrustPolicy({ partition: "aws", consumerAccountId: "222222222222", organizationId: "o-a1b2c3d4e5", applicationPrincipalArns: ["arn:aws:iam::222222222222:role/legacy-app"] });
+      const role = sharedRole({ assumeRolePolicy: toJson(legacy) });
+      expect(await check(trustedPrincipalsProtected, role)).to.deep.equal([
+        "assumeRolePolicy statement AssumeFromConsumerApplication trusts arn:aws:iam::222222222222:role/legacy-app, which is not a role under /modelshare/: the consumer guardrail does not protect it; let the consumer stack create it (application.roleName, smokeTest.createRole)",
+      ]);
+      expect(await check(trustedPrincipalsProtected, role, { intent: { ...exampleIntent(), consumerGuardrail: false } })).to.deep.equal([]);
+    });
+  });
+
   describe("exemptions-protected", () => {
     const ML_INPUT = { partition: "aws", region: "us-east-1", mlAccountId: "111111111111", projectName: "defect-detector" };
     const PIPELINE = "arn:aws:iam::111111111111:role/modelshare-pipeline";
     const scp = (document: object) => resource("aws:organizations/policy:Policy", "modelshare-ml-guardrail-policy", { type: "SERVICE_CONTROL_POLICY", content: JSON.stringify(document) });
     it("passes both guardrails: every exempted role is protected by the same SCP", async () => {
       expect(await check(exemptionsProtected, scp(mlGuardrailPolicy({ ...ML_INPUT, exemptRoleArns: [PIPELINE], exemptRoleAdminArns: ["arn:aws:iam::111111111111:role/iam-admin"] })))).to.deep.equal([]);
-      expect(await check(exemptionsProtected, scp(consumerGuardrailPolicy()))).to.deep.equal([]);
+      expect(await check(exemptionsProtected, scp(consumerGuardrailPolicy({ partition: "aws", deployRoleNames: ["modelshare-deploy", "ci/deployer"] })))).to.deep.equal([]);
     });
     it("fails an SCP that exempts a role it leaves open to takeover (the guardrail before issue 8)", async () => {
       const before = policyDocument([

@@ -122,18 +122,26 @@ describe("consumer stack program", () => {
   });
 
   it("uses an existing VPC and subnets, and an existing application role, when configured", async () => {
+    // An existing role keeps its own path; the ML stack must trust that ARN (guardrail off: it protects only /modelshare/).
+    await publishMlOutputs(
+      withConfig(exampleConfig("ml"), (c) => {
+        c["modelshare:consumers"].qa.applicationPrincipalArns.push("arn:aws:iam::222222222222:role/modelshare-qa-app");
+        c["modelshare:guardrail"] = { enabled: false };
+      }),
+    );
     const config = withConfig(exampleConfig("qa"), (c) => {
       c["modelshare:network"] = { vpcId: "vpc-0a1b2c3d4e5f60718", subnetIds: ["subnet-0a1b2c3d4e5f60718", "subnet-1a1b2c3d4e5f60718"], allowedSecurityGroupIds: ["sg-0a1b2c3d4e5f60718"] };
       c["modelshare:application"] = { existingRoleName: "modelshare-qa-app" };
     });
     await runProgram(config);
     expect(recorder.ofType("aws:ec2/vpc:Vpc")).to.be.empty;
-    expect(recorder.ofType("aws:iam/role:Role")).to.be.empty;
+    expect(recorder.ofType("aws:iam/role:Role").map((r) => r.name)).to.deep.equal(["qa-smoke-test-role"]); // no application role: it exists
     const endpoint = recorder.ofType("aws:ec2/vpcEndpoint:VpcEndpoint")[0];
     expect(endpoint.inputs.vpcId).to.equal("vpc-0a1b2c3d4e5f60718");
     const rule = recorder.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")[0];
     expect(rule.inputs).to.include({ referencedSecurityGroupId: "sg-0a1b2c3d4e5f60718", fromPort: 443, toPort: 443 });
     expect(recorder.byName("aws:iam/rolePolicy:RolePolicy", "qa-app-model-access").inputs.role).to.equal("modelshare-qa-app");
+    await publishMlOutputs();
   });
 
   it("refuses an existing VPC without the DNS attributes private DNS needs, before creating any endpoint", async () => {
@@ -177,7 +185,7 @@ describe("consumer stack program", () => {
       c["modelshare:application"] = { roleName: "some-other-app" };
     });
     const error = await rejection(runProgram(config));
-    expect(error.message).to.include('modelshare:application.roleName = "arn:aws:iam::222222222222:role/some-other-app"');
+    expect(error.message).to.include('modelshare:application.roleName = "arn:aws:iam::222222222222:role/modelshare/some-other-app"');
   });
 
   it("reads ML outputs that are secrets (getOutputDetails returns them as secretValue, not value)", async () => {

@@ -34,8 +34,8 @@ describe("ML stack program", () => {
       expect(statement.Action).to.equal("sts:AssumeRole");
       expect(statement.Principal).to.deep.equal({ AWS: "arn:aws:iam::222222222222:root" });
       expect(statement.Condition.ArnLike["aws:PrincipalArn"]).to.deep.equal([
-        "arn:aws:iam::222222222222:role/modelshare-qa-app",
-        "arn:aws:iam::222222222222:role/modelshare-qa-smoke-test",
+        "arn:aws:iam::222222222222:role/modelshare/modelshare-qa-app",
+        "arn:aws:iam::222222222222:role/modelshare/modelshare-qa-smoke-test",
       ]);
       expect(statement.Condition.StringEquals["aws:PrincipalOrgID"]).to.equal("o-a1b2c3d4e5");
     });

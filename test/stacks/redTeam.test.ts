@@ -21,6 +21,57 @@ const prodOnEks = (c: Record<string, any>) => {
 };
 
 describe("stacks against issue 8's red team", () => {
+  describe("hole 3: every principal the shared role trusts is owned by the consumer stack and protected", () => {
+    it("creates the application role and the smoke-test role under /modelshare/; the smoke-test role trusts only the pipeline role", async () => {
+      await publishMlOutputs();
+      const { outputs } = await runProgram(exampleConfig("qa"));
+      expect(recorder.byName("aws:iam/role:Role", "qa-app-role").inputs).to.include({ name: "modelshare-qa-app", path: "/modelshare/" });
+      expect(outputs.applicationRoleArn).to.equal("arn:aws:iam::222222222222:role/modelshare/modelshare-qa-app");
+      const smoke = recorder.byName("aws:iam/role:Role", "qa-smoke-test-role");
+      expect(smoke.inputs).to.include({ name: "modelshare-qa-smoke-test", path: "/modelshare/" });
+      expect(smoke.parent).to.equal("modelshare:index:SmokeTestRole::qa-smoke-test");
+      expect(parsedPolicy(smoke, "assumeRolePolicy").Statement).to.deep.equal([
+        {
+          Sid: "AssumeFromPipeline",
+          Effect: "Allow",
+          Principal: { AWS: "arn:aws:iam::111111111111:root" },
+          Action: "sts:AssumeRole",
+          Condition: { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::111111111111:role/modelshare-pipeline" }, StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } },
+        },
+      ]);
+      expect(parsedPolicy(recorder.byName("aws:iam/rolePolicy:RolePolicy", "qa-smoke-test-assume-shared-role")).Statement).to.deep.equal([
+        { Sid: "AssumeSharedModelRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: "arn:aws:iam::111111111111:role/modelshare/modelshare-qa" },
+      ]);
+    });
+
+    it("lets the consumer guardrail protect /modelshare/ roles in every consumer account, changed only by the deploy role", async () => {
+      await runProgram(exampleConfig("ml"));
+      const scp = parsedPolicy(recorder.byName("aws:organizations/policy:Policy", "modelshare-consumer-guardrail-policy"), "content");
+      const bySid = Object.fromEntries(scp.Statement.map((s: any) => [s.Sid, s]));
+      expect(bySid.ProtectTrustedRoles.Resource).to.deep.equal(["arn:aws:iam::*:role/modelshare/*"]);
+      expect(bySid.ProtectTrustedRoles.Condition).to.deep.equal({ ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::*:role/modelshare-deploy"] } });
+      expect(bySid.ProtectDeployRoles.Resource).to.deep.equal(["arn:aws:iam::*:role/modelshare-deploy"]);
+      expect(bySid.ProtectDeployRoles.Condition).to.equal(undefined);
+    });
+
+    it("refuses a smoke-test role outside /modelshare/ or not trusted by the ML stack, and a deploy role the guardrail does not name", async () => {
+      await publishMlOutputs();
+      const error = await rejection(
+        runProgram(
+          withConfig(exampleConfig("qa"), (c) => {
+            c["modelshare:smokeTest"].principalRoleArn = "arn:aws:iam::222222222222:role/smoke";
+            c["modelshare:deployRoleArn"] = "arn:aws:iam::222222222222:role/someone-else";
+          }),
+        ),
+      );
+      expect(error).to.be.instanceOf(ConfigError);
+      expect(error.message).to.include('modelshare:smokeTest.principalRoleArn = "arn:aws:iam::222222222222:role/smoke": must be a role of this account (222222222222) under /modelshare/');
+      expect(error.message).to.include('is not trusted by the shared role of "qa"');
+      expect(error.message).to.include('modelshare:deployRoleArn = "arn:aws:iam::222222222222:role/someone-else": is not one of the deploy roles');
+      expect(recorder.resources.map((r) => r.type)).to.deep.equal(["pulumi:pulumi:StackReference"]);
+    });
+  });
+
   describe("hole 4: EKS Pod Identity", () => {
     it("lets the shared role's trust allow sts:TagSession only for the environment configured for it", async () => {
       await runProgram(withConfig(exampleConfig("ml"), withPodIdentity));
