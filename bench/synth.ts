@@ -66,7 +66,7 @@ export function mlFileConfig(environments: number, grants: number, oversized?: n
     const granted = Array.from({ length: count }, (_, k) => versions[(i + k) % pool]);
     consumers[environmentName(i)] = {
       accountId: consumerAccount(i),
-      applicationPrincipalArns: [`arn:aws:iam::${consumerAccount(i)}:role/modelshare-${environmentName(i)}-app`],
+      applicationPrincipalArns: [`arn:aws:iam::${consumerAccount(i)}:role/modelshare/modelshare-${environmentName(i)}-app`],
       grantedVersions: granted,
     };
   }
@@ -81,6 +81,7 @@ export function mlFileConfig(environments: number, grants: number, oversized?: n
     "modelshare:guardrail": {
       managementRoleArn: "arn:aws:iam::999999999999:role/modelshare-scp-admin",
       consumerTargetIds: ["ou-ab12-consumers"],
+      consumerDeployRoleNames: ["modelshare-deploy"],
     },
   };
 }
@@ -92,6 +93,7 @@ export function consumerFileConfig(index: number, modelVersionArn: string): Reco
     "modelshare:stackKind": "consumer",
     "modelshare:environment": environmentName(index),
     "modelshare:accountId": consumerAccount(index),
+    "modelshare:deployRoleArn": `arn:aws:iam::${consumerAccount(index)}:role/modelshare-deploy`,
     "modelshare:mlStack": "organization/modelshare/ml",
     "modelshare:modelVersionArn": modelVersionArn,
     "modelshare:network": { vpcCidr: cidr, allowedCidrs: [cidr] },

@@ -1,4 +1,4 @@
-import type { MatrixCase, Expectation, ScenarioKind } from "./scenarios";
+import type { CategoryId, Expectation, MatrixCase } from "./cases";
 import { defaultWorkerCount, simulateInParallel } from "./parallel";
 import type { Decision, PolicyReference, SimulationOutcome, Simulator } from "./simulator";
 
@@ -11,8 +11,11 @@ export interface MatrixRow {
   readonly decision: Decision;
   /** Which statements decided it, or why nothing allowed it. */
   readonly reason: string;
+  /** The red-team category the request belongs to (src/matrix/categories). */
+  readonly category: CategoryId;
   readonly scenario: string;
-  readonly kind: ScenarioKind;
+  /** The kind of request within its category. */
+  readonly kind: string;
   /** The decision contradicts the configuration's intent (or the request could not be evaluated). */
   readonly mismatch: boolean;
   /** The simulator refused the request (invalid policy, action or resource). */
@@ -54,6 +57,7 @@ export function rowFor(matrixCase: MatrixCase, outcome: SimulationOutcome): Matr
     expected: matrixCase.expected,
     decision: outcome.decision,
     reason,
+    category: matrixCase.category,
     scenario: matrixCase.scenario,
     kind: matrixCase.kind,
     mismatch,

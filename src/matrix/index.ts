@@ -1,12 +1,17 @@
+import { ActionCatalog, loadActionCatalog } from "./actions";
+import { casesOf } from "./categories";
 import { EvaluateOptions, evaluateCases, MatrixRow } from "./evaluate";
-import { matrixCases } from "./scenarios";
 import type { Simulator } from "./simulator";
 import { StackLike, topologyOf } from "./topology";
 
 export type { MatrixRow, EvaluateOptions } from "./evaluate";
 export { rowFor } from "./evaluate";
-export type { MatrixCase, Expectation, ScenarioKind } from "./scenarios";
-export { matrixCases } from "./scenarios";
+export type { MatrixCase, Expectation, CategoryId } from "./cases";
+export { CATEGORY_IDS } from "./cases";
+export { CATEGORIES, casesOf } from "./categories";
+export type { MatrixCategory } from "./categories";
+export { loadActionCatalog } from "./actions";
+export type { ActionCatalog } from "./actions";
 export { loadSimulator, SimulatorUnavailableError, SIMULATOR_PACKAGE } from "./simulator";
 export type { Simulator, SimulationInput, SimulationOutcome, Decision, NamedPolicy } from "./simulator";
 export { topologyOf } from "./topology";
@@ -19,12 +24,17 @@ export interface AccessMatrix {
   readonly notes: readonly string[];
 }
 
+/** Every request for these stacks, category by category (the IAM action catalog loaded first). */
+export async function matrixCases(stacks: readonly StackLike[], catalog?: ActionCatalog) {
+  return casesOf(topologyOf(stacks), catalog ?? (await loadActionCatalog()));
+}
+
 /**
  * Evaluates who can do what with the policies of the synthesized stacks: the identity, trust, SCP and VPC
  * endpoint documents come from the resources' inputs; `expected` comes from the configuration's intent.
  */
 export async function buildAccessMatrix(stacks: readonly StackLike[], simulator: Simulator, options: EvaluateOptions = {}): Promise<AccessMatrix> {
   const topology = topologyOf(stacks);
-  const rows = await evaluateCases(matrixCases(topology), simulator, options);
+  const rows = await evaluateCases(casesOf(topology, await loadActionCatalog()), simulator, options);
   return { rows, mismatches: rows.filter((r) => r.mismatch).length, notes: topology.notes };
 }

@@ -14,7 +14,8 @@ export interface NamedPolicy {
 /** The subset of iam-simulate's `Simulation` that the matrix uses. */
 export interface SimulationInput {
   readonly request: {
-    readonly principal: string;
+    /** A session or user ARN, or iam-simulate's marker for an unsigned (anonymous) request. */
+    readonly principal: string | { readonly type: "Anonymous" };
     readonly action: string;
     readonly resource: { readonly resource: string; readonly accountId: string };
     readonly contextVariables: Readonly<Record<string, string | readonly string[]>>;
@@ -23,6 +24,8 @@ export interface SimulationInput {
   /** One entry per level of the organization, root first, account last. */
   readonly serviceControlPolicies: readonly { readonly orgIdentifier: string; readonly policies: readonly NamedPolicy[] }[];
   readonly resourceControlPolicies: readonly never[];
+  /** A session policy passed when the session was created: it can only narrow what the identity policies allow. */
+  readonly sessionPolicy?: unknown;
   /** The trust policy, for sts:AssumeRole. */
   readonly resourcePolicy?: unknown;
   readonly vpcEndpointPolicies?: readonly NamedPolicy[];

@@ -5,6 +5,7 @@ import { SHARED_ROLE_PATH, sharedRoleName } from "../contract";
 import { planMl } from "../plan";
 import { documentsOf, PolicyJson, TYPES } from "../rules/documents";
 import type { SynthesizedResource, SynthesizedStack } from "../synth/run";
+import { EKS_POD_IDENTITY_SERVICE } from "../policies/consumer";
 import type { NamedPolicy } from "./simulator";
 
 /**
@@ -23,6 +24,16 @@ export interface SharedRoleView {
   /** The synthesized trust policy, undefined when the role was not synthesized. */
   readonly trustPolicy?: PolicyJson;
   readonly inlinePolicies: readonly NamedPolicy[];
+  /** The role's IAM tags: its sessions carry them as aws:PrincipalTag. */
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** A role a consumer stack creates, as synthesized. */
+export interface RoleView {
+  readonly roleArn: string;
+  readonly trustPolicy?: PolicyJson;
+  readonly policies: readonly NamedPolicy[];
+  readonly tags: Readonly<Record<string, string>>;
 }
 
 export interface ScpView {
@@ -45,6 +56,12 @@ export interface ConsumerView {
   readonly accountId: string;
   readonly applicationRoleArn: string;
   readonly applicationPolicies: readonly NamedPolicy[];
+  /** The application role's IAM tags (undefined for an existing role the stack does not create). */
+  readonly applicationTags: Readonly<Record<string, string>>;
+  /** The application runs on EKS Pod Identity: its session carries Pod Identity's transitive tags. */
+  readonly eksPodIdentity: boolean;
+  /** The smoke-test role the stack creates, when it does. */
+  readonly smokeTestRole?: RoleView;
   readonly vpcId?: string;
   readonly stsEndpoint?: EndpointView;
   readonly rekognitionEndpoint?: EndpointView;
@@ -63,6 +80,8 @@ export interface DataLakeView {
 export interface Topology {
   readonly mlStack: string;
   readonly ml: MlConfig;
+  /** The project's ARN as the ML stack exports it (its timestamp comes from AWS when the stack creates it). */
+  readonly projectArn: string;
   readonly sharedRoles: ReadonlyMap<string, SharedRoleView>;
   readonly scps: readonly ScpView[];
   /** Names of the guardrail SCPs the config intends (planMl), present or not in the synthesized stacks. */
@@ -108,12 +127,32 @@ function endpointView(endpoints: readonly SynthesizedResource[], service: RegExp
   return { resourceName: endpoint.name, endpointId: typeof endpointId === "string" ? endpointId : `(id of ${endpoint.name})`, policy: document(endpoint) };
 }
 
+function tagsOf(resource: SynthesizedResource | undefined): Record<string, string> {
+  const tags = resource?.inputs.tags;
+  if (!tags || typeof tags !== "object") return {};
+  return Object.fromEntries(Object.entries(tags as Record<string, unknown>).filter(([, v]) => typeof v === "string")) as Record<string, string>;
+}
+
+function roleNameOf(arn: string): string {
+  return arn.slice(arn.lastIndexOf("/") + 1);
+}
+
+/** The role of that name a stack synthesized, its trust, inline policies and tags. */
+function roleView(resources: Map<string, SynthesizedResource[]>, roleArn: string): RoleView | undefined {
+  const name = roleNameOf(roleArn);
+  const role = (resources.get(TYPES.role) ?? []).find((r) => r.inputs.name === name);
+  if (!role) return undefined;
+  return { roleArn, trustPolicy: document(role, "trust"), policies: named((resources.get(TYPES.rolePolicy) ?? []).filter((p) => p.inputs.role === name)), tags: tagsOf(role) };
+}
+
 function consumerView(stack: StackLike, config: ConsumerConfig): ConsumerView {
   const resources = byType(stack.resources);
   const appRoleArn = typeof stack.outputs.applicationRoleArn === "string" ? stack.outputs.applicationRoleArn : applicationRoleArn(config);
-  const appRoleName = appRoleArn.slice(appRoleArn.lastIndexOf("/") + 1);
+  const appRoleName = roleNameOf(appRoleArn);
   const endpointIds = outputRecord(stack.outputs, "vpcEndpointIds");
   const endpoints = resources.get(TYPES.vpcEndpoint) ?? [];
+  const smokeTestArn = config.smokeTest?.createRole ? config.smokeTest.principalRoleArn : undefined;
+  const smokeTestRole = smokeTestArn !== undefined ? roleView(resources, smokeTestArn) : undefined;
   return {
     stack: stack.stack,
     config,
@@ -121,6 +160,9 @@ function consumerView(stack: StackLike, config: ConsumerConfig): ConsumerView {
     accountId: config.accountId,
     applicationRoleArn: appRoleArn,
     applicationPolicies: named((resources.get(TYPES.rolePolicy) ?? []).filter((p) => p.inputs.role === appRoleName)),
+    applicationTags: tagsOf((resources.get(TYPES.role) ?? []).find((r) => r.inputs.name === appRoleName)),
+    eksPodIdentity: config.application.trustedServices.includes(EKS_POD_IDENTITY_SERVICE),
+    ...(smokeTestRole ? { smokeTestRole } : {}),
     vpcId: typeof stack.outputs.vpcId === "string" ? stack.outputs.vpcId : undefined,
     stsEndpoint: endpointView(endpoints, /\.sts$/, endpointIds.sts),
     rekognitionEndpoint: endpointView(endpoints, /\.rekognition(-fips)?$/, endpointIds.rekognition),
@@ -157,6 +199,7 @@ export function topologyOf(stacks: readonly StackLike[]): Topology {
       roleArn: typeof arn === "string" ? arn : roleArn(ml.partition, ml.mlAccountId, SHARED_ROLE_PATH, roleName),
       trustPolicy: role ? document(role, "trust") : undefined,
       inlinePolicies: named(rolePolicies.filter((p) => p.inputs.role === roleName)),
+      tags: tagsOf(role),
     });
   }
 
@@ -192,9 +235,11 @@ export function topologyOf(stacks: readonly StackLike[]): Topology {
   // the matrix's expectations tied to what the config intends, whether or not the SCPs were synthesized.
   const mlGuardrail = plannedScps.find((s) => s.name.endsWith("-ml-guardrail"));
   const consumerGuardrail = plannedScps.find((s) => s.name.endsWith("-consumer-guardrail"));
+  const exportedProject = mlStack.outputs.projectArn;
   return {
     mlStack: mlStack.stack,
     ml,
+    projectArn: typeof exportedProject === "string" ? exportedProject : (ml.model.projectArn ?? `arn:${ml.partition}:rekognition:${ml.region}:${ml.mlAccountId}:project/${ml.model.createProjectName}/1700000000000`),
     sharedRoles,
     scps,
     mlGuardrailName: mlGuardrail?.name,

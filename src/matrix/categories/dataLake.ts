@@ -1,8 +1,7 @@
-import { policyDocument } from "../../policies/document";
 import { REKOGNITION_SERVICE } from "../../policies/dataLake";
 import type { NamedPolicy } from "../simulator";
-import { scpLevels, sessionArn } from "../scenarios";
-import type { Expectation, MatrixCase, ScenarioKind } from "../scenarios";
+import { ADMINISTRATOR, OTHER_ORGANIZATION_ID as OUTSIDE_ORGANIZATION_ID, scpLevels, sessionArn } from "../callers";
+import type { Expectation, MatrixCase } from "../cases";
 import type { DataLakeView, Topology } from "../topology";
 
 /**
@@ -13,8 +12,6 @@ import type { DataLakeView, Topology } from "../topology";
  * requireSourceAccount is on.
  */
 
-const ADMINISTRATOR: NamedPolicy = { name: "AdministratorAccess", policy: policyDocument([{ Effect: "Allow", Action: "*", Resource: "*" }]) };
-const OUTSIDE_ORGANIZATION_ID = "o-outside0000";
 /** Account ids no example uses, for "another account" (the ML config's accounts are checked against them). */
 const STRANGER_ACCOUNTS = ["210987654321", "210987654322", "210987654323"];
 
@@ -59,10 +56,11 @@ export function dataLakeCases(topology: Topology): MatrixCase[] {
   const r = requests(ml.partition, view, d.trainingPrefix, d.outputPrefix);
   const cases: MatrixCase[] = [];
 
-  const roleCase = (kind: ScenarioKind, scenario: string, roleArn: string, organizationId: string, identity: readonly NamedPolicy[], request: S3Request, expected: Expectation): MatrixCase => {
+  const roleCase = (kind: string, scenario: string, roleArn: string, organizationId: string, identity: readonly NamedPolicy[], request: S3Request, expected: Expectation): MatrixCase => {
     const account = roleArn.split(":")[4];
     const principal = sessionArn(roleArn);
     return {
+      category: "data-lake",
       kind,
       scenario,
       principal,
@@ -115,6 +113,7 @@ export function dataLakeCases(topology: Topology): MatrixCase[] {
   const service = (scenario: string, request: S3Request, sourceAccount: string | undefined, expected: Expectation) => {
     const context = { ...request.context, ...(sourceAccount !== undefined ? { "aws:SourceAccount": sourceAccount } : {}) };
     cases.push({
+      category: "data-lake",
       kind: "data-lake-service-principal",
       scenario: `${REKOGNITION_SERVICE} -> ${scenario}`,
       principal: REKOGNITION_SERVICE,

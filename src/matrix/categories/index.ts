@@ -1,0 +1,35 @@
+import type { ActionCatalog } from "../actions";
+import type { CategoryId, MatrixCase } from "../cases";
+import type { Topology } from "../topology";
+import { crossEnvironmentCases } from "./crossEnvironment";
+import { dataLakeCases } from "./dataLake";
+import { exportCases } from "./export";
+import { guardrailCases } from "./guardrails";
+import { legitimateCases } from "./legitimate";
+import { networkCases } from "./network";
+import { outsideCallerCases } from "./outsideCallers";
+import { sharedRoleAbuseCases } from "./sharedRoleAbuse";
+
+/** One red-team category: what it asks, and the function from the topology to its requests. */
+export interface MatrixCategory {
+  readonly id: CategoryId;
+  readonly title: string;
+  readonly cases: (topology: Topology, catalog: ActionCatalog) => MatrixCase[];
+}
+
+/** The categories, in report order. Each lives in its own file; a new one is a new file and an entry here. */
+export const CATEGORIES: readonly MatrixCategory[] = [
+  { id: "legitimate", title: "legitimate use: each application, through its endpoints, on each granted version", cases: legitimateCases },
+  { id: "cross-environment", title: "another environment's shared role, and versions granted only elsewhere", cases: crossEnvironmentCases },
+  { id: "outside-callers", title: "other principals of the account, of the organization and outside it, roots, anonymous, look-alikes", cases: outsideCallerCases },
+  { id: "network", title: "no VPC endpoint, another account's endpoint, another environment's endpoint", cases: networkCases },
+  { id: "shared-role-abuse", title: "a shared-role session: every other Rekognition action, IAM, S3, chaining, session policies, tags", cases: sharedRoleAbuseCases },
+  { id: "guardrails", title: "administrators in each account on every protected action; exempt roles where they act", cases: guardrailCases },
+  { id: "data-lake", title: "the training bucket: the training principal, other principals, Rekognition's service principal", cases: dataLakeCases },
+  { id: "export", title: "copying a version and project-policy changes", cases: exportCases },
+];
+
+/** Every request of the matrix, category by category, in a stable order. */
+export function casesOf(topology: Topology, catalog: ActionCatalog, categories: readonly MatrixCategory[] = CATEGORIES): MatrixCase[] {
+  return categories.flatMap((category) => category.cases(topology, catalog));
+}

@@ -1,0 +1,118 @@
+import { expect } from "chai";
+import { buildAccessMatrix, CategoryId, loadSimulator, Simulator } from "../../src/matrix";
+import type { StackLike } from "../../src/matrix/topology";
+import { installMocks } from "../../src/synth/mocks";
+import { recorder } from "../helpers/pulumi";
+import { RED_TEAM_EDITS, synthesizeExample, withDocument, withResource } from "./helpers";
+
+/**
+ * The proof is only as good as the defects it catches. Each mutation injects one deliberate defect into a copy of
+ * the synthesized policies of the red-team variant (external id on qa, EKS Pod Identity on prod, break-glass and
+ * IAM-admin roles) and the matrix must report at least one mismatch, in the category meant to see it.
+ */
+
+type Statements = (statements: any[]) => any[];
+const ML_SCP = "modelshare-ml-guardrail-policy";
+const CONSUMER_SCP = "modelshare-consumer-guardrail-policy";
+const ALLOW_EVERYTHING = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: "*", Action: "*", Resource: "*" }] };
+
+const statements = (name: string, field: string, edit: Statements) => (stacks: readonly StackLike[]) =>
+  withDocument(stacks, name, field, (doc) => ({ ...doc, Statement: edit(doc.Statement) }));
+const withoutSid = (sid: string): Statements => (list) => list.filter((s) => s.Sid !== sid);
+const eachStatement = (edit: (s: any) => any): Statements => (list) => list.map(edit);
+
+/** Moves `key` of a statement's condition from `from` to `to` (e.g. StringEquals -> StringEqualsIfExists). */
+function moveKey(statement: any, key: string, from: string, to: string): any {
+  const source = statement.Condition?.[from];
+  if (!source || !(key in source)) return statement;
+  const { [key]: value, ...rest } = source;
+  const condition = { ...statement.Condition, [from]: rest, [to]: { ...(statement.Condition[to] ?? {}), [key]: value } };
+  if (Object.keys(rest).length === 0) delete condition[from];
+  return { ...statement, Condition: condition };
+}
+
+function dropKey(statement: any, operator: string, key: string): any {
+  if (!statement.Condition?.[operator]) return statement;
+  const { [key]: _, ...rest } = statement.Condition[operator];
+  return { ...statement, Condition: { ...statement.Condition, [operator]: rest } };
+}
+
+interface Mutation {
+  readonly defect: string;
+  readonly category: CategoryId;
+  readonly mutate: (stacks: readonly StackLike[]) => StackLike[];
+}
+
+const MUTATIONS: readonly Mutation[] = [
+  { defect: "drop the ML guardrail's model protection Deny", category: "guardrails", mutate: statements(ML_SCP, "content", withoutSid("ProtectSharedModel")) },
+  { defect: "drop the ML guardrail's export Deny (copy, project policies)", category: "export", mutate: statements(ML_SCP, "content", withoutSid("DenyModelExport")) },
+  { defect: "remove the protection of the roles the ML guardrail exempts", category: "guardrails", mutate: statements(ML_SCP, "content", withoutSid("ProtectExemptRoles")) },
+  { defect: "drop the ML guardrail's protection of the shared roles", category: "shared-role-abuse", mutate: statements(ML_SCP, "content", withoutSid("ProtectSharedRoles")) },
+  {
+    defect: "widen the ML guardrail's exemption to every role of the ML account",
+    category: "guardrails",
+    mutate: statements(ML_SCP, "content", eachStatement((s) => (s.Condition?.ArnNotLike ? { ...s, Condition: { ArnNotLike: { "aws:PrincipalArn": "arn:aws:iam::111111111111:role/*" } } } : s))),
+  },
+  { defect: "widen a shared role's version ARNs to *", category: "cross-environment", mutate: statements("shared-qa-detect", "policy", eachStatement((s) => ({ ...s, Resource: "*" }))) },
+  {
+    defect: "widen a shared role's version ARNs to project/NAME/*",
+    category: "cross-environment",
+    mutate: statements("shared-qa-detect", "policy", eachStatement((s) => ({ ...s, Resource: "arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/*" }))),
+  },
+  { defect: "widen a shared role's action to rekognition:*", category: "shared-role-abuse", mutate: statements("shared-prod-detect", "policy", eachStatement((s) => (s.Effect === "Allow" ? { ...s, Action: "rekognition:*" } : s))) },
+  {
+    defect: "drop the network condition (the Allow's condition and the Deny)",
+    category: "network",
+    mutate: statements("shared-qa-detect", "policy", (list) => list.filter((s) => s.Effect === "Allow").map(({ Condition: _, ...s }) => s)),
+  },
+  { defect: "turn the trust's sts:ExternalId into StringEqualsIfExists", category: "outside-callers", mutate: statements("shared-qa-role", "assumeRolePolicy", eachStatement((s) => moveKey(s, "sts:ExternalId", "StringEquals", "StringEqualsIfExists"))) },
+  { defect: "drop aws:PrincipalOrgID from a trust", category: "outside-callers", mutate: statements("shared-qa-role", "assumeRolePolicy", eachStatement((s) => dropKey(s, "StringEquals", "aws:PrincipalOrgID"))) },
+  { defect: "turn the trust's aws:PrincipalOrgID into StringEqualsIfExists", category: "outside-callers", mutate: statements("shared-prod-role", "assumeRolePolicy", eachStatement((s) => moveKey(s, "aws:PrincipalOrgID", "StringEquals", "StringEqualsIfExists"))) },
+  {
+    defect: "let a trust admit every role of the consumer account",
+    category: "outside-callers",
+    mutate: statements("shared-prod-role", "assumeRolePolicy", eachStatement((s) => ({ ...s, Condition: { ...s.Condition, ArnLike: { "aws:PrincipalArn": "arn:aws:iam::333333333333:role/*" } } }))),
+  },
+  { defect: "drop the Pod Identity tag-key limit from sts:TagSession", category: "shared-role-abuse", mutate: statements("shared-prod-role", "assumeRolePolicy", eachStatement((s) => { const { "ForAllValues:StringEquals": _, ...rest } = s.Condition ?? {}; return { ...s, Condition: rest }; })) },
+  { defect: "open the Rekognition endpoint policy to everything", category: "network", mutate: (stacks) => withResource(stacks, "qa-endpoints-rekognition", (inputs) => ({ ...inputs, policy: JSON.stringify(ALLOW_EVERYTHING) })) },
+  { defect: "remove the Rekognition endpoint policy (AWS then applies full access)", category: "network", mutate: (stacks) => withResource(stacks, "qa-endpoints-rekognition", ({ policy: _, ...inputs }) => inputs) },
+  { defect: "open the STS endpoint policy to everything", category: "network", mutate: (stacks) => withResource(stacks, "prod-endpoints-sts", (inputs) => ({ ...inputs, policy: JSON.stringify(ALLOW_EVERYTHING) })) },
+  { defect: "drop the consumer guardrail's model-management Deny", category: "guardrails", mutate: statements(CONSUMER_SCP, "content", withoutSid("DenyModelManagementInConsumers")) },
+  { defect: "remove the consumer guardrail's protection of the trusted roles", category: "guardrails", mutate: statements(CONSUMER_SCP, "content", withoutSid("ProtectTrustedRoles")) },
+  { defect: "remove the protection of the consumer deploy roles (the exemption's own protection)", category: "guardrails", mutate: statements(CONSUMER_SCP, "content", withoutSid("ProtectDeployRoles")) },
+  {
+    defect: "let a smoke-test role trust every principal of the ML account",
+    category: "outside-callers",
+    mutate: statements("qa-smoke-test-role", "assumeRolePolicy", eachStatement((s) => ({ ...s, Condition: { ...s.Condition, ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::111111111111:role/*" } } }))),
+  },
+  { defect: "detach the ML guardrail from the ML account", category: "export", mutate: (stacks) => withResource(stacks, "modelshare-ml-guardrail-111111111111", "remove") },
+];
+
+describe("the access matrix catches injected defects (mutation test)", function () {
+  let stacks: StackLike[];
+  let simulator: Simulator;
+
+  before(async () => {
+    stacks = await synthesizeExample(RED_TEAM_EDITS);
+    simulator = await loadSimulator();
+  });
+  after(async () => {
+    await installMocks(recorder, "modelshare", "test");
+  });
+
+  it(`injects at least 12 kinds of defect (${MUTATIONS.length}), on an unmutated variant that has no mismatch`, async () => {
+    expect(MUTATIONS.length).to.be.at.least(12);
+    expect((await buildAccessMatrix(stacks, simulator)).mismatches).to.equal(0);
+  });
+
+  for (const mutation of MUTATIONS) {
+    it(`reports a mismatch in ${mutation.category} when we ${mutation.defect}`, async () => {
+      const mutated = mutation.mutate(stacks);
+      expect(JSON.stringify(mutated), "the mutation changed nothing").not.to.equal(JSON.stringify(stacks));
+      const matrix = await buildAccessMatrix(mutated, simulator);
+      const mismatched = matrix.rows.filter((r) => r.mismatch);
+      expect(mismatched.length, "no mismatch").to.be.greaterThan(0);
+      expect(mismatched.map((r) => r.category)).to.include(mutation.category);
+    });
+  }
+});
