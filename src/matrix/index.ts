@@ -11,6 +11,8 @@ export { CATEGORY_IDS } from "./cases";
 export { CATEGORIES, casesOf } from "./categories";
 export type { MatrixCategory } from "./categories";
 export { loadActionCatalog } from "./actions";
+export { summarizeByCategory, summarizeDenied } from "./summary";
+export type { CategorySummary, DeniedKindSummary } from "./summary";
 export type { ActionCatalog } from "./actions";
 export { loadSimulator, SimulatorUnavailableError, SIMULATOR_PACKAGE } from "./simulator";
 export type { Simulator, SimulationInput, SimulationOutcome, Decision, NamedPolicy } from "./simulator";

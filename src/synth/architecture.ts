@@ -1,6 +1,6 @@
 import { isAccountId, parseProjectVersionArn } from "../arn";
 import type { MlConfig, StackConfig } from "../config/schema";
-import type { AccessMatrix, MatrixRow } from "../matrix";
+import { AccessMatrix, summarizeByCategory, summarizeDenied } from "../matrix";
 import type { StackLike } from "../matrix/topology";
 import { conditionValues, documentsOf, listOf, statementsOf, TYPES } from "../rules/documents";
 import type { SynthesizedResource } from "./run";
@@ -10,11 +10,6 @@ import type { SynthesizedResource } from "./run";
  * synthesized resources (components, their children, and the links their policies make), then the access matrix.
  * Pure: returns the Markdown text.
  */
-
-export interface ArchitectureOptions {
-  /** Above this many matrix rows the table lists only the mismatches (the JSON file has every row). @default 1000 */
-  readonly maxTableRows?: number;
-}
 
 /** `aws:iam/role:Role` -> `Role`; `modelshare:index:SharedModelRole` -> `SharedModelRole`. */
 export function shortType(type: string): string {
@@ -214,35 +209,55 @@ function mermaidDiagram(stacks: readonly StackLike[]): string {
   return [...lines, ...edges].join("\n");
 }
 
-function matrixTables(matrix: AccessMatrix, maxRows: number): string[] {
-  const lines: string[] = [];
-  const kinds = new Map<string, { rows: number; allowed: number; mismatches: number }>();
-  for (const row of matrix.rows) {
-    const k = kinds.get(row.kind) ?? { rows: 0, allowed: 0, mismatches: 0 };
-    k.rows++;
-    if (row.decision === "Allowed") k.allowed++;
-    if (row.mismatch) k.mismatches++;
-    kinds.set(row.kind, k);
-  }
-  lines.push("| kind of request | rows | Allowed | denied | mismatches |", "|---|---:|---:|---:|---:|");
-  for (const [kind, k] of kinds) lines.push(`| ${kind} | ${k.rows} | ${k.allowed} | ${k.rows - k.allowed} | ${k.mismatches} |`);
-  lines.push("");
-  const shown: readonly MatrixRow[] = matrix.rows.length <= maxRows ? matrix.rows : matrix.rows.filter((r) => r.mismatch);
-  if (shown !== matrix.rows) {
-    lines.push(`The matrix has ${matrix.rows.length} rows; this table lists the ${shown.length} mismatches only. access-matrix.json has every row.`, "");
-  }
-  if (shown.length > 0) {
-    lines.push("| | scenario | principal | action | resource | expected | decision | reason |", "|---|---|---|---|---|---|---|---|");
-    for (const row of shown) {
-      const cells = [row.mismatch ? "✗" : "✓", row.scenario, row.principal, row.action, row.resource, row.expected, row.decision, row.reason].map(escapeCell);
-      lines.push(`| ${cells.join(" | ")} |`);
-    }
+function table(header: readonly string[], rows: readonly (readonly string[])[], align: readonly ("l" | "r")[]): string[] {
+  return [`| ${header.join(" | ")} |`, `|${align.map((a) => (a === "r" ? "---:" : "---")).join("|")}|`, ...rows.map((cells) => `| ${cells.map(escapeCell).join(" | ")} |`)];
+}
+
+/**
+ * The matrix for people, at any size: rows per category, then who is allowed to do what (every allowed row), the
+ * denied rows summarised per category and kind, and every mismatch in full. access-matrix.json has every row.
+ */
+function matrixSections(matrix: AccessMatrix): string[] {
+  const categories = summarizeByCategory(matrix.rows);
+  const allowed = matrix.rows.filter((r) => r.decision === "Allowed");
+  const mismatched = matrix.rows.filter((r) => r.mismatch);
+  const lines: string[] = [
+    ...table(["category", "rows", "allowed", "denied", "mismatches"], categories.map((c) => [c.category, String(c.rows), String(c.allowed), String(c.denied), String(c.mismatches)]), ["l", "r", "r", "r", "r"]),
+    "",
+    "### Who is allowed to do what",
+    "",
+    `Every allowed request (${allowed.length}); ✗ marks one the configuration does not intend.`,
+    "",
+    ...table(
+      ["", "category", "scenario", "principal", "action", "resource", "reason"],
+      allowed.map((r) => [r.mismatch ? "✗" : "✓", r.category, r.scenario, r.principal, r.action, r.resource, r.reason]),
+      ["l", "l", "l", "l", "l", "l", "l"],
+    ),
+    "",
+    "### Denied, by category",
+    "",
+    ...table(
+      ["category", "kind", "rows", "explicitly", "implicitly", "for example"],
+      summarizeDenied(matrix.rows).map((d) => [d.category, d.kind, String(d.rows), String(d.explicitly), String(d.implicitly), d.example]),
+      ["l", "l", "r", "r", "r", "l"],
+    ),
+  ];
+  if (mismatched.length > 0) {
+    lines.push(
+      "",
+      "### Mismatches",
+      "",
+      ...table(
+        ["category", "scenario", "principal", "action", "resource", "expected", "decision", "reason"],
+        mismatched.map((r) => [r.category, r.scenario, r.principal, r.action, r.resource, r.expected, r.decision, r.reason]),
+        ["l", "l", "l", "l", "l", "l", "l", "l"],
+      ),
+    );
   }
   return lines;
 }
 
-export function architectureMarkdown(stacks: readonly StackLike[], matrix: AccessMatrix, options: ArchitectureOptions = {}): string {
-  const maxRows = options.maxTableRows ?? 1000;
+export function architectureMarkdown(stacks: readonly StackLike[], matrix: AccessMatrix): string {
   const resources = stacks.reduce((n, s) => n + s.resources.length, 0);
   return [
     "# modelshare: what would be deployed",
@@ -257,10 +272,10 @@ export function architectureMarkdown(stacks: readonly StackLike[], matrix: Acces
     "",
     "## Access matrix",
     "",
-    `Evaluated with @cloud-copilot/iam-simulate on the synthesized identity, trust, SCP and VPC endpoint policies. ` +
-      `${matrix.rows.length} requests, ${matrix.mismatches} mismatch${matrix.mismatches === 1 ? "" : "es"} with the configuration's intent.`,
+    `Evaluated with @cloud-copilot/iam-simulate on the synthesized identity, trust, SCP and VPC endpoint policies: a red-team matrix, ` +
+      `${matrix.rows.length} requests in ${summarizeByCategory(matrix.rows).length} categories, ${matrix.mismatches} mismatch${matrix.mismatches === 1 ? "" : "es"} with the configuration's intent.`,
     "",
-    ...matrixTables(matrix, maxRows),
+    ...matrixSections(matrix),
     ...(matrix.notes.length > 0 ? ["", "Notes:", ...matrix.notes.map((n) => `- ${n}`)] : []),
     "",
   ].join("\n");

@@ -1,4 +1,4 @@
-import type { AccessMatrix, MatrixRow } from "../matrix";
+import { AccessMatrix, CategorySummary, MatrixRow, summarizeByCategory } from "../matrix";
 import type { CheckReport } from "../rules";
 import type { SynthesizedResource, SynthesizedStack } from "./run";
 
@@ -36,7 +36,9 @@ export const MATRIX_ASSUMPTIONS: readonly string[] = [
   "Every organization level carries FullAWSAccess and, besides modelshare's guardrails, no other SCP or RCP (existing ones are not visible offline).",
   "An OU the config names as a guardrail target is assumed to contain the accounts that guardrail is meant for.",
   "Application principals hold only the policies modelshare attaches; 'administrator' principals hold AdministratorAccess, so only trust policies and SCPs stop them.",
-  "Calls 'through an endpoint' carry aws:SourceVpce, aws:VpceAccount and aws:SourceVpc of that consumer's endpoint; other calls carry none of them.",
+  "Context keys are set as AWS populates them (docs/synth.md lists each key and when it is present): aws:SourceVpce and aws:SourceVpc only through an endpoint, aws:VpceAccount and aws:SourceVpcArn only there and only for services that set them (Rekognition, not STS), aws:SourceIp only outside one.",
+  "Endpoint policies live in the consumer account, whose administrators can change them: abuse and cross-environment rows are also tried through the consumer's endpoint with its policy opened, so the ML account's policies must hold on their own.",
+  "Pairs of environments: each application is asked about two neighbouring environments and every environment its policies could reach or whose trust names it (docs/synth.md, 'Why a linear matrix is still a proof').",
   "The pipeline role holds src/policies/pipeline.ts's promotion policy.",
 ];
 
@@ -58,6 +60,8 @@ export interface SynthSummary {
   readonly matrix: {
     readonly rows: number;
     readonly mismatches: number;
+    /** Rows per red-team category: allowed, denied, mismatches. */
+    readonly categories: readonly CategorySummary[];
     readonly mismatchedRows: readonly MatrixRow[];
     readonly notes: readonly string[];
     readonly file: string;
@@ -98,6 +102,7 @@ export function synthSummary(input: {
     matrix: {
       rows: input.matrix.rows.length,
       mismatches: input.matrix.mismatches,
+      categories: summarizeByCategory(input.matrix.rows),
       mismatchedRows: input.matrix.rows.filter((r) => r.mismatch),
       notes: input.matrix.notes,
       file: input.matrixFile,
@@ -106,6 +111,13 @@ export function synthSummary(input: {
     ...(input.dataLakeStatementsFile !== undefined ? { dataLakeStatements: input.dataLakeStatementsFile } : {}),
     seconds: input.seconds,
   };
+}
+
+/** The per-category table of the terminal summary. */
+export function formatCategories(categories: readonly CategorySummary[]): string[] {
+  const width = Math.max(8, ...categories.map((c) => c.category.length));
+  const header = `  ${"category".padEnd(width)}  ${"rows".padStart(6)}  ${"allowed".padStart(7)}  ${"denied".padStart(6)}  mismatches`;
+  return [header, ...categories.map((c) => `  ${c.category.padEnd(width)}  ${String(c.rows).padStart(6)}  ${String(c.allowed).padStart(7)}  ${String(c.denied).padStart(6)}  ${String(c.mismatches).padStart(10)}`)];
 }
 
 /** The summary for people: counts first, then every failure with its rule id and resource. */
@@ -119,8 +131,9 @@ export function formatSummary(summary: SynthSummary): string {
   for (const f of c.failures) lines.push(`  FAIL [${f.ruleId}] ${f.resource}: ${f.detail}`);
   const m = summary.matrix;
   lines.push(`access matrix: ${m.rows} rows, ${m.mismatches} mismatch${m.mismatches === 1 ? "" : "es"} (${m.file})`);
+  lines.push(...formatCategories(m.categories));
   for (const r of m.mismatchedRows) {
-    lines.push(`  MISMATCH ${r.scenario}: ${r.principal} ${r.action} ${r.resource}: expected ${r.expected}, got ${r.decision} (${r.reason})`);
+    lines.push(`  MISMATCH [${r.category}] ${r.scenario}: ${r.principal} ${r.action} ${r.resource}: expected ${r.expected}, got ${r.decision} (${r.reason})`);
   }
   for (const note of m.notes) lines.push(`  note: ${note}`);
   lines.push(`architecture: ${summary.architecture}`);

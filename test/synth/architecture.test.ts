@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { AccessMatrix, buildAccessMatrix, loadSimulator, MatrixRow } from "../../src/matrix";
+import { AccessMatrix, buildAccessMatrix, loadSimulator, MatrixRow, summarizeByCategory } from "../../src/matrix";
 import { architectureMarkdown, shortType } from "../../src/synth/architecture";
 import { stackDocument } from "../../src/synth/report";
 import { installMocks } from "../../src/synth/mocks";
@@ -53,14 +53,20 @@ describe("synth outputs (in process)", () => {
       expect(markdown).to.include(`${mlGuardrail} -.->|"SCP attached"| acct_111111111111`);
     });
 
-    it("lists only the mismatches in the table when the matrix is larger than the limit", () => {
-      const mismatch: MatrixRow = { ...matrix.rows[0], decision: "ImplicitlyDenied", mismatch: true, reason: "made up | with a pipe" };
+    it("shows rows per category, every allowed row in full, the denied ones per category and kind, and every mismatch", () => {
+      const mismatch: MatrixRow = { ...matrix.rows.find((r) => r.decision !== "Allowed")!, decision: "Allowed", mismatch: true, reason: "made up | with a pipe" };
       const big: AccessMatrix = { rows: [...matrix.rows, mismatch], mismatches: 1, notes: [] };
-      const markdown = architectureMarkdown(stacks, big, { maxTableRows: 10 });
-      expect(markdown).to.include(`The matrix has ${big.rows.length} rows; this table lists the 1 mismatches only.`);
-      const tableRows = markdown.split("\n").filter((l) => l.startsWith("| ✓ |") || l.startsWith("| ✗ |"));
-      expect(tableRows).to.have.length(1);
-      expect(tableRows[0]).to.include("made up \\| with a pipe");
+      const markdown = architectureMarkdown(stacks, big);
+      const lines = markdown.split("\n");
+      for (const category of summarizeByCategory(big.rows)) {
+        expect(lines, category.category).to.include(`| ${category.category} | ${category.rows} | ${category.allowed} | ${category.denied} | ${category.mismatches} |`);
+      }
+      const allowedLines = lines.filter((l) => l.startsWith("| ✓ |") || l.startsWith("| ✗ |"));
+      expect(allowedLines).to.have.length(big.rows.filter((r) => r.decision === "Allowed").length);
+      expect(allowedLines.filter((l) => l.startsWith("| ✗ |"))[0]).to.include("made up \\| with a pipe");
+      expect(markdown).to.include("### Denied, by category");
+      expect(lines.some((l) => l.startsWith("| outside-callers | anonymous | 2 | 0 | 2 |"))).to.equal(true);
+      expect(markdown).to.include("### Mismatches");
     });
 
     it("names types by their last segment", () => {

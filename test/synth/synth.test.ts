@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { defaultConfigDir, REPOSITORY_ROOT, runSynth, SynthIo } from "../../src/cli/synth";
 import { UsageError } from "../../src/cli/common";
-import { loadSimulator, SimulatorUnavailableError } from "../../src/matrix";
+import { CATEGORIES, CATEGORY_IDS, loadSimulator, SimulatorUnavailableError } from "../../src/matrix";
 import { RULES } from "../../src/rules";
 import { installMocks } from "../../src/synth/mocks";
 import { PROJECT_ROOT, recorder } from "../helpers/pulumi";
@@ -83,8 +83,10 @@ describe("modelshare synth", function () {
       expect(summary.stacks.map((s: any) => s.stack)).to.deep.equal(["ml", "prod", "qa"]);
       for (const stack of summary.stacks) expect(stack.resources).to.be.greaterThan(10);
       expect(summary.checks).to.deep.include({ rules: RULES.length, passed: RULES.length, failed: 0, failures: [] });
-      expect(summary.matrix.rows).to.be.greaterThan(30);
+      expect(summary.matrix.rows).to.be.greaterThan(200);
       expect(summary.matrix.mismatches).to.equal(0);
+      // Every registered red-team category has rows, in report order.
+      expect(summary.matrix.categories.map((c: any) => c.category)).to.deep.equal(CATEGORY_IDS.filter((id) => CATEGORIES.some((c) => c.id === id)));
     });
 
     it("shows progress on stderr: each stack as it is synthesized, with the elapsed time", () => {
@@ -121,8 +123,10 @@ describe("modelshare synth", function () {
       for (const account of ["111111111111", "222222222222", "333333333333", "444444444444", "999999999999"]) expect(markdown).to.include(`subgraph acct_${account}`);
       expect(markdown).to.match(/ApplicationAccess qa-app \[qa\]/);
       expect(markdown).to.match(/-->\|"sts:AssumeRole"\|/);
-      expect(markdown).to.include("| | scenario | principal | action | resource | expected | decision | reason |");
-      expect(markdown.split("\n").filter((l) => l.startsWith("| ✓ |"))).to.have.length(summary.matrix.rows);
+      expect(markdown).to.include("|  | category | scenario | principal | action | resource | reason |");
+      const allowed = summary.matrix.categories.reduce((n: number, c: any) => n + c.allowed, 0);
+      expect(markdown.split("\n").filter((l) => l.startsWith("| ✓ |"))).to.have.length(allowed);
+      expect(markdown).to.include("### Denied, by category");
     });
 
     it("draws diagrams mermaid itself parses: the generated architecture and every diagram in the docs", async () => {
@@ -186,9 +190,21 @@ describe("modelshare synth", function () {
       const text = io.out.join("");
       expect(text).to.include(`checks: ${RULES.length} rules, ${RULES.length - 1} passed, 1 failed (1 findings)`);
       expect(text).to.include("FAIL [chained-session-max-duration] ml/aws:iam/role:Role::shared-qa-role: maxSessionDuration is 7200 s");
+      expect(text).to.match(/^ {2}category +rows +allowed +denied +mismatches$/m);
+      expect(text).to.match(/^ {2}legitimate +\d+ +\d+ +0 +0$/m);
       expect(text).to.include("result: FAILED");
       // The files are written even so: a reviewer needs them most when something fails.
       expect(existsSync(path.join(dir, "out", "architecture.md"))).to.equal(true);
+    });
+
+    it("exits 1 when a shared role trusts a role the consumer guardrail does not protect: a failed check and a guardrails mismatch", async () => {
+      const legacy = "arn:aws:iam::222222222222:role/legacy-app";
+      const dir = track(exampleCopy({ stack: "ml", change: (c) => c["modelshare:consumers"].qa.applicationPrincipalArns.push(legacy) }));
+      const io = capturingIo(dir);
+      expect(await runSynth({ configDir: dir, out: path.join(dir, "out") }, io)).to.equal(1);
+      const text = io.out.join("");
+      expect(text).to.include(`FAIL [trusted-principals-protected] ml/aws:iam/role:Role::shared-qa-role: assumeRolePolicy statement AssumeFromConsumerApplication trusts ${legacy}`);
+      expect(text).to.match(new RegExp(`MISMATCH \\[guardrails\\] qa: account administrator -> UpdateAssumeRolePolicy on legacy-app.*expected Denied, got Allowed`));
     });
 
     it("exits 1 with a clear message when the simulator is missing, before synthesizing anything", async () => {

@@ -3,12 +3,13 @@ import type { MatrixCase } from "../cases";
 import { matrixCase } from "../requests";
 import { crossEnvironmentTargets } from "../selection";
 import type { Topology } from "../topology";
-import { applicationCaller, assumeCase, isGranted, legitimateAssumeExtras, openedRekognitionPath, rekognitionPath, sharedRoleCaller, sharedRoles, stsPath, trusts } from "./common";
+import { applicationCaller, assumeCase, isGranted, legitimateAssumeExtras, openedRekognitionPath, rekognitionPath, sharedRoleCaller, sharedRoles, trusts } from "./common";
 
 /**
  * Cross-environment: each application against other environments' shared roles (its neighbours and every role its
  * policies could reach or whose trust names it: see ../selection.ts), sending what the target's own callers send
- * (external ids are not secrets); and each shared-role session against every version granted only elsewhere,
+ * (external ids are not secrets), by public STS so that its own STS endpoint policy cannot hide what the identity
+ * and trust policies allow; and each shared-role session against every version granted only elsewhere,
  * through its own endpoint, through that endpoint with its policy opened (the consumer's administrators can) and
  * not through any: the shared role's own policy must hold without the endpoint policy.
  */
@@ -25,7 +26,6 @@ export function crossEnvironmentCases(topology: Topology): MatrixCase[] {
           caller: applicationCaller(topology, consumer),
           target,
           expected: trusts(topology, target.environment, consumer.applicationRoleArn) ? "Allowed" : "Denied",
-          endpoint: stsPath(consumer),
           ...legitimateAssumeExtras(topology, consumer, target.environment),
         }),
       );
