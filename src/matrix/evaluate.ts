@@ -86,7 +86,7 @@ export function rowFor(matrixCase: MatrixCase, outcome: SimulationOutcome): Matr
 }
 
 export interface EvaluateOptions {
-  /** Worker threads; default one thread below 8,000 requests, else one per CPU (at most 4). */
+  /** Worker threads; default one thread below 2,500 requests, else one per CPU (at most 4). */
   readonly workers?: number;
   /** Requests per message to a worker. @default 500 */
   readonly batchSize?: number;

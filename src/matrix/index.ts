@@ -1,5 +1,6 @@
 import { ActionCatalog, loadActionCatalog } from "./actions";
-import { casesOf } from "./categories";
+import type { CategoryId } from "./cases";
+import { CATEGORIES, casesOf } from "./categories";
 import { EvaluateOptions, evaluateCases, MatrixRow } from "./evaluate";
 import type { Simulator } from "./simulator";
 import { StackLike, topologyOf } from "./topology";
@@ -19,6 +20,11 @@ export type { Simulator, SimulationInput, SimulationOutcome, Decision, NamedPoli
 export { topologyOf } from "./topology";
 export type { StackLike, Topology } from "./topology";
 
+export interface MatrixOptions extends EvaluateOptions {
+  /** Only these categories (default: every registered one). */
+  readonly categories?: readonly CategoryId[];
+}
+
 export interface AccessMatrix {
   readonly rows: readonly MatrixRow[];
   readonly mismatches: number;
@@ -35,8 +41,9 @@ export async function matrixCases(stacks: readonly StackLike[], catalog?: Action
  * Evaluates who can do what with the policies of the synthesized stacks: the identity, trust, SCP and VPC
  * endpoint documents come from the resources' inputs; `expected` comes from the configuration's intent.
  */
-export async function buildAccessMatrix(stacks: readonly StackLike[], simulator: Simulator, options: EvaluateOptions = {}): Promise<AccessMatrix> {
+export async function buildAccessMatrix(stacks: readonly StackLike[], simulator: Simulator, options: MatrixOptions = {}): Promise<AccessMatrix> {
   const topology = topologyOf(stacks);
-  const rows = await evaluateCases(casesOf(topology, await loadActionCatalog()), simulator, options);
+  const categories = options.categories ? CATEGORIES.filter((c) => options.categories?.includes(c.id)) : CATEGORIES;
+  const rows = await evaluateCases(casesOf(topology, await loadActionCatalog(), categories), simulator, options);
   return { rows, mismatches: rows.filter((r) => r.mismatch).length, notes: topology.notes };
 }

@@ -188,7 +188,7 @@ describe("access matrix", function () {
     it("a shared-role policy widened to the whole project (no endpoint condition) shows up as an unexpected Allowed", async () => {
       const broken = policyDocument([{ Sid: "Broken", Effect: "Allow", Action: "rekognition:DetectCustomLabels", Resource: "arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/*" }]);
       const matrix = await buildAccessMatrix(withResource(stacks, "shared-qa-detect", (inputs) => ({ ...inputs, policy: toJson(broken) })), simulator);
-      const leak = find(matrix.rows, (r) => r.principal === QA_SESSION && r.resource === PROD_VERSION && r.kind === "detect-not-granted-without-endpoint");
+      const leak = find(matrix.rows, (r) => r.principal === QA_SESSION && r.resource === PROD_VERSION && r.kind === "detect-not-granted-opened-endpoint");
       expect(leak).to.include({ expected: "Denied", decision: "Allowed", mismatch: true });
       expect(leak.reason).to.include("identity policy shared-qa-detect#Broken");
       expect(matrix.rows.some((r) => r.mismatch && r.kind === "detect-without-endpoint")).to.equal(true);

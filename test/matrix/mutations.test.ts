@@ -109,10 +109,9 @@ describe("the access matrix catches injected defects (mutation test)", function 
     it(`reports a mismatch in ${mutation.category} when we ${mutation.defect}`, async () => {
       const mutated = mutation.mutate(stacks);
       expect(JSON.stringify(mutated), "the mutation changed nothing").not.to.equal(JSON.stringify(stacks));
-      const matrix = await buildAccessMatrix(mutated, simulator);
-      const mismatched = matrix.rows.filter((r) => r.mismatch);
-      expect(mismatched.length, "no mismatch").to.be.greaterThan(0);
-      expect(mismatched.map((r) => r.category)).to.include(mutation.category);
+      // The category meant to see the defect is enough to prove it is seen (and keeps each test fast).
+      const matrix = await buildAccessMatrix(mutated, simulator, { categories: [mutation.category] });
+      expect(matrix.mismatches, "no mismatch").to.be.greaterThan(0);
     });
   }
 });

@@ -10,8 +10,9 @@ import { applicationCaller, assumeCase, isGranted, legitimateAssumeExtras, opene
  * policies could reach or whose trust names it: see ../selection.ts), sending what the target's own callers send
  * (external ids are not secrets), by public STS so that its own STS endpoint policy cannot hide what the identity
  * and trust policies allow; and each shared-role session against every version granted only elsewhere,
- * through its own endpoint, through that endpoint with its policy opened (the consumer's administrators can) and
- * not through any: the shared role's own policy must hold without the endpoint policy.
+ * through its own endpoint, and through that endpoint with its policy opened (the consumer's administrators can):
+ * the shared role's own policy must hold without the endpoint policy. (Without any endpoint the network condition
+ * adds a denial of its own; the `network` category asks that.)
  */
 export function crossEnvironmentCases(topology: Topology): MatrixCase[] {
   const cases: MatrixCase[] = [];
@@ -37,10 +38,11 @@ export function crossEnvironmentCases(topology: Topology): MatrixCase[] {
     const paths = [
       { kind: "detect-not-granted", how: `through ${env}'s endpoint`, endpoint: rekognitionPath(topology, consumer) },
       { kind: "detect-not-granted-opened-endpoint", how: `through ${env}'s endpoint with its policy opened`, endpoint: openedRekognitionPath(topology, consumer) },
-      { kind: "detect-not-granted-without-endpoint", how: "not through an endpoint", endpoint: undefined },
-    ].filter((path) => path.endpoint !== undefined || path.kind === "detect-not-granted-without-endpoint");
+    ];
+    // Without a consumer stack there is no endpoint: the public path is then the one to ask about.
+    if (!consumer?.rekognitionEndpoint) paths.push({ kind: "detect-not-granted-without-endpoint", how: "not through an endpoint", endpoint: undefined });
     for (const version of topology.modelVersionArns.filter((v) => !isGranted(topology, env, v))) {
-      for (const path of paths) {
+      for (const path of paths.filter((p) => p.endpoint !== undefined || p.kind === "detect-not-granted-without-endpoint")) {
         cases.push(
           matrixCase(topology, {
             category: "cross-environment",

@@ -105,17 +105,17 @@ function consumerAccountCases(topology: Topology): MatrixCase[] {
       const protectedName = typeof role === "object" && role.path === MODELSHARE_ROLE_PATH;
       // With the guardrail on, every trusted name is meant to be protected: one outside /modelshare/ is a mismatch.
       const intent = guardedBy(scp);
-      const actions = full.has(env) ? ROLE_PROTECTED_ACTIONS : (["iam:UpdateAssumeRolePolicy", "iam:CreateRole"] as const);
+      const actions = full.has(env) ? ROLE_PROTECTED_ACTIONS : (["iam:UpdateAssumeRolePolicy"] as const);
       for (const action of actions) ask("consumer-administrator-trusted-role", `account administrator -> ${actionName(action)} on ${trusted.split("/").pop()}, a role the shared role trusts${protectedName ? "" : " (outside /modelshare/)"}`, admin, action, trusted, intent);
-      if (deployArn && protectedName) ask("deploy-role", `deploy role -> UpdateAssumeRolePolicy on ${trusted.split("/").pop()} (what it is for)`, roleCaller(topology, deployArn, "consumer", [ADMINISTRATOR]), "iam:UpdateAssumeRolePolicy", trusted, { expected: "Allowed" });
+      if (deployArn && protectedName && full.has(env)) ask("deploy-role", `deploy role -> UpdateAssumeRolePolicy on ${trusted.split("/").pop()} (what it is for)`, roleCaller(topology, deployArn, "consumer", [ADMINISTRATOR]), "iam:UpdateAssumeRolePolicy", trusted, { expected: "Allowed" });
     }
-    if (consumer && consumer.applicationRoleArn) {
+    if (consumer && full.has(env)) {
       ask("pass-application-role", `account administrator -> PassRole on the application role (allowed by design: whoever deploys the application hands it to its compute)`, admin, "iam:PassRole", consumer.applicationRoleArn, { expected: "Allowed" });
     }
     if (deployArn && scp !== undefined) {
       const deployActions = full.has(env) ? EXEMPT_ROLE_PROTECTED_ACTIONS : ["iam:UpdateAssumeRolePolicy"];
       for (const action of deployActions) ask("deploy-role", `account administrator -> ${actionName(action)} on the deploy role`, admin, action, deployArn, guardedBy(scp));
-      ask("deploy-role", "deploy role, with AdministratorAccess -> UpdateAssumeRolePolicy on itself", roleCaller(topology, deployArn, "consumer", [ADMINISTRATOR]), "iam:UpdateAssumeRolePolicy", deployArn, guardedBy(scp));
+      if (full.has(env)) ask("deploy-role", "deploy role, with AdministratorAccess -> UpdateAssumeRolePolicy on itself", roleCaller(topology, deployArn, "consumer", [ADMINISTRATOR]), "iam:UpdateAssumeRolePolicy", deployArn, guardedBy(scp));
     }
   }
   return cases;

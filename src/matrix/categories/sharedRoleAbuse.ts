@@ -68,8 +68,8 @@ export function sharedRoleAbuseCases(topology: Topology, catalog: ActionCatalog)
     const neighbour = neighboursOf([...topology.sharedRoles.keys()], env, 1).map((e) => topology.sharedRoles.get(e)).find((r): r is SharedRoleView => r !== undefined);
     // The ML guardrail protects every role under /modelshare/: the config intends its explicit Deny here.
     cases.push(call("iam-change", "PutRolePolicy on its own shared role", "iam:PutRolePolicy", role.roleArn, session, true));
-    cases.push(call("iam-change", "UpdateAssumeRolePolicy on its own shared role", "iam:UpdateAssumeRolePolicy", role.roleArn, session, true));
-    for (const target of neighbour ? [role, neighbour] : [role]) {
+    if (full.has(env)) cases.push(call("iam-change", "UpdateAssumeRolePolicy on its own shared role", "iam:UpdateAssumeRolePolicy", role.roleArn, session, true));
+    for (const target of neighbour ? [neighbour] : [role]) {
       cases.push(
         assumeCase(topology, { category: "shared-role-abuse", kind: "role-chaining", scenario: `${env} shared-role session -> AssumeRole on ${target === role ? "its own" : `${target.environment}'s`} shared role (role chaining)`, caller: session, target, expected: "Denied" }),
       );
