@@ -1,5 +1,4 @@
-import { globPattern } from "../rules/exemptionsProtected";
-import { conditionValues, listOf, PolicyJson, statementsOf } from "../rules/documents";
+import { conditionValues, globPattern, listOf, PolicyJson, statementsOf } from "../rules/documents";
 import type { NamedPolicy } from "./simulator";
 import type { SharedRoleView, Topology } from "./topology";
 
@@ -65,21 +64,38 @@ export function crossEnvironmentTargets(topology: Topology, environment: string,
   return roles.filter((role) => chosen.has(role.environment));
 }
 
+/** An ARN or value as its shape: `*`, a pattern, or a literal (which one does not matter, only that it is exact). */
+function valueShape(value: unknown): string {
+  const text = String(value);
+  return text === "*" ? "*" : /[*?]/.test(text) ? "<pattern>" : "<literal>";
+}
+
+function principalShape(principal: unknown): unknown {
+  if (principal === undefined || principal === "*") return principal;
+  if (typeof principal !== "object" || principal === null) return valueShape(principal);
+  return Object.fromEntries(Object.entries(principal).map(([kind, value]) => [kind, listOf(value as string | string[]).map(valueShape)]));
+}
+
 /**
- * A policy's shape: its statements with every resource ARN and condition value replaced by a placeholder. Two
- * environments whose shared-role policies have the same shape differ only in which versions and which account they
- * name, so an action that is neither DetectCustomLabels nor resource-specific gets the same decision for both; the
- * full action sweep runs once per shape, on its first environment.
+ * A policy's shape: its statements with every ARN and condition value replaced by what kind of value it is (`*`, a
+ * pattern, a literal). Two environments whose policies have the same shape differ only in which exact versions,
+ * roles and accounts they name: a request that names none of them (another account's principal, an action that is
+ * not resource-specific, an unsigned request) gets the same decision for both. Such requests run once per shape, on
+ * its first environment; a defect that adds a wildcard or a statement changes the shape and is asked on its own.
  */
 export function policyShape(policies: readonly NamedPolicy[]): string {
   const normalized = policies.map((p) =>
     statementsOf(p.policy as PolicyJson).map((s) => ({
       Effect: s.Effect,
+      Principal: principalShape(s.Principal),
+      NotPrincipal: s.NotPrincipal === undefined ? undefined : "<principals>",
       Action: s.Action,
       NotAction: s.NotAction,
-      Resource: s.Resource === undefined ? undefined : listOf(s.Resource).map((r) => (r === "*" ? "*" : /[*?]/.test(r) ? "<pattern>" : "<arn>")),
+      Resource: s.Resource === undefined ? undefined : listOf(s.Resource).map(valueShape),
       NotResource: s.NotResource === undefined ? undefined : "<arns>",
-      Condition: Object.fromEntries(Object.entries(s.Condition ?? {}).map(([op, block]) => [op, Object.keys(block).sort()])),
+      Condition: Object.fromEntries(
+        Object.entries(s.Condition ?? {}).map(([op, block]) => [op, Object.fromEntries(Object.keys(block).sort().map((key) => [key, [block[key]].flat().map(valueShape)]))]),
+      ),
     })),
   );
   return JSON.stringify(normalized);

@@ -156,3 +156,8 @@ export function conditionValues(statement: StatementJson, operator: string, key:
 export function conditionKeysOf(statement: StatementJson): readonly string[] {
   return Object.values(statement.Condition ?? {}).flatMap((block) => (block && typeof block === "object" ? Object.keys(block) : []));
 }
+
+/** An IAM wildcard pattern (`*`, `?`) as a case-insensitive regular expression. */
+export function globPattern(pattern: string): RegExp {
+  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
+}

@@ -1,15 +1,10 @@
-import { conditionValues, documentsOf, listOf, statementsOf, StatementJson } from "./documents";
+import { conditionValues, documentsOf, globPattern, listOf, statementsOf, StatementJson } from "./documents";
 import type { Rule } from "./types";
 
 /** The IAM actions that let someone become a role, or run code as it: each must be denied on an exempted role. */
 export const TAKEOVER_ACTIONS = ["iam:CreateRole", "iam:DeleteRole", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PassRole"] as const;
 
 const EXEMPTION_OPERATORS = ["ArnNotLike", "ArnNotEquals", "StringNotLike", "StringNotEquals"].flatMap((op) => [op, `${op}IfExists`]);
-
-/** An IAM wildcard pattern (`*`, `?`) as a case-insensitive regular expression. */
-export function globPattern(pattern: string): RegExp {
-  return new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
-}
 
 /** The principal ARNs (or patterns) a Deny statement exempts through aws:PrincipalArn. */
 export function exemptedPrincipals(statement: StatementJson): string[] {

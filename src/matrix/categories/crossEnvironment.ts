@@ -1,7 +1,7 @@
 import { DETECT_ACTION } from "../../policies/sharedRole";
 import type { MatrixCase } from "../cases";
 import { matrixCase } from "../requests";
-import { crossEnvironmentTargets } from "../selection";
+import { crossEnvironmentTargets, policyShape, representatives } from "../selection";
 import type { Topology } from "../topology";
 import { applicationCaller, assumeCase, isGranted, legitimateAssumeExtras, openedRekognitionPath, rekognitionPath, sharedRoleCaller, sharedRoles, trusts } from "./common";
 
@@ -10,9 +10,9 @@ import { applicationCaller, assumeCase, isGranted, legitimateAssumeExtras, opene
  * policies could reach or whose trust names it: see ../selection.ts), sending what the target's own callers send
  * (external ids are not secrets), by public STS so that its own STS endpoint policy cannot hide what the identity
  * and trust policies allow; and each shared-role session against every version granted only elsewhere,
- * through its own endpoint, and through that endpoint with its policy opened (the consumer's administrators can):
- * the shared role's own policy must hold without the endpoint policy. (Without any endpoint the network condition
- * adds a denial of its own; the `network` category asks that.)
+ * through that endpoint with its policy opened (the consumer's administrators can: the shared role's own policy must
+ * hold without it), and through the endpoint as synthesized once per shape of endpoint policy. (Without any
+ * endpoint the network condition adds a denial of its own; the `network` category asks that.)
  */
 export function crossEnvironmentCases(topology: Topology): MatrixCase[] {
   const cases: MatrixCase[] = [];
@@ -32,11 +32,13 @@ export function crossEnvironmentCases(topology: Topology): MatrixCase[] {
       );
     }
   }
+  const endpointShape = (env: string) => policyShape([{ name: "endpoint", policy: topology.consumers.get(env)?.rekognitionEndpoint?.policy ?? {} }]);
+  const perShape = new Set(representatives([...topology.sharedRoles.keys()], endpointShape));
   for (const role of sharedRoles(topology)) {
     const env = role.environment;
     const consumer = topology.consumers.get(env);
     const paths = [
-      { kind: "detect-not-granted", how: `through ${env}'s endpoint`, endpoint: rekognitionPath(topology, consumer) },
+      { kind: "detect-not-granted", how: `through ${env}'s endpoint`, endpoint: perShape.has(env) ? rekognitionPath(topology, consumer) : undefined },
       { kind: "detect-not-granted-opened-endpoint", how: `through ${env}'s endpoint with its policy opened`, endpoint: openedRekognitionPath(topology, consumer) },
     ];
     // Without a consumer stack there is no endpoint: the public path is then the one to ask about.

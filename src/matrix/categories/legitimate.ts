@@ -1,3 +1,4 @@
+import { policyDocument } from "../../policies/document";
 import { DETECT_ACTION } from "../../policies/sharedRole";
 import { pipelinePolicyInputFromConfig, pipelinePromotionPolicy } from "../../policies/pipeline";
 import type { MatrixCase } from "../cases";
@@ -53,7 +54,7 @@ export function legitimateCases(topology: Topology): MatrixCase[] {
             resource: smoke.roleArn,
             resourceAccount: consumer.accountId,
             expected: "Allowed",
-            resourcePolicy: { policy: smoke.trustPolicy ?? {}, label: `trust policy of ${smoke.roleArn.split("/").pop()}` },
+            resourcePolicy: { policy: smoke.trustPolicy ?? policyDocument([]), label: `trust policy of ${smoke.roleArn.split("/").pop()}` },
           }),
         );
       }

@@ -1,6 +1,8 @@
+import { policyDocument } from "../../policies/document";
 import type { MatrixCase } from "../cases";
 import { ADMINISTRATOR, roleArnIn, strangerAccounts } from "../callers";
 import { Caller, matrixCase, roleCaller } from "../requests";
+import { policyShape, representatives } from "../selection";
 import type { Topology } from "../topology";
 import { applicationCaller, assumeCase, legitimateAssumeExtras, sharedRoles, stsPath } from "./common";
 
@@ -15,13 +17,17 @@ function nameAndPath(roleArn: string): { name: string; path: string } {
  * Outside callers, each holding AdministratorAccess so that only trust and organization policies can stop it:
  * another workload of the consumer account, its root user, another member account, an account of another
  * organization and of none, an unsigned request, look-alike names, paths and accounts; and the application itself
- * from an account that left the organization or with a wrong or missing external id.
+ * from an account that left the organization or with a wrong or missing external id. Callers from accounts no
+ * config names (and unsigned ones) can only be let in by a wildcard, so they are asked once per shape of trust
+ * policy (../selection.ts); callers of the environment's own account are asked for every environment.
  */
 export function outsideCallerCases(topology: Topology): MatrixCase[] {
   const cases: MatrixCase[] = [];
   const strangers = strangerAccounts(topology);
   const ml = topology.ml;
-  for (const target of sharedRoles(topology)) {
+  const roles = sharedRoles(topology);
+  const perShape = new Set(representatives(roles, (role) => policyShape([{ name: "trust", policy: role.trustPolicy ?? {} }])).map((role) => role.environment));
+  for (const target of roles) {
     const env = target.environment;
     const config = ml.consumers[env];
     const consumer = topology.consumers.get(env);
@@ -47,13 +53,15 @@ export function outsideCallerCases(topology: Topology): MatrixCase[] {
 
     cases.push(denied("consumer-other-workload", `another workload in ${env}'s account`, admin(roleArnIn(topology, account, "other-workload"), "consumer"), { endpoint: true }));
     cases.push(denied("consumer-account-root", `${env}'s account root user`, { type: "account-root", account, accountClass: "consumer", organizationId: ml.organizationId, identityPolicies: [ADMINISTRATOR] }));
-    cases.push(denied("organization-member", "another account of the organization", admin(roleArnIn(topology, strangers.member, "administrator"), "other-member")));
-    cases.push(denied("outside-organization", "an account of another organization", admin(roleArnIn(topology, strangers.otherOrganization, "administrator"), "outsider")));
-    cases.push(denied("no-organization", "an account in no organization", admin(roleArnIn(topology, strangers.noOrganization, "administrator"), "outsider", null)));
-    cases.push(denied("anonymous", "an unsigned (anonymous) request", { type: "anonymous" }));
+    if (perShape.has(env)) {
+      cases.push(denied("organization-member", "another account of the organization", admin(roleArnIn(topology, strangers.member, "administrator"), "other-member")));
+      cases.push(denied("outside-organization", "an account of another organization", admin(roleArnIn(topology, strangers.otherOrganization, "administrator"), "outsider")));
+      cases.push(denied("no-organization", "an account in no organization", admin(roleArnIn(topology, strangers.noOrganization, "administrator"), "outsider", null)));
+      cases.push(denied("anonymous", "an unsigned (anonymous) request", { type: "anonymous" }));
+      cases.push(denied("look-alike-account", `a role of the same path and name in another member account`, admin(roleArnIn(topology, strangers.member, `${path}${name}`), "other-member")));
+    }
     cases.push(denied("look-alike-path", `a role named like ${name} under another path in ${env}'s account`, admin(roleArnIn(topology, account, `impostor/${name}`), "consumer"), { endpoint: true }));
     cases.push(denied("look-alike-name", `a role named ${name}-2 in ${env}'s account`, admin(roleArnIn(topology, account, `${path}${name}-2`), "consumer"), { endpoint: true }));
-    cases.push(denied("look-alike-account", `a role of the same path and name in another member account`, admin(roleArnIn(topology, strangers.member, `${path}${name}`), "other-member")));
     if (consumer) {
       const app = applicationCaller(topology, consumer);
       const withOrganization = (organizationId: string | null): Caller => (app.type === "role-session" ? roleCaller(topology, app.roleArn, "consumer", app.identityPolicies, { organizationId, ...(app.principalTags ? { principalTags: app.principalTags } : {}) }) : app);
@@ -75,7 +83,7 @@ export function outsideCallerCases(topology: Topology): MatrixCase[] {
             resource: smoke.roleArn,
             resourceAccount: consumer.accountId,
             expected: "Denied",
-            resourcePolicy: { policy: smoke.trustPolicy ?? {}, label: `trust policy of ${smoke.roleArn.split("/").pop()}` },
+            resourcePolicy: { policy: smoke.trustPolicy ?? policyDocument([]), label: `trust policy of ${smoke.roleArn.split("/").pop()}` },
           }),
         );
       }
