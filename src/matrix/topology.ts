@@ -56,7 +56,7 @@ export interface ConsumerView {
   readonly accountId: string;
   readonly applicationRoleArn: string;
   readonly applicationPolicies: readonly NamedPolicy[];
-  /** The application role's IAM tags (undefined for an existing role the stack does not create). */
+  /** The application role's IAM tags (none for an existing role the stack does not create). */
   readonly applicationTags: Readonly<Record<string, string>>;
   /** The application runs on EKS Pod Identity: its session carries Pod Identity's transitive tags. */
   readonly eksPodIdentity: boolean;
