@@ -1,17 +1,8 @@
 import { expect } from "chai";
 import { ConfigError } from "../../src/config/problems";
-import { exampleConfig, parsedPolicy, publishMlOutputs, recorder, runProgram, withConfig } from "../helpers/pulumi";
+import { exampleConfig, parsedPolicy, publishMlOutputs, recorder, rejection, runProgram, withConfig } from "../helpers/pulumi";
 
 /** The stacks' side of issue 8's holes: what the programs create and refuse, under Pulumi's mocks. */
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the program to fail");
-}
 
 const withPodIdentity = (c: Record<string, any>) => {
   c["modelshare:consumers"].prod.eksPodIdentity = true;
