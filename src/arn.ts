@@ -85,7 +85,15 @@ export function parseRoleArn(arn: string, options: { allowWildcard?: boolean } =
   if (!options.allowWildcard && /[*?]/.test(arn)) return "contains a wildcard; an exact role ARN is required";
   const match = /^role(\/(?:[^/]+\/)*)([^/]+)$/.exec(parts.resource);
   if (!match) return `has resource "${parts.resource}", expected role/[PATH/]NAME`;
-  return { arn, partition: parts.partition, accountId: parts.accountId, path: match[1], roleName: match[2] };
+  const [, path, roleName] = match;
+  // IAM's limits (IAM API Reference, CreateRole: RoleName, Path); a wildcard, where allowed, matches names of any form.
+  if (!options.allowWildcard || !/[*?]/.test(roleName)) {
+    if (roleName.length > 64) return `has the role name "${roleName}" of ${roleName.length} characters; IAM allows at most 64`;
+    if (!/^[\w+=,.@-]+$/.test(roleName)) return `has the role name "${roleName}"; IAM role names may contain only letters, digits and +=,.@_-`;
+  }
+  if (path.length > 512) return `has a path of ${path.length} characters; IAM allows at most 512`;
+  if (!/^\/([\x21-\x7E]*\/)?$/.test(path)) return `has the path "${path}"; IAM paths contain only printable ASCII characters without spaces`;
+  return { arn, partition: parts.partition, accountId: parts.accountId, path, roleName };
 }
 
 /** ARN of an IAM role from its parts (role names are chosen by us, so unlike model versions they are predictable). */

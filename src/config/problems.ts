@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { didYouMean } from "./suggest";
 
 /** One thing wrong with the configuration, named so a user can fix it without reading code. */
 export interface ConfigProblem {
@@ -23,7 +24,7 @@ export class ConfigError extends Error {
 
 export function formatValue(value: unknown): string {
   if (value === undefined) return "(missing)";
-  const text = JSON.stringify(value);
+  const text = JSON.stringify(value) ?? String(value);
   return text.length > 120 ? `${text.slice(0, 117)}...` : text;
 }
 
@@ -45,16 +46,65 @@ export function configKey(namespace: string, path: readonly PropertyKey[]): stri
   return key;
 }
 
+/**
+ * The message for a value of the wrong type. A number where a string is expected is never converted: Pulumi
+ * stores an unquoted or `--path`-set integer as a number (`pulumi config set` docs), which drops leading zeros, so
+ * the user is told how to store it as a string.
+ */
+function wrongTypeMessage(key: string, expected: string, input: unknown, fallback: string): string {
+  if (expected === "string" && typeof input === "number") {
+    return `is a number, but a string is expected (a number loses leading zeros, e.g. of an account id): store it as a string, quoted in the stack file ("${input}"), or with \`pulumi config set --path '${key}' --type string VALUE\``;
+  }
+  if (expected === "number" && typeof input === "string") {
+    return `is a string, but a number is expected: write it without quotes, or set it with \`pulumi config set --path '${key}' --type int VALUE\``;
+  }
+  if (expected === "boolean" && typeof input === "string") {
+    return `is a string, but true or false is expected: write it without quotes, or set it with \`pulumi config set --path '${key}' --type bool VALUE\``;
+  }
+  return fallback;
+}
+
+/** The keys an object schema accepts at `path` (through optional/default/pipe wrappers, records and arrays). */
+export function keysAt(schema: z.ZodType | undefined, path: readonly PropertyKey[]): string[] {
+  // zod keeps a schema's definition in `_zod.def`; the walk only reads it.
+  type Def = { type: string; shape?: Record<string, z.ZodType>; innerType?: z.ZodType; in?: z.ZodType; valueType?: z.ZodType; element?: z.ZodType };
+  let current = schema as { _zod?: { def: Def } } | undefined;
+  const unwrap = () => {
+    for (let def = current?._zod?.def; def && ["optional", "default", "prefault", "nullable", "readonly", "catch", "pipe"].includes(def.type); def = current?._zod?.def) {
+      current = (def.type === "pipe" ? def.in : def.innerType) as typeof current;
+    }
+  };
+  for (const part of path) {
+    unwrap();
+    const def = current?._zod?.def;
+    if (!def) return [];
+    if (def.type === "object") current = def.shape?.[String(part)] as typeof current;
+    else if (def.type === "record") current = def.valueType as typeof current;
+    else if (def.type === "array") current = def.element as typeof current;
+    else return [];
+  }
+  unwrap();
+  const def = current?._zod?.def;
+  return def?.type === "object" ? Object.keys(def.shape ?? {}) : [];
+}
+
 /** Turns zod's issues into problems that name the config key and the value. */
-export function problemsFromZod(namespace: string, issues: readonly z.core.$ZodIssue[]): ConfigProblem[] {
+export function problemsFromZod(namespace: string, issues: readonly z.core.$ZodIssue[], schema?: z.ZodType): ConfigProblem[] {
   return issues.map((issue) => {
     if (issue.code === "unrecognized_keys") {
+      const valid = keysAt(schema, issue.path);
+      const prefix = configKey(namespace, issue.path);
+      const render = (k: string) => (issue.path.length === 0 ? `${namespace}:${k}` : `${prefix}.${k}`);
       return {
-        key: configKey(namespace, issue.path),
-        message: `unknown key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")} (a typo?)`,
+        key: prefix,
+        message:
+          issue.keys.map((k) => `unknown key "${k}"${didYouMean(k, valid, render)}`).join("; ") +
+          (valid.length > 0 ? `; allowed: ${valid.join(", ")}` : " (a typo?)"),
       };
     }
+    const key = configKey(namespace, issue.path);
     const input = (issue as { input?: unknown }).input;
-    return { key: configKey(namespace, issue.path), value: input, message: issue.message };
+    const message = issue.code === "invalid_type" ? wrongTypeMessage(key, issue.expected, input, issue.message) : issue.message;
+    return { key, value: input, message };
   });
 }

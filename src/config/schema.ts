@@ -1,14 +1,22 @@
 import { z } from "zod";
 import { isAccountId, parseProjectArn, parseProjectVersionArn, parseRoleArn } from "../arn";
-import { ConfigError, ConfigProblem, problemsFromZod } from "./problems";
+import { awsSettingsProblems, parseAwsSettings, ParsedAwsSettings } from "./awsSettings";
+import { ConfigError, ConfigProblem, configKey, problemsFromZod } from "./problems";
+import { flatExtrasOf, NAMESPACE_MODELSHARE, SECRET_PLACEHOLDER } from "./raw";
 import { customLabelsRegionProblem, fipsRegionProblem, partitionOfRegion } from "./regions";
+import { cidrProblem, coversWholeInternet, Ipv4Cidr, parseCidr } from "./cidr";
+import { duplicates } from "./lists";
+import { didYouMean } from "./suggest";
 
 /**
  * The configuration schema of both stack programs. Pure: it takes the raw `modelshare:*` values (from Pulumi's
  * runtime config or from a Pulumi.<stack>.yaml file) and returns a typed config or every problem at once.
  */
 
-export const NAMESPACE = "modelshare";
+export const NAMESPACE = NAMESPACE_MODELSHARE;
+
+/** Config namespaces a modelshare stack reads: its own, the AWS provider's and Pulumi's (pulumi:tags, ...). */
+export const KNOWN_NAMESPACES = [NAMESPACE, "aws", "pulumi"] as const;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Field types
@@ -17,7 +25,8 @@ const accountId = z.union([z.string(), z.number()]).superRefine((value, ctx) => 
   if (typeof value === "number") {
     ctx.addIssue({
       code: "custom",
-      message: "must be a quoted string of 12 digits (unquoted, YAML reads a number and drops leading zeros)",
+      message:
+        "is a number, but an account id is a string of 12 digits (a number loses leading zeros): quote it in the stack file, or set it with `pulumi config set --path KEY --type string VALUE`",
       input: value,
     });
   } else if (!isAccountId(value)) {
@@ -47,11 +56,13 @@ const organizationTarget = z
     /^(\d{12}|ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}|r-[0-9a-z]{4,32})$/,
     "must be an account id (12 digits), an OU id (ou-xxxx-xxxxxxxx) or a root id (r-xxxx)",
   );
-const cidr = z
-  .string()
-  .regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, "must be an IPv4 CIDR such as 10.0.0.0/16")
-  .refine((value) => value !== "0.0.0.0/0", "0.0.0.0/0 would admit the whole internet; name the callers' CIDRs");
-const rolePrefix = z.string().regex(/^[\w+=,.@-]{1,40}$/, "must be 1-40 characters valid in an IAM role name");
+const cidr = z.string().superRefine((value, ctx) => {
+  const problem = cidrProblem(value);
+  if (problem !== undefined) ctx.addIssue({ code: "custom", message: problem, input: value });
+});
+// Also the start of the promotion lease table's name, so only characters both IAM and DynamoDB accept.
+// Each shared role is named `<rolePrefix>-<environment>` (checked against IAM's 64 per environment below).
+const rolePrefix = z.string().regex(/^[A-Za-z0-9_.-]{1,62}$/, "must be 1-62 characters of letters, digits, '_', '.' and '-' (valid in IAM role names and in the promotion lease's DynamoDB table name)");
 const noWildcard = (what: string) =>
   z.string().min(1).refine((value) => !/[*?]/.test(value), `${what} must be an exact name, not a wildcard`);
 
@@ -181,11 +192,19 @@ const dataLakeSchema = z
   })
   .prefault({});
 
+/**
+ * The most inference units modelshare starts a version with (config and `model start --min-units/--max-units`).
+ * StartProjectVersion documents only a minimum of 1 (Rekognition API Reference); the account's quota is the real
+ * ceiling, so this bound catches typos and overflows, not a quota.
+ */
+export const MAX_INFERENCE_UNITS = 1000;
+const INFERENCE_UNITS_LIMIT = `must be at most ${MAX_INFERENCE_UNITS} (modelshare's bound; the account's Rekognition quota may be lower)`;
+
 export const promotionSchema = z
   .strictObject({
     /** Inference units a version is started with. */
-    minInferenceUnits: z.number().int().min(1).default(1),
-    maxInferenceUnits: z.number().int().min(1).optional(),
+    minInferenceUnits: z.number().int().min(1).max(MAX_INFERENCE_UNITS, INFERENCE_UNITS_LIMIT).default(1),
+    maxInferenceUnits: z.number().int().min(1).max(MAX_INFERENCE_UNITS, INFERENCE_UNITS_LIMIT).optional(),
     /** Price of one inference-unit hour, for `status`'s cost estimate (USD; us-east-1 list price 4.00). */
     pricePerInferenceUnitHour: z.number().nonnegative().default(4),
   })
@@ -220,7 +239,12 @@ export const mlConfigSchema = z.strictObject({
   promotion: promotionSchema,
   quotas: quotasSchema,
 });
-export type MlConfig = z.infer<typeof mlConfigSchema>;
+/** The stack's validated aws:* settings, which every explicit provider of the stack is given (./awsProvider). */
+export interface WithAwsSettings {
+  readonly aws?: ParsedAwsSettings;
+}
+
+export type MlConfig = z.infer<typeof mlConfigSchema> & WithAwsSettings;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Consumer stack
@@ -318,7 +342,7 @@ export const consumerConfigSchema = z.strictObject({
   smokeTest: smokeTestSchema.optional(),
   quotas: quotasSchema,
 });
-export type ConsumerConfig = z.infer<typeof consumerConfigSchema>;
+export type ConsumerConfig = z.infer<typeof consumerConfigSchema> & WithAwsSettings;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Cross-field checks (after the shape is right)
@@ -409,6 +433,8 @@ function crossCheckMl(config: MlConfig): ConfigProblem[] {
     }
   }
 
+  problems.push(...mlNameProblems(config), ...mlDuplicateProblems(config));
+
   const g = config.guardrail;
   if (g.enabled) {
     if (!g.managementRoleArn) {
@@ -442,6 +468,16 @@ function crossCheckMl(config: MlConfig): ConfigProblem[] {
     });
     if (g.consumerTargetIds.includes(config.mlAccountId)) {
       problems.push({ key: key("guardrail.consumerTargetIds"), value: config.mlAccountId, message: "includes the ML account; the consumer guardrail would stop the pipeline from managing the model" });
+    }
+    const targets = new Set([...g.consumerTargetIds, ...mlTargets]);
+    for (const target of Object.keys(g.existingPoliciesPerTarget)) {
+      if (!targets.has(target)) {
+        problems.push({
+          key: key(`guardrail.existingPoliciesPerTarget.${target}`),
+          value: g.existingPoliciesPerTarget[target],
+          message: `is keyed by "${target}", which is not a guardrail target; allowed keys: ${[...targets].join(", ")} (guardrail.consumerTargetIds and guardrail.mlTargetIds)`,
+        });
+      }
     }
   }
 
@@ -479,9 +515,72 @@ function crossCheckMl(config: MlConfig): ConfigProblem[] {
   return problems;
 }
 
+/** IAM's limits for the names modelshare builds from config: a role name is 1-64 characters of [\w+=,.@-]. */
+export const IAM_ROLE_NAME_MAX = 64;
+
+function mlNameProblems(config: MlConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const prefixes: [string, string][] = [["rolePrefix", config.rolePrefix], ...(config.rolePrefixMigration ? [["rolePrefixMigration.fromPrefix", config.rolePrefixMigration.fromPrefix] as [string, string]] : [])];
+  for (const [path, prefix] of prefixes) {
+    for (const environment of Object.keys(config.consumers)) {
+      const roleName = `${prefix}-${environment}`;
+      if (roleName.length > IAM_ROLE_NAME_MAX) {
+        problems.push({
+          key: `${NAMESPACE}:${path}`,
+          value: prefix,
+          message: `makes the shared role name "${roleName}" (${roleName.length} characters) for environment "${environment}"; IAM allows at most ${IAM_ROLE_NAME_MAX}: shorten the prefix or the environment name`,
+        });
+      }
+    }
+  }
+  return problems;
+}
+
+/** A list that names the same thing twice is a mistake (or a copy-paste that meant another value). */
+function listDuplicates(path: string, values: readonly string[] | undefined, what = "is listed twice"): ConfigProblem[] {
+  return duplicates(values ?? []).map((i) => ({ key: `${NAMESPACE}:${path}[${i}]`, value: (values ?? [])[i], message: what }));
+}
+
+function mlDuplicateProblems(config: MlConfig): ConfigProblem[] {
+  return [
+    ...listDuplicates("breakGlassRoleArns", config.breakGlassRoleArns),
+    ...listDuplicates("guardrail.consumerTargetIds", config.guardrail.consumerTargetIds),
+    ...listDuplicates("guardrail.mlTargetIds", config.guardrail.mlTargetIds),
+    ...Object.entries(config.consumers).flatMap(([env, c]) => [
+      ...listDuplicates(`consumers.${env}.applicationPrincipalArns`, c.applicationPrincipalArns),
+      ...listDuplicates(`consumers.${env}.privateAccess.vpcEndpointIds`, c.privateAccess.vpcEndpointIds),
+    ]),
+  ];
+}
+
+/** The network's lists: duplicates, and callers that together admit the whole internet. */
+function networkListProblems(config: ConsumerConfig): ConfigProblem[] {
+  const n = config.network;
+  const problems = [
+    ...listDuplicates("network.availabilityZones", n.availabilityZones, "is listed twice; each AZ gets one subnet"),
+    ...listDuplicates("network.subnetIds", n.subnetIds, "is listed twice"),
+    ...listDuplicates("network.allowedCidrs", n.allowedCidrs),
+    ...listDuplicates("network.allowedSecurityGroupIds", n.allowedSecurityGroupIds),
+    ...listDuplicates("application.trustedServices", config.application.trustedServices),
+  ];
+  const blocks = n.allowedCidrs.map(parseCidr).filter((b): b is Ipv4Cidr => typeof b === "object");
+  if (blocks.length > 1 && coversWholeInternet(blocks)) {
+    problems.push({ key: `${NAMESPACE}:network.allowedCidrs`, value: n.allowedCidrs, message: "together cover every IPv4 address, i.e. the whole internet; name the callers' CIDRs" });
+  }
+  return problems;
+}
+
 function crossCheckConsumer(config: ConsumerConfig): ConfigProblem[] {
-  const problems: ConfigProblem[] = checkRegionAndPartition(config);
+  const problems: ConfigProblem[] = [...checkRegionAndPartition(config), ...networkListProblems(config)];
   const key = (path: string) => `${NAMESPACE}:${path}`;
+  const accountOf = (path: string, arn: string | undefined, what: string) => {
+    const role = arn === undefined ? undefined : parseRoleArn(arn);
+    if (typeof role === "object" && role.accountId !== config.accountId) {
+      problems.push({ key: key(path), value: arn, message: `is in account ${role.accountId}, but ${what} must be in this stack's account ${config.accountId} (modelshare:accountId)` });
+    }
+  };
+  accountOf("deployRoleArn", config.deployRoleArn, "the role Pulumi deploys this stack with");
+  accountOf("smokeTest.principalRoleArn", config.smokeTest?.principalRoleArn, "the smoke-test principal (it calls the model the way the environment's applications do)");
   const version = parseProjectVersionArn(config.modelVersionArn);
   if (typeof version === "object" && version.region !== config.region) {
     problems.push({ key: key("modelVersionArn"), value: config.modelVersionArn, message: `is in region ${version.region}, but this stack's aws:region is ${config.region}; the shared model is called in its own region` });
@@ -536,34 +635,100 @@ function crossCheckConsumer(config: ConsumerConfig): ConfigProblem[] {
 export type StackConfig = MlConfig | ConsumerConfig;
 
 /**
- * Validates raw config values (keys without the `modelshare:` prefix, plus `region` from aws:region) and returns
- * the typed config, or throws a ConfigError with every problem found.
+ * Validates raw config values (keys without the `modelshare:` prefix, plus `region` from aws:region, and the flat
+ * keys rawConfigFromFlat attaches) and returns the typed config, or throws a ConfigError with every problem found.
  */
 export function parseStackConfig(raw: Record<string, unknown>, source: string): StackConfig {
   const kind = raw.stackKind;
   if (kind !== "ml" && kind !== "consumer") {
-    throw new ConfigError(
-      [{ key: `${NAMESPACE}:stackKind`, value: kind, message: 'must be "ml" (the ML account\'s stack) or "consumer" (qa, prod, ...)' }],
-      source,
-    );
+    const stackKind = { key: `${NAMESPACE}:stackKind`, value: kind, message: 'must be "ml" (the ML account\'s stack) or "consumer" (qa, prod, ...)' };
+    throw new ConfigError(withSecretsExplained([...flatProblems(raw).problems, stackKind], flatExtrasOf(raw).secretPaths), source);
   }
   return kind === "ml" ? parseMlConfig(raw, source) : parseConsumerConfig(raw, source);
 }
 
 export function parseMlConfig(raw: Record<string, unknown>, source: string): MlConfig {
-  const result = mlConfigSchema.safeParse(raw, { reportInput: true });
-  if (!result.success) throw new ConfigError(problemsFromZod(NAMESPACE, result.error.issues).map(renameRegion), source);
-  const problems = crossCheckMl(result.data);
-  if (problems.length > 0) throw new ConfigError(problems, source);
-  return result.data;
+  return parseKind(mlConfigSchema, raw, source, crossCheckMl, (config) => ({
+    stackAccount: config.mlAccountId,
+    stackAccountKey: `${NAMESPACE}:mlAccountId`,
+    targets: [config.mlAccountId, ...(config.dataLake.accountId ? [config.dataLake.accountId] : []), ...roleAccounts([config.guardrail.managementRoleArn, config.dataLake.roleArn])],
+  }));
 }
 
 export function parseConsumerConfig(raw: Record<string, unknown>, source: string): ConsumerConfig {
-  const result = consumerConfigSchema.safeParse(raw, { reportInput: true });
-  if (!result.success) throw new ConfigError(problemsFromZod(NAMESPACE, result.error.issues).map(renameRegion), source);
-  const problems = crossCheckConsumer(result.data);
-  if (problems.length > 0) throw new ConfigError(problems, source);
-  return result.data;
+  return parseKind(consumerConfigSchema, raw, source, crossCheckConsumer, (config) => ({
+    stackAccount: config.accountId,
+    stackAccountKey: `${NAMESPACE}:accountId`,
+    targets: [config.accountId],
+  }));
+}
+
+function roleAccounts(arns: readonly (string | undefined)[]): string[] {
+  return arns.flatMap((arn) => {
+    const role = arn === undefined ? undefined : parseRoleArn(arn);
+    return typeof role === "object" ? [role.accountId] : [];
+  });
+}
+
+type Accounts = Parameters<typeof awsSettingsProblems>[1];
+
+function parseKind<S extends z.ZodType>(schema: S, raw: Record<string, unknown>, source: string, crossCheck: (config: z.infer<S>) => ConfigProblem[], accounts: (config: z.infer<S>) => Accounts): z.infer<S> & WithAwsSettings {
+  const { problems: early, aws } = flatProblems(raw);
+  const secretPaths = flatExtrasOf(raw).secretPaths;
+  const result = schema.safeParse(raw, { reportInput: true });
+  if (!result.success) {
+    throw new ConfigError(withSecretsExplained([...early, ...problemsFromZod(NAMESPACE, result.error.issues, schema).map(renameRegion)], secretPaths), source);
+  }
+  const problems = [...early, ...crossCheck(result.data), ...awsSettingsProblems(aws.settings, accounts(result.data))];
+  if (problems.length > 0) throw new ConfigError(withSecretsExplained(problems, secretPaths), source);
+  return { ...(result.data as object), aws } as z.infer<S> & WithAwsSettings;
+}
+
+/** Problems of the flat keys besides modelshare's own: namespaces, aws:* settings, names JavaScript reserves. */
+function flatProblems(raw: Record<string, unknown>): { problems: ConfigProblem[]; aws: ParsedAwsSettings } {
+  const extras = flatExtrasOf(raw);
+  const problems: ConfigProblem[] = [];
+  for (const key of extras.all.keys()) {
+    const colon = key.indexOf(":");
+    const namespace = colon < 0 ? "" : key.slice(0, colon);
+    if ((KNOWN_NAMESPACES as readonly string[]).includes(namespace)) continue;
+    const name = colon < 0 ? key : key.slice(colon + 1);
+    problems.push({
+      key,
+      message: `is not a key modelshare reads: the namespace "${namespace}" is unknown${didYouMean(namespace, KNOWN_NAMESPACES, (n) => `${n}:${name}`)}; allowed namespaces: ${KNOWN_NAMESPACES.join(", ")}`,
+    });
+  }
+  problems.push(...prototypeKeyProblems(raw));
+  const topLevelSecrets = new Set(extras.secretPaths.map((path) => /^[^.[]+/.exec(path)?.[0] ?? path));
+  const aws = parseAwsSettings(extras.all, topLevelSecrets);
+  problems.push(...aws.problems);
+  return { problems, aws: aws.parsed };
+}
+
+/** `__proto__` as a name (an environment, a tag) would become the object's prototype instead of an entry. */
+function prototypeKeyProblems(value: unknown, path: readonly PropertyKey[] = []): ConfigProblem[] {
+  if (value === null || typeof value !== "object") return [];
+  return Object.keys(value).flatMap((key) => {
+    const child = [...path, Array.isArray(value) ? Number(key) : key];
+    if (key === "__proto__") return [{ key: configKey(NAMESPACE, child), message: 'uses "__proto__" as a name, which JavaScript reserves; choose another name' }];
+    return prototypeKeyProblems((value as Record<string, unknown>)[key], child);
+  });
+}
+
+/**
+ * Offline, a `secure:` value is a placeholder: where the placeholder does not pass, say that synth cannot check
+ * the secret (never its ciphertext) and how to go on.
+ */
+function withSecretsExplained(problems: readonly ConfigProblem[], secretPaths: readonly string[]): ConfigProblem[] {
+  const isSecret = (key: string) => secretPaths.some((path) => key === path || key.startsWith(`${path}.`) || key.startsWith(`${path}[`));
+  return problems.map((problem) =>
+    problem.value === SECRET_PLACEHOLDER || isSecret(problem.key)
+      ? {
+          key: problem.key,
+          message: `is a secret (secure:), which cannot be decrypted offline, and this key needs its real value (${problem.message}): store it in clear (\`pulumi config set ${problem.key} VALUE\`, without --secret), or check it where Pulumi decrypts it (\`modelshare deploy --preview\`)`,
+        }
+      : problem,
+  );
 }
 
 // `region` comes from the provider's own key, so name that key in messages.

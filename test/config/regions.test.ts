@@ -91,7 +91,7 @@ describe("regions: where the shared model can live", () => {
       expect(text).to.include("invalid configuration in Pulumi.ml.yaml");
       expect(text).to.include('modelshare:dataLake.mode = "overwrite"');
       expect(text).to.match(/modelshare:dataLake\.mode = "overwrite": .*"statements".*"merge"/);
-      expect(text).to.include('modelshare:rolePrefixMigration.fromPrefix = "old prefix": must be 1-40 characters valid in an IAM role name');
+      expect(text).to.include('modelshare:rolePrefixMigration.fromPrefix = "old prefix": must be 1-62 characters of letters, digits');
       expect(text).to.include("invalid configuration in Pulumi.qa.yaml");
       expect(text).to.include('modelshare:network.fips = "yes"');
       expect(text).to.match(/modelshare:network\.adoptEndpoints\[0\] = "s3": .*"rekognition".*"sts".*"ssm"/);

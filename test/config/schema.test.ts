@@ -29,7 +29,7 @@ describe("stack config validation", () => {
     const problems = problemsOf(config);
     expect(problems).to.have.length(4);
     expect(problems).to.include('modelshare:mlAccountId = "11111111111": must be an AWS account id of exactly 12 digits');
-    expect(problems.find((p) => p.startsWith("modelshare:consumers.qa.accountId = 222222222222"))).to.include("quoted string");
+    expect(problems.find((p) => p.startsWith("modelshare:consumers.qa.accountId = 222222222222"))).to.include("quote it in the stack file");
     expect(problems.find((p) => p.startsWith("modelshare:consumers.prod.applicationPrincipalArns[0]"))).to.include("wildcard");
     expect(problems.find((p) => p.startsWith('modelshare:pipelineRoleArn = "not-an-arn"'))).to.include("not an exact IAM role ARN");
   });
