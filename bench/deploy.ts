@@ -10,6 +10,7 @@ import { silentProgress } from "../src/cli/common";
 import { registerDeploy } from "../src/cli/deploy";
 import { CliContext, defaultCliContext } from "../src/promotion/cliContext";
 import { StackChanges, StackWorkspace } from "../src/promotion/workspace";
+import { AutomationConfigValue, readStackFile, toRuntimeConfig } from "../src/config/raw";
 
 /**
  * Benchmark of `deploy`: 20 consumer stacks against a fake workspace whose `up` takes 1 s, at concurrency 4.
@@ -30,6 +31,14 @@ class SlowWorkspace implements StackWorkspace {
   running = 0;
   peak = 0;
   ups = 0;
+
+  constructor(private readonly dir: string) {}
+
+  /** What `pulumi config --json` prints for the bench's plain files. */
+  async getAllConfig(stack: string): Promise<Record<string, AutomationConfigValue>> {
+    const flat = toRuntimeConfig(readStackFile(join(this.dir, `Pulumi.${stack}.yaml`)));
+    return Object.fromEntries(Object.entries(flat).map(([key, value]) => [key, { value }]));
+  }
 
   async setConfig(): Promise<void> {}
   async removeConfig(): Promise<void> {}
@@ -83,7 +92,7 @@ function writeBenchProject(): { dir: string; consumerStacks: string[] } {
 
 export async function benchDeploy(): Promise<{ name: string; seconds: number; limitSeconds: number; ok: boolean; detail: string }> {
   const { dir, consumerStacks } = writeBenchProject();
-  const workspace = new SlowWorkspace();
+  const workspace = new SlowWorkspace(dir);
   const summary: string[] = [];
   const context: CliContext = {
     ...defaultCliContext(dir),

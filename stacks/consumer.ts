@@ -1,4 +1,3 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ApplicationAccess } from "../components/ApplicationAccess";
 import { ConfigurationStore } from "../components/ConfigurationStore";
@@ -22,6 +21,7 @@ import {
   stsEndpointPolicy,
 } from "../src/policies/consumer";
 import { planNetwork } from "./consumerNetwork";
+import { accountProvider } from "./providers";
 
 /**
  * ARNs of the environment's parameters, the optional ones included (applications read them too): names are ours, so
@@ -60,10 +60,10 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
   if (overBudget.length > 0) throw new BudgetError(overBudget);
 
   const tags = standardTags(env);
-  const provider = new aws.Provider(`${env}-account`, {
+  const provider = accountProvider(`${env}-account`, config, {
     region: config.region,
-    allowedAccountIds: [config.accountId],
-    ...(config.deployRoleArn !== undefined ? { assumeRoles: [{ roleArn: config.deployRoleArn, sessionName: `modelshare-${env}` }] } : {}),
+    accountId: config.accountId,
+    ...(config.deployRoleArn !== undefined ? { assumeRole: { roleArn: config.deployRoleArn, sessionName: `modelshare-${env}` } } : {}),
   });
 
   const network = config.network;

@@ -10,6 +10,16 @@ import { mlStack } from "./ml";
  * before any resource is registered.
  */
 export async function runStack(): Promise<Record<string, pulumi.Input<unknown>>> {
-  const config = parseStackConfig(rawConfigFromFlat(pulumi.runtime.allConfig()), `stack ${pulumi.getStack()}'s config`);
+  const flat = pulumi.runtime.allConfig();
+  const config = parseStackConfig(rawConfigFromFlat(flat, Object.keys(flat).filter(isConfigSecret)), `stack ${pulumi.getStack()}'s config`);
   return config.stackKind === "ml" ? mlStack(config) : consumerStack(config);
+}
+
+/**
+ * Whether Pulumi holds a config key as a secret. The runtime exports isConfigSecret (runtime/config.js) without
+ * declaring it in its typings; without it, no key is taken as secret (credentials are secret anyway).
+ */
+function isConfigSecret(key: string): boolean {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+  return typeof runtime.isConfigSecret === "function" && runtime.isConfigSecret(key);
 }

@@ -14,6 +14,7 @@ import { roleRenameProblems, SharedRoleSet, sharedRoleSets, STACK_TAG } from "..
 import { rolesUnderPath } from "./lookups/roles";
 import { mergeBucketPolicy } from "../src/policies/dataLake";
 import { currentBucketPolicy } from "./lookups/bucketPolicy";
+import { accountProvider } from "./providers";
 
 /** Account of a role ARN the schema has already validated. */
 function accountOf(roleArn: string): string {
@@ -35,7 +36,7 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
 
   const tags = standardTags("ml");
   // allowedAccountIds: the provider refuses to touch any other account, so the wrong credentials fail fast.
-  const mlProvider = new aws.Provider("ml-account", { region: config.region, allowedAccountIds: [config.mlAccountId] });
+  const mlProvider = accountProvider("ml-account", config, { region: config.region, accountId: config.mlAccountId });
   const dataLakePolicy = plan.dataLake?.mode === "merge" ? await mergedDataLakePolicy(config, plan.dataLake, mlProvider) : undefined;
   const stackId = `${pulumi.getProject()}/${pulumi.getStack()}`;
   const roleSets = await sharedRolesToRegister(config, plan, stackId, mlProvider);
@@ -75,10 +76,10 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
 
   if (plan.scps.length > 0) {
     const managementRoleArn = config.guardrail.managementRoleArn as string;
-    const managementProvider = new aws.Provider("organization-management", {
+    const managementProvider = accountProvider("organization-management", config, {
       region: config.region,
-      assumeRoles: [{ roleArn: managementRoleArn, sessionName: "modelshare-guardrail" }],
-      allowedAccountIds: [accountOf(managementRoleArn)],
+      accountId: accountOf(managementRoleArn),
+      assumeRole: { roleArn: managementRoleArn, sessionName: "modelshare-guardrail" },
     });
     for (const scp of plan.scps) {
       const { logicalName, aliasNames } = guardrailLogicalName(config, scp.name);
@@ -170,11 +171,7 @@ async function mergedDataLakePolicy(config: MlConfig, plan: DataLakePlan, mlProv
   const d = config.dataLake;
   const provider =
     d.roleArn !== undefined
-      ? new aws.Provider("data-lake-account", {
-          region: config.region,
-          assumeRoles: [{ roleArn: d.roleArn, sessionName: "modelshare-data-lake" }],
-          allowedAccountIds: [plan.bucketAccountId],
-        })
+      ? accountProvider("data-lake-account", config, { region: config.region, accountId: plan.bucketAccountId, assumeRole: { roleArn: d.roleArn, sessionName: "modelshare-data-lake" } })
       : mlProvider;
   const current = await currentBucketPolicy(plan.bucketName, provider);
   const policy = JSON.stringify(mergeBucketPolicy(current, plan.statements, plan.grant.projectName));

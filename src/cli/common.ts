@@ -1,3 +1,6 @@
+import { existsSync, statSync } from "node:fs";
+import { join as joinPath, resolve as resolvePath } from "node:path";
+
 /** Exit codes every modelshare command keeps: scripts and pipelines branch on them. */
 export const EXIT = {
   ok: 0,
@@ -45,3 +48,25 @@ export function stderrProgress(now: () => number = Date.now, write: (line: strin
 
 /** A progress that records nothing, for callers that print their own. */
 export const silentProgress: Progress = { step() {}, waiting() {}, done() {} };
+
+/**
+ * The directory the CLI acts on: `--cwd DIR` (relative to the working directory), else the working directory.
+ * Never the package's own files: a command run elsewhere means the user's project.
+ */
+export function projectDirectoryOption(command: { optsWithGlobals(): Record<string, unknown> }, cwd: string = process.cwd()): string {
+  const option = command.optsWithGlobals().cwd;
+  if (option === undefined) return cwd;
+  if (typeof option !== "string" || option.trim() === "") throw new UsageError(`--cwd ${JSON.stringify(option)}: is empty; allowed: the project's directory (it holds Pulumi.yaml)`);
+  const dir = resolvePath(cwd, option);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new UsageError(`--cwd ${JSON.stringify(option)}: is not a directory; allowed: the project's directory (it holds Pulumi.yaml)`);
+  return dir;
+}
+
+/** Refuses a directory that is not a Pulumi project (no Pulumi.yaml, or one that is not a regular file). */
+export function requireProjectDirectory(dir: string): void {
+  const project = joinPath(dir, "Pulumi.yaml");
+  if (!existsSync(project)) {
+    throw new UsageError(`${dir} is not a Pulumi project (it has no Pulumi.yaml): run modelshare in the project's directory, or pass --cwd DIR`);
+  }
+  if (!statSync(project).isFile()) throw new UsageError(`${project} is not a regular file; a Pulumi project file is a YAML file`);
+}

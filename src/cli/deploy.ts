@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { projectDirectoryOption } from "./common";
 import { CliContext, defaultCliContext, leaseIdentity, loadProjectForCli, promotionLeaseFor } from "../promotion/cliContext";
 import { deployStacks, formatDeploySummary, parseStackList, selectStacks } from "../promotion/deploy";
 import { requireInteger } from "../promotion/validation";
@@ -13,7 +14,7 @@ interface DeployFlags {
 export const DEFAULT_CONCURRENCY = 4;
 
 /** `modelshare deploy`: the ML stack, then the consumer stacks, through the Automation API. */
-export function registerDeploy(program: Command, context: () => CliContext = () => defaultCliContext()): void {
+export function registerDeploy(program: Command, context: () => CliContext = () => defaultCliContext(projectDirectoryOption(program))): void {
   program
     .command("deploy")
     .description(
@@ -32,7 +33,7 @@ export function registerDeploy(program: Command, context: () => CliContext = () 
     )
     .action(async (flags: DeployFlags) => {
       const ctx = context();
-      const project = loadProjectForCli(ctx);
+      const project = await loadProjectForCli(ctx, { createMissingStacks: true });
       const selection = selectStacks(project, parseStackList(flags.stacks));
       const concurrency = requireInteger("--concurrency", flags.concurrency, 1, 64) ?? DEFAULT_CONCURRENCY;
       const workspace = await ctx.workspace({ createMissingStacks: true });

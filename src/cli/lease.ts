@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { UsageError } from "./common";
+import { UsageError, projectDirectoryOption } from "./common";
 import { CliContext, defaultCliContext, loadProjectForCli, promotionLeaseFor } from "../promotion/cliContext";
 import { describeLease, LeaseRecord } from "../promotion/lease";
 
@@ -19,7 +19,7 @@ export function leaseView(record: LeaseRecord | "unreadable" | undefined, now: n
  * `modelshare lease show|break`: the promotion lease in the ML account (one DynamoDB item) that promotions,
  * rollbacks, `model start|stop` and `deploy` hold while they change grants or model state.
  */
-export function registerLease(program: Command, context: () => CliContext = () => defaultCliContext()): void {
+export function registerLease(program: Command, context: () => CliContext = () => defaultCliContext(projectDirectoryOption(program))): void {
   const lease = program.command("lease").description("Show or break the promotion lease that serializes promotions across operators");
 
   lease
@@ -29,7 +29,7 @@ export function registerLease(program: Command, context: () => CliContext = () =
     .addHelpText("after", "\nExit codes: 0 shown (held or free); 1 the lease table could not be read; 2 bad input.")
     .action(async (flags: LeaseFlags) => {
       const ctx = context();
-      const promotionLease = promotionLeaseFor(ctx, loadProjectForCli(ctx));
+      const promotionLease = promotionLeaseFor(ctx, await loadProjectForCli(ctx));
       const record = await promotionLease.current();
       ctx.stdout(
         flags.json
@@ -56,7 +56,7 @@ export function registerLease(program: Command, context: () => CliContext = () =
         throw new UsageError("lease break needs --force: breaking a live run's lease lets two runs change grants at once; check with `modelshare lease show` that its holder is gone, then add --force");
       }
       const ctx = context();
-      const promotionLease = promotionLeaseFor(ctx, loadProjectForCli(ctx));
+      const promotionLease = promotionLeaseFor(ctx, await loadProjectForCli(ctx));
       const { broken } = await promotionLease.breakLease();
       ctx.stdout(
         flags.json

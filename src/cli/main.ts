@@ -1,4 +1,5 @@
 import { Command, CommanderError } from "commander";
+import { explainAwsError } from "./awsErrors";
 import { EXIT, UsageError } from "./common";
 import { registerInvoke } from "./invoke";
 import { registerDeploy } from "./deploy";
@@ -17,6 +18,7 @@ import { registerDataLake } from "./dataLake";
 export function buildProgram(): Command {
   const program = new Command("modelshare")
     .description("Share an Amazon Rekognition Custom Labels model across AWS accounts")
+    .option("--cwd <dir>", "the project directory (holds Pulumi.yaml and the Pulumi.<stack>.yaml files); default: the current directory")
     .showHelpAfterError()
     .exitOverride();
   // Command modules register here (one line each).
@@ -46,7 +48,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`error: ${error.message}\n`);
       return EXIT.badInput;
     }
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    const hint = explainAwsError(error);
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n${hint ? `  hint: ${hint}\n` : ""}`);
     return EXIT.failed;
   }
 }

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { UsageError } from "./common";
+import { UsageError, projectDirectoryOption } from "./common";
 import { CliContext, defaultCliContext, leaseIdentity, loadProjectForCli, modelLifecycleFor, projectArnOf, promotionLeaseFor } from "../promotion/cliContext";
 import { readDeployedState } from "../promotion/deployed";
 import { FileJournalStore } from "../promotion/journal";
@@ -26,7 +26,7 @@ interface StopFlags {
 const MAX_UNITS = 1000;
 
 /** `modelshare model start|stop`: run or stop a model version by hand (billing runs while it is RUNNING). */
-export function registerModel(program: Command, context: () => CliContext = () => defaultCliContext()): void {
+export function registerModel(program: Command, context: () => CliContext = () => defaultCliContext(projectDirectoryOption(program))): void {
   const model = program.command("model").description("Start or stop a model version of the ML stack's project");
 
   model
@@ -39,7 +39,7 @@ export function registerModel(program: Command, context: () => CliContext = () =
     .addHelpText("after", "\nExit codes: 0 RUNNING; 1 it could not be started; 2 bad input.")
     .action(async (flags: StartFlags) => {
       const ctx = context();
-      const project = loadProjectForCli(ctx);
+      const project = await loadProjectForCli(ctx);
       if (flags.version === undefined) throw new UsageError("--version is required: a model version ARN of the ML stack's project");
       const version = requireVersionArn(project, "--version", flags.version);
       const promotion = project.ml.config.promotion;
@@ -85,7 +85,7 @@ export function registerModel(program: Command, context: () => CliContext = () =
     )
     .action(async (flags: StopFlags) => {
       const ctx = context();
-      const project = loadProjectForCli(ctx);
+      const project = await loadProjectForCli(ctx);
       if (flags.version === undefined) throw new UsageError("--version is required: a model version ARN of the ML stack's project");
       const version = requireVersionArn(project, "--version", flags.version);
       const journals = new FileJournalStore(ctx.stateDir).list();

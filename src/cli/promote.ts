@@ -1,5 +1,6 @@
 import { Command } from "commander";
-import { CliContext, defaultCliContext, engineDepsFor, exitCodeFor, formatResult, loadProjectForCli } from "../promotion/cliContext";
+import { projectDirectoryOption } from "./common";
+import { CliContext, defaultCliContext, engineDepsFor, exitCodeFor, formatResult, loadProjectForCli, loadProjectOffline } from "../promotion/cliContext";
 import { executePromotion, InterruptedPromotionError } from "../promotion/engine";
 import { FileJournalStore } from "../promotion/journal";
 import { planFromJournal, planPromotion, resolveInterrupted } from "../promotion/plan";
@@ -17,7 +18,7 @@ interface PromoteFlags {
 }
 
 /** `modelshare promote`: move an environment to a model version, in steps that keep it working throughout. */
-export function registerPromote(program: Command, context: () => CliContext = () => defaultCliContext()): void {
+export function registerPromote(program: Command, context: () => CliContext = () => defaultCliContext(projectDirectoryOption(program))): void {
   program
     .command("promote")
     .description(
@@ -41,7 +42,8 @@ export function registerPromote(program: Command, context: () => CliContext = ()
     )
     .action(async (flags: PromoteFlags) => {
       const ctx = context();
-      const project = loadProjectForCli(ctx);
+      // A dry run makes no Pulumi call: it reads the files alone (secrets and ESC environments are warned about).
+      const project = flags.dryRun ? await loadProjectOffline(ctx) : await loadProjectForCli(ctx);
       const request = promotionRequestFromOptions(project, flags);
       if (flags.dryRun) {
         const plan = dryRunPlan(ctx.stateDir, project, request);

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { UsageError } from "./common";
+import { UsageError, projectDirectoryOption } from "./common";
 import { CliContext, defaultCliContext, engineDepsFor, exitCodeFor, formatResult, loadProjectForCli } from "../promotion/cliContext";
 import { executePromotion } from "../promotion/engine";
 import { rollbackTarget, unitsFromHistory } from "../promotion/plan";
@@ -12,7 +12,7 @@ interface RollbackFlags {
 }
 
 /** `modelshare rollback`: promote an environment back, by the same safe steps. */
-export function registerRollback(program: Command, context: () => CliContext = () => defaultCliContext()): void {
+export function registerRollback(program: Command, context: () => CliContext = () => defaultCliContext(projectDirectoryOption(program))): void {
   program
     .command("rollback")
     .description(
@@ -31,7 +31,7 @@ export function registerRollback(program: Command, context: () => CliContext = (
     )
     .action(async (flags: RollbackFlags) => {
       const ctx = context();
-      const project = loadProjectForCli(ctx);
+      const project = await loadProjectForCli(ctx);
       const env = requireEnvironment(project, "--env", flags.env);
       const to = flags.to === undefined ? undefined : requireVersionArn(project, "--to", flags.to);
       requireSmokeTest(project, env);
@@ -47,7 +47,7 @@ export function registerRollback(program: Command, context: () => CliContext = (
             if (target === undefined) {
               throw new UsageError(`--to is required: the history of ${env} has no successful promotion to its current version ${current}; allowed: a model version ARN of the ML stack's project`);
             }
-            const version = to ?? requireVersionArn(deps.loadProject(), "history's previous version", target);
+            const version = to ?? requireVersionArn(await deps.loadProject(), "history's previous version", target);
             const units = unitsFromHistory(history, version);
             return { kind: "rollback", environment: env, version, keepOld: false, ...(units ? { units: { [version]: units } } : {}) };
           },

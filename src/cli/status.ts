@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { projectDirectoryOption } from "./common";
 import { CliContext, defaultCliContext, historyClientFor, loadProjectForCli, modelLifecycleFor, projectArnOf, promotionLeaseFor } from "../promotion/cliContext";
 import { readDeployedState } from "../promotion/deployed";
 import { SsmHistoryStore } from "../promotion/history";
@@ -15,7 +16,7 @@ interface StatusFlags {
 }
 
 /** `modelshare status`: what each environment calls, what it may call, what runs and what it costs. */
-export function registerStatus(program: Command, context: () => CliContext = () => defaultCliContext()): void {
+export function registerStatus(program: Command, context: () => CliContext = () => defaultCliContext(projectDirectoryOption(program))): void {
   program
     .command("status")
     .description(
@@ -29,7 +30,7 @@ export function registerStatus(program: Command, context: () => CliContext = () 
     .addHelpText("after", "\nExit codes: 0 every environment shown is healthy; 1 one is not (or AWS could not be read); 2 bad input.")
     .action(async (flags: StatusFlags) => {
       const ctx = context();
-      const project = loadProjectForCli(ctx);
+      const project = await loadProjectForCli(ctx);
       const env = flags.env === undefined ? undefined : requireEnvironment(project, "--env", flags.env);
       const models = modelLifecycleFor(ctx, await projectArnOf(ctx, project), project.ml.config.region);
       ctx.progress.step("status", `DescribeProjectVersions of ${models.projectArn}`);

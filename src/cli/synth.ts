@@ -10,8 +10,8 @@ import { dataLakeStatementsDocument, matrixDocument, stackDocument, synthSummary
 import { DATA_LAKE_STATEMENTS_FILE } from "./dataLake";
 import { ResourceRecorder } from "../synth/mocks";
 import { withoutStackTraces } from "../synth/quietStackTraces";
-import { loadStackFiles, problemsOf, StackFile, StackFilesError, synthesize, SynthesizedStack } from "../synth/run";
-import { EXIT, Progress, stderrProgress, UsageError } from "./common";
+import { loadStackFiles, problemsOf, StackFile, StackFilesError, stackFileWarnings, synthesize, SynthesizedStack } from "../synth/run";
+import { EXIT, Progress, projectDirectoryOption, requireProjectDirectory, stderrProgress, UsageError } from "./common";
 
 export interface SynthFlags {
   readonly configDir?: string;
@@ -41,24 +41,40 @@ export function defaultSynthIo(): SynthIo {
   };
 }
 
-/** The project root: this checkout (src/cli/ is two levels below it). */
-export const REPOSITORY_ROOT = path.resolve(__dirname, "..", "..");
-
-/** --config-dir's default: the working directory when it is a Pulumi project, else this repository's root. */
+/**
+ * --config-dir's default: the working directory (or --cwd), which must be a Pulumi project. Never this package's
+ * own example files: a user running modelshare elsewhere means their project, not ours.
+ */
 export function defaultConfigDir(cwd: string): string {
-  return existsSync(path.join(cwd, "Pulumi.yaml")) ? cwd : REPOSITORY_ROOT;
+  requireProjectDirectory(cwd);
+  return cwd;
 }
 
 function resolveDirectories(flags: SynthFlags, cwd: string): { configDir: string; outDir: string } {
+  if (flags.configDir === "") throw new UsageError('--config-dir "": is empty; give the directory that holds the Pulumi.<stack>.yaml files');
   const configDir = flags.configDir !== undefined ? path.resolve(cwd, flags.configDir) : defaultConfigDir(cwd);
   if (!existsSync(configDir) || !statSync(configDir).isDirectory()) {
     throw new UsageError(`--config-dir ${JSON.stringify(flags.configDir ?? configDir)}: not a directory; give the directory that holds the Pulumi.<stack>.yaml files`);
   }
-  const outDir = path.resolve(cwd, flags.out ?? "out");
-  if (existsSync(outDir) && !statSync(outDir).isDirectory()) {
-    throw new UsageError(`--out ${JSON.stringify(flags.out)}: is a file; give a directory (it is created when missing)`);
+  return { configDir, outDir: outDirectory(flags.out, cwd) };
+}
+
+/** --out as a directory that exists or can be created: refused (exit 2) before anything is synthesized. */
+function outDirectory(out: string | undefined, cwd: string): string {
+  const shown = JSON.stringify(out);
+  if (out !== undefined && out.trim() === "") throw new UsageError(`--out ${shown}: is empty; allowed: a directory path (created when missing), e.g. out/`);
+  const outDir = path.resolve(cwd, out ?? "out");
+  // The nearest part of the path that exists must be a directory: a regular file there can never hold OUT/.
+  for (let dir = outDir; ; dir = path.dirname(dir)) {
+    if (existsSync(dir)) {
+      if (!statSync(dir).isDirectory()) {
+        throw new UsageError(`--out ${shown}: ${dir === outDir ? "is" : `is below ${dir}, which is`} not a directory; allowed: a directory path (created when missing)`);
+      }
+      break;
+    }
+    if (path.dirname(dir) === dir) break;
   }
-  return { configDir, outDir };
+  return outDir;
 }
 
 /** Synthesizes the stacks one at a time (ML first), so progress can name each; one recorder keeps the outputs. */
@@ -78,7 +94,8 @@ function writeJson(file: string, value: unknown): void {
 }
 
 /** Reports a failure that stops synth: a message on stderr, and the same as JSON on stdout with --json. */
-function fail(io: SynthIo, flags: SynthFlags, code: number, kind: string, message: string, details: Record<string, unknown> = {}): number {
+function fail(io: SynthIo, flags: SynthFlags, code: number, kind: string, message: string, details: Record<string, unknown> = {}, warnings: readonly string[] = []): number {
+  for (const warning of warnings) io.stderr(`warning: ${warning}\n`);
   io.stderr(`${message}\n`);
   if (flags.json) io.stdout(`${JSON.stringify({ ok: false, error: { kind, message, ...details } }, null, 2)}\n`);
   return code;
@@ -102,9 +119,11 @@ export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()
   try {
     stackFiles = loadStackFiles(configDir);
   } catch (error) {
-    if (error instanceof StackFilesError) return fail(io, flags, EXIT.badInput, "config", error.message, { problems: problemsOf(error) });
+    if (error instanceof StackFilesError) return fail(io, flags, EXIT.badInput, "config", error.message, { problems: problemsOf(error), warnings: error.warnings }, error.warnings);
     throw error;
   }
+  const warnings = stackFileWarnings(stackFiles);
+  for (const warning of warnings) io.stderr(`warning: ${warning}\n`);
 
   // Before the slow part: a missing simulator should not cost a full synth to find out.
   let simulator: Simulator;
@@ -140,7 +159,11 @@ export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()
   });
   io.progress.done("matrix", `${matrix.rows.length} rows, ${matrix.mismatches} mismatches`);
 
-  mkdirSync(outDir, { recursive: true });
+  try {
+    mkdirSync(outDir, { recursive: true });
+  } catch (error) {
+    return fail(io, flags, EXIT.badInput, "out", `--out ${JSON.stringify(flags.out ?? "out")}: cannot be created (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); allowed: a directory you can write`);
+  }
   const stackEntries = stacks.map((stack) => {
     const file = path.join(outDir, `${stack.stack}.json`);
     writeJson(file, stackDocument(stack));
@@ -166,6 +189,7 @@ export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()
     matrixFile: relative(matrixFile),
     architectureFile: relative(architectureFile),
     ...(dataLake !== undefined ? { dataLakeStatementsFile: relative(dataLakeFile) } : {}),
+    warnings,
     seconds: (io.now() - started) / 1000,
   });
   io.stdout(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
@@ -179,7 +203,7 @@ export function registerSynth(program: Command, io: () => SynthIo = defaultSynth
       "Run every stack program offline (Pulumi mocks, no credentials, no pulumi CLI), check what it would deploy and evaluate who could " +
         "then do what. Writes OUT/<stack>.json, OUT/access-matrix.json, OUT/architecture.md and, with a data lake, OUT/data-lake-statements.json.",
     )
-    .option("--config-dir <dir>", "directory holding the Pulumi.<stack>.yaml files (default: the project root)")
+    .option("--config-dir <dir>", "directory holding the Pulumi.<stack>.yaml files (default: the current directory, or --cwd)")
     .option("--out <dir>", "directory to write to, created when missing", "out/")
     .option("--json", "print the summary as JSON on stdout")
     .addHelpText(
@@ -187,7 +211,8 @@ export function registerSynth(program: Command, io: () => SynthIo = defaultSynth
       "\nExit codes: 0 every check passed and the access matrix matches the config; 1 a check failed, the matrix has a mismatch or a " +
         "policy is over its quota; 2 invalid configuration (each problem names its file and key) or bad flags.",
     )
-    .action(async (flags: SynthFlags) => {
-      process.exitCode = await runSynth(flags, io());
+    .action(async (flags: SynthFlags, command: Command) => {
+      const base = io();
+      process.exitCode = await runSynth(flags, { ...base, cwd: projectDirectoryOption(command, base.cwd) });
     });
 }

@@ -13,7 +13,7 @@ import { currentOwner, FileJournalStore, FileLocks, Liveness, processLiveness } 
 import { DEFAULT_LEASE_TIMING, DynamoLeaseStore, LeaseIdentity, LeaseTiming, PromotionLease } from "./lease";
 import { DEFAULT_START_TIMING, DEFAULT_STOP_TIMING, ModelLifecycle, WaitTiming } from "./model";
 import { versionLabel } from "./plan";
-import { loadProject, Project, ProjectError } from "./project";
+import { loadProjectFiles, Project, ProjectError, ProjectReader } from "./project";
 import { PulumiWorkspace } from "./pulumiWorkspace";
 import { ModelClientSmokeTester } from "./smokeTestAdapter";
 import { SmokeTester } from "./verify";
@@ -51,10 +51,8 @@ export interface CliContext {
   readonly commandLine: string;
 }
 
-/** The project this CLI belongs to: the repository root (src/promotion -> ../..), wherever it is run from. */
-export const DEFAULT_PROJECT_DIR = resolve(__dirname, "..", "..");
-
-export function defaultCliContext(projectDir: string = process.env.MODELSHARE_PROJECT_DIR ?? DEFAULT_PROJECT_DIR): CliContext {
+/** The real context, for the project in `projectDir` (the working directory or --cwd: never this package's own files). */
+export function defaultCliContext(projectDir: string): CliContext {
   const stsClients = new Map<string, STSClient>();
   const sts = (region: string) => {
     let client = stsClients.get(region);
@@ -88,14 +86,49 @@ export function defaultCliContext(projectDir: string = process.env.MODELSHARE_PR
   };
 }
 
-/** Reads the project; a missing or invalid stack file is bad input (exit 2). */
-export function loadProjectForCli(context: CliContext): Project {
+/**
+ * Reads the project as `pulumi up` would (each stack's config through the Automation API: secrets, service-managed
+ * config, ESC environments); a missing or invalid stack file or config is bad input (exit 2). Warnings (a stack not
+ * in the backend yet) go to stderr.
+ */
+export async function loadProjectForCli(context: CliContext, options: { readonly createMissingStacks?: boolean } = {}): Promise<Project> {
+  const project = await asUsageError(async () => new ProjectReader(context.projectDir, await context.workspace(options)).load());
+  for (const warning of project.warnings ?? []) context.stderr(`warning: ${warning}\n`);
+  return project;
+}
+
+/** Reads the project's files alone, with no Pulumi call (`--dry-run`): secrets and ESC environments are warned about. */
+export async function loadProjectOffline(context: CliContext): Promise<Project> {
+  const project = await asUsageError(async () => loadProjectFiles(context.projectDir));
+  for (const warning of project.warnings ?? []) context.stderr(`warning: ${warning}\n`);
+  return project;
+}
+
+async function asUsageError<T>(read: () => Promise<T>): Promise<T> {
   try {
-    return loadProject(context.projectDir);
+    return await read();
   } catch (error) {
     if (error instanceof ProjectError) throw new UsageError(error.message);
     throw error;
   }
+}
+
+/** The workspace with config writes that make the reader forget the stack's config (it is read again when next needed). */
+function invalidating(workspace: StackWorkspace, reader: ProjectReader): StackWorkspace {
+  return {
+    getAllConfig: (stack) => workspace.getAllConfig(stack),
+    setConfig: async (stack, key, value, options) => {
+      reader.invalidate(stack);
+      await workspace.setConfig(stack, key, value, options);
+    },
+    removeConfig: async (stack, key, options) => {
+      reader.invalidate(stack);
+      await workspace.removeConfig(stack, key, options);
+    },
+    up: (stack, onOutput) => workspace.up(stack, onOutput),
+    preview: (stack, onOutput) => workspace.preview(stack, onOutput),
+    outputs: (stack) => workspace.outputs(stack),
+  };
 }
 
 /** SSM in an environment's account: through its deploy role when the consumer config names one. */
@@ -152,11 +185,12 @@ async function callerIdentity(context: CliContext, project: Project, local: stri
 }
 
 export async function engineDepsFor(context: CliContext, project: Project): Promise<EngineDeps> {
-  const workspace = await context.workspace();
+  const reader = new ProjectReader(context.projectDir, await context.workspace());
+  const workspace = invalidating(await context.workspace(), reader);
   const owner = currentOwner(context.commandLine, new Date(context.now()));
   return {
     projectDir: context.projectDir,
-    loadProject: () => loadProject(context.projectDir),
+    loadProject: () => asUsageError(() => reader.load()),
     workspace,
     modelLifecycle: (projectArn, region) => modelLifecycleFor(context, projectArn, region),
     smokeTester: context.smokeTester,

@@ -28,7 +28,7 @@ export { configPath } from "./stepContext";
 export interface EngineDeps {
   readonly projectDir: string;
   /** Re-reads the Pulumi.<stack>.yaml files: config edits made by earlier steps are seen by later ones. */
-  readonly loadProject: () => Project;
+  readonly loadProject: () => Promise<Project>;
   readonly workspace: StackWorkspace;
   readonly modelLifecycle: (projectArn: string, region: string) => ModelLifecycle;
   readonly smokeTester: SmokeTester;
@@ -137,7 +137,7 @@ export async function executePromotion(input: PromotionInput, deps: EngineDeps):
 /** A new journal, planned from the deployed state after the checkout was found to agree with it. */
 async function startJournal(input: PromotionInput, deps: EngineDeps, who: string): Promise<Journal> {
   const env = input.intent.env;
-  const project = deps.loadProject();
+  const project = await deps.loadProject();
   const deployed = await readDeployedState(deps.workspace, project, [env]);
   const current = deployed.configured[env];
   if (current === undefined) throw new StackNotDeployedError(project.consumers[env].stack);
@@ -163,7 +163,7 @@ async function startJournal(input: PromotionInput, deps: EngineDeps, who: string
 
 /** A resumed journal's checkout must agree with what is deployed, except for the edits the journal itself made. */
 async function requireCurrentCheckoutFor(journal: Journal, deps: EngineDeps): Promise<void> {
-  const project = deps.loadProject();
+  const project = await deps.loadProject();
   const deployed = await readDeployedState(deps.workspace, project, [journal.env]);
   const versions = [journal.version, journal.previous];
   requireCurrentCheckout(project, deployed, { env: journal.env, grantVersions: versions, configuredVersions: versions });
@@ -184,7 +184,7 @@ async function recheckBeforeSwitch(journal: Journal, context: StepContext): Prom
     if (step.state !== "done") continue;
     if (step.id === "ensure-running" || step.id === "verify") step.state = "pending";
     if (step.id === "grant") {
-      const grants = grantsFromOutputs(await context.mlOutputs(), context.project().ml.stack);
+      const grants = grantsFromOutputs(await context.mlOutputs(), (await context.project()).ml.stack);
       if (!(grants[journal.env] ?? []).includes(journal.version)) step.state = "pending";
     }
   }

@@ -1,14 +1,18 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { parse as parseYaml } from "yaml";
-import { rawConfigFromFlat } from "../config/raw";
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { ConfigError } from "../config/problems";
-import { ConsumerConfig, MlConfig, NAMESPACE, parseStackConfig } from "../config/schema";
+import { projectProblems } from "../config/projectChecks";
+import { flatFromAutomationConfig, notRegularFileReason, rawConfigFromFlat, readStackFileContents } from "../config/raw";
+import { ConsumerConfig, MlConfig, parseStackConfig, StackConfig } from "../config/schema";
+import { listStackFiles, projectName, StackFileName } from "../config/stackFiles";
+import { StackNotDeployedError, StackWorkspace } from "./workspace";
 
 /**
- * The project's stacks as their Pulumi.<stack>.yaml files say. These files are the single source of truth for
- * promotion: LocalWorkspace's setConfig writes them, so reading them back (instead of asking the pulumi CLI)
- * gives the same answer and lets `--dry-run` and `status` work without any Pulumi call.
+ * The project's stacks and their config. The stacks are the project's Pulumi.<stack>.yaml files; their config is
+ * read the way `pulumi up` reads it: through the Automation API (Stack.getAllConfig, i.e. `pulumi config
+ * --show-secrets --json`), so secrets are decrypted and service-managed config and ESC environments apply. The
+ * offline reader (loadProjectFiles) reads the files alone, for `--dry-run`, which makes no Pulumi call: there a
+ * secret is a placeholder and an ESC environment is not opened, each said in a warning.
  */
 
 export interface StackFile {
@@ -27,11 +31,13 @@ export interface ConsumerStack extends StackFile {
 export interface Project {
   readonly dir: string;
   readonly ml: MlStack;
-  /** environment name (modelshare:environment) -> its consumer stack */
+  /** environment name (modelshare:environment) -> its consumer stack; no prototype, so any name is only its own entry */
   readonly consumers: Readonly<Record<string, ConsumerStack>>;
+  /** What the reader could not see (offline: secrets and ESC environments; a stack not yet in the backend). */
+  readonly warnings?: readonly string[];
 }
 
-/** The project's stack files are missing or invalid: bad input, reported before any AWS or Pulumi call. */
+/** The project's stack files are missing or invalid: bad input, reported before any AWS call. */
 export class ProjectError extends Error {
   constructor(message: string) {
     super(message);
@@ -39,81 +45,133 @@ export class ProjectError extends Error {
   }
 }
 
-const STACK_FILE = /^Pulumi\.([^.]+(?:\.[^.]+)*)\.ya?ml$/;
-
-/** Every Pulumi.<stack>.yaml in the project directory (Pulumi.yaml itself is the project file, not a stack). */
-export function listStackFiles(dir: string): StackFile[] {
-  if (!existsSync(join(dir, "Pulumi.yaml"))) {
-    throw new ProjectError(`${dir} is not a Pulumi project: Pulumi.yaml is missing`);
-  }
-  return readdirSync(dir)
-    .map((name) => ({ name, match: STACK_FILE.exec(name) }))
-    .filter((entry) => entry.match !== null)
-    .map((entry) => ({ stack: entry.match![1], path: join(dir, entry.name) }))
-    .sort((a, b) => a.stack.localeCompare(b.stack));
+/** The project's stack files; a directory without a Pulumi.yaml (or with unusable stack files) is refused. */
+export function projectStackFiles(dir: string): StackFileName[] {
+  const reason = notRegularFileReason(`${dir}/Pulumi.yaml`);
+  if (reason !== undefined) throw new ProjectError(`${dir} is not a Pulumi project: Pulumi.yaml ${reason}; run modelshare in the project's directory, or pass --cwd DIR`);
+  const { files, problems } = listStackFiles(dir);
+  if (problems.length > 0) throw new ProjectError(problems.map((p) => p.message).join("\n"));
+  if (files.length === 0) throw new ProjectError(`${dir} has no Pulumi.<stack>.yaml file; the ML stack's file is required`);
+  return files;
 }
 
-type StackConfig = ReturnType<typeof parseStackConfig>;
+/** Validated configs by the flat config they came from: promotion re-reads the config before every decision. */
+const validated = new Map<string, StackConfig>();
 
-/**
- * Validated configs by file, kept while the file's text is unchanged: promotion re-reads the files before every
- * decision (another step may have edited them), and validating unchanged text again would only cost time.
- */
-const validated = new Map<string, { readonly text: string; readonly config: StackConfig }>();
-
-function parseStackFile(path: string): StackConfig {
-  const text = readFileSync(path, "utf8");
-  const known = validated.get(path);
-  if (known?.text === text) return known.config;
-  const document = parseYaml(text) as { config?: Record<string, unknown> } | null;
-  const config = parseStackConfig(rawConfigFromFlat(document?.config ?? {}), path);
-  validated.set(path, { text, config });
+function parseFlat(flat: Record<string, unknown>, secretKeys: readonly string[], source: string): StackConfig {
+  const cacheKey = JSON.stringify([source, flat, secretKeys]);
+  const known = validated.get(cacheKey);
+  if (known) return known;
+  const config = parseStackConfig(rawConfigFromFlat(flat, secretKeys), source);
+  validated.set(cacheKey, config);
   return config;
 }
 
-/** Reads and validates every stack of the project; every problem of every file is reported at once. */
-export function loadProject(dir: string): Project {
-  const problems: string[] = [];
-  const mlStacks: MlStack[] = [];
-  const consumers: Record<string, ConsumerStack> = {};
-  for (const file of listStackFiles(dir)) {
-    let config;
+/** A stack's config: where it came from and what it holds. */
+interface StackConfigRead {
+  readonly file: StackFileName;
+  readonly config?: StackConfig;
+  readonly error?: ConfigError;
+}
+
+/** Builds the project from every stack's config (or its problems), all problems of all files at once. */
+function assemble(dir: string, reads: readonly StackConfigRead[], warnings: readonly string[]): Project {
+  const errors = reads.flatMap((r) => (r.error ? [r.error] : []));
+  const stacks = reads.flatMap((r) => (r.config ? [{ stack: r.file.stack, file: r.file.path, config: r.config }] : []));
+  if (errors.length === 0) errors.push(...projectProblems(stacks, { project: projectName(dir) ?? "modelshare", dir }));
+  if (errors.length > 0) throw new ProjectError([...warnings.map((w) => `warning: ${w}`), ...errors.map((e) => e.message)].join("\n"));
+  const ml = stacks.find((s) => s.config.stackKind === "ml")!;
+  const consumers: Record<string, ConsumerStack> = Object.create(null);
+  for (const s of stacks) if (s.config.stackKind === "consumer") consumers[s.config.environment] = { stack: s.stack, path: s.file, config: s.config };
+  return { dir, ml: { stack: ml.stack, path: ml.file, config: ml.config as MlConfig }, consumers, ...(warnings.length > 0 ? { warnings } : {}) };
+}
+
+function configErrorOf(error: unknown, file: StackFileName): ConfigError {
+  if (error instanceof ConfigError) return error;
+  return new ConfigError([{ key: "(file)", message: `cannot be read: ${error instanceof Error ? error.message : String(error)}` }], basename(file.path));
+}
+
+/** Offline: the stack files alone (secrets as placeholders, ESC environments not opened). No Pulumi call. */
+export function loadProjectFiles(dir: string): Project {
+  const warnings: string[] = [];
+  const reads = projectStackFiles(dir).map((file): StackConfigRead => {
     try {
-      config = parseStackFile(file.path);
+      const contents = readStackFileContents(file.path);
+      warnings.push(...offlineWarnings(file, contents.secretPaths, contents.environments));
+      return { file, config: parseFlat(contents.config, contents.secretPaths, basename(file.path)) };
     } catch (error) {
-      if (error instanceof ConfigError) {
-        problems.push(error.message);
-        continue;
-      }
-      throw new ProjectError(`cannot read ${file.path}: ${error instanceof Error ? error.message : String(error)}`);
+      return { file, error: configErrorOf(error, file) };
     }
-    if (config.stackKind === "ml") {
-      mlStacks.push({ ...file, config });
-    } else {
-      const existing = consumers[config.environment];
-      if (existing) {
-        problems.push(`${file.path}: ${NAMESPACE}:environment "${config.environment}" is also the environment of ${existing.path}; each environment has one consumer stack`);
+  });
+  return assemble(dir, reads, warnings);
+}
+
+function offlineWarnings(file: StackFileName, secretPaths: readonly string[], environments: readonly string[]): string[] {
+  const name = basename(file.path);
+  return [
+    ...(environments.length > 0
+      ? [`${name} imports the ESC environment(s) ${environments.join(", ")}, which are not opened offline: values they provide are missing from this plan (run without --dry-run to read them through Pulumi)`]
+      : []),
+    ...(secretPaths.length > 0 ? [`${name}: ${secretPaths.join(", ")} cannot be decrypted offline (secure:); a placeholder stands in for ${secretPaths.length === 1 ? "it" : "them"}`] : []),
+  ];
+}
+
+/**
+ * Reads each stack's config through the workspace (the Automation API), as `pulumi up` sees it. Kept per stack
+ * while its stack file is unchanged and no config was written through the workspace since (promotion re-reads
+ * before every decision; each read is a `pulumi config` run). A stack that is not in the backend yet has only its
+ * file: it is read offline, with a warning.
+ */
+export class ProjectReader {
+  private readonly cache = new Map<string, { readonly text: string; readonly read: StackConfigRead; readonly warnings: readonly string[] }>();
+
+  constructor(
+    readonly dir: string,
+    private readonly workspace: StackWorkspace,
+  ) {}
+
+  /** Forget a stack's config: it was just written. */
+  invalidate(stack: string): void {
+    this.cache.delete(stack);
+  }
+
+  async load(): Promise<Project> {
+    const files = projectStackFiles(this.dir);
+    const results = await Promise.all(files.map((file) => this.read(file)));
+    return assemble(this.dir, results.map((r) => r.read), results.flatMap((r) => r.warnings));
+  }
+
+  private async read(file: StackFileName): Promise<{ read: StackConfigRead; warnings: readonly string[] }> {
+    const text = fileText(file.path);
+    const cached = this.cache.get(file.stack);
+    if (cached && cached.text === text) return cached;
+    let entry: { text: string; read: StackConfigRead; warnings: readonly string[] };
+    try {
+      const { flat, secretKeys } = flatFromAutomationConfig(await this.workspace.getAllConfig(file.stack));
+      entry = { text, read: { file, config: parseFlat(flat, secretKeys, basename(file.path)) }, warnings: [] };
+    } catch (error) {
+      if (!(error instanceof StackNotDeployedError)) {
+        if (error instanceof ConfigError) entry = { text, read: { file, error }, warnings: [] };
+        else throw error;
       } else {
-        consumers[config.environment] = { ...file, config };
+        try {
+          const contents = readStackFileContents(file.path);
+          const warnings = [`stack ${file.stack} is not in the backend yet: its config is read from ${basename(file.path)} alone`, ...offlineWarnings(file, contents.secretPaths, contents.environments)];
+          entry = { text, read: { file, config: parseFlat(contents.config, contents.secretPaths, basename(file.path)) }, warnings };
+        } catch (offline) {
+          entry = { text, read: { file, error: configErrorOf(offline, file) }, warnings: [] };
+        }
       }
     }
+    this.cache.set(file.stack, entry);
+    return entry;
   }
-  if (mlStacks.length !== 1 && problems.length === 0) {
-    problems.push(
-      mlStacks.length === 0
-        ? `no stack in ${dir} has ${NAMESPACE}:stackKind ml; the ML account's stack is required`
-        : `${mlStacks.map((s) => s.path).join(" and ")} both have ${NAMESPACE}:stackKind ml; exactly one ML stack is allowed`,
-    );
-  }
-  if (problems.length > 0) throw new ProjectError(problems.join("\n"));
-  const ml = mlStacks[0];
-  for (const [environment, consumer] of Object.entries(consumers)) {
-    if (!(environment in ml.config.consumers)) {
-      problems.push(`${consumer.path}: environment "${environment}" has no entry ${NAMESPACE}:consumers.${environment} in ${ml.path}`);
-    }
-  }
-  if (problems.length > 0) throw new ProjectError(problems.join("\n"));
-  return { dir, ml, consumers };
+}
+
+/** The file's text, or "" when it cannot be read (the read through Pulumi reports the problem). */
+function fileText(path: string): string {
+  if (notRegularFileReason(path) !== undefined) return "";
+  return readFileSync(path, "utf8");
 }
 
 /** Environments that have a consumer stack, in a stable order. */

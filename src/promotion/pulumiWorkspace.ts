@@ -1,4 +1,5 @@
 import { ConcurrentUpdateError, LocalWorkspace, OutputMap, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import type { AutomationConfigValue } from "../config/raw";
 import { PulumiNotFoundError, StackBusyError, StackChanges, StackNotDeployedError, StackWorkspace } from "./workspace";
 
 /**
@@ -51,6 +52,11 @@ export class PulumiWorkspace implements StackWorkspace {
       });
     }
     return stack;
+  }
+
+  async getAllConfig(stack: string): Promise<Record<string, AutomationConfigValue>> {
+    // Pulumi Docs, "pulumi config": --show-secrets also opens the environments the stack imports (--open defaults to true).
+    return mapStackErrors(stack, async () => (await this.stack(stack)).getAllConfig());
   }
 
   async setConfig(stack: string, key: string, value: string, options: { path: boolean }): Promise<void> {

@@ -38,7 +38,7 @@ export class StepContext {
     this.save();
   }
 
-  project(): Project {
+  project(): Promise<Project> {
     return this.deps.loadProject();
   }
 
@@ -48,12 +48,12 @@ export class StepContext {
   }
 
   async mlOutputs(): Promise<Record<string, unknown>> {
-    return this.deps.workspace.outputs(this.project().ml.stack);
+    return this.deps.workspace.outputs((await this.project()).ml.stack);
   }
 
   async models(): Promise<ModelLifecycle> {
     if (!this.lifecycle) {
-      const ml = this.project().ml;
+      const ml = (await this.project()).ml;
       const projectArn = ml.config.model.projectArn ?? String((await this.mlOutputs())[ML_OUTPUTS.projectArn] ?? "");
       if (projectArn === "") throw new Error(`the ML stack ${ml.stack} has no ${ML_OUTPUTS.projectArn} output and ${NAMESPACE}:model.projectArn is not set; deploy the ML stack first`);
       this.lifecycle = this.deps.modelLifecycle(projectArn, ml.config.region);
@@ -62,10 +62,10 @@ export class StepContext {
   }
 
   /** Units to start `version` with: the request's (a rollback: what it last ran with), else modelshare:promotion's. */
-  unitsFor(version: string): InferenceUnits {
+  async unitsFor(version: string): Promise<InferenceUnits> {
     const known = this.journal.units?.[version];
     if (known) return known;
-    const promotion = this.project().ml.config.promotion;
+    const promotion = (await this.project()).ml.config.promotion;
     return { min: promotion.minInferenceUnits, ...(promotion.maxInferenceUnits !== undefined ? { max: promotion.maxInferenceUnits } : {}) };
   }
 
@@ -93,7 +93,7 @@ export class StepContext {
    * grant away from another environment. Differences this promotion explains (its own undeployed edit) pass.
    */
   async changeGrants(edit: (project: Project) => Promise<void>): Promise<void> {
-    const project = this.project();
+    const project = await this.project();
     const grants = grantsFromOutputs(await this.mlOutputs(), project.ml.stack);
     requireCurrentCheckout(project, { grants, configured: {} }, this.explanation());
     await this.guard();
@@ -132,7 +132,7 @@ export class StepContext {
    * made from this, under the lease, at the moment of stopping.
    */
   async usersOf(version: string): Promise<VersionUse[]> {
-    const deployed = await readDeployedState(this.deps.workspace, this.project());
+    const deployed = await readDeployedState(this.deps.workspace, await this.project());
     const others = this.deps.journals.list().filter((j) => j.env !== this.env);
     const configured = Object.fromEntries(Object.entries(deployed.configured).filter((e): e is [string, string] => e[1] !== undefined));
     const state: UsageState = { configured, granted: deployed.grants, inFlight: others.map((j) => ({ env: j.env, versions: [j.version, j.previous] })) };
@@ -140,7 +140,8 @@ export class StepContext {
   }
 
   /** Gets a version RUNNING: starts it if needed (or joins a start under way) and waits with a waiter scoped to it. */
-  async ensureRunning(version: string, onStart: () => void, units: InferenceUnits = this.unitsFor(version)): Promise<string> {
+  async ensureRunning(version: string, onStart: () => void, requestedUnits?: InferenceUnits): Promise<string> {
+    const units = requestedUnits ?? (await this.unitsFor(version));
     const models = await this.models();
     const name = versionLabel(version);
     const description = await models.require(version);

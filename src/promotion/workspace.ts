@@ -1,3 +1,5 @@
+import type { AutomationConfigValue } from "../config/raw";
+
 /**
  * What promotion and deploy need from Pulumi, as an interface: the Automation API adapter (./pulumiWorkspace)
  * implements it over LocalWorkspace, the tests and the benchmark with a fake. Config keys are full Pulumi keys
@@ -9,6 +11,11 @@
 export type StackChanges = Readonly<Record<string, number>>;
 
 export interface StackWorkspace {
+  /**
+   * The stack's config as `pulumi up` sees it (Automation API Stack.getAllConfig: `pulumi config --show-secrets
+   * --json`, which decrypts secrets and opens the stack's ESC environments): full key -> { value, secret }.
+   */
+  getAllConfig(stack: string): Promise<Record<string, AutomationConfigValue>>;
   setConfig(stack: string, key: string, value: string, options: { path: boolean }): Promise<void>;
   removeConfig(stack: string, key: string, options: { path: boolean }): Promise<void>;
   up(stack: string, onOutput?: (chunk: string) => void): Promise<StackChanges>;

@@ -156,7 +156,8 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
     if (args.type === "pulumi:providers:aws") {
       // Providers receive their non-string inputs as JSON strings.
       const allowed = decodeJson(inputs.allowedAccountIds) as string[] | undefined;
-      const assumed = (decodeJson(inputs.assumeRoles) as { roleArn?: string }[] | undefined)?.[0]?.roleArn;
+      // A chain (the user's aws:assumeRoles, then modelshare's) ends in the provider's account.
+      const assumed = (decodeJson(inputs.assumeRoles) as { roleArn?: string }[] | undefined)?.at(-1)?.roleArn;
       const info: ProviderInfo = {
         name: args.name,
         account: allowed?.[0] ?? accountOfRoleArn(assumed),

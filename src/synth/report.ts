@@ -1,5 +1,6 @@
 import { AccessMatrix, CategorySummary, MatrixRow, summarizeByCategory } from "../matrix";
 import type { CheckReport } from "../rules";
+import { SECRET_PLACEHOLDER } from "../config/raw";
 import type { SynthesizedResource, SynthesizedStack } from "./run";
 
 /**
@@ -11,17 +12,58 @@ export interface StackDocument {
   readonly stack: string;
   readonly resources: readonly SynthesizedResource[];
   readonly outputs: Record<string, unknown>;
+  /**
+   * Where secrets are: the config keys held as secrets, and every resource input (`type::name.input`) and output
+   * that carries one. Synth cannot decrypt them, so each shows the placeholder, never a value.
+   */
+  readonly secrets?: { readonly configKeys: readonly string[]; readonly resourceInputs: readonly string[]; readonly outputs: readonly string[] };
+}
+
+/** The SDK's marker of a secret value (runtime/rpc specialSigKey and specialSecretSig), as the mocks receive it. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+function isSecretValue(value: unknown): value is { value: unknown } {
+  return value !== null && typeof value === "object" && (value as Record<string, unknown>)[SECRET_SIG_KEY] === SECRET_SIG;
+}
+
+/** A value with its Pulumi secret markers removed, and whether it held a secret (a marker or the placeholder). */
+function unwrapSecrets(value: unknown): { value: unknown; secret: boolean } {
+  if (isSecretValue(value)) return { value: unwrapSecrets(value.value).value, secret: true };
+  if (typeof value === "string") return { value, secret: value.includes(SECRET_PLACEHOLDER) };
+  if (Array.isArray(value)) {
+    const items = value.map(unwrapSecrets);
+    return { value: items.map((i) => i.value), secret: items.some((i) => i.secret) };
+  }
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)] as const);
+    return { value: Object.fromEntries(entries.map(([k, v]) => [k, v.value])), secret: entries.some(([, v]) => v.secret) };
+  }
+  return { value, secret: false };
 }
 
 /**
  * OUT/<stack>.json. Resources are sorted by name, then type, so a diff between two runs shows only real changes
  * (registration order depends on when Outputs resolve).
  */
-export function stackDocument(stack: Pick<SynthesizedStack, "stack" | "resources" | "outputs">): StackDocument {
+export function stackDocument(stack: Pick<SynthesizedStack, "stack" | "resources" | "outputs"> & { readonly secretConfigKeys?: readonly string[] }): StackDocument {
+  const secretInputs: string[] = [];
   const resources = [...stack.resources]
     .sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type))
-    .map((r) => ({ type: r.type, name: r.name, parent: r.parent, provider: r.provider, account: r.account, region: r.region, inputs: r.inputs }));
-  return { stack: stack.stack, resources, outputs: stack.outputs };
+    .map((r) => {
+      const inputs = Object.fromEntries(
+        Object.entries(r.inputs).map(([name, value]) => {
+          const unwrapped = unwrapSecrets(value);
+          if (unwrapped.secret) secretInputs.push(`${r.type}::${r.name}.${name}`);
+          return [name, unwrapped.value];
+        }),
+      );
+      return { type: r.type, name: r.name, parent: r.parent, provider: r.provider, account: r.account, region: r.region, inputs };
+    });
+  const secretOutputs = Object.entries(stack.outputs).filter(([, value]) => unwrapSecrets(value).secret).map(([name]) => name);
+  const configKeys = stack.secretConfigKeys ?? [];
+  const marked = configKeys.length + secretInputs.length + secretOutputs.length > 0;
+  return { stack: stack.stack, resources, outputs: stack.outputs, ...(marked ? { secrets: { configKeys, resourceInputs: secretInputs, outputs: secretOutputs } } : {}) };
 }
 
 export interface MatrixDocument {
@@ -69,6 +111,8 @@ export interface SynthSummary {
   readonly architecture: string;
   /** OUT/data-lake-statements.json, when an ML stack grants a data lake. */
   readonly dataLakeStatements?: string;
+  /** What synth could not see (ESC environments, secrets), as printed on stderr. */
+  readonly warnings?: readonly string[];
   readonly seconds: number;
 }
 
@@ -91,6 +135,7 @@ export function synthSummary(input: {
   matrixFile: string;
   architectureFile: string;
   dataLakeStatementsFile?: string;
+  warnings?: readonly string[];
   seconds: number;
 }): SynthSummary {
   return {
@@ -109,6 +154,7 @@ export function synthSummary(input: {
     },
     architecture: input.architectureFile,
     ...(input.dataLakeStatementsFile !== undefined ? { dataLakeStatements: input.dataLakeStatementsFile } : {}),
+    ...(input.warnings !== undefined && input.warnings.length > 0 ? { warnings: input.warnings } : {}),
     seconds: input.seconds,
   };
 }

@@ -1,8 +1,9 @@
-import { readdirSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, ConfigProblem } from "../config/problems";
-import { rawConfigFromFlat, readStackFile, toRuntimeConfig } from "../config/raw";
+import { rawConfigFromFlat, readStackFileContents, toRuntimeConfig, topLevelSecretKeys } from "../config/raw";
+import { parseStackName, projectProblems } from "../config/projectChecks";
+import { listStackFiles, projectName } from "../config/stackFiles";
 import { parseStackConfig, StackConfig } from "../config/schema";
 import { mlOutputsFor } from "../config/crossStack";
 import { ML_OUTPUTS } from "../contract";
@@ -32,6 +33,8 @@ export interface SynthesizedStack {
   readonly outputs: Record<string, unknown>;
   /** The data sources the program called (deploy-time AWS lookups), for the benchmark's floor. */
   readonly lookups?: readonly RecordedLookup[];
+  /** Config keys held as secrets (synth saw placeholders). */
+  readonly secretConfigKeys?: readonly string[];
 }
 
 export interface StackFile {
@@ -39,11 +42,19 @@ export interface StackFile {
   readonly file: string;
   readonly config: StackConfig;
   readonly fileConfig: Record<string, unknown>;
+  /** Config keys (with paths) whose `secure:` values synth replaced by a placeholder. */
+  readonly secretPaths?: readonly string[];
+  /** ESC environments the file imports, which synth cannot open. */
+  readonly environments?: readonly string[];
 }
 
 /** Config problems across several stack files, each named with its file. */
 export class StackFilesError extends Error {
-  constructor(readonly errors: readonly ConfigError[]) {
+  constructor(
+    readonly errors: readonly ConfigError[],
+    /** What synth could not see in the files it read (ESC environments, secrets): it may explain the errors. */
+    readonly warnings: readonly string[] = [],
+  ) {
     super(errors.map((e) => e.message).join("\n"));
     this.name = "StackFilesError";
   }
@@ -51,32 +62,58 @@ export class StackFilesError extends Error {
 
 export const PROJECT_NAME = "modelshare";
 
-/** The Pulumi.<stack>.yaml files of a directory, validated, the ML stacks first. */
+/**
+ * The Pulumi.<stack>.yaml files of a directory, validated one by one and together (projectProblems), the ML stacks
+ * first. Every problem of every file is reported at once.
+ */
 export function loadStackFiles(configDir: string): StackFile[] {
-  const files = readdirSync(configDir)
-    .filter((f) => /^Pulumi\.[^.]+\.ya?ml$/.test(f))
-    .sort();
-  if (files.length === 0) {
+  const listed = listStackFiles(configDir);
+  if (listed.files.length === 0 && listed.problems.length === 0) {
     throw new StackFilesError([
       new ConfigError([{ key: "--config-dir", value: configDir, message: "holds no Pulumi.<stack>.yaml file" }], configDir),
     ]);
   }
-  const errors: ConfigError[] = [];
+  const errors: ConfigError[] = [...listed.problems];
   const stacks: StackFile[] = [];
-  for (const file of files) {
-    const fullPath = path.join(configDir, file);
-    const stack = file.replace(/^Pulumi\./, "").replace(/\.ya?ml$/, "");
+  const warnings: string[] = [];
+  for (const { stack, path: fullPath } of listed.files) {
+    const file = path.basename(fullPath);
     try {
-      const fileConfig = readStackFile(fullPath);
-      stacks.push({ stack, file: fullPath, fileConfig, config: parseStackConfig(rawConfigFromFlat(fileConfig), file) });
+      const contents = readStackFileContents(fullPath);
+      warnings.push(...stackFileWarnings([{ stack, file: fullPath, ...contents }]));
+      const config = parseStackConfig(rawConfigFromFlat(contents.config, contents.secretPaths), file);
+      stacks.push({ stack, file: fullPath, fileConfig: contents.config, config, secretPaths: contents.secretPaths, environments: contents.environments });
     } catch (error) {
       if (error instanceof ConfigError) errors.push(error);
       else errors.push(new ConfigError([{ key: "(file)", message: `cannot be read: ${(error as Error).message}` }], file));
     }
   }
-  if (errors.length > 0) throw new StackFilesError(errors);
+  if (errors.length === 0) errors.push(...projectProblems(stacks, { project: projectName(configDir) ?? PROJECT_NAME, dir: configDir }));
+  if (errors.length > 0) throw new StackFilesError(errors, warnings);
   const rank = (s: StackFile) => (s.config.stackKind === "ml" ? 0 : 1);
   return stacks.sort((a, b) => rank(a) - rank(b) || a.stack.localeCompare(b.stack));
+}
+
+/**
+ * What synth could not see, per file: values held as secrets (replaced by an opaque placeholder) and ESC
+ * environments (which only Pulumi can open), with how to supply them.
+ */
+export function stackFileWarnings(stackFiles: readonly Pick<StackFile, "stack" | "file" | "secretPaths" | "environments">[]): string[] {
+  return stackFiles.flatMap((s) => {
+    const file = path.basename(s.file);
+    const warnings: string[] = [];
+    if ((s.environments ?? []).length > 0) {
+      warnings.push(
+        `${file} imports the ESC environment(s) ${s.environments!.join(", ")}, which synth cannot open offline: config values they provide are missing here. ` +
+          `To synth with them, copy their values (\`pulumi config --stack ${s.stack} --show-secrets --json\` prints the resolved config) into the config: block of a copy of ${file} in another directory and pass it with --config-dir; ` +
+          "or preview for real with `modelshare deploy --preview`, which resolves them.",
+      );
+    }
+    if ((s.secretPaths ?? []).length > 0) {
+      warnings.push(`${file}: ${s.secretPaths!.join(", ")} ${s.secretPaths!.length === 1 ? "is a secret" : "are secrets"} (secure:), which synth cannot decrypt: out/${s.stack}.json shows a placeholder where ${s.secretPaths!.length === 1 ? "it goes" : "they go"}, marked secret.`);
+    }
+    return warnings;
+  });
 }
 
 function accountAndRegion(config: StackConfig): { account: string; region: string } {
@@ -111,12 +148,10 @@ export async function synthesize(stackFiles: readonly StackFile[], recorder = ne
     recorder.stackReferenceView = stackReferenceViewFor(config);
     if (config.stackKind === "consumer") checkMlStackReference(config.mlStack, recorder, stackFile.file);
     await installMocks(recorder, PROJECT_NAME, stackFile.stack);
-    pulumi.runtime.setAllConfig(toRuntimeConfig(stackFile.fileConfig));
+    pulumi.runtime.setAllConfig(toRuntimeConfig(stackFile.fileConfig), topLevelSecretKeys(stackFile.secretPaths ?? []));
     const outputs = (await resolveDeep(await runStack())) as Record<string, unknown>;
     await settle();
-    for (const alias of [`organization/${PROJECT_NAME}/${stackFile.stack}`, `${PROJECT_NAME}/${stackFile.stack}`, stackFile.stack]) {
-      recorder.stackOutputs.set(alias, outputs);
-    }
+    recorder.stackOutputs.set(stackFile.stack, outputs);
     results.push({
       stack: stackFile.stack,
       file: stackFile.file,
@@ -124,6 +159,7 @@ export async function synthesize(stackFiles: readonly StackFile[], recorder = ne
       resources: recorder.resources.map(toSynthesized),
       outputs,
       lookups: [...recorder.lookups],
+      secretConfigKeys: stackFile.secretPaths ?? [],
     });
   }
   return results;
@@ -140,20 +176,24 @@ export function stackReferenceViewFor(config: StackConfig): (outputs: Record<str
 }
 
 /**
- * A consumer's modelshare:mlStack must name an ML stack synthesized before it (ML stacks run first): otherwise the
- * StackReference would fail inside the program with an error that names neither the key nor the file.
+ * Serves the ML stack a consumer's modelshare:mlStack names (any org, this project: projectProblems checked it) to
+ * its StackReference under the name as written. A name that matches no ML stack synthesized before it fails here
+ * with the key and the choices, not inside the program with an error that names neither.
  */
 function checkMlStackReference(mlStack: string, recorder: ResourceRecorder, file: string): void {
   const isMl = (outputs: Record<string, unknown>) => outputs[ML_OUTPUTS.sharedRoleArns] !== undefined;
-  const referenced = recorder.stackOutputs.get(mlStack);
-  if (referenced !== undefined && isMl(referenced)) return;
+  const referenced = recorder.stackOutputs.get(parseStackName(mlStack).stack);
+  if (referenced !== undefined && isMl(referenced)) {
+    recorder.stackOutputs.set(mlStack, referenced);
+    return;
+  }
   const known = [...recorder.stackOutputs].filter(([, outputs]) => isMl(outputs)).map(([name]) => name);
   throw new ConfigError(
     [
       {
         key: "modelshare:mlStack",
         value: mlStack,
-        message: `${referenced === undefined ? "is not a stack in the config directory" : "is not an ML stack (modelshare:stackKind ml)"}; name one of: ${known.join(", ") || "none (the directory holds no ML stack)"}`,
+        message: `${referenced === undefined ? "is not a stack in the config directory" : "is not an ML stack (modelshare:stackKind ml)"}; name one of: ${[...new Set(known)].join(", ") || "none (the directory holds no ML stack)"}`,
       },
     ],
     path.basename(file),

@@ -11,16 +11,15 @@ import { historyParameterName } from "../../src/contract";
 import { HistoryRecord } from "../../src/promotion/types";
 import { readStack, V1, V2, V3, writeProject } from "./fakes";
 import { Scenario } from "./harness";
+import { withFakePulumiOnPath } from "../helpers/fakePulumi";
 
 const TWO_ENVS = { configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } };
 const MODELS = { [V1]: "RUNNING", [V2]: "RUNNING", [V3]: "TRAINING_COMPLETED" };
 
 /** Runs the real `main` (its exit-code mapping) against a project directory. */
 async function runMain(dir: string, argv: string[]): Promise<{ code: number; stderr: string }> {
-  const previousDir = process.env.MODELSHARE_PROJECT_DIR;
   const write = process.stderr.write.bind(process.stderr);
   let stderr = "";
-  process.env.MODELSHARE_PROJECT_DIR = dir;
   process.stderr.write = ((chunk: string) => {
     stderr += chunk;
     return true;
@@ -28,12 +27,11 @@ async function runMain(dir: string, argv: string[]): Promise<{ code: number; std
   const before = process.exitCode;
   process.exitCode = undefined;
   try {
-    return { code: await main(argv), stderr };
+    // The real context, with a stand-in pulumi CLI on PATH: the config is read through the Automation API.
+    return { code: await withFakePulumiOnPath(() => main(["--cwd", dir, ...argv])), stderr };
   } finally {
     process.stderr.write = write;
     process.exitCode = before;
-    if (previousDir === undefined) delete process.env.MODELSHARE_PROJECT_DIR;
-    else process.env.MODELSHARE_PROJECT_DIR = previousDir;
   }
 }
 
@@ -230,7 +228,8 @@ describe("promotion CLI", () => {
     const requested: (boolean | undefined)[] = [];
     const recording = { workspace: async (options?: { createMissingStacks?: boolean }) => (requested.push(options?.createMissingStacks), s.workspace) };
     expect((await s.cli(registerDeploy, ["deploy", "--stacks", "ml"], recording)).exitCode).to.equal(0);
-    expect(requested).to.deep.equal([true]);
+    expect(requested.length).to.be.greaterThan(0);
+    expect(requested.every((create) => create === true)).to.equal(true);
     requested.length = 0;
     expect((await s.cli(registerPromote, ["promote", "--env", "prod", "--from", "qa", "--json"], recording)).exitCode).to.equal(0);
     expect(requested.length).to.be.greaterThan(0);

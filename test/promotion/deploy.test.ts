@@ -1,12 +1,12 @@
 import { expect } from "chai";
 import { deployStacks, formatDeploySummary, linePrefixer, mapBounded, parseStackList, selectStacks } from "../../src/promotion/deploy";
-import { loadProject } from "../../src/promotion/project";
+import { loadProjectFiles } from "../../src/promotion/project";
 import { UsageError } from "../../src/cli/common";
 import { FakeWorkspace, V1, V2, writeProject } from "./fakes";
 
 describe("deploy", () => {
   it("selects the ML stack apart from the consumer stacks, and refuses names that are not stacks", () => {
-    const project = loadProject(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }));
+    const project = loadProjectFiles(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }));
     expect(selectStacks(project, undefined)).to.deep.equal({ ml: "ml", consumers: ["prod", "qa"] });
     expect(selectStacks(project, parseStackList(" qa, qa ,"))).to.deep.equal({ consumers: ["qa"] });
     expect(() => selectStacks(project, ["ml", "dev"])).to.throw(UsageError, /names "dev", not a stack of this project; allowed: ml, prod, qa/);
@@ -41,7 +41,7 @@ describe("deploy", () => {
     const workspace = new FakeWorkspace(dir);
     workspace.upDelayMs = 20;
     const output: string[] = [];
-    const results = await deployStacks(selectStacks(loadProject(dir), undefined), { preview: false, concurrency: 2 }, { workspace, now: Date.now, writeOutput: (t) => output.push(t) });
+    const results = await deployStacks(selectStacks(loadProjectFiles(dir), undefined), { preview: false, concurrency: 2 }, { workspace, now: Date.now, writeOutput: (t) => output.push(t) });
     expect(workspace.calls.map((c) => c.stack)[0]).to.equal("ml");
     expect(workspace.maxConcurrentUps).to.equal(2);
     expect(results.map((r) => `${r.stack}:${r.status}`)).to.deep.equal(["ml:ok", "a:ok", "b:ok", "c:ok", "d:ok", "e:ok"]);
@@ -53,7 +53,7 @@ describe("deploy", () => {
     const dir = writeProject({ configured: { qa: V2 }, granted: { qa: [V2] } });
     const workspace = new FakeWorkspace(dir);
     workspace.faults.push((op) => (op.stack === "ml" ? "fail" : undefined));
-    const results = await deployStacks(selectStacks(loadProject(dir), undefined), { preview: true, concurrency: 4 }, { workspace, now: Date.now, writeOutput: () => undefined });
+    const results = await deployStacks(selectStacks(loadProjectFiles(dir), undefined), { preview: true, concurrency: 4 }, { workspace, now: Date.now, writeOutput: () => undefined });
     expect(results.map((r) => `${r.stack}:${r.operation}:${r.status}`)).to.deep.equal(["ml:preview:failed", "qa:preview:ok"]);
     expect(results[0].error).to.match(/injected failure of preview ml/);
   });

@@ -1,15 +1,15 @@
 import { expect } from "chai";
 import { checkoutDrift, deployHazards, StaleCheckoutError } from "../../src/promotion/drift";
-import { loadProject } from "../../src/promotion/project";
+import { loadProjectFiles } from "../../src/promotion/project";
 import { V1, V2, V3, writeProject } from "./fakes";
 
 /** The checkout against what is deployed: pure, no mocks. */
 describe("checkout drift (pure)", () => {
-  const project = loadProject(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }));
+  const project = loadProjectFiles(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }));
 
   it("finds nothing when the files say what is deployed, whatever the order of a list", () => {
     expect(checkoutDrift(project, { grants: { qa: [V2], prod: [V1] }, configured: { qa: V2, prod: V1 } })).to.deep.equal([]);
-    const twice = loadProject(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2, V1], prod: [V1] } }));
+    const twice = loadProjectFiles(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2, V1], prod: [V1] } }));
     expect(checkoutDrift(twice, { grants: { qa: [V1, V2], prod: [V1] }, configured: {} })).to.deep.equal([]);
   });
 
@@ -30,7 +30,7 @@ describe("checkout drift (pure)", () => {
   it("lets through only the differences a promotion's own journal explains, for its environment", () => {
     const explained = { env: "prod", grantVersions: [V1, V3], configuredVersions: [V1, V3] };
     // prod's file already has V3 granted and switched (edited, not yet deployed): explained.
-    const edited = loadProject(writeProject({ configured: { qa: V2, prod: V3 }, granted: { qa: [V2], prod: [V1, V3] }, catalogue: [V1, V2, V3] }));
+    const edited = loadProjectFiles(writeProject({ configured: { qa: V2, prod: V3 }, granted: { qa: [V2], prod: [V1, V3] }, catalogue: [V1, V2, V3] }));
     expect(checkoutDrift(edited, { grants: { qa: [V2], prod: [V1] }, configured: { prod: V1 } }, explained)).to.deep.equal([]);
     // ...but another version, or another environment, is not.
     expect(checkoutDrift(edited, { grants: { qa: [V2], prod: [V2] }, configured: { prod: V2 } }, explained).map((p) => p.key)).to.deep.equal([

@@ -30,6 +30,7 @@ import { Liveness } from "../../src/promotion/journal";
 import { DEFAULT_LEASE_TIMING } from "../../src/promotion/lease";
 import { DetectedLabel, SmokeTester, SmokeTestRequest } from "../../src/promotion/verify";
 import { StackChanges, StackNotDeployedError, StackWorkspace } from "../../src/promotion/workspace";
+import type { AutomationConfigValue } from "../../src/config/raw";
 
 /**
  * A small simulated world for promotion tests: a project directory with real Pulumi.<stack>.yaml files, a fake
@@ -66,6 +67,7 @@ export function consumerAccount(env: string): string {
 export function writeProject(layout: ProjectLayout): string {
   const dir = mkdtempSync(join(tmpdir(), "modelshare-promotion-"));
   writeFileSync(join(dir, "Pulumi.yaml"), "name: modelshare\nruntime: nodejs\n");
+  writeSmokeImage(dir);
   const envs = Object.keys(layout.configured);
   const ml: Record<string, unknown> = {
     "aws:region": "us-east-1",
@@ -115,6 +117,12 @@ export function writeProject(layout: ProjectLayout): string {
   return dir;
 }
 
+/** The smoke-test image the consumer stacks name (the project checks it is a regular file). */
+function writeSmokeImage(dir: string): void {
+  mkdirSync(join(dir, "examples"), { recursive: true });
+  copyFileSync(join(__dirname, "..", "..", "examples", "smoke-test.png"), join(dir, "examples", "smoke.png"));
+}
+
 export function writeStack(dir: string, stack: string, config: Record<string, unknown>): void {
   writeFileSync(join(dir, `Pulumi.${stack}.yaml`), stringifyYaml({ config }));
 }
@@ -127,6 +135,7 @@ export function readStack(dir: string, stack: string): Record<string, any> {
 export function copyProject(dir: string): string {
   const copy = mkdtempSync(join(tmpdir(), "modelshare-checkout-"));
   for (const name of readdirSync(dir)) if (/^Pulumi(\..+)?\.yaml$/.test(name)) copyFileSync(join(dir, name), join(copy, name));
+  writeSmokeImage(copy);
   return copy;
 }
 
@@ -171,6 +180,10 @@ export class StackBusy extends Error {}
  */
 export class DeployedWorld {
   readonly stacks: Record<string, Record<string, any>> = {};
+  /** ESC environments by name: the `pulumiConfig` values a stack file's `environment:` block imports. */
+  readonly escEnvironments: Record<string, Record<string, unknown>> = {};
+  /** Stacks whose config `getAllConfig` reads, in order (each a `pulumi config --json` run in real life). */
+  readonly configReads: string[] = [];
   /** environment -> versions its Rekognition endpoint policy allows */
   readonly endpointAllows: Record<string, string[]> = {};
   readonly calls: Operation[] = [];
@@ -246,6 +259,30 @@ export class FakeWorkspace implements StackWorkspace {
     change(config);
     writeStack(this.dir, stack, config);
   }
+
+  /**
+   * As `pulumi config --show-secrets --json`: the stack file's config over the values of the ESC environments it
+   * imports (file values win), secrets decrypted (fakeSecure's ciphertext) and flagged, objects as JSON.
+   */
+  async getAllConfig(stack: string): Promise<Record<string, AutomationConfigValue>> {
+    this.world.configReads.push(stack);
+    if (this.deployed[stack] === undefined && this.missingStacks.has(stack)) throw new StackNotDeployedError(stack);
+    const document = (parseYaml(readFileSync(join(this.dir, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown>; environment?: string[] };
+    const merged: Record<string, { value: unknown; secret: boolean }> = {};
+    for (const name of document.environment ?? []) {
+      const values = this.world.escEnvironments[name];
+      if (values === undefined) throw new Error(`environment "${name}" not found`);
+      for (const [key, value] of Object.entries(values)) merged[key] = { value, secret: false };
+    }
+    for (const [key, value] of Object.entries(document.config ?? {})) {
+      const found = { secret: false };
+      merged[key] = { value: decryptFake(value, found), secret: found.secret };
+    }
+    return Object.fromEntries(Object.entries(merged).map(([key, { value, secret }]) => [key, { value: typeof value === "string" ? value : JSON.stringify(value), secret }]));
+  }
+
+  /** Stacks that do not exist in the backend yet (getAllConfig fails as for a stack never created). */
+  readonly missingStacks = new Set<string>();
 
   async setConfig(stack: string, key: string, value: string, options: { path: boolean }): Promise<void> {
     const failAfter = await this.check("setConfig", stack);
@@ -361,6 +398,24 @@ export class FakeWorkspace implements StackWorkspace {
 
 // -----------------------------------------------------------------------------------------------------------------
 // AWS
+
+/** A `secure:` value as the fake workspace decrypts it (real Pulumi ciphertext is opaque: synth never decrypts). */
+export function fakeSecure(plaintext: string): { secure: string } {
+  return { secure: `v1:fake:${Buffer.from(plaintext).toString("base64")}` };
+}
+
+function decryptFake(value: unknown, found: { secret: boolean }): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((v) => decryptFake(v, found));
+  const entries = Object.entries(value);
+  if (entries.length === 1 && entries[0][0] === "secure" && typeof entries[0][1] === "string") {
+    const match = /^v1:fake:(.*)$/.exec(entries[0][1]);
+    if (!match) throw new Error("failed to decrypt: not a ciphertext of this stack's secrets provider");
+    found.secret = true;
+    return Buffer.from(match[1], "base64").toString("utf8");
+  }
+  return Object.fromEntries(entries.map(([k, v]) => [k, decryptFake(v, found)]));
+}
 
 export interface ModelState {
   status: string;

@@ -5,7 +5,7 @@ import { registerPromote } from "../../src/cli/promote";
 import { registerRollback } from "../../src/cli/rollback";
 import { checkoutDrift } from "../../src/promotion/drift";
 import { EngineDeps, executePromotion, PromotionResult } from "../../src/promotion/engine";
-import { loadProject } from "../../src/promotion/project";
+import { loadProjectFiles } from "../../src/promotion/project";
 import { Journal, StepId } from "../../src/promotion/types";
 import { Operation, V1, V2, V3 } from "./fakes";
 import { historyOf, promote, Scenario, until } from "./harness";
@@ -141,7 +141,7 @@ function expectSettled(s: Scenario, prodCalls: string): void {
   const idle = prodCalls === V3 ? V1 : V3;
   expect(["STOPPING", "STOPPED", "TRAINING_COMPLETED", "FAILED"], `${idle} left running`).to.include(s.aws.status(idle));
   // The files follow what is deployed.
-  const project = loadProject(s.dir);
+  const project = loadProjectFiles(s.dir);
   const deployed = { grants: { qa: s.workspace.deployedGrants("qa"), prod: s.workspace.deployedGrants("prod") }, configured: { qa: s.workspace.deployedConfigured("qa"), prod: prodCalls } };
   expect(checkoutDrift(project, deployed)).to.deep.equal([]);
   // Each outcome of each run recorded once.

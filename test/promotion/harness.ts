@@ -85,7 +85,7 @@ export class Scenario {
 
   async deps(overrides: Partial<CliContext> = {}): Promise<EngineDeps> {
     const context = this.context(overrides);
-    return engineDepsFor(context, loadProjectForCli(context));
+    return engineDepsFor(context, await loadProjectForCli(context));
   }
 
   /** Runs one registered command as the CLI would (process.exitCode is reset around it). */
@@ -112,7 +112,7 @@ export class Checkout {
 
   async deps(overrides: Partial<CliContext> = {}): Promise<EngineDeps> {
     const context = this.context(overrides);
-    return engineDepsFor(context, loadProjectForCli(context));
+    return engineDepsFor(context, await loadProjectForCli(context));
   }
 
   async cli(register: (program: Command, context: () => CliContext) => void, argv: string[], overrides: Partial<CliContext> = {}): Promise<{ exitCode: number; error?: Error }> {

@@ -1,10 +1,10 @@
 import { expect } from "chai";
 import { historyWriterPolicy, pipelinePolicyInputFromConfig, pipelinePromotionPolicy } from "../../src/policies/pipeline";
-import { loadProject } from "../../src/promotion/project";
+import { loadProjectFiles } from "../../src/promotion/project";
 import { PROJECT_ARN, V1, V2, writeProject } from "./fakes";
 
 describe("pipeline role policy (pure)", () => {
-  const project = loadProject(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }));
+  const project = loadProjectFiles(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }));
   const consumers = Object.values(project.consumers).map((c) => c.config);
   const statement = (document: ReturnType<typeof pipelinePromotionPolicy>, sid: string) => document.Statement.find((s) => s.Sid === sid);
 

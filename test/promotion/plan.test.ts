@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { configPath } from "../../src/promotion/engine";
 import { startActionFor, stopActionFor } from "../../src/promotion/model";
 import { planPromotion, resolveInterrupted, rollbackTarget, usageAfter, usageState, usersOf } from "../../src/promotion/plan";
-import { loadProject } from "../../src/promotion/project";
+import { loadProjectFiles } from "../../src/promotion/project";
 import { summarizeStatus } from "../../src/promotion/status";
 import { HistoryRecord, Journal, PromotionRequest } from "../../src/promotion/types";
 import { backoffDelay, DEFAULT_BACKOFF, findExpectedLabel, isPropagationError, parseSmokeImage } from "../../src/promotion/verify";
@@ -35,7 +35,7 @@ function journal(partial: Partial<Journal>): Journal {
 describe("promotion decisions (pure)", () => {
   describe("planPromotion", () => {
     it("plans all six steps when the old version is used by nobody else", () => {
-      const project = loadProject(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }));
+      const project = loadProjectFiles(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }));
       const plan = planPromotion(project, request("prod", V2));
       expect(plan.env).to.equal("prod");
       expect(plan.previous).to.equal(V1);
@@ -46,30 +46,30 @@ describe("promotion decisions (pure)", () => {
     });
 
     it("leaves out stop while another environment calls the old version, and grant when it is already granted", () => {
-      const project = loadProject(writeProject({ configured: { qa: V1, prod: V1 }, granted: { qa: [V1, V2], prod: [V1] } }));
+      const project = loadProjectFiles(writeProject({ configured: { qa: V1, prod: V1 }, granted: { qa: [V1, V2], prod: [V1] } }));
       const plan = planPromotion(project, request("qa", V2));
       expect(plan.steps.map((s) => s.id)).to.deep.equal(["ensure-running", "verify", "switch", "revoke"]);
     });
 
     it("with --keep-old leaves out revoke and stop (the old version stays granted, so in use)", () => {
-      const project = loadProject(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }));
+      const project = loadProjectFiles(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }));
       expect(planPromotion(project, request("prod", V2, true)).steps.map((s) => s.id)).to.deep.equal(["ensure-running", "grant", "verify", "switch"]);
     });
 
     it("counts a promotion in flight elsewhere as a use of its versions", () => {
-      const project = loadProject(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }));
+      const project = loadProjectFiles(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }));
       const inFlight = journal({ env: "qa", version: V1, previous: V2 });
       expect(planPromotion(project, request("prod", V2), [inFlight]).steps.map((s) => s.id)).to.not.include("stop");
     });
 
     it("plans only the checks when the environment already calls the version", () => {
-      const project = loadProject(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }));
+      const project = loadProjectFiles(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }));
       expect(planPromotion(project, request("qa", V2)).steps.map((s) => s.id)).to.deep.equal(["ensure-running", "verify"]);
     });
   });
 
   it("usersOf lists configured, granted and in-flight uses per environment; usageAfter applies the promotion", () => {
-    const project = loadProject(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2, V1], prod: [V1] } }));
+    const project = loadProjectFiles(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2, V1], prod: [V1] } }));
     const state = usageState(project, [journal({ env: "qa", version: V3, previous: V2 })]);
     expect(usersOf(V1, state)).to.deep.equal([
       { env: "prod", how: "configured" },
@@ -154,7 +154,7 @@ describe("promotion decisions (pure)", () => {
 
   describe("summarizeStatus", () => {
     it("flags an unhealthy environment and a running version nobody uses, and prices running units", () => {
-      const project = loadProject(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] }, catalogue: [V1, V2, V3] }));
+      const project = loadProjectFiles(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] }, catalogue: [V1, V2, V3] }));
       const report = summarizeStatus(
         project,
         [
@@ -172,7 +172,7 @@ describe("promotion decisions (pure)", () => {
     });
 
     it("with --env keeps that environment's versions and every running version nobody uses", () => {
-      const project = loadProject(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] }, catalogue: [V1, V2, V3] }));
+      const project = loadProjectFiles(writeProject({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] }, catalogue: [V1, V2, V3] }));
       const report = summarizeStatus(project, [{ arn: V1, status: "RUNNING" }, { arn: V2, status: "RUNNING" }, { arn: V3, status: "RUNNING" }], [], "qa");
       expect(report.environments.map((e) => e.env)).to.deep.equal(["qa"]);
       expect(report.versions.map((v) => v.arn)).to.deep.equal([V2, V3]);

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { defaultConfigDir, REPOSITORY_ROOT, runSynth, SynthIo } from "../../src/cli/synth";
+import { defaultConfigDir, runSynth, SynthIo } from "../../src/cli/synth";
 import { UsageError } from "../../src/cli/common";
 import { CATEGORIES, CATEGORY_IDS, loadSimulator, SimulatorUnavailableError } from "../../src/matrix";
 import { RULES } from "../../src/rules";
@@ -55,6 +55,9 @@ function exampleCopy(edit?: { stack: "ml" | "qa" | "prod"; change: (config: Reco
     if (edit?.stack === stack) edit.change(document.config);
     writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringify(document, { aliasDuplicateObjects: false }));
   }
+  // The smoke-test image the example consumers name, relative to the config directory.
+  mkdirSync(path.join(dir, "examples"));
+  writeFileSync(path.join(dir, "examples", "smoke-test.png"), readFileSync(path.join(PROJECT_ROOT, "examples", "smoke-test.png")));
   return dir;
 }
 
@@ -154,13 +157,13 @@ describe("modelshare synth", function () {
     });
 
     it("exits 2 when a consumer's mlStack names no ML stack of the directory, naming the file, the key and the choices", async () => {
-      for (const [mlStack, why] of [["organization/modelshare/mlx", "is not a stack in the config directory"], ["organization/modelshare/prod", "is not an ML stack (modelshare:stackKind ml)"]]) {
+      for (const [mlStack, why] of [["organization/modelshare/mlx", 'names the stack "mlx", which is not an ML stack'], ["organization/modelshare/prod", 'names the stack "prod", which is not an ML stack']]) {
         const dir = track(exampleCopy({ stack: "qa", change: (c) => (c["modelshare:mlStack"] = mlStack) }));
         const io = capturingIo(dir);
         const code = await runSynth({ configDir: dir, out: path.join(dir, "out"), json: true }, io);
         expect(code, mlStack).to.equal(2);
         expect(io.err.join(""), mlStack).to.include("invalid configuration in Pulumi.qa.yaml");
-        expect(io.err.join(""), mlStack).to.include(`modelshare:mlStack = "${mlStack}": ${why}; name one of: organization/modelshare/ml, modelshare/ml, ml`);
+        expect(io.err.join(""), mlStack).to.include(`modelshare:mlStack = "${mlStack}": ${why} (modelshare:stackKind ml) of this project; allowed: ml, <org>/ml or <org>/modelshare/ml`);
         expect(JSON.parse(io.out.join("")).error.kind, mlStack).to.equal("config");
       }
     });
@@ -231,13 +234,12 @@ describe("modelshare synth", function () {
     });
   });
 
-  it("defaults --config-dir to the working directory when it is a Pulumi project, else to the repository root", () => {
+  it("defaults --config-dir to the working directory, which must be a Pulumi project: never the package's own example files", () => {
     const project = track(mkdtempSync(path.join(tmpdir(), "modelshare-project-")));
     writeFileSync(path.join(project, "Pulumi.yaml"), "name: modelshare\nruntime: nodejs\n");
     expect(defaultConfigDir(project)).to.equal(project);
     const elsewhere = track(mkdtempSync(path.join(tmpdir(), "modelshare-elsewhere-")));
     mkdirSync(path.join(elsewhere, "sub"));
-    expect(defaultConfigDir(path.join(elsewhere, "sub"))).to.equal(REPOSITORY_ROOT);
-    expect(existsSync(path.join(REPOSITORY_ROOT, "Pulumi.yaml"))).to.equal(true);
+    expect(() => defaultConfigDir(path.join(elsewhere, "sub"))).to.throw(UsageError, /is not a Pulumi project \(it has no Pulumi.yaml\): run modelshare in the project's directory, or pass --cwd DIR/);
   });
 });

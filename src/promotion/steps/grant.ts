@@ -8,7 +8,7 @@ export const grantStep: StepDefinition = {
   async run(context, step) {
     const { version } = context.journal;
     const env = context.env;
-    const consumerStack = context.project().consumers[env].stack;
+    const consumerStack = (await context.project()).consumers[env].stack;
     // Also after a crash between the edit and the update: the file is ahead of the deployed stack then.
     await context.changeGrants(async (project) => void (await context.addGrant(project, version, step, "addedGrant")));
     await context.up(consumerStack);
@@ -18,11 +18,11 @@ export const grantStep: StepDefinition = {
     const { version } = context.journal;
     const env = context.env;
     if (!step.effects.addedGrant && !step.effects.addedToCatalogue) return "nothing was granted";
-    const consumerStack = context.project().consumers[env].stack;
+    const consumerStack = (await context.project()).consumers[env].stack;
     await context.changeGrants(async (project) => {
       if (step.effects.addedGrant) await context.removeGrant(project, version);
       if (step.effects.addedToCatalogue) {
-        const after = context.project().ml;
+        const after = (await context.project()).ml;
         const stillGranted = Object.values(after.config.consumers).some((c) => c.grantedVersions.includes(version));
         if (!stillGranted) await removeFromConfigList(context.deps.workspace, after.stack, configPath("model", "versions"), after.config.model.versions, version);
       }

@@ -6,7 +6,7 @@ export const revokeStep: StepDefinition = {
   async run(context, step) {
     const { previous } = context.journal;
     const env = context.env;
-    const consumerStack = context.project().consumers[env].stack;
+    const consumerStack = (await context.project()).consumers[env].stack;
     await context.changeGrants(async (project) => {
       if (project.ml.config.consumers[env].grantedVersions.includes(previous)) {
         context.intend(step, { removedGrant: true });
@@ -20,7 +20,7 @@ export const revokeStep: StepDefinition = {
     const { previous } = context.journal;
     const env = context.env;
     if (!step.effects.removedGrant) return "no grant was removed";
-    const consumerStack = context.project().consumers[env].stack;
+    const consumerStack = (await context.project()).consumers[env].stack;
     await context.changeGrants(async (project) => void (await context.addGrant(project, previous, step, null)));
     await context.up(consumerStack);
     return `${versionLabel(previous)} granted to ${env} again`;

@@ -22,6 +22,6 @@ export const stopStep: StepDefinition = {
     const { previous } = context.journal;
     if (!step.effects.stoppedVersion) return `${versionLabel(previous)} was not stopped by this promotion`;
     // With the units it ran with: an undo must not shrink the capacity it restores.
-    return context.ensureRunning(previous, () => undefined, step.effects.stoppedUnits ?? context.unitsFor(previous));
+    return context.ensureRunning(previous, () => undefined, step.effects.stoppedUnits);
   },
 };

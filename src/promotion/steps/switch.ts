@@ -6,7 +6,7 @@ import { StepDefinition } from "./step";
 export const switchStep: StepDefinition = {
   async run(context, step) {
     const { version } = context.journal;
-    const consumer = context.project().consumers[context.env];
+    const consumer = (await context.project()).consumers[context.env];
     if (consumer.config.modelVersionArn !== version) {
       context.intend(step, { switchedFrom: consumer.config.modelVersionArn });
       await context.guard();
@@ -18,7 +18,7 @@ export const switchStep: StepDefinition = {
   async undo(context, step) {
     const switchedFrom = step.effects.switchedFrom;
     if (switchedFrom === undefined) return "the configured version was not changed";
-    const consumer = context.project().consumers[context.env];
+    const consumer = (await context.project()).consumers[context.env];
     if (consumer.config.modelVersionArn !== switchedFrom) {
       await context.guard();
       await context.deps.workspace.setConfig(consumer.stack, configPath("modelVersionArn"), switchedFrom, { path: false });

@@ -10,7 +10,7 @@ export const verifyStep: StepDefinition = {
   async run(context) {
     const { version } = context.journal;
     const env = context.env;
-    const project = context.project();
+    const project = await context.project();
     const consumer = project.consumers[env];
     const smoke = consumer.config.smokeTest;
     if (!smoke) throw new Error(`${consumer.path} has no ${NAMESPACE}:smokeTest; nothing proves ${env} can call ${versionLabel(version)}`);
