@@ -12,7 +12,9 @@ import {
 } from "../client";
 import { ENVIRONMENT_NAME, REGION_NAME } from "../client/settings";
 import { parameterPrefix } from "../contract";
-import { stderrProgress, UsageError } from "./common";
+import { projectDirectoryOption, stderrProgress, UsageError } from "./common";
+import { notRegularFileReason } from "../config/raw";
+import { requireProjectEnvironment } from "./projectEnvironments";
 
 /** Flags as commander hands them over: strings, unchecked. */
 export interface InvokeFlags {
@@ -64,8 +66,8 @@ export function parseInvokeFlags(flags: InvokeFlags): InvokeRequest {
   let maxResults: number | undefined;
   if (flags.maxResults !== undefined) {
     maxResults = Number(flags.maxResults);
-    if (!/^\d+$/.test(flags.maxResults) || maxResults < 1) {
-      problems.push(`--max-results ${JSON.stringify(flags.maxResults)}: must be a positive integer`);
+    if (!/^\d+$/.test(flags.maxResults) || maxResults < 1 || maxResults > MAX_RESULTS) {
+      problems.push(`--max-results ${JSON.stringify(flags.maxResults)}: must be a whole number from 1 to ${MAX_RESULTS}`);
     }
   }
   if (flags.region !== undefined && !REGION_NAME.test(flags.region)) {
@@ -92,8 +94,14 @@ export function parseInvokeFlags(flags: InvokeFlags): InvokeRequest {
   };
 }
 
+/** modelshare's bound for --max-results (DetectCustomLabels documents no maximum; a model has far fewer labels). */
+const MAX_RESULTS = 1000;
+
 /** Reads and checks the image; any problem is bad input (exit 2). */
 async function readCheckedImage(path: string): Promise<Uint8Array> {
+  // A FIFO or a device would block the read forever: refuse anything but a regular file first.
+  const notRegular = notRegularFileReason(path, 16 * 1024 * 1024);
+  if (notRegular !== undefined) throw new UsageError(`--image ${path}: ${notRegular}; allowed: a PNG or JPEG file`);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);
@@ -171,8 +179,9 @@ export function describeEvent(event: ModelClientEvent): string | undefined {
   }
 }
 
-async function invoke(flags: InvokeFlags): Promise<void> {
+async function invoke(flags: InvokeFlags, projectDir: string): Promise<void> {
   const request = parseInvokeFlags(flags);
+  requireProjectEnvironment(projectDir, "--env", request.environment);
   const image = await readCheckedImage(request.imagePath);
   const progress = stderrProgress();
   let client: ModelClient;
@@ -230,6 +239,6 @@ export function registerInvoke(program: Command): void {
       "\nExit codes: 0 labels printed (possibly none), 1 an AWS call failed (with a hint), 2 bad input (nothing was called).",
     )
     .action(async (flags: InvokeFlags) => {
-      await invoke(flags);
+      await invoke(flags, projectDirectoryOption(program));
     });
 }

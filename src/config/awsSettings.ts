@@ -64,9 +64,11 @@ export const MODELSHARE_TAGS_PER_RESOURCE = 3;
 export const AWS_TAGS_PER_RESOURCE = 50;
 
 // Pulumi hands a program every value as a string: numbers and booleans of the provider config arrive as text.
-const flag = z.union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")]);
-const count = (min: number, max: number) =>
-  z.union([z.number(), z.string().regex(/^\d+$/, "must be a whole number").transform(Number)]).pipe(z.number().int().min(min).max(max));
+const flag = z.preprocess((v) => (v === "true" ? true : v === "false" ? false : v), z.boolean());
+const count = (min: number, max: number) => {
+  const range = `must be a whole number from ${min} to ${max}`;
+  return z.preprocess((v) => (typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v), z.number().int(range).min(min, range).max(max, range));
+};
 const text = z.string().min(1, "is empty");
 const accountList = z.array(z.string().refine(isAccountId, "must be an AWS account id of exactly 12 digits (a quoted string)"));
 const url = z.string().regex(/^https?:\/\/[^\s/]+/, "must be an http:// or https:// URL");
