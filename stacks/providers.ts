@@ -9,7 +9,11 @@ import { WithAwsSettings } from "../src/config/schema";
  * Credentials and settings Pulumi holds as secrets are handed over as secrets, so the state keeps them encrypted.
  */
 export function accountProvider(name: string, config: WithAwsSettings, target: ProviderTarget, opts?: pulumi.CustomResourceOptions): aws.Provider {
+  return new aws.Provider(name, accountProviderArgs(config, target), opts);
+}
+
+/** The provider's args, secrets wrapped (Pulumi's mocks see provider inputs unwrapped, so tests look here). */
+export function accountProviderArgs(config: WithAwsSettings, target: ProviderTarget): aws.ProviderArgs {
   const { args, secretArgs } = explicitProviderArgs(config.aws ?? { settings: {}, secretKeys: [] }, target);
-  const inputs = Object.fromEntries(Object.entries(args).map(([key, value]) => [key, secretArgs.includes(key) ? pulumi.secret(value) : value]));
-  return new aws.Provider(name, inputs as aws.ProviderArgs, opts);
+  return Object.fromEntries(Object.entries(args).map(([key, value]) => [key, secretArgs.includes(key) ? pulumi.secret(value) : value])) as aws.ProviderArgs;
 }

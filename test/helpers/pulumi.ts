@@ -22,9 +22,9 @@ export function withConfig(base: Record<string, unknown>, edit: (config: Record<
 }
 
 /** Runs the real stack program under the mocks with the given Pulumi.<stack>.yaml `config:` map. */
-export async function runProgram(fileConfig: Record<string, unknown>): Promise<{ outputs: Record<string, any>; resources: RecordedResource[] }> {
+export async function runProgram(fileConfig: Record<string, unknown>, secretKeys: readonly string[] = []): Promise<{ outputs: Record<string, any>; resources: RecordedResource[] }> {
   recorder.reset();
-  pulumi.runtime.setAllConfig(toRuntimeConfig(fileConfig));
+  pulumi.runtime.setAllConfig(toRuntimeConfig(fileConfig), [...secretKeys]);
   const outputs = (await resolveDeep(await runStack())) as Record<string, any>;
   await settle();
   return { outputs, resources: [...recorder.resources] };
