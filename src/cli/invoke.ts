@@ -101,7 +101,7 @@ const MAX_RESULTS = 1000;
 async function readCheckedImage(path: string): Promise<Uint8Array> {
   // A FIFO or a device would block the read forever: refuse anything but a regular file first.
   const notRegular = notRegularFileReason(path, 16 * 1024 * 1024);
-  if (notRegular !== undefined) throw new UsageError(`--image ${path}: ${notRegular}; allowed: a PNG or JPEG file`);
+  if (notRegular !== undefined && notRegular !== "does not exist") throw new UsageError(`--image ${path}: ${notRegular}; allowed: a PNG or JPEG file`);
   let bytes: Uint8Array;
   try {
     bytes = await readFile(path);

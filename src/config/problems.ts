@@ -104,6 +104,9 @@ export function problemsFromZod(namespace: string, issues: readonly z.core.$ZodI
     }
     const key = configKey(namespace, issue.path);
     const input = (issue as { input?: unknown }).input;
+    if (input === undefined && (issue.code === "invalid_type" || issue.code === "invalid_union")) {
+      return { key, message: "is missing; it is required" };
+    }
     const message = issue.code === "invalid_type" ? wrongTypeMessage(key, issue.expected, input, issue.message) : issue.message;
     return { key, value: input, message };
   });

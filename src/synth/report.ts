@@ -61,7 +61,7 @@ export function stackDocument(stack: Pick<SynthesizedStack, "stack" | "resources
       return { type: r.type, name: r.name, parent: r.parent, provider: r.provider, account: r.account, region: r.region, inputs };
     });
   const secretOutputs = Object.entries(stack.outputs).filter(([, value]) => unwrapSecrets(value).secret).map(([name]) => name);
-  const configKeys = stack.secretConfigKeys ?? [];
+  const configKeys = [...(stack.secretConfigKeys ?? [])].sort();
   const marked = configKeys.length + secretInputs.length + secretOutputs.length > 0;
   return { stack: stack.stack, resources, outputs: stack.outputs, ...(marked ? { secrets: { configKeys, resourceInputs: secretInputs, outputs: secretOutputs } } : {}) };
 }

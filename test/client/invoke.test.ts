@@ -164,7 +164,8 @@ describe("modelshare invoke", () => {
 
     it("when the environment's parameters do not exist", async () => {
       mocks.ssm.on(GetParametersCommand).resolves(parameters({ modelVersionArn: "", sharedRoleArn: "", region: "" }));
-      const run = await runCli(["invoke", "--env", "staging", "--image", goodImage]);
+      // Outside a project (an application host), an environment is checked against its parameters only.
+      const run = await runCli(["--cwd", directory, "invoke", "--env", "staging", "--image", goodImage]);
       expect(run.code).to.equal(1);
       expect(run.stderr).to.contain("/modelshare/staging/model-version-arn").and.contain("is missing");
       expect(mocks.rekognition.calls()).to.have.length(0);

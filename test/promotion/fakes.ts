@@ -30,7 +30,7 @@ import { Liveness } from "../../src/promotion/journal";
 import { DEFAULT_LEASE_TIMING } from "../../src/promotion/lease";
 import { DetectedLabel, SmokeTester, SmokeTestRequest } from "../../src/promotion/verify";
 import { StackChanges, StackNotDeployedError, StackWorkspace } from "../../src/promotion/workspace";
-import type { AutomationConfigValue } from "../../src/config/raw";
+import { AutomationConfigValue, flatFromAutomationConfig } from "../../src/config/raw";
 
 /**
  * A small simulated world for promotion tests: a project directory with real Pulumi.<stack>.yaml files, a fake
@@ -254,10 +254,13 @@ export class FakeWorkspace implements StackWorkspace {
     if (failAfter) throw new Error(`injected failure after ${kind} ${stack} took effect (connection reset)`);
   }
 
+  /** Edits the stack file's config: block as `pulumi config set` does, keeping the rest (an environment: block). */
   private edit(stack: string, change: (config: Record<string, any>) => void): void {
-    const config = readStack(this.dir, stack);
-    change(config);
-    writeStack(this.dir, stack, config);
+    const file = join(this.dir, `Pulumi.${stack}.yaml`);
+    const document = (parseYaml(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, any> };
+    document.config ??= {};
+    change(document.config);
+    writeFileSync(file, stringifyYaml(document));
   }
 
   /**
@@ -267,6 +270,11 @@ export class FakeWorkspace implements StackWorkspace {
   async getAllConfig(stack: string): Promise<Record<string, AutomationConfigValue>> {
     this.world.configReads.push(stack);
     if (this.deployed[stack] === undefined && this.missingStacks.has(stack)) throw new StackNotDeployedError(stack);
+    return this.resolvedConfig(stack);
+  }
+
+  /** The config the program gets for the checkout's stack: file over ESC environments, secrets decrypted. */
+  private resolvedConfig(stack: string): Record<string, AutomationConfigValue> {
     const document = (parseYaml(readFileSync(join(this.dir, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown>; environment?: string[] };
     const merged: Record<string, { value: unknown; secret: boolean }> = {};
     for (const name of document.environment ?? []) {
@@ -333,9 +341,11 @@ export class FakeWorkspace implements StackWorkspace {
     this.maxConcurrentUps = Math.max(this.maxConcurrentUps, this.concurrentUps);
     try {
       if (this.upDelayMs > 0) await new Promise((done) => setTimeout(done, this.upDelayMs));
-      const config = readStack(this.dir, stack);
-      // The program refuses an invalid config, as the real one would: edits must keep every file valid.
-      parseStackConfig(rawConfigFromFlat(config), `Pulumi.${stack}.yaml`);
+      // The program gets the config as Pulumi resolves it, and refuses an invalid one as the real one would.
+      const resolved = this.resolvedConfig(stack);
+      const { flat, secretKeys } = flatFromAutomationConfig(resolved);
+      parseStackConfig(rawConfigFromFlat(flat, secretKeys), `Pulumi.${stack}.yaml`);
+      const config = Object.fromEntries(Object.entries(flat).map(([key, value]) => [key, /^[[{]/.test(value) ? JSON.parse(value) : value]));
       const env = config["modelshare:environment"] as string | undefined;
       if (env !== undefined) {
         // The consumer program reads the deployed ML stack's grants and refuses a version not granted to it.
