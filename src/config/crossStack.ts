@@ -1,3 +1,4 @@
+import { own } from "./lists";
 import { parseProjectArn, parseProjectVersionArn, parseRoleArn } from "../arn";
 import { ML_OUTPUTS, MODELSHARE_ROLE_PATH, PER_ENVIRONMENT_ML_OUTPUTS } from "../contract";
 import { ConfigProblem } from "./problems";
@@ -39,7 +40,7 @@ export function crossCheckWithMl(config: ConsumerConfig, ml: MlStackOutputs, mlS
   const key = (path: string) => `${NAMESPACE}:${path}`;
   const env = config.environment;
   const defined = Object.keys(ml.sharedRoleArns).sort();
-  if (!(env in ml.sharedRoleArns)) {
+  if (!Object.hasOwn(ml.sharedRoleArns, env)) {
     problems.push({
       key: key("environment"),
       value: env,
@@ -61,7 +62,7 @@ export function crossCheckWithMl(config: ConsumerConfig, ml: MlStackOutputs, mlS
       problems.push({ key: key("modelVersionArn"), value: config.modelVersionArn, message: `is a version of project ${version.projectName}, but the shared model is project ${project.projectName}` });
     }
   }
-  const granted = ml.grantedVersions[env] ?? [];
+  const granted = own(ml.grantedVersions, env) ?? [];
   if (!granted.includes(config.modelVersionArn)) {
     problems.push({
       key: key("modelVersionArn"),
@@ -70,7 +71,7 @@ export function crossCheckWithMl(config: ConsumerConfig, ml: MlStackOutputs, mlS
     });
   }
   const appRoleArn = applicationRoleArn(config);
-  const trusted = ml.trustedPrincipalArns[env] ?? [];
+  const trusted = own(ml.trustedPrincipalArns, env) ?? [];
   if (!trusted.includes(appRoleArn)) {
     problems.push({
       key: key(config.application.existingRoleName !== undefined ? "application.existingRoleName" : "application.roleName"),
@@ -165,11 +166,11 @@ export async function readMlOutputs(get: (name: string) => Promise<unknown>, mlS
  */
 export function mlOutputsFor(environment: string, outputs: Record<string, unknown>): Record<string, unknown> {
   const roles = outputs[ML_OUTPUTS.sharedRoleArns] as Record<string, unknown> | undefined;
-  if (!roles || !(environment in roles)) return outputs;
+  if (!roles || !Object.hasOwn(roles, environment)) return outputs;
   const view: Record<string, unknown> = { ...outputs };
   for (const name of PER_ENVIRONMENT_ML_OUTPUTS) {
     const map = outputs[name] as Record<string, unknown> | undefined;
-    if (map && environment in map) view[name] = { [environment]: map[environment] };
+    if (map && Object.hasOwn(map, environment)) view[name] = { [environment]: map[environment] };
   }
   return view;
 }

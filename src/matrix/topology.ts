@@ -218,7 +218,7 @@ export function topologyOf(stacks: readonly StackLike[]): Topology {
   for (const stack of stacks) {
     if (stack.config.stackKind !== "consumer") continue;
     const config = stack.config as ConsumerConfig;
-    if (!(config.environment in ml.consumers)) {
+    if (!Object.hasOwn(ml.consumers, config.environment)) {
       notes.push(`stack ${stack.stack}: environment ${config.environment} is not defined in ${mlStack.stack}'s modelshare:consumers; left out of the matrix`);
       continue;
     }

@@ -1,3 +1,4 @@
+import { own } from "../config/lists";
 import { NAMESPACE } from "../config/schema";
 import { DeployedState } from "./deployed";
 import { versionLabel } from "./plan";
@@ -44,7 +45,7 @@ export function checkoutDrift(project: Project, deployed: DeployedState, explana
   for (const env of envs) {
     const key = `${NAMESPACE}:consumers.${env}.grantedVersions`;
     const inCheckout = ml.config.consumers[env]?.grantedVersions;
-    const live = deployed.grants[env];
+    const live = own(deployed.grants, env);
     if (inCheckout === undefined || live === undefined) {
       problems.push({ env, file: ml.path, key, inCheckout, deployed: live });
       continue;
@@ -55,8 +56,8 @@ export function checkoutDrift(project: Project, deployed: DeployedState, explana
     }
   }
   for (const env of environmentNames(project)) {
-    if (!(env in deployed.configured)) continue;
-    const live = deployed.configured[env];
+    if (!Object.hasOwn(deployed.configured, env)) continue;
+    const live = own(deployed.configured, env);
     const consumer = project.consumers[env];
     const inCheckout = consumer.config.modelVersionArn;
     if (live === undefined || live === inCheckout) continue;
@@ -108,11 +109,11 @@ export function deployHazards(project: Project, deployed: DeployedState, selecti
   const problems: DriftProblem[] = [];
   for (const env of environmentNames(project)) {
     const consumer = project.consumers[env];
-    const live = deployed.configured[env];
+    const live = own(deployed.configured, env);
     if (live === undefined) continue;
     const grants = project.ml.config.consumers[env]?.grantedVersions ?? [];
     if (selection.ml !== undefined && !grants.includes(live)) {
-      problems.push({ env, file: project.ml.path, key: `${NAMESPACE}:consumers.${env}.grantedVersions`, inCheckout: grants, deployed: deployed.grants[env] ?? [live] });
+      problems.push({ env, file: project.ml.path, key: `${NAMESPACE}:consumers.${env}.grantedVersions`, inCheckout: grants, deployed: own(deployed.grants, env) ?? [live] });
     }
     if (selection.consumers.includes(consumer.stack) && consumer.config.modelVersionArn !== live) {
       problems.push({ env, file: consumer.path, key: `${NAMESPACE}:modelVersionArn`, inCheckout: consumer.config.modelVersionArn, deployed: live });

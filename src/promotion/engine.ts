@@ -1,3 +1,4 @@
+import { own } from "../config/lists";
 import { randomUUID } from "node:crypto";
 import { Progress } from "../cli/common";
 import { grantsFromOutputs, readDeployedState } from "./deployed";
@@ -139,7 +140,7 @@ async function startJournal(input: PromotionInput, deps: EngineDeps, who: string
   const env = input.intent.env;
   const project = await deps.loadProject();
   const deployed = await readDeployedState(deps.workspace, project, [env]);
-  const current = deployed.configured[env];
+  const current = own(deployed.configured, env);
   if (current === undefined) throw new StackNotDeployedError(project.consumers[env].stack);
   requireCurrentCheckout(project, deployed);
   const request = await input.request({ current });

@@ -1,3 +1,4 @@
+import { own } from "../config/lists";
 import { DeployedState } from "./deployed";
 import { checkoutDrift } from "./drift";
 import { describeLease, LeaseRecord } from "./lease";
@@ -87,8 +88,8 @@ export function summarizeStatus(
 
   const environments = envs.map((env): EnvironmentStatus => {
     const consumer = project.consumers[env];
-    const configured = state.configured[env];
-    const granted = state.granted[env] ?? [];
+    const configured = own(state.configured, env) ?? consumer.config.modelVersionArn;
+    const granted = own(state.granted, env) ?? [];
     const problems: string[] = [];
     if (!granted.includes(configured)) problems.push(`its configured version ${versionLabel(configured)} is not granted to it ${deployed ? "by the deployed ML stack" : `in ${project.ml.path}`}`);
     const description = byArn.get(configured);

@@ -5,6 +5,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { main } from "../../src/cli/main";
+import { crossCheckWithMl } from "../../src/config/crossStack";
+import { rawConfigFromFlat, readStackFile } from "../../src/config/raw";
+import { parseConsumerConfig } from "../../src/config/schema";
 import { installMocks } from "../../src/synth/mocks";
 import { PROJECT_ROOT, recorder } from "../helpers/pulumi";
 import { withFakePulumiOnPath } from "../helpers/fakePulumi";
@@ -179,4 +182,30 @@ describe("bad input, by class: exit code, no hang, no stack trace, a message nam
       }
     });
   }
+});
+
+describe("an environment named like a JavaScript object key (constructor) works like any other", function () {
+  this.timeout(BOUND_MS + 5000);
+  it("is read, planned and cross-checked as its own entry, never as Object.prototype's", async () => {
+    const dir = exampleProject((s) => {
+      const c = consumers(s);
+      c.constructor = c.qa;
+      delete c.qa;
+      c.constructor.applicationPrincipalArns = [QA_ROLE("modelshare-constructor-app"), QA_ROLE("modelshare-constructor-smoke-test")];
+      s.qa["modelshare:environment"] = "constructor";
+      s.qa["modelshare:application"].roleName = "modelshare-constructor-app";
+      s.qa["modelshare:smokeTest"].principalRoleArn = QA_ROLE("modelshare-constructor-smoke-test");
+    });
+    try {
+      const { code, output } = await run(dir, ["promote", "--env", "constructor", "--from", "prod", "--dry-run", "--json"]);
+      expect(code, output).to.equal(0);
+      expect(JSON.parse(output.slice(output.indexOf("{"))).env).to.equal("constructor");
+      // A consumer named constructor against ML outputs that do not define it: refused, not "is not a function".
+      const consumer = parseConsumerConfig(rawConfigFromFlat(readStackFile(path.join(dir, "Pulumi.qa.yaml"))), "Pulumi.qa.yaml");
+      const ml = { mlAccountId: "111111111111", region: "us-east-1", organizationId: "o-a1b2c3d4e5", projectArn: "", sharedRoleArns: { prod: "x" }, grantedVersions: { prod: [] }, trustedPrincipalArns: { prod: [] }, privateOnly: { prod: true } };
+      expect(crossCheckWithMl(consumer, ml, "ml").map((p) => p.message)).to.deep.equal(["the ML stack ml defines no shared role for this environment; it defines: prod (add modelshare:consumers.constructor to the ML stack's config and deploy it first)"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,3 +1,4 @@
+import { own } from "../../config/lists";
 import { isAbsolute, resolve } from "node:path";
 import { NAMESPACE } from "../../config/schema";
 import { ML_OUTPUTS } from "../../contract";
@@ -16,7 +17,7 @@ export const verifyStep: StepDefinition = {
     if (!smoke) throw new Error(`${consumer.path} has no ${NAMESPACE}:smokeTest; nothing proves ${env} can call ${versionLabel(version)}`);
     const outputs = await context.mlOutputs();
     const sharedRoleArns = (outputs[ML_OUTPUTS.sharedRoleArns] ?? {}) as Record<string, string>;
-    const sharedRoleArn = sharedRoleArns[env];
+    const sharedRoleArn = own(sharedRoleArns, env);
     if (!sharedRoleArn) throw new Error(`the ML stack ${project.ml.stack} has no ${ML_OUTPUTS.sharedRoleArns} output for ${env}; deploy it first`);
     const parsedImage = parseSmokeImage(smoke.image);
     const image = "path" in parsedImage && !isAbsolute(parsedImage.path) ? { path: resolve(context.deps.projectDir, parsedImage.path) } : parsedImage;
