@@ -102,7 +102,7 @@ function crossCheckOwnedPrincipals(config: ConsumerConfig, ml: MlStackOutputs): 
         message: `must be a role of this account (${config.accountId}) under ${MODELSHARE_ROLE_PATH}, which this stack creates (smokeTest.createRole); or set smokeTest.createRole: false for a role created elsewhere`,
       });
     }
-    if (!(ml.trustedPrincipalArns[env] ?? []).includes(smoke.principalRoleArn)) {
+    if (!(own(ml.trustedPrincipalArns, env) ?? []).includes(smoke.principalRoleArn)) {
       problems.push({
         key: key("smokeTest.principalRoleArn"),
         value: smoke.principalRoleArn,
@@ -139,7 +139,7 @@ const EKS_POD_IDENTITY = "pods.eks.amazonaws.com";
 /** An application on EKS Pod Identity needs the shared role's trust to allow sts:TagSession (off by default). */
 function crossCheckPodIdentity(config: ConsumerConfig, ml: MlStackOutputs): ConfigProblem[] {
   const env = config.environment;
-  if (!config.application.trustedServices.includes(EKS_POD_IDENTITY) || ml.eksPodIdentity[env] === true) return [];
+  if (!config.application.trustedServices.includes(EKS_POD_IDENTITY) || own(ml.eksPodIdentity, env) === true) return [];
   return [
     {
       key: `${NAMESPACE}:application.trustedServices`,
