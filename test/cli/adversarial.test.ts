@@ -202,7 +202,7 @@ describe("an environment named like a JavaScript object key (constructor) works 
       expect(JSON.parse(output.slice(output.indexOf("{"))).env).to.equal("constructor");
       // A consumer named constructor against ML outputs that do not define it: refused, not "is not a function".
       const consumer = parseConsumerConfig(rawConfigFromFlat(readStackFile(path.join(dir, "Pulumi.qa.yaml"))), "Pulumi.qa.yaml");
-      const ml = { mlAccountId: "111111111111", region: "us-east-1", organizationId: "o-a1b2c3d4e5", projectArn: "", sharedRoleArns: { prod: "x" }, grantedVersions: { prod: [] }, trustedPrincipalArns: { prod: [] }, privateOnly: { prod: true } };
+      const ml = { mlAccountId: "111111111111", region: "us-east-1", organizationId: "o-a1b2c3d4e5", projectArn: "", sharedRoleArns: { prod: "x" }, grantedVersions: { prod: [] }, trustedPrincipalArns: { prod: [] }, privateOnly: { prod: true }, eksPodIdentity: { prod: false }, pipelineRoleArn: "arn:aws:iam::111111111111:role/modelshare-pipeline", consumerGuardrail: { enabled: false, deployRoleNames: [] } };
       expect(crossCheckWithMl(consumer, ml, "ml").map((p) => p.message)).to.deep.equal(["the ML stack ml defines no shared role for this environment; it defines: prod (add modelshare:consumers.constructor to the ML stack's config and deploy it first)"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
