@@ -3,6 +3,7 @@ import { RekognitionClient } from "@aws-sdk/client-rekognition";
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { resolve } from "node:path";
+import { explainAwsError } from "../cli/awsErrors";
 import { Progress, stderrProgress, UsageError } from "../cli/common";
 import { ML_OUTPUTS, promotionLeaseTableName } from "../contract";
 import { NAMESPACE } from "../config/schema";
@@ -217,6 +218,9 @@ export function formatResult(result: PromotionResult): string {
   const tail: string[] = [];
   if (result.undid) tail.push(`undid the interrupted ${result.undid.kind} to ${versionLabel(result.undid.version)}: ${result.env} calls ${versionLabel(result.version)}`);
   if (result.outcome === "failed") tail.push(`step ${result.failedStep} failed: ${result.reason}`, `every step taken was undone: ${result.env} still calls ${versionLabel(result.previous)}`);
+  // A raw AWS SDK message in a step's reason gets the line that says what to check.
+  const hint = result.outcome === "succeeded" ? undefined : explainAwsError(result.reason ?? "");
+  if (hint !== undefined) tail.push(`hint: ${hint}`);
   if (result.outcome === "undo-failed" || result.outcome === "cleanup-pending") tail.push(`${result.reason}`);
   if (result.historyError) tail.push(result.historyError);
   return [head, ...steps, ...tail].join("\n");

@@ -7,6 +7,7 @@ import { explainAwsError } from "../../src/cli/awsErrors";
 import { registerPromote } from "../../src/cli/promote";
 import { runSynth } from "../../src/cli/synth";
 import { resolveMlStack } from "../../src/config/projectChecks";
+import { formatResult } from "../../src/promotion/cliContext";
 import { loadSimulator } from "../../src/matrix";
 import { installMocks } from "../../src/synth/mocks";
 import { PROJECT_ROOT, recorder } from "../helpers/pulumi";
@@ -161,5 +162,12 @@ describe("configuration the way Pulumi reads it", function () {
     ];
     for (const [what, error, hint] of cases) it(what, () => expect(explainAwsError(error)).to.match(hint));
     it("and says nothing it does not know", () => expect(explainAwsError(new Error("ValidationException: bad input"))).to.equal(undefined));
+  });
+});
+
+describe("a promotion step that fails on an AWS error says what to check", () => {
+  it("adds the hint to the outcome", async () => {
+    const text = formatResult({ env: "prod", kind: "promote", version: V2, previous: V1, outcome: "failed", failedStep: "ensure-running", reason: "User: arn:aws:sts::111111111111:assumed-role/p/s is not authorized to perform: rekognition:StartProjectVersion", resumed: false, steps: [] });
+    expect(text).to.match(/hint: AWS denied rekognition:StartProjectVersion: check the IAM policy/);
   });
 });
