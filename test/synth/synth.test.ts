@@ -74,7 +74,9 @@ describe("modelshare synth", function () {
     let outDir: string;
     let result: { code: number; stdout: string; stderr: string };
     let summary: any;
-    before(async () => {
+    before(async function () {
+      // A child process compiles the CLI with ts-node before synthesizing: on a loaded 2-core machine that alone can take 20 s.
+      this.timeout(90_000);
       outDir = track(mkdtempSync(path.join(tmpdir(), "modelshare-synth-out-")));
       result = await runCli(["synth", "--config-dir", PROJECT_ROOT, "--out", outDir, "--json"]);
       summary = JSON.parse(result.stdout);
