@@ -48,11 +48,24 @@ const PROPAGATION_NAMES = /AccessDenied|NotAuthorized|Unauthorized|NotGranted|As
  */
 export function isPropagationError(error: unknown, depth = 0): boolean {
   if (!(error instanceof Error) || depth > 4) return false;
+  if (depth === 0 && isUnreachable(error)) return false;
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   const code = (error as { code?: unknown; Code?: unknown }).code ?? (error as { Code?: unknown }).Code;
   if (status === 403 || status === 429) return true;
   if (PROPAGATION_NAMES.test(error.name) || (typeof code === "string" && PROPAGATION_NAMES.test(code))) return true;
   return isPropagationError((error as { cause?: unknown }).cause, depth + 1);
+}
+
+/**
+ * A name that does not resolve or a port that refuses connections, anywhere in the cause chain: waiting for IAM
+ * does not change them (found by the engine lane: an unreachable STS endpoint was retried for the whole deadline
+ * as "denied").
+ */
+export function isUnreachable(error: unknown, depth = 0): boolean {
+  if (!(error instanceof Error) || depth > 4) return false;
+  const code = (error as { code?: unknown }).code;
+  if (code === "ENOTFOUND" || code === "ECONNREFUSED") return true;
+  return isUnreachable((error as { cause?: unknown }).cause, depth + 1);
 }
 
 export interface BackoffPolicy {
