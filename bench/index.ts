@@ -4,12 +4,15 @@
  *   - promotion: one environment in the simulated world, its Pulumi `up`s and AWS calls (bench/promotion.ts);
  *   - synth + check and the access matrix at 10, 50 and 200 environments, next to floors (bench/synth.ts);
  *   - ModelClient's DetectCustomLabels throughput as a ratio to a bare SDK client at concurrency 1, 16 and 128,
- *     against a local SigV4-checking fake of SSM, STS and Rekognition (bench/client.ts; skip with --no-client).
+ *     against a local SigV4-checking fake of SSM, STS and Rekognition (bench/client.ts; skip with --no-client);
+ *   - the engine lane (bench/engine.ts): with --engine it builds the pulumi CLI (warm; --engine-cold also cold) and
+ *     runs npm run test:engine; without, it reports the figures the last lane run recorded, if any.
  * Prints one line per figure; exits 1 when a target is missed, so a regression is visible.
  */
 import { benchClient } from "./client";
 import { benchDeploy } from "./deploy";
 import { benchPromotionFigures } from "./promotion";
+import { benchEngine } from "./engine";
 import { benchSynth } from "./synth";
 
 interface Figure {
@@ -43,6 +46,10 @@ async function main(): Promise<number> {
     }
   }
   for (const figure of await benchSynth({ matrix: !process.argv.includes("--no-matrix"), log: (line) => process.stderr.write(`${line}\n`) })) {
+    print(figure);
+    figures.push(figure);
+  }
+  for (const figure of benchEngine({ run: process.argv.includes("--engine") || process.argv.includes("--engine-cold"), cold: process.argv.includes("--engine-cold") })) {
     print(figure);
     figures.push(figure);
   }
