@@ -1,8 +1,9 @@
-import { DescribeVpcAttributeCommand, DescribeVpcEndpointServicesCommand, DescribeVpcsCommand, Filter } from "@aws-sdk/client-ec2";
+import { DescribeSubnetsCommand, DescribeVpcAttributeCommand, DescribeVpcEndpointServicesCommand, DescribeVpcEndpointsCommand, DescribeVpcsCommand, Filter } from "@aws-sdk/client-ec2";
+import { GetRoleCommand, ListRolesCommand } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
 import { AwsClients } from "./aws";
 import { getBucketPolicy } from "./resources/s3";
-import { InvokeFunction, optStr, Props, tagsFrom } from "./types";
+import { InvokeFunction, optStr, Props, str, tagsFrom } from "./types";
 
 /** `filters: [{ name, values }]` of an aws.ec2.get* call, as EC2 Filters. */
 function filters(args: Props): Filter[] {
@@ -55,6 +56,71 @@ async function getVpcEndpointService(aws: AwsClients, args: Props): Promise<Prop
   };
 }
 
+/** The provider's singular data sources: exactly one match, or an error saying none or several. */
+function single<T>(items: readonly T[], what: string): T {
+  if (items.length === 0) throw new Error(`no matching ${what} found`);
+  if (items.length > 1) throw new Error(`multiple ${what}s matched; use additional constraints to reduce matches to a single ${what}`);
+  return items[0];
+}
+
+async function getSubnet(aws: AwsClients, args: Props): Promise<Props> {
+  const id = optStr(args, "id");
+  const subnet = single((await aws.ec2.send(new DescribeSubnetsCommand({ ...(id ? { SubnetIds: [id] } : {}), Filters: filters(args) }))).Subnets ?? [], "EC2 Subnet");
+  return { id: subnet.SubnetId, arn: subnet.SubnetArn, vpcId: subnet.VpcId, cidrBlock: subnet.CidrBlock, availabilityZone: subnet.AvailabilityZone, availabilityZoneId: subnet.AvailabilityZoneId, ownerId: subnet.OwnerId, tags: tagsFrom(subnet.Tags) };
+}
+
+async function getVpcEndpoint(aws: AwsClients, args: Props): Promise<Props> {
+  const id = optStr(args, "id");
+  const extra: Filter[] = [
+    ...(optStr(args, "vpcId") ? [{ Name: "vpc-id", Values: [args.vpcId as string] }] : []),
+    ...(optStr(args, "serviceName") ? [{ Name: "service-name", Values: [args.serviceName as string] }] : []),
+    ...(optStr(args, "state") ? [{ Name: "vpc-endpoint-state", Values: [args.state as string] }] : []),
+  ];
+  const found = ((await aws.ec2.send(new DescribeVpcEndpointsCommand({ ...(id ? { VpcEndpointIds: [id] } : {}), Filters: [...extra, ...filters(args)] }))).VpcEndpoints ?? []).filter((e) => e.State?.toLowerCase() !== "deleted");
+  const e = single(found, "EC2 VPC Endpoint");
+  return {
+    id: e.VpcEndpointId,
+    vpcId: e.VpcId,
+    serviceName: e.ServiceName,
+    vpcEndpointType: e.VpcEndpointType,
+    privateDnsEnabled: e.PrivateDnsEnabled ?? false,
+    policy: e.PolicyDocument,
+    ownerId: e.OwnerId,
+    state: e.State,
+    subnetIds: e.SubnetIds ?? [],
+    dnsEntries: (e.DnsEntries ?? []).map((d) => ({ dnsName: d.DnsName, hostedZoneId: d.HostedZoneId })),
+    tags: tagsFrom(e.Tags),
+  };
+}
+
+async function getRoles(aws: AwsClients, args: Props): Promise<Props> {
+  const roles = [];
+  let marker: string | undefined;
+  do {
+    const page = await aws.iam.send(new ListRolesCommand({ PathPrefix: optStr(args, "pathPrefix"), Marker: marker }));
+    roles.push(...(page.Roles ?? []));
+    marker = page.IsTruncated ? page.Marker : undefined;
+  } while (marker);
+  const pattern = optStr(args, "nameRegex");
+  const matching = pattern ? roles.filter((r) => new RegExp(pattern).test(r.RoleName ?? "")) : roles;
+  return { id: aws.config.region, arns: matching.map((r) => r.Arn), names: matching.map((r) => r.RoleName) };
+}
+
+async function getRole(aws: AwsClients, args: Props): Promise<Props> {
+  const role = (await aws.iam.send(new GetRoleCommand({ RoleName: str(args, "name") }))).Role;
+  return {
+    id: role?.RoleName,
+    name: role?.RoleName,
+    arn: role?.Arn,
+    path: role?.Path,
+    uniqueId: role?.RoleId,
+    assumeRolePolicy: role?.AssumeRolePolicyDocument ? decodeURIComponent(role.AssumeRolePolicyDocument) : undefined,
+    maxSessionDuration: role?.MaxSessionDuration,
+    description: role?.Description ?? "",
+    tags: tagsFrom(role?.Tags),
+  };
+}
+
 /** The data sources the stand-in serves, by Pulumi token. Add one line per new data source. */
 export const INVOKES: Record<string, InvokeFunction> = {
   "aws:index/getCallerIdentity:getCallerIdentity": async (aws) => {
@@ -64,6 +130,10 @@ export const INVOKES: Record<string, InvokeFunction> = {
   "aws:index/getRegion:getRegion": async (aws) => ({ id: aws.config.region, name: aws.config.region, region: aws.config.region, endpoint: `ec2.${aws.config.region}.amazonaws.com` }),
   "aws:index/getPartition:getPartition": async (aws) => ({ id: aws.partition(), partition: aws.partition(), dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws" }),
   "aws:ec2/getVpc:getVpc": getVpc,
+  "aws:ec2/getSubnet:getSubnet": getSubnet,
+  "aws:ec2/getVpcEndpoint:getVpcEndpoint": getVpcEndpoint,
+  "aws:iam/getRoles:getRoles": getRoles,
+  "aws:iam/getRole:getRole": getRole,
   "aws:ec2/getVpcEndpointService:getVpcEndpointService": getVpcEndpointService,
   "aws:s3/getBucketPolicy:getBucketPolicy": getBucketPolicy,
 };

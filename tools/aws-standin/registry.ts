@@ -18,6 +18,8 @@ export const RESOURCES: Record<string, ResourceType> = {
   "aws:ec2/securityGroup:SecurityGroup": ec2.securityGroup,
   "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": ec2.securityGroupIngressRule,
   "aws:ec2/vpcEndpoint:VpcEndpoint": ec2.vpcEndpoint,
+  "aws:ec2/routeTable:RouteTable": ec2.routeTable,
+  "aws:ec2/routeTableAssociation:RouteTableAssociation": ec2.routeTableAssociation,
   "aws:ssm/parameter:Parameter": ssm.parameter,
   "aws:s3/bucketPolicy:BucketPolicy": s3.bucketPolicy,
   "aws:organizations/policy:Policy": organizations.policy,

@@ -1,5 +1,10 @@
 import {
+  AssociateRouteTableCommand,
   AuthorizeSecurityGroupIngressCommand,
+  CreateRouteTableCommand,
+  DeleteRouteTableCommand,
+  DescribeRouteTablesCommand,
+  DisassociateRouteTableCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateTagsCommand,
@@ -26,7 +31,7 @@ import {
 import { AwsClients } from "../aws";
 import { isNotFound, optBool, optNum, optStr, Props, ResourceType, str, strList, tagChanges, tagList, tagsFrom } from "../types";
 
-const tagSpec = (resourceType: "vpc" | "subnet" | "security-group" | "vpc-endpoint" | "security-group-rule", inputs: Props) => {
+const tagSpec = (resourceType: "vpc" | "subnet" | "security-group" | "vpc-endpoint" | "security-group-rule" | "route-table", inputs: Props) => {
   const tags = tagList(inputs);
   return tags.length > 0 ? [{ ResourceType: resourceType, Tags: tags }] : undefined;
 };
@@ -366,5 +371,52 @@ export const vpcEndpoint: ResourceType = {
   },
   async delete(aws, id) {
     await aws.ec2.send(new DeleteVpcEndpointsCommand({ VpcEndpointIds: [id] }));
+  },
+};
+
+/** A route table without routes of its own (routes added by gateway endpoints are AWS's, not the program's). */
+async function readRouteTable(aws: AwsClients, id: string): Promise<Props | undefined> {
+  const table = await orGone(async () => (await aws.ec2.send(new DescribeRouteTablesCommand({ RouteTableIds: [id] }))).RouteTables?.[0]);
+  if (!table) return undefined;
+  const tags = tagsFrom(table.Tags);
+  return { id, arn: arn(aws, table.OwnerId, "route-table", id), vpcId: table.VpcId, ownerId: table.OwnerId, tags, tagsAll: tags };
+}
+
+export const routeTable: ResourceType = {
+  replaceOn: ["vpcId"],
+  check(inputs) {
+    const routes = inputs.routes;
+    return Array.isArray(routes) && routes.length > 0 ? [["routes", "inline routes are not implemented by the stand-in provider (tools/aws-standin/resources/ec2.ts)"]] : [];
+  },
+  async create(aws, inputs) {
+    const created = await aws.ec2.send(new CreateRouteTableCommand({ VpcId: str(inputs, "vpcId"), TagSpecifications: tagSpec("route-table", inputs) }));
+    const id = created.RouteTable?.RouteTableId as string;
+    return { id, outputs: (await readRouteTable(aws, id)) ?? {} };
+  },
+  read: (aws, id) => readRouteTable(aws, id),
+  async update(aws, id, olds, news) {
+    await updateTags(aws, id, olds, news);
+    return (await readRouteTable(aws, id)) ?? {};
+  },
+  async delete(aws, id) {
+    await aws.ec2.send(new DeleteRouteTableCommand({ RouteTableId: id }));
+  },
+};
+
+/** The association's id (rtbassoc-...) is the resource id, as the real provider's. */
+export const routeTableAssociation: ResourceType = {
+  replaceOn: ["subnetId", "gatewayId", "routeTableId"],
+  async create(aws, inputs) {
+    const response = await aws.ec2.send(new AssociateRouteTableCommand({ RouteTableId: str(inputs, "routeTableId"), SubnetId: optStr(inputs, "subnetId"), GatewayId: optStr(inputs, "gatewayId") }));
+    const id = response.AssociationId as string;
+    return { id, outputs: (await this.read(aws, id, inputs)) ?? {} };
+  },
+  async read(aws, id, state) {
+    const tables = await orGone(async () => (await aws.ec2.send(new DescribeRouteTablesCommand({ Filters: [{ Name: "association.route-table-association-id", Values: [id] }] }))).RouteTables);
+    const association = tables?.flatMap((t) => t.Associations ?? []).find((a) => a.RouteTableAssociationId === id);
+    return association ? { id, routeTableId: association.RouteTableId, subnetId: association.SubnetId ?? state.subnetId, gatewayId: association.GatewayId ?? state.gatewayId } : undefined;
+  },
+  async delete(aws, id) {
+    await aws.ec2.send(new DisassociateRouteTableCommand({ AssociationId: id }));
   },
 };
