@@ -92,3 +92,13 @@ export function isNotFound(error: unknown): boolean {
   const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
   return /NoSuch|NotFound|InvalidVpcID|InvalidSubnetID|InvalidGroup\.NotFound|InvalidVpcEndpointId|ResourceNotFound|ParameterNotFound|PolicyNotFound/i.test(name) || status === 404;
 }
+
+/** Runs a read; an id AWS does not know (the resource is gone) reads as undefined, as the real provider's reads do. */
+export async function orGone<T>(read: () => Promise<T | undefined>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}

@@ -14,13 +14,13 @@ import {
   waitUntilTableNotExists,
 } from "@aws-sdk/client-dynamodb";
 import { AwsClients } from "../aws";
-import { isNotFound, optBool, optNum, optStr, Props, ResourceType, str, tagChanges, tagList, tagsFrom } from "../types";
+import { orGone, optBool, optNum, optStr, Props, ResourceType, str, tagChanges, tagList, tagsFrom } from "../types";
 
 /** Waits are bounded: a table that does not settle in a minute fails the operation. */
 const WAIT = { minDelay: 1, maxDelay: 2, maxWaitTime: 60 };
 
 async function readTable(aws: AwsClients, name: string): Promise<Props | undefined> {
-  try {
+  return orGone(async () => {
     const table = (await aws.dynamodb.send(new DescribeTableCommand({ TableName: name }))).Table;
     if (!table) return undefined;
     const ttl = (await aws.dynamodb.send(new DescribeTimeToLiveCommand({ TableName: name }))).TimeToLiveDescription;
@@ -43,10 +43,7 @@ async function readTable(aws: AwsClients, name: string): Promise<Props | undefin
       tags,
       tagsAll: tags,
     };
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  });
 }
 
 const nested = (props: Props, key: string): Props => {

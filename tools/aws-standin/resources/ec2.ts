@@ -29,7 +29,7 @@ import {
   Tag,
 } from "@aws-sdk/client-ec2";
 import { AwsClients } from "../aws";
-import { isNotFound, optBool, optNum, optStr, Props, ResourceType, str, strList, tagChanges, tagList, tagsFrom } from "../types";
+import { orGone, optBool, optNum, optStr, Props, ResourceType, str, strList, tagChanges, tagList, tagsFrom } from "../types";
 
 const tagSpec = (resourceType: "vpc" | "subnet" | "security-group" | "vpc-endpoint" | "security-group-rule" | "route-table", inputs: Props) => {
   const tags = tagList(inputs);
@@ -43,16 +43,6 @@ async function updateTags(aws: AwsClients, id: string, olds: Props, news: Props)
 }
 
 const arn = (aws: AwsClients, owner: string | undefined, kind: string, id: string) => `arn:${aws.partition()}:ec2:${aws.config.region}:${owner ?? ""}:${kind}/${id}`;
-
-/** Reads through `describe`; an id AWS does not know (or a deleted resource) reads as gone. */
-async function orGone<T>(describe: () => Promise<T | undefined>): Promise<T | undefined> {
-  try {
-    return await describe();
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
 
 async function readVpc(aws: AwsClients, id: string): Promise<Props | undefined> {
   const vpc = await orGone(async () => (await aws.ec2.send(new DescribeVpcsCommand({ VpcIds: [id] }))).Vpcs?.[0]);

@@ -14,13 +14,13 @@ import {
   UpdateRoleCommand,
 } from "@aws-sdk/client-iam";
 import { AwsClients } from "../aws";
-import { isNotFound, optNum, optStr, Props, ResourceType, str, tagChanges, tagList, tagsFrom } from "../types";
+import { orGone, optNum, optStr, Props, ResourceType, str, tagChanges, tagList, tagsFrom } from "../types";
 
 /** IAM returns policy documents URL-encoded. */
 const decodePolicy = (document: string | undefined) => (document === undefined ? undefined : decodeURIComponent(document));
 
 async function readRole(aws: AwsClients, name: string, state: Props): Promise<Props | undefined> {
-  try {
+  return orGone(async () => {
     const role = (await aws.iam.send(new GetRoleCommand({ RoleName: name }))).Role;
     if (!role) return undefined;
     const tags = tagsFrom(role.Tags);
@@ -38,10 +38,7 @@ async function readRole(aws: AwsClients, name: string, state: Props): Promise<Pr
       tags,
       tagsAll: tags,
     };
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  });
 }
 
 export const role: ResourceType = {
@@ -91,13 +88,10 @@ export const role: ResourceType = {
 async function readRolePolicy(aws: AwsClients, id: string): Promise<Props | undefined> {
   const [roleName, ...rest] = id.split(":");
   const policyName = rest.join(":");
-  try {
+  return orGone(async () => {
     const response = await aws.iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: policyName }));
     return { role: response.RoleName, name: response.PolicyName, policy: decodePolicy(response.PolicyDocument) };
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  });
 }
 
 export const rolePolicy: ResourceType = {

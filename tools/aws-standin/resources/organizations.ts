@@ -11,10 +11,10 @@ import {
   UpdatePolicyCommand,
 } from "@aws-sdk/client-organizations";
 import { AwsClients } from "../aws";
-import { isNotFound, optStr, Props, ResourceType, str, tagChanges, tagList, tagsFrom } from "../types";
+import { orGone, optStr, Props, ResourceType, str, tagChanges, tagList, tagsFrom } from "../types";
 
 async function readPolicy(aws: AwsClients, id: string): Promise<Props | undefined> {
-  try {
+  return orGone(async () => {
     const policy = (await aws.organizations.send(new DescribePolicyCommand({ PolicyId: id }))).Policy;
     if (!policy) return undefined;
     const tags = tagsFrom((await aws.organizations.send(new ListTagsForResourceCommand({ ResourceId: id }))).Tags);
@@ -29,10 +29,7 @@ async function readPolicy(aws: AwsClients, id: string): Promise<Props | undefine
       tags,
       tagsAll: tags,
     };
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  });
 }
 
 export const policy: ResourceType = {
@@ -67,13 +64,10 @@ export const policy: ResourceType = {
 /** The id is `<target>:<policy id>` as the real provider's. */
 async function readAttachment(aws: AwsClients, id: string): Promise<Props | undefined> {
   const [targetId, policyId] = id.split(":");
-  try {
+  return orGone(async () => {
     const targets = (await aws.organizations.send(new ListTargetsForPolicyCommand({ PolicyId: policyId }))).Targets ?? [];
     return targets.some((t) => t.TargetId === targetId) ? { policyId, targetId } : undefined;
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  });
 }
 
 export const policyAttachment: ResourceType = {

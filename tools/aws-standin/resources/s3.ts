@@ -1,16 +1,13 @@
 import { DeleteBucketPolicyCommand, GetBucketPolicyCommand, PutBucketPolicyCommand } from "@aws-sdk/client-s3";
 import { AwsClients } from "../aws";
-import { isNotFound, Props, ResourceType, str } from "../types";
+import { orGone, Props, ResourceType, str } from "../types";
 
 /** The bucket's whole policy: put replaces any policy the bucket had, delete removes it (see FACTS.md). */
 async function readBucketPolicy(aws: AwsClients, bucket: string): Promise<Props | undefined> {
-  try {
+  return orGone(async () => {
     const response = await aws.s3.send(new GetBucketPolicyCommand({ Bucket: bucket }));
     return response.Policy === undefined ? undefined : { bucket, policy: response.Policy };
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  });
 }
 
 export const bucketPolicy: ResourceType = {

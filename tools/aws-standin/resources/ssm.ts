@@ -1,9 +1,9 @@
 import { AddTagsToResourceCommand, DeleteParameterCommand, GetParameterCommand, ListTagsForResourceCommand, PutParameterCommand, RemoveTagsFromResourceCommand } from "@aws-sdk/client-ssm";
 import { AwsClients } from "../aws";
-import { isNotFound, optStr, Props, ResourceType, str, tagChanges, tagList, tagsFrom } from "../types";
+import { orGone, optStr, Props, ResourceType, str, tagChanges, tagList, tagsFrom } from "../types";
 
 async function readParameter(aws: AwsClients, name: string, state: Props): Promise<Props | undefined> {
-  try {
+  return orGone(async () => {
     const p = (await aws.ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }))).Parameter;
     if (!p) return undefined;
     const tags = tagsFrom((await aws.ssm.send(new ListTagsForResourceCommand({ ResourceType: "Parameter", ResourceId: name }))).TagList);
@@ -19,10 +19,7 @@ async function readParameter(aws: AwsClients, name: string, state: Props): Promi
       tags,
       tagsAll: tags,
     };
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+  });
 }
 
 const put = (inputs: Props, overwrite: boolean) =>
