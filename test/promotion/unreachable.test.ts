@@ -10,7 +10,7 @@ describe("verify: an unreachable endpoint is not IAM propagation", () => {
 
   it("does not retry a name that does not resolve or a refused connection, however it is wrapped", () => {
     for (const code of ["ENOTFOUND", "ECONNREFUSED"]) {
-      const error = new AssumeRoleError(role, "https://sts.us-east-1.amazonaws.com", false, network(code));
+      const error = new AssumeRoleError(role, "https://sts.us-east-1.amazonaws.com", network(code));
       expect(isUnreachable(error)).to.equal(true);
       expect(isPropagationError(error)).to.equal(false);
     }
@@ -18,7 +18,7 @@ describe("verify: an unreachable endpoint is not IAM propagation", () => {
 
   it("still retries a denied AssumeRole and a transient DNS failure", () => {
     const denied = Object.assign(new Error("not authorized to perform sts:AssumeRole"), { name: "AccessDenied" });
-    expect(isPropagationError(new AssumeRoleError(role, "https://sts.us-east-1.amazonaws.com", true, denied))).to.equal(true);
-    expect(isPropagationError(new AssumeRoleError(role, "https://sts.us-east-1.amazonaws.com", false, network("EAI_AGAIN")))).to.equal(true);
+    expect(isPropagationError(new AssumeRoleError(role, "https://sts.us-east-1.amazonaws.com", denied))).to.equal(true);
+    expect(isPropagationError(new AssumeRoleError(role, "https://sts.us-east-1.amazonaws.com", network("EAI_AGAIN")))).to.equal(true);
   });
 });
