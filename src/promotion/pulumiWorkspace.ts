@@ -78,7 +78,14 @@ export class PulumiWorkspace implements StackWorkspace {
   }
 
   async outputs(stack: string): Promise<Record<string, unknown>> {
-    const outputs: OutputMap = await mapStackErrors(stack, async () => (await this.stack(stack)).outputs());
+    const outputs: OutputMap = await mapStackErrors(stack, async () => {
+      const selected = await this.stack(stack);
+      const read = await selected.outputs();
+      // A stack that `deploy` created but never updated has no outputs and no history: to every reader it is not
+      // deployed yet (found by the engine lane: the first `modelshare deploy` on a fresh backend refused to run).
+      if (Object.keys(read).length === 0 && (await selected.history(1)).length === 0) throw new StackNotDeployedError(stack, "created, never updated");
+      return read;
+    });
     return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
   }
 }
