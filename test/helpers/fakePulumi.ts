@@ -60,3 +60,21 @@ export async function withFakePulumiOnPath<T>(work: (log: string) => Promise<T>)
     process.env.PATH = path;
   }
 }
+
+/**
+ * Runs `test` with a stand-in `pulumi` (a shell script of the given lines after `#!/bin/sh`) first on PATH and a
+ * project directory holding a minimal Pulumi.yaml; gives the test the project and the script's folder.
+ */
+export async function withPulumiScript(lines: readonly string[], test: (project: string, bin: string) => Promise<void>): Promise<void> {
+  const bin = mkdtempSync(join(tmpdir(), "fake-pulumi-"));
+  writeFileSync(join(bin, "pulumi"), ["#!/bin/sh", ...lines].join("\n"), { mode: 0o755 });
+  const project = mkdtempSync(join(tmpdir(), "fake-project-"));
+  writeFileSync(join(project, "Pulumi.yaml"), "name: modelshare\nruntime: nodejs\n");
+  const path = process.env.PATH;
+  process.env.PATH = `${bin}:${path ?? ""}`;
+  try {
+    await test(project, bin);
+  } finally {
+    process.env.PATH = path;
+  }
+}

@@ -17,6 +17,7 @@ import { HistoryRecord } from "../../src/promotion/types";
 import { PulumiNotFoundError, StackBusyError } from "../../src/promotion/workspace";
 import { makePng } from "../client/helpers/images";
 import { AwsWorld, PROJECT_ARN, V1, V2, V3 } from "./fakes";
+import { withPulumiScript } from "../helpers/fakePulumi";
 
 const FAST = { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 2 };
 
@@ -225,28 +226,15 @@ describe("promotion adapters", () => {
      * `selectBehaviour` (shell) on `stack select`, and succeeds otherwise. Gives the project dir and the call log.
      */
     async function withFakePulumi(selectBehaviour: (bin: string) => string, test: (project: string, calls: () => string[]) => Promise<void>): Promise<void> {
-      const bin = mkdtempSync(join(tmpdir(), "fake-pulumi-"));
+      const bin = mkdtempSync(join(tmpdir(), "fake-pulumi-log-"));
       const log = join(bin, "calls.log");
-      writeFileSync(
-        join(bin, "pulumi"),
-        [
-          "#!/bin/sh",
-          `echo "$*" >> "${log}"`,
-          'if [ "$1" = "version" ]; then echo "v3.239.0"; exit 0; fi',
-          `if [ "$1" = "stack" ] && [ "$2" = "select" ]; then ${selectBehaviour(bin)}; fi`,
-          "exit 0",
-        ].join("\n"),
-        { mode: 0o755 },
-      );
-      const project = mkdtempSync(join(tmpdir(), "fake-project-"));
-      writeFileSync(join(project, "Pulumi.yaml"), "name: modelshare\nruntime: nodejs\n");
-      const path = process.env.PATH;
-      process.env.PATH = `${bin}:${path ?? ""}`;
-      try {
-        await test(project, () => readFileSync(log, "utf8").trim().split("\n"));
-      } finally {
-        process.env.PATH = path;
-      }
+      const script = [
+        `echo "$*" >> "${log}"`,
+        'if [ "$1" = "version" ]; then echo "v3.239.0"; exit 0; fi',
+        `if [ "$1" = "stack" ] && [ "$2" = "select" ]; then ${selectBehaviour(bin)}; fi`,
+        "exit 0",
+      ];
+      await withPulumiScript(script, (project) => test(project, () => readFileSync(log, "utf8").trim().split("\n")));
     }
 
     it("selects a stack again after a failed select, instead of failing every later operation on it (the undo included)", async () => {

@@ -1,37 +1,22 @@
 import { expect } from "chai";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { PulumiWorkspace } from "../../src/promotion/pulumiWorkspace";
 import { StackNotDeployedError } from "../../src/promotion/workspace";
+import { withPulumiScript } from "../helpers/fakePulumi";
 
 // Found by the engine lane (docs/engine-lane.md): on a fresh backend, `modelshare deploy` creates the ML stack and
 // then read its outputs to check for hazards; the real CLI answers `{}` for a stack never updated (the fakes threw
 // StackNotDeployedError), so the first deploy failed with "has no grantedVersions output: deploy it first".
 describe("PulumiWorkspace: a stack created but never updated", () => {
-  async function withPulumi(history: string, outputs: string, test: (project: string) => Promise<void>): Promise<void> {
-    const bin = mkdtempSync(join(tmpdir(), "fake-pulumi-"));
-    writeFileSync(
-      join(bin, "pulumi"),
+  const withPulumi = (history: string, outputs: string, test: (project: string) => Promise<void>) =>
+    withPulumiScript(
       [
-        "#!/bin/sh",
         'if [ "$1" = "version" ]; then echo "v3.274.1"; exit 0; fi',
         `if [ "$1" = "stack" ] && [ "$2" = "output" ]; then echo '${outputs}'; exit 0; fi`,
         `if [ "$1" = "stack" ] && [ "$2" = "history" ]; then echo '${history}'; exit 0; fi`,
         "exit 0",
-      ].join("\n"),
-      { mode: 0o755 },
+      ],
+      test,
     );
-    const project = mkdtempSync(join(tmpdir(), "fake-project-"));
-    writeFileSync(join(project, "Pulumi.yaml"), "name: modelshare\nruntime: nodejs\n");
-    const path = process.env.PATH;
-    process.env.PATH = `${bin}:${path ?? ""}`;
-    try {
-      await test(project);
-    } finally {
-      process.env.PATH = path;
-    }
-  }
 
   it("reads as not deployed when it has neither outputs nor history", async () => {
     await withPulumi("[]", "{}", async (project) => {
