@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { ConfigError } from "../config/problems";
@@ -6,6 +6,8 @@ import { BudgetError } from "../errors";
 import { buildAccessMatrix, loadSimulator, Simulator, SimulatorUnavailableError } from "../matrix";
 import { checkSynthesized } from "../rules";
 import { architectureMarkdown } from "../synth/architecture";
+import { matrixCsv } from "../synth/matrixCsv";
+import { PolicyDocumentFile, policyDocumentFiles } from "../synth/policyFiles";
 import { dataLakeStatementsDocument, matrixDocument, stackDocument, synthSummary, formatSummary } from "../synth/report";
 import { DATA_LAKE_STATEMENTS_FILE } from "./dataLake";
 import { ResourceRecorder } from "../synth/mocks";
@@ -93,6 +95,30 @@ function writeJson(file: string, value: unknown): void {
   writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** The directory under OUT that holds one file per policy document: OUT/policies/<stack>/<name>.json. */
+export const POLICIES_DIR = "policies";
+
+/**
+ * Writes OUT/policies/<stack>/*.json, first removing the JSON files an earlier run left there (a policy that no longer
+ * exists must not look deployed). Only .json files inside stack directories are removed, and only then the
+ * directories that are left empty: nothing else under OUT is touched.
+ */
+function replacePolicyFiles(policiesDir: string, files: readonly PolicyDocumentFile[]): void {
+  if (existsSync(policiesDir)) {
+    for (const entry of readdirSync(policiesDir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const stackDir = path.join(policiesDir, entry.name);
+      for (const file of readdirSync(stackDir, { withFileTypes: true })) if (file.isFile() && file.name.endsWith(".json")) rmSync(path.join(stackDir, file.name));
+      if (readdirSync(stackDir).length === 0) rmdirSync(stackDir);
+    }
+  }
+  for (const file of files) {
+    const target = path.join(policiesDir, file.path);
+    mkdirSync(path.dirname(target), { recursive: true });
+    writeFileSync(target, file.text);
+  }
+}
+
 /** Reports a failure that stops synth: a message on stderr, and the same as JSON on stdout with --json. */
 function fail(io: SynthIo, flags: SynthFlags, code: number, kind: string, message: string, details: Record<string, unknown> = {}, warnings: readonly string[] = []): number {
   for (const warning of warnings) io.stderr(`warning: ${warning}\n`);
@@ -103,7 +129,8 @@ function fail(io: SynthIo, flags: SynthFlags, code: number, kind: string, messag
 
 /**
  * `modelshare synth`: runs every stack program offline, checks the result, evaluates the access matrix and writes
- * OUT/<stack>.json, OUT/access-matrix.json and OUT/architecture.md. Returns the exit code.
+ * OUT/<stack>.json, OUT/policies/<stack>/<name>.json, OUT/access-matrix.json and .csv and OUT/architecture.md. Returns
+ * the exit code.
  */
 export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()): Promise<number> {
   const started = io.now();
@@ -171,6 +198,11 @@ export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()
   });
   const matrixFile = path.join(outDir, "access-matrix.json");
   writeJson(matrixFile, matrixDocument(matrix));
+  const matrixCsvFile = path.join(outDir, "access-matrix.csv");
+  writeFileSync(matrixCsvFile, matrixCsv(matrix.rows));
+  const policiesDir = path.join(outDir, POLICIES_DIR);
+  const policyFiles = policyDocumentFiles(stacks);
+  replacePolicyFiles(policiesDir, policyFiles);
   const architectureFile = path.join(outDir, "architecture.md");
   writeFileSync(architectureFile, architectureMarkdown(stacks, matrix));
   const dataLake = dataLakeStatementsDocument(stacks);
@@ -178,7 +210,8 @@ export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()
   if (dataLake !== undefined) writeJson(dataLakeFile, dataLake);
   // A file from an earlier run with a data lake would otherwise be taken for this configuration's grant.
   else rmSync(dataLakeFile, { force: true });
-  io.progress.done("write", `${stackEntries.length + (dataLake !== undefined ? 3 : 2)} files in ${relative(outDir)}`);
+  const written = stackEntries.length + (dataLake !== undefined ? 4 : 3) + policyFiles.length;
+  io.progress.done("write", `${written} files in ${relative(outDir)}`);
 
   const summary = synthSummary({
     configDir: relative(configDir),
@@ -187,6 +220,8 @@ export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()
     checks,
     matrix,
     matrixFile: relative(matrixFile),
+    matrixCsvFile: relative(matrixCsvFile),
+    policies: { dir: relative(policiesDir), files: policyFiles.length },
     architectureFile: relative(architectureFile),
     ...(dataLake !== undefined ? { dataLakeStatementsFile: relative(dataLakeFile) } : {}),
     warnings,
@@ -201,7 +236,8 @@ export function registerSynth(program: Command, io: () => SynthIo = defaultSynth
     .command("synth")
     .description(
       "Run every stack program offline (Pulumi mocks, no credentials, no pulumi CLI), check what it would deploy and evaluate who could " +
-        "then do what. Writes OUT/<stack>.json, OUT/access-matrix.json, OUT/architecture.md and, with a data lake, OUT/data-lake-statements.json.",
+        "then do what. Writes OUT/<stack>.json, OUT/policies/<stack>/<name>.json (each policy document, pretty-printed), OUT/access-matrix.json " +
+        "and .csv, OUT/architecture.md and, with a data lake, OUT/data-lake-statements.json.",
     )
     .option("--config-dir <dir>", "directory holding the Pulumi.<stack>.yaml files (default: the current directory, or --cwd)")
     .option("--out <dir>", "directory to write to, created when missing", "out/")

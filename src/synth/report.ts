@@ -107,7 +107,11 @@ export interface SynthSummary {
     readonly mismatchedRows: readonly MatrixRow[];
     readonly notes: readonly string[];
     readonly file: string;
+    /** The same rows as CSV (RFC 4180, header row). */
+    readonly csvFile: string;
   };
+  /** OUT/policies/<stack>/<name>.json: every policy document, pretty-printed. */
+  readonly policies: { readonly dir: string; readonly files: number };
   readonly architecture: string;
   /** OUT/data-lake-statements.json, when an ML stack grants a data lake. */
   readonly dataLakeStatements?: string;
@@ -133,6 +137,8 @@ export function synthSummary(input: {
   checks: CheckReport;
   matrix: AccessMatrix;
   matrixFile: string;
+  matrixCsvFile: string;
+  policies: { dir: string; files: number };
   architectureFile: string;
   dataLakeStatementsFile?: string;
   warnings?: readonly string[];
@@ -151,7 +157,9 @@ export function synthSummary(input: {
       mismatchedRows: input.matrix.rows.filter((r) => r.mismatch),
       notes: input.matrix.notes,
       file: input.matrixFile,
+      csvFile: input.matrixCsvFile,
     },
+    policies: input.policies,
     architecture: input.architectureFile,
     ...(input.dataLakeStatementsFile !== undefined ? { dataLakeStatements: input.dataLakeStatementsFile } : {}),
     ...(input.warnings !== undefined && input.warnings.length > 0 ? { warnings: input.warnings } : {}),
@@ -176,12 +184,13 @@ export function formatSummary(summary: SynthSummary): string {
   lines.push(`checks: ${c.rules} rules, ${c.passed} passed, ${c.failed} failed${c.failures.length > 0 ? ` (${c.failures.length} findings)` : ""}`);
   for (const f of c.failures) lines.push(`  FAIL [${f.ruleId}] ${f.resource}: ${f.detail}`);
   const m = summary.matrix;
-  lines.push(`access matrix: ${m.rows} rows, ${m.mismatches} mismatch${m.mismatches === 1 ? "" : "es"} (${m.file})`);
+  lines.push(`access matrix: ${m.rows} rows, ${m.mismatches} mismatch${m.mismatches === 1 ? "" : "es"} (${m.file}, ${m.csvFile})`);
   lines.push(...formatCategories(m.categories));
   for (const r of m.mismatchedRows) {
     lines.push(`  MISMATCH [${r.category}] ${r.scenario}: ${r.principal} ${r.action} ${r.resource}: expected ${r.expected}, got ${r.decision} (${r.reason})`);
   }
   for (const note of m.notes) lines.push(`  note: ${note}`);
+  lines.push(`policy documents: ${summary.policies.files} in ${summary.policies.dir}/<stack>/`);
   lines.push(`architecture: ${summary.architecture}`);
   if (summary.dataLakeStatements !== undefined) lines.push(`data-lake grant for the bucket owner: ${summary.dataLakeStatements}`);
   lines.push(summary.ok ? "result: every check passed" : "result: FAILED");

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { parse as parseCsv } from "csv-parse/sync";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
@@ -122,6 +123,24 @@ describe("modelshare synth", function () {
       expect(matrix.assumptions.join(" ")).to.include("FullAWSAccess");
     });
 
+    it("writes OUT/policies/<stack>/<name>.json: every policy document of every stack, pretty-printed, as the provider gets it", () => {
+      const ml = JSON.parse(readFileSync(path.join(outDir, "ml.json"), "utf8"));
+      const role = ml.resources.find((r: any) => r.name === "shared-qa-role");
+      const text = readFileSync(path.join(outDir, "policies", "ml", "shared-qa-role.json"), "utf8");
+      expect(text).to.equal(`${JSON.stringify(JSON.parse(role.inputs.assumeRolePolicy), null, 2)}\n`);
+      const qaEndpoints = readdirSync(path.join(outDir, "policies", "qa"));
+      expect(qaEndpoints.length).to.be.greaterThan(3);
+      expect(summary.policies.files).to.equal(["ml", "prod", "qa"].reduce((n, s) => n + readdirSync(path.join(outDir, "policies", s)).length, 0));
+    });
+
+    it("writes OUT/access-matrix.csv: a header row and the same rows as access-matrix.json", () => {
+      const matrix = JSON.parse(readFileSync(path.join(outDir, "access-matrix.json"), "utf8"));
+      const records: Record<string, string>[] = parseCsv(readFileSync(path.join(outDir, "access-matrix.csv"), "utf8"), { columns: true });
+      expect(records).to.have.length(matrix.rows.length);
+      expect(records.map((r) => [r.principal, r.action, r.resource, r.decision])).to.deep.equal(matrix.rows.map((r: any) => [r.principal, r.action, r.resource, r.decision]));
+      expect(summary.matrix.csvFile).to.equal(path.join(outDir, "access-matrix.csv"));
+    });
+
     it("writes OUT/architecture.md: a Mermaid diagram of the accounts and the matrix as a table", () => {
       const markdown = readFileSync(path.join(outDir, "architecture.md"), "utf8");
       expect(markdown).to.include("```mermaid\nflowchart LR");
@@ -189,8 +208,15 @@ describe("modelshare synth", function () {
 
     it("exits 1 and lists each failed check with its rule id and resource", async () => {
       const dir = track(exampleCopy({ stack: "ml", change: (c) => (c["modelshare:consumers"].qa.maxSessionDurationSeconds = 7200) }));
+      // A policy file of an earlier run must not survive as if it were still deployed; files synth does not own stay.
+      mkdirSync(path.join(dir, "out", "policies", "gone-stack"), { recursive: true });
+      writeFileSync(path.join(dir, "out", "policies", "gone-stack", "old-role.json"), "{}");
+      writeFileSync(path.join(dir, "out", "policies", "README.txt"), "mine");
       const io = capturingIo(dir);
       const code = await runSynth({ configDir: dir, out: path.join(dir, "out") }, io);
+      expect(existsSync(path.join(dir, "out", "policies", "gone-stack"))).to.equal(false);
+      expect(readFileSync(path.join(dir, "out", "policies", "README.txt"), "utf8")).to.equal("mine");
+      expect(existsSync(path.join(dir, "out", "policies", "ml", "shared-qa-role.json"))).to.equal(true);
       expect(code).to.equal(1);
       const text = io.out.join("");
       expect(text).to.include(`checks: ${RULES.length} rules, ${RULES.length - 1} passed, 1 failed (1 findings)`);
