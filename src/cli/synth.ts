@@ -1,14 +1,16 @@
-import { existsSync, mkdirSync, readdirSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { ConfigError } from "../config/problems";
 import { BudgetError } from "../errors";
-import { buildAccessMatrix, loadSimulator, Simulator, SimulatorUnavailableError } from "../matrix";
-import { checkSynthesized } from "../rules";
+import { buildAccessMatrix, CATEGORY_IDS, loadSimulator, Simulator, SimulatorUnavailableError } from "../matrix";
+import { checkSynthesized, RULES } from "../rules";
+import { NO_PACK_CONFIG, parsePolicyPackConfig, PolicyPackConfig } from "../rules/enforcement";
+import { judge, VerdictOptions, waiverErrors } from "../rules/verdict";
 import { architectureMarkdown } from "../synth/architecture";
 import { matrixCsv } from "../synth/matrixCsv";
 import { PolicyDocumentFile, policyDocumentFiles } from "../synth/policyFiles";
-import { dataLakeStatementsDocument, matrixDocument, stackDocument, synthSummary, formatSummary } from "../synth/report";
+import { checksDocument, dataLakeStatementsDocument, matrixDocument, stackDocument, synthSummary, formatSummary } from "../synth/report";
 import { DATA_LAKE_STATEMENTS_FILE } from "./dataLake";
 import { ResourceRecorder } from "../synth/mocks";
 import { withoutStackTraces } from "../synth/quietStackTraces";
@@ -19,7 +21,12 @@ export interface SynthFlags {
   readonly configDir?: string;
   readonly out?: string;
   readonly json?: boolean;
+  /** The CrossGuard policy pack config file (enforcement levels, waivers-valid.requireExpiry). */
+  readonly policyPackConfig?: string;
 }
+
+/** Names a waiver can never take: the access matrix is a proof, not a lint. */
+export const NOT_WAIVABLE: readonly string[] = ["access-matrix", "matrix", ...CATEGORY_IDS];
 
 /** Where synth writes and reads; injectable so the tests capture output instead of the process's streams. */
 export interface SynthIo {
@@ -77,6 +84,21 @@ function outDirectory(out: string | undefined, cwd: string): string {
     if (path.dirname(dir) === dir) break;
   }
   return outDir;
+}
+
+/** Reads --policy-pack-config: a regular file holding the pack's JSON config (the same file `pulumi preview` takes). */
+function readPackConfig(file: string | undefined, cwd: string): PolicyPackConfig {
+  if (file === undefined) return NO_PACK_CONFIG;
+  const resolved = path.resolve(cwd, file);
+  if (!existsSync(resolved)) throw new UsageError(`--policy-pack-config ${JSON.stringify(file)}: no such file; give the JSON file you pass to pulumi preview --policy-pack-config`);
+  if (!statSync(resolved).isFile()) throw new UsageError(`--policy-pack-config ${JSON.stringify(file)}: not a regular file`);
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(resolved, "utf8"));
+  } catch (error) {
+    throw new ConfigError([{ key: "(file)", message: `is not valid JSON (${(error as Error).message})` }], file);
+  }
+  return parsePolicyPackConfig(value, RULES, file);
 }
 
 /** Synthesizes the stacks one at a time (ML first), so progress can name each; one recorder keeps the outputs. */
@@ -143,10 +165,14 @@ export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()
 
   io.progress.step("config", `reading Pulumi.<stack>.yaml files in ${configDir}`);
   let stackFiles: StackFile[];
+  let packConfig: PolicyPackConfig;
   try {
+    packConfig = readPackConfig(flags.policyPackConfig, io.cwd);
     stackFiles = loadStackFiles(configDir);
   } catch (error) {
     if (error instanceof StackFilesError) return fail(io, flags, EXIT.badInput, "config", error.message, { problems: problemsOf(error), warnings: error.warnings }, error.warnings);
+    // --policy-pack-config's own problems (its JSON, its policy names and levels).
+    if (error instanceof ConfigError) return fail(io, flags, EXIT.badInput, "config", error.message, { problems: problemsOf(error) });
     throw error;
   }
   const warnings = stackFileWarnings(stackFiles);
@@ -171,9 +197,22 @@ export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()
     throw error;
   }
 
+  // Waivers name resources, so they are checked once the resources are known; a bad one is bad input (exit 2).
+  const verdictOptions: VerdictOptions = {
+    waivers: stacks.map((s) => ({ stack: s.stack, source: path.basename(s.file), waivers: s.config.waivers, resources: s.resources })),
+    config: packConfig,
+    now: new Date(io.now()),
+    notWaivable: NOT_WAIVABLE,
+  };
+  const badWaivers = waiverErrors(RULES, verdictOptions);
+  if (badWaivers.length > 0) {
+    const error = new StackFilesError(badWaivers);
+    return fail(io, flags, EXIT.badInput, "config", error.message, { problems: problemsOf(error) });
+  }
+
   io.progress.step("checks", `running the rules over ${stacks.reduce((n, s) => n + s.resources.length, 0)} resources`);
-  const checks = await checkSynthesized(stacks);
-  io.progress.done("checks", `${checks.passed} passed, ${checks.failed} failed`);
+  const checks = judge(await checkSynthesized(stacks), RULES, verdictOptions);
+  io.progress.done("checks", `${checks.passed} passed, ${checks.failed} failed, ${checks.waived?.length ?? 0} waived`);
 
   io.progress.step("matrix", "evaluating the access matrix with iam-simulate");
   let reported = 0;
@@ -203,14 +242,16 @@ export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()
   const policiesDir = path.join(outDir, POLICIES_DIR);
   const policyFiles = policyDocumentFiles(stacks);
   replacePolicyFiles(policiesDir, policyFiles);
+  const checksFile = path.join(outDir, "checks.json");
+  writeJson(checksFile, checksDocument(checks, flags.policyPackConfig ?? null));
   const architectureFile = path.join(outDir, "architecture.md");
-  writeFileSync(architectureFile, architectureMarkdown(stacks, matrix));
+  writeFileSync(architectureFile, architectureMarkdown(stacks, matrix, checks));
   const dataLake = dataLakeStatementsDocument(stacks);
   const dataLakeFile = path.join(outDir, DATA_LAKE_STATEMENTS_FILE);
   if (dataLake !== undefined) writeJson(dataLakeFile, dataLake);
   // A file from an earlier run with a data lake would otherwise be taken for this configuration's grant.
   else rmSync(dataLakeFile, { force: true });
-  const written = stackEntries.length + (dataLake !== undefined ? 4 : 3) + policyFiles.length;
+  const written = stackEntries.length + (dataLake !== undefined ? 5 : 4) + policyFiles.length;
   io.progress.done("write", `${written} files in ${relative(outDir)}`);
 
   const summary = synthSummary({
@@ -218,6 +259,7 @@ export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()
     outDir: relative(outDir),
     stacks: stackEntries,
     checks,
+    checksFile: relative(checksFile),
     matrix,
     matrixFile: relative(matrixFile),
     matrixCsvFile: relative(matrixCsvFile),
@@ -242,10 +284,17 @@ export function registerSynth(program: Command, io: () => SynthIo = defaultSynth
     .option("--config-dir <dir>", "directory holding the Pulumi.<stack>.yaml files (default: the current directory, or --cwd)")
     .option("--out <dir>", "directory to write to, created when missing", "out/")
     .option("--json", "print the summary as JSON on stdout")
+    .option(
+      "--policy-pack-config <file>",
+      "the policy pack config JSON (as for pulumi preview --policy-pack-config): enforcement levels per policy or \"all\", waivers-valid.requireExpiry",
+    )
     .addHelpText(
       "after",
-      "\nExit codes: 0 every check passed and the access matrix matches the config; 1 a check failed, the matrix has a mismatch or a " +
-        "policy is over its quota; 2 invalid configuration (each problem names its file and key) or bad flags.",
+      "\nWaivers: modelshare:waivers in each Pulumi.<stack>.yaml accepts a rule's findings on one resource, with a reason (docs/policy.md). " +
+        "They never apply to the access matrix.\n" +
+        "Exit codes: 0 every check passed (or was waived) and the access matrix matches the config; 1 a check failed, a waiver expired, the " +
+        "matrix has a mismatch or a policy is over its quota; 2 invalid configuration (each problem names its file and key: a malformed waiver, " +
+        "one naming an unknown rule or a resource not in its stack), an invalid --policy-pack-config or bad flags.",
     )
     .action(async (flags: SynthFlags, command: Command) => {
       const base = io();

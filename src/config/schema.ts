@@ -7,6 +7,7 @@ import { customLabelsRegionProblem, fipsRegionProblem, partitionOfRegion } from 
 import { cidrProblem, coversWholeInternet, Ipv4Cidr, parseCidr } from "./cidr";
 import { duplicates } from "./lists";
 import { didYouMean } from "./suggest";
+import { waiversSchema } from "./waivers";
 
 /**
  * The configuration schema of both stack programs. Pure: it takes the raw `modelshare:*` values (from Pulumi's
@@ -238,6 +239,8 @@ export const mlConfigSchema = z.strictObject({
   dataLake: dataLakeSchema,
   promotion: promotionSchema,
   quotas: quotasSchema,
+  /** Accepted rule findings of this stack (src/config/waivers.ts). */
+  waivers: waiversSchema,
 });
 /** The stack's validated aws:* settings, which every explicit provider of the stack is given (./awsProvider). */
 export interface WithAwsSettings {
@@ -341,6 +344,8 @@ export const consumerConfigSchema = z.strictObject({
   application: applicationSchema,
   smokeTest: smokeTestSchema.optional(),
   quotas: quotasSchema,
+  /** Accepted rule findings of this stack (src/config/waivers.ts). */
+  waivers: waiversSchema,
 });
 export type ConsumerConfig = z.infer<typeof consumerConfigSchema> & WithAwsSettings;
 

@@ -142,6 +142,21 @@ export function resourceLabel(resource: Pick<CheckedResource, "stack" | "type" |
   return `${resource.stack !== undefined ? `${resource.stack}/` : ""}${resource.type}::${resource.name}`;
 }
 
+/**
+ * The parts of a `stack/type::name` label (resourceLabel's output). Stack names hold no `/` and type tokens no `::`,
+ * so the first of each separates the parts; a name may hold either.
+ */
+export function parseResourceLabel(label: string): { readonly stack?: string; readonly type: string; readonly name: string } | undefined {
+  const separator = label.indexOf("::");
+  if (separator < 0) return undefined;
+  const head = label.slice(0, separator);
+  const name = label.slice(separator + 2);
+  const slash = head.indexOf("/");
+  // A type token's own `/` (aws:iam/role:Role) comes after a `:`; a stack prefix has none before its `/`.
+  if (slash >= 0 && !head.slice(0, slash).includes(":")) return { stack: head.slice(0, slash), type: head.slice(slash + 1), name };
+  return { type: head, name };
+}
+
 /** The condition values of `key` under `operator`, case-insensitively on the key as IAM does. */
 export function conditionValues(statement: StatementJson, operator: string, key: string): readonly string[] | undefined {
   const block = statement.Condition?.[operator];

@@ -4,6 +4,7 @@ import { chainedSessionDuration } from "./chainedSessionDuration";
 import { conditionOperatorsKnown } from "./conditionOperatorsKnown";
 import { CheckedResource, resourceLabel } from "./documents";
 import { endpointHttpsOnly } from "./endpointHttpsOnly";
+import { stackPolicyName } from "./enforcement";
 import { endpointPrivateDns } from "./endpointPrivateDns";
 import { exemptionsProtected } from "./exemptionsProtected";
 import { iamNamesExist } from "./iamNamesExist";
@@ -15,6 +16,8 @@ import { sharedRoleExactVersions } from "./sharedRoleExactVersions";
 import { trustRequiresOrgId } from "./trustRequiresOrgId";
 import { trustedPrincipalsProtected } from "./trustedPrincipalsProtected";
 import type { Finding, Rule, StackUnderCheck } from "./types";
+import type { EnforcementLevel } from "./enforcement";
+import type { WaivedFinding, WaiverOutcome } from "./waivers";
 
 export type { Finding, Rule, RuleContext, StackUnderCheck, Violation, DeploymentIntent } from "./types";
 export type { CheckedResource } from "./documents";
@@ -39,16 +42,29 @@ export interface RuleOutcome {
   readonly id: string;
   readonly message: string;
   readonly reason: string;
+  /** Findings that fail the check (after waivers and enforcement levels, once judged). */
   readonly failures: number;
+  /** Findings of an advisory level, and findings a waiver accepted (set once judged). */
+  readonly warnings?: number;
+  readonly waived?: number;
+  /** The level of each of the rule's policies (`<id>`, `<id>-stack`), once judged. */
+  readonly levels?: Readonly<Record<string, EnforcementLevel>>;
 }
 
 export interface CheckReport {
   readonly rules: readonly RuleOutcome[];
+  /** Findings that fail the check: mandatory and not waived once judged (src/rules/verdict.ts). */
   readonly findings: readonly Finding[];
   /** Rules without a finding. */
   readonly passed: number;
   /** Rules with at least one finding. */
   readonly failed: number;
+  /** Findings of advisory policies: reported, not failing. */
+  readonly warnings?: readonly Finding[];
+  /** Findings a waiver accepted, each with the waiver's key and reason. */
+  readonly waived?: readonly WaivedFinding[];
+  /** Every waiver of every stack with its status. */
+  readonly waivers?: readonly WaiverOutcome[];
 }
 
 /** Runs every rule over every resource of every stack, then every stack-level check. Pure. */
@@ -59,11 +75,11 @@ export function runRules(stacks: readonly StackUnderCheck[], rules: readonly Rul
       if (rule.checkResource) {
         for (const resource of stack.resources) {
           for (const detail of rule.checkResource(resource, stack.context)) {
-            findings.push({ ruleId: rule.id, resource: resourceLabel({ ...resource, stack: stack.stack }), detail });
+            findings.push({ ruleId: rule.id, policy: rule.id, resource: resourceLabel({ ...resource, stack: stack.stack }), detail });
           }
         }
       }
-      for (const violation of rule.checkStack?.(stack) ?? []) findings.push({ ruleId: rule.id, ...violation });
+      for (const violation of rule.checkStack?.(stack) ?? []) findings.push({ ruleId: rule.id, policy: stackPolicyName(rule.id), ...violation });
     }
   }
   const outcomes = rules.map((rule) => ({

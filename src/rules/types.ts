@@ -71,6 +71,8 @@ export interface Violation {
 /** A failed check as synth reports it. */
 export interface Finding {
   readonly ruleId: string;
+  /** The CrossGuard policy that reports it: the rule id for resource checks, `<id>-stack` for stack checks. */
+  readonly policy?: string;
   readonly resource: string;
   readonly detail: string;
 }

@@ -1,6 +1,7 @@
 import { isAccountId, parseProjectVersionArn } from "../arn";
 import type { MlConfig, StackConfig } from "../config/schema";
 import { AccessMatrix, summarizeByCategory, summarizeDenied } from "../matrix";
+import type { CheckReport } from "../rules";
 import type { StackLike } from "../matrix/topology";
 import { conditionValues, documentsOf, listOf, statementsOf, TYPES } from "../rules/documents";
 import type { SynthesizedResource } from "./run";
@@ -257,7 +258,37 @@ function matrixSections(matrix: AccessMatrix): string[] {
   return lines;
 }
 
-export function architectureMarkdown(stacks: readonly StackLike[], matrix: AccessMatrix): string {
+/** The rule checks for people: failures and warnings, and every waiver with its reason and what it accepted. */
+function checkSections(checks: CheckReport): string[] {
+  const waivers = checks.waivers ?? [];
+  const findings = [
+    ...checks.findings.map((f) => ["fails", f.ruleId, f.resource, f.detail, ""]),
+    ...(checks.warnings ?? []).map((f) => ["warns", f.ruleId, f.resource, f.detail, ""]),
+    ...(checks.waived ?? []).map((f) => ["waived", f.ruleId, f.resource, f.detail, `${f.waiver.source} ${f.waiver.key}: ${f.waiver.reason}`]),
+  ];
+  const lines = [
+    "## Checks and waivers",
+    "",
+    `${checks.rules.length} rules: ${checks.passed} passed, ${checks.failed} failed; ${(checks.waived ?? []).length} findings waived. ` +
+      "A waiver (modelshare:waivers in a stack's file) accepts one rule's findings on one resource; it never applies to the access matrix below.",
+    "",
+  ];
+  if (findings.length > 0) lines.push(...table(["", "rule", "resource", "finding", "waiver"], findings, ["l", "l", "l", "l", "l"]), "");
+  lines.push(`### Waivers (${waivers.length})`, "");
+  if (waivers.length === 0) lines.push("None.");
+  else {
+    lines.push(
+      ...table(
+        ["stack", "waiver", "rule", "resource", "reason", "expires", "status", "findings"],
+        waivers.map((w) => [w.stack, `${w.source} ${w.key}`, w.rule, w.resource, w.reason, w.expires ?? "never", w.status, String(w.findings)]),
+        ["l", "l", "l", "l", "l", "l", "l", "r"],
+      ),
+    );
+  }
+  return [...lines, ""];
+}
+
+export function architectureMarkdown(stacks: readonly StackLike[], matrix: AccessMatrix, checks?: CheckReport): string {
   const resources = stacks.reduce((n, s) => n + s.resources.length, 0);
   return [
     "# modelshare: what would be deployed",
@@ -270,6 +301,7 @@ export function architectureMarkdown(stacks: readonly StackLike[], matrix: Acces
     mermaidDiagram(stacks),
     "```",
     "",
+    ...(checks ? checkSections(checks) : []),
     "## Access matrix",
     "",
     `Evaluated with @cloud-copilot/iam-simulate on the synthesized identity, trust, SCP and VPC endpoint policies: a red-team matrix, ` +

@@ -1,6 +1,7 @@
 import { AccessMatrix, CategorySummary, MatrixRow, summarizeByCategory } from "../matrix";
 import type { CheckReport } from "../rules";
 import { SECRET_PLACEHOLDER } from "../config/raw";
+import type { WaivedFinding, WaiverOutcome } from "../rules/waivers";
 import type { SynthesizedResource, SynthesizedStack } from "./run";
 
 /**
@@ -98,6 +99,14 @@ export interface SynthSummary {
     readonly passed: number;
     readonly failed: number;
     readonly failures: CheckReport["findings"];
+    /** Findings of advisory policies (policy pack config): shown, not failing. */
+    readonly warnings: CheckReport["findings"];
+    /** Findings a waiver accepted, each with its waiver's key and reason. */
+    readonly waived: readonly WaivedFinding[];
+    /** Every waiver of every stack: applied, unused, expired. */
+    readonly waivers: readonly WaiverOutcome[];
+    /** OUT/checks.json. */
+    readonly file: string;
   };
   readonly matrix: {
     readonly rows: number;
@@ -130,11 +139,27 @@ export function dataLakeStatementsDocument(stacks: readonly Pick<SynthesizedStac
   return { stack: ml.stack, ...(ml.outputs.dataLake as Record<string, unknown>) };
 }
 
+/**
+ * OUT/checks.json: every rule with its enforcement levels and counts, every failure, warning and waived finding, and
+ * every waiver with its reason and status, for review and for CI to archive.
+ */
+export function checksDocument(checks: CheckReport, policyPackConfig: string | null): Record<string, unknown> {
+  return {
+    policyPackConfig,
+    rules: checks.rules,
+    failures: checks.findings,
+    warnings: checks.warnings ?? [],
+    waived: checks.waived ?? [],
+    waivers: checks.waivers ?? [],
+  };
+}
+
 export function synthSummary(input: {
   configDir: string;
   outDir: string;
   stacks: readonly { stack: string; resources: number; file: string }[];
   checks: CheckReport;
+  checksFile: string;
   matrix: AccessMatrix;
   matrixFile: string;
   matrixCsvFile: string;
@@ -145,11 +170,21 @@ export function synthSummary(input: {
   seconds: number;
 }): SynthSummary {
   return {
-    ok: input.checks.failed === 0 && input.matrix.mismatches === 0,
+    // A waiver accepts rule findings only: a matrix mismatch always fails, whatever the waivers say.
+    ok: input.checks.findings.length === 0 && input.matrix.mismatches === 0,
     configDir: input.configDir,
     outDir: input.outDir,
     stacks: input.stacks,
-    checks: { rules: input.checks.rules.length, passed: input.checks.passed, failed: input.checks.failed, failures: input.checks.findings },
+    checks: {
+      rules: input.checks.rules.length,
+      passed: input.checks.passed,
+      failed: input.checks.failed,
+      failures: input.checks.findings,
+      warnings: input.checks.warnings ?? [],
+      waived: input.checks.waived ?? [],
+      waivers: input.checks.waivers ?? [],
+      file: input.checksFile,
+    },
     matrix: {
       rows: input.matrix.rows.length,
       mismatches: input.matrix.mismatches,
@@ -181,8 +216,17 @@ export function formatSummary(summary: SynthSummary): string {
   const width = Math.max(...summary.stacks.map((s) => s.stack.length), 5);
   for (const s of summary.stacks) lines.push(`  ${s.stack.padEnd(width)}  ${String(s.resources).padStart(4)} resources  ${s.file}`);
   const c = summary.checks;
-  lines.push(`checks: ${c.rules} rules, ${c.passed} passed, ${c.failed} failed${c.failures.length > 0 ? ` (${c.failures.length} findings)` : ""}`);
+  const extra = [c.failures.length > 0 ? `${c.failures.length} findings` : "", c.warnings.length > 0 ? `${c.warnings.length} warnings` : "", c.waived.length > 0 ? `${c.waived.length} waived` : ""].filter((x) => x);
+  lines.push(`checks: ${c.rules} rules, ${c.passed} passed, ${c.failed} failed${extra.length > 0 ? ` (${extra.join(", ")})` : ""} (${c.file})`);
   for (const f of c.failures) lines.push(`  FAIL [${f.ruleId}] ${f.resource}: ${f.detail}`);
+  for (const f of c.warnings) lines.push(`  WARN [${f.ruleId}] ${f.resource}: ${f.detail}`);
+  for (const f of c.waived) lines.push(`  WAIVED [${f.ruleId}] ${f.resource}: ${f.detail} (${f.waiver.source} ${f.waiver.key}: ${f.waiver.reason})`);
+  if (c.waivers.length > 0) {
+    lines.push(`waivers: ${c.waivers.length} (${(["applied", "unused", "expired"] as const).map((s) => `${c.waivers.filter((w) => w.status === s).length} ${s}`).join(", ")})`);
+    for (const w of c.waivers) {
+      lines.push(`  ${w.status.toUpperCase().padEnd(7)} ${w.source} ${w.key}: ${w.rule} on ${w.resource}${w.expires ? ` until ${w.expires}` : ""}, ${w.findings} finding${w.findings === 1 ? "" : "s"}: ${w.reason}`);
+    }
+  }
   const m = summary.matrix;
   lines.push(`access matrix: ${m.rows} rows, ${m.mismatches} mismatch${m.mismatches === 1 ? "" : "es"} (${m.file}, ${m.csvFile})`);
   lines.push(...formatCategories(m.categories));

@@ -306,7 +306,7 @@ describe("rules", () => {
     const context = await contextFor([good, bad]);
     const report = runRules([{ stack: "ml", resources: [good, bad], context }]);
     expect(report.findings).to.deep.equal([
-      { ruleId: "chained-session-max-duration", resource: "ml/aws:iam/role:Role::shared-qa-role", detail: "maxSessionDuration is 7200 s; a chained session gets at most 3600 s (modelshare:consumers.<env>.maxSessionDurationSeconds)" },
+      { ruleId: "chained-session-max-duration", policy: "chained-session-max-duration", resource: "ml/aws:iam/role:Role::shared-qa-role", detail: "maxSessionDuration is 7200 s; a chained session gets at most 3600 s (modelshare:consumers.<env>.maxSessionDurationSeconds)" },
     ]);
     expect(report.failed).to.equal(1);
     expect(report.passed).to.equal(RULES.length - 1);

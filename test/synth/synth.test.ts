@@ -238,6 +238,116 @@ describe("modelshare synth", function () {
       expect(text).to.match(new RegExp(`MISMATCH \\[guardrails\\] qa: account administrator -> UpdateAssumeRolePolicy on legacy-app.*expected Denied, got Allowed`));
     });
 
+    it("honours a waiver with its reason: exit 0, WAIVED in the terminal, and the waiver in --json, OUT/checks.json and architecture.md", async () => {
+      const reason = "nightly batch re-assumes after 1 h; accepted by security (SEC-7)";
+      const dir = track(
+        exampleCopy({
+          stack: "ml",
+          change: (c) => {
+            c["modelshare:consumers"].qa.maxSessionDurationSeconds = 7200;
+            c["modelshare:waivers"] = [
+              { rule: "chained-session-max-duration", resource: "shared-qa-role", reason, expires: "2027-01-31" },
+              { rule: "no-wildcard-allow", resource: "aws:iam/role:Role::shared-prod-role", reason: "kept for the next change" },
+            ];
+          },
+        }),
+      );
+      const now = () => Date.parse("2027-01-31T12:00:00Z");
+      const io = capturingIo(dir, { now });
+      expect(await runSynth({ configDir: dir, out: path.join(dir, "out") }, io), io.out.join("")).to.equal(0);
+      const text = io.out.join("");
+      expect(text).to.include(`checks: ${RULES.length} rules, ${RULES.length} passed, 0 failed (1 waived)`);
+      expect(text).to.include(`WAIVED [chained-session-max-duration] ml/aws:iam/role:Role::shared-qa-role: maxSessionDuration is 7200 s`);
+      expect(text).to.include(`(Pulumi.ml.yaml modelshare:waivers[0]: ${reason})`);
+      expect(text).to.include("waivers: 2 (1 applied, 1 unused, 0 expired)");
+      expect(text).to.include("UNUSED  Pulumi.ml.yaml modelshare:waivers[1]: no-wildcard-allow on aws:iam/role:Role::shared-prod-role, 0 findings: kept for the next change");
+      const checks = JSON.parse(readFileSync(path.join(dir, "out", "checks.json"), "utf8"));
+      expect(checks.waived).to.have.length(1);
+      expect(checks.waivers.map((w: any) => [w.key, w.status, w.reason])).to.deep.equal([["modelshare:waivers[0]", "applied", reason], ["modelshare:waivers[1]", "unused", "kept for the next change"]]);
+      const markdown = readFileSync(path.join(dir, "out", "architecture.md"), "utf8");
+      expect(markdown).to.include("### Waivers (2)");
+      expect(markdown).to.include(`| ml | Pulumi.ml.yaml modelshare:waivers[0] | chained-session-max-duration | shared-qa-role | ${reason} | 2027-01-31 | applied | 1 |`);
+      const json = capturingIo(dir, { now });
+      expect(await runSynth({ configDir: dir, out: path.join(dir, "out"), json: true }, json)).to.equal(0);
+      expect(JSON.parse(json.out.join("")).checks.waivers).to.deep.equal(checks.waivers);
+
+      // The next day the waiver has expired: the finding fails again, and so does the waiver (exit 1).
+      const later = capturingIo(dir, { now: () => Date.parse("2027-02-01T00:00:00Z") });
+      expect(await runSynth({ configDir: dir, out: path.join(dir, "out") }, later)).to.equal(1);
+      const expired = later.out.join("");
+      expect(expired).to.include("FAIL [chained-session-max-duration] ml/aws:iam/role:Role::shared-qa-role");
+      expect(expired).to.include("FAIL [waivers-valid] ml/Pulumi.ml.yaml::modelshare:waivers[0]: waiver of chained-session-max-duration on shared-qa-role expired after 2027-01-31");
+      expect(expired).to.include("EXPIRED Pulumi.ml.yaml modelshare:waivers[0]");
+    });
+
+    it("never lets a waiver hide a matrix mismatch: waiving the finding leaves the mismatch and exit 1; waiving the matrix is bad input", async () => {
+      const legacy = "arn:aws:iam::222222222222:role/legacy-app";
+      const waiver = { rule: "trusted-principals-protected", resource: "shared-qa-role", reason: "legacy app, migration planned" };
+      const dir = track(
+        exampleCopy({
+          stack: "ml",
+          change: (c) => {
+            c["modelshare:consumers"].qa.applicationPrincipalArns.push(legacy);
+            c["modelshare:waivers"] = [waiver];
+          },
+        }),
+      );
+      const io = capturingIo(dir);
+      expect(await runSynth({ configDir: dir, out: path.join(dir, "out"), json: true }, io)).to.equal(1);
+      const summary = JSON.parse(io.out.join(""));
+      expect(summary.checks.failures).to.deep.equal([]);
+      expect(summary.checks.waived.map((w: any) => w.ruleId)).to.include("trusted-principals-protected");
+      expect(summary.matrix.mismatches).to.be.greaterThan(0);
+      expect(summary.matrix.mismatchedRows.some((r: any) => r.category === "guardrails" && r.resource.includes("legacy-app"))).to.equal(true);
+      expect(summary.ok).to.equal(false);
+
+      // A waiver that names the matrix, one of its categories, a rule that does not exist or a resource the stack
+      // lacks is refused, all problems at once, before anything is written.
+      const bad = track(
+        exampleCopy({
+          stack: "qa",
+          change: (c) => {
+            c["modelshare:waivers"] = [
+              { rule: "access-matrix", resource: "qa-app-role", reason: "no" },
+              { rule: "guardrails", resource: "qa-app-role", reason: "no" },
+              { rule: "no-wildcard-allow", resource: "shared-qa-role", reason: "that role is in the ml stack" },
+            ];
+          },
+        }),
+      );
+      const refused = capturingIo(bad);
+      expect(await runSynth({ configDir: bad, out: path.join(bad, "out"), json: true }, refused)).to.equal(2);
+      const err = refused.err.join("");
+      expect(err).to.include("invalid configuration in Pulumi.qa.yaml (3 problems)");
+      expect(err).to.include('modelshare:waivers[0].rule = "access-matrix": is not a rule id');
+      expect(err).to.include("the access matrix is a proof, not a lint: its rows cannot be waived");
+      expect(err).to.include('modelshare:waivers[1].rule = "guardrails"');
+      expect(err).to.include('modelshare:waivers[2].resource = "shared-qa-role": is not a resource of stack qa');
+      expect(JSON.parse(refused.out.join("")).error.kind).to.equal("config");
+      expect(existsSync(path.join(bad, "out"))).to.equal(false);
+    });
+
+    it("--policy-pack-config: an advisory rule warns instead of failing; an unknown policy, a bad level or a missing file is exit 2", async () => {
+      const dir = track(exampleCopy({ stack: "ml", change: (c) => (c["modelshare:consumers"].qa.maxSessionDurationSeconds = 7200) }));
+      writeFileSync(path.join(dir, "pack.json"), JSON.stringify({ "chained-session-max-duration": "advisory" }));
+      const io = capturingIo(dir);
+      expect(await runSynth({ configDir: dir, out: path.join(dir, "out"), policyPackConfig: "pack.json" }, io)).to.equal(0);
+      expect(io.out.join("")).to.include("WARN [chained-session-max-duration] ml/aws:iam/role:Role::shared-qa-role: maxSessionDuration is 7200 s");
+
+      writeFileSync(path.join(dir, "typo.json"), JSON.stringify({ "chained-session-max-duraton": "disabled", all: "optional" }));
+      const typo = capturingIo(dir);
+      expect(await runSynth({ configDir: dir, out: path.join(dir, "out2"), policyPackConfig: "typo.json" }, typo)).to.equal(2);
+      expect(typo.err.join("")).to.include("invalid configuration in typo.json (2 problems)");
+      expect(typo.err.join("")).to.include("chained-session-max-duraton: is not a policy of the pack");
+      expect(typo.err.join("")).to.include('all = "optional": is not an enforcement level');
+      expect(typo.steps.some((s) => s.startsWith("synth "))).to.equal(false);
+
+      let caught: unknown;
+      await runSynth({ configDir: dir, policyPackConfig: "missing.json" }, capturingIo(dir)).catch((e) => (caught = e));
+      expect(caught).to.be.instanceOf(UsageError);
+      expect((caught as Error).message).to.include('--policy-pack-config "missing.json": no such file');
+    });
+
     it("exits 1 with a clear message when the simulator is missing, before synthesizing anything", async () => {
       const io = capturingIo(PROJECT_ROOT, {
         loadSimulator: async () => {
