@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { Command } from "commander";
 import { ConfigError } from "../config/problems";
 import { BudgetError } from "../errors";
-import { buildAccessMatrix, CATEGORY_IDS, loadSimulator, Simulator, SimulatorUnavailableError } from "../matrix";
+import { buildAccessMatrix, loadSimulator, Simulator, SimulatorUnavailableError } from "../matrix";
 import { checkSynthesized, RULES } from "../rules";
 import { NO_PACK_CONFIG, parsePolicyPackConfig, PolicyPackConfig } from "../rules/enforcement";
 import { judge, VerdictOptions, waiverErrors } from "../rules/verdict";
@@ -25,8 +25,6 @@ export interface SynthFlags {
   readonly policyPackConfig?: string;
 }
 
-/** Names a waiver can never take: the access matrix is a proof, not a lint. */
-export const NOT_WAIVABLE: readonly string[] = ["access-matrix", "matrix", ...CATEGORY_IDS];
 
 /** Where synth writes and reads; injectable so the tests capture output instead of the process's streams. */
 export interface SynthIo {
@@ -202,7 +200,6 @@ export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()
     waivers: stacks.map((s) => ({ stack: s.stack, source: path.basename(s.file), waivers: s.config.waivers, resources: s.resources })),
     config: packConfig,
     now: new Date(io.now()),
-    notWaivable: NOT_WAIVABLE,
   };
   const badWaivers = waiverErrors(RULES, verdictOptions);
   if (badWaivers.length > 0) {

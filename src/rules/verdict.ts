@@ -14,16 +14,14 @@ export interface VerdictOptions {
   readonly waivers: readonly (StackWaivers & { readonly resources: readonly ResourceRef[] })[];
   readonly config: PolicyPackConfig;
   readonly now: Date;
-  /** Names that are never rules (the access matrix and its categories), for a clearer message. */
-  readonly notWaivable?: readonly string[];
 }
 
 /** Waivers that name an unknown rule or resource, twice the same, or no expiry where required: bad input. */
-export function waiverErrors(rules: readonly Rule[], options: Pick<VerdictOptions, "waivers" | "config" | "notWaivable">): ConfigError[] {
+export function waiverErrors(rules: readonly Rule[], options: Pick<VerdictOptions, "waivers" | "config">): ConfigError[] {
   const ruleIds = rules.map((r) => r.id);
   const requireExpiry = booleanProperty(WAIVERS_VALID_POLICY, "requireExpiry", options.config, WAIVERS_VALID_SCHEMA);
   return options.waivers.flatMap((stack) => {
-    const problems = waiverProblems(stack, stack.resources, { ruleIds, requireExpiry, ...(options.notWaivable ? { notWaivable: options.notWaivable } : {}) });
+    const problems = waiverProblems(stack, stack.resources, { ruleIds, requireExpiry });
     return problems.length > 0 ? [new ConfigError(problems, stack.source)] : [];
   });
 }

@@ -87,8 +87,6 @@ export function resolveWaiverResource(reference: string, stack: string, resource
 export interface WaiverCheckOptions {
   /** The rule ids a waiver may name. */
   readonly ruleIds: readonly string[];
-  /** Names that are not rules and never can be (the access matrix and its categories), for a clearer message. */
-  readonly notWaivable?: readonly string[];
   /** Every waiver must say when it ends (policy pack config `waivers-valid.requireExpiry`). */
   readonly requireExpiry?: boolean;
 }
@@ -100,10 +98,11 @@ export function waiverProblems(stackWaivers: StackWaivers, resources: readonly R
   stackWaivers.waivers.forEach((waiver, index) => {
     const key = waiverKey(index);
     if (!options.ruleIds.includes(waiver.rule)) {
-      const matrix = options.notWaivable?.includes(waiver.rule)
-        ? "; the access matrix is a proof, not a lint: its rows cannot be waived (fix the policy or the configuration instead)"
-        : "";
-      problems.push({ key: `${key}.rule`, value: waiver.rule, message: `is not a rule id; the rules are: ${options.ruleIds.join(", ")}${matrix}` });
+      problems.push({
+        key: `${key}.rule`,
+        value: waiver.rule,
+        message: `is not a rule id; the rules are: ${options.ruleIds.join(", ")} (waivers accept rule findings only; the access matrix is a proof, not a lint: its rows cannot be waived)`,
+      });
     }
     const resource = resolveWaiverResource(waiver.resource, stackWaivers.stack, resources);
     if (typeof resource === "string") problems.push({ key: `${key}.resource`, value: waiver.resource, message: resource });

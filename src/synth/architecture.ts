@@ -1,10 +1,9 @@
-import { isAccountId, parseProjectVersionArn } from "../arn";
-import type { MlConfig, StackConfig } from "../config/schema";
 import { AccessMatrix, summarizeByCategory, summarizeDenied } from "../matrix";
 import type { CheckReport } from "../rules";
 import type { StackLike } from "../matrix/topology";
-import { conditionValues, documentsOf, listOf, statementsOf, TYPES } from "../rules/documents";
-import type { SynthesizedResource } from "./run";
+import { accountLabels, guardrailReach, mermaidDiagram } from "./diagram";
+
+export { shortType } from "./diagram";
 
 /**
  * OUT/architecture.md: a Mermaid diagram of the accounts and what each stack creates in them, drawn from the
@@ -12,202 +11,8 @@ import type { SynthesizedResource } from "./run";
  * Pure: returns the Markdown text.
  */
 
-/** `aws:iam/role:Role` -> `Role`; `modelshare:index:SharedModelRole` -> `SharedModelRole`. */
-export function shortType(type: string): string {
-  return type.slice(type.lastIndexOf(":") + 1);
-}
-
-function escapeLabel(text: string): string {
-  return text.replace(/"/g, "#quot;").replace(/[<>]/g, (c) => (c === "<" ? "#lt;" : "#gt;"));
-}
-
-function drawLabel(lines: readonly string[]): string {
-  return lines.map(escapeLabel).join("<br/>");
-}
-
 function escapeCell(text: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
-}
-
-/** What each account is, in the config's words. */
-function accountLabels(configs: readonly StackConfig[]): Map<string, string> {
-  const labels = new Map<string, string>();
-  for (const config of configs) {
-    if (config.stackKind !== "ml") continue;
-    const ml = config as MlConfig;
-    labels.set(ml.mlAccountId, "ML account");
-    for (const [environment, consumer] of Object.entries(ml.consumers)) labels.set(consumer.accountId, `${environment} account`);
-    const management = ml.guardrail.managementRoleArn?.split(":")[4];
-    if (management) labels.set(management, "organization management account");
-    const dataLake = ml.dataLake.accountId ?? ml.dataLake.roleArn?.split(":")[4];
-    if (ml.dataLake.enabled && dataLake && dataLake !== ml.mlAccountId) labels.set(dataLake, "data-lake account");
-  }
-  for (const config of configs) {
-    if (config.stackKind === "consumer" && !labels.has(config.accountId)) labels.set(config.accountId, `${config.environment} account`);
-  }
-  return labels;
-}
-
-interface DiagramNode {
-  readonly id: string;
-  readonly account: string;
-  /** Lines of the node's label (escaped and joined with <br/> when drawn). */
-  readonly label: readonly string[];
-  /** The resources this node stands for (a component and its children, or one resource). */
-  readonly resources: readonly SynthesizedResource[];
-}
-
-function summarizeChildren(children: readonly SynthesizedResource[]): string {
-  const counts = new Map<string, number>();
-  for (const child of children) counts.set(shortType(child.type), (counts.get(shortType(child.type)) ?? 0) + 1);
-  return [...counts].map(([type, count]) => (count === 1 ? type : `${count} × ${type}`)).join(", ");
-}
-
-function keyFacts(resources: readonly SynthesizedResource[]): string[] {
-  const facts: string[] = [];
-  for (const r of resources) {
-    if (r.type === TYPES.role && typeof r.inputs.name === "string") facts.push(`role ${String(r.inputs.path ?? "/")}${r.inputs.name}`);
-    if (r.type === TYPES.organizationsPolicy && typeof r.inputs.name === "string") facts.push(`SCP ${r.inputs.name}`);
-    if (r.type === TYPES.vpcEndpoint && typeof r.inputs.serviceName === "string") facts.push(`endpoint ${r.inputs.serviceName.split(".").pop()}`);
-    if (r.type === TYPES.bucketPolicy && typeof r.inputs.bucket === "string") facts.push(`bucket ${r.inputs.bucket}`);
-  }
-  return facts;
-}
-
-/**
- * In statements mode nothing of the ML stack lives in the data-lake account: the grant its owner adds is drawn there
- * as a node of its own, from the ML stack's `dataLake` output (as a bucket policy resource would carry it).
- */
-function dataLakeGrantNodes(stacks: readonly StackLike[], first: number): DiagramNode[] {
-  return stacks.flatMap((stack, i) => {
-    const grant = stack.outputs.dataLake as { mode?: string; bucketName?: string; bucketAccountId?: string; statements?: unknown[] } | undefined;
-    if (stack.config.stackKind !== "ml" || grant?.mode !== "statements" || !grant.bucketName || !grant.bucketAccountId) return [];
-    const resource: SynthesizedResource = {
-      type: TYPES.bucketPolicy,
-      name: "data-lake-grant",
-      parent: null,
-      provider: "(none: added by the bucket owner)",
-      account: grant.bucketAccountId,
-      region: null,
-      inputs: { bucket: grant.bucketName, policy: JSON.stringify({ Version: "2012-10-17", Statement: grant.statements ?? [] }) },
-    };
-    return [{ id: `n${first + i + 1}`, account: grant.bucketAccountId, label: [`bucket ${grant.bucketName} [${stack.stack}]`, "grant the bucket owner adds (dataLake.mode statements)"], resources: [resource] }];
-  });
-}
-
-/** Components become one node each (with their children); AWS resources outside components become their own. */
-function nodesOf(stacks: readonly StackLike[]): DiagramNode[] {
-  const nodes: DiagramNode[] = [];
-  for (const stack of stacks) {
-    const childrenOf = new Map<string, SynthesizedResource[]>();
-    for (const r of stack.resources) if (r.parent) childrenOf.set(r.parent, [...(childrenOf.get(r.parent) ?? []), r]);
-    for (const r of stack.resources) {
-      const isComponent = !r.type.startsWith("aws:") && !r.type.startsWith("pulumi:");
-      if (isComponent) {
-        const children = childrenOf.get(`${r.type}::${r.name}`) ?? [];
-        const account = children.find((c) => c.account)?.account;
-        if (!account) continue;
-        const details = [...keyFacts(children), summarizeChildren(children)].filter((d) => d.length > 0);
-        nodes.push({ id: `n${nodes.length + 1}`, account, label: [`${shortType(r.type)} ${r.name} [${stack.stack}]`, ...details], resources: children });
-      } else if (r.type.startsWith("aws:") && !r.parent && r.account) {
-        nodes.push({ id: `n${nodes.length + 1}`, account: r.account, label: [`${shortType(r.type)} ${r.name} [${stack.stack}]`, ...keyFacts([r])], resources: [r] });
-      }
-    }
-  }
-  return [...nodes, ...dataLakeGrantNodes(stacks, nodes.length)];
-}
-
-function allowedResources(resource: SynthesizedResource, action: string): string[] {
-  return documentsOf(resource).flatMap((d) =>
-    statementsOf(d.document ?? {})
-      .filter((s) => s.Effect === "Allow" && listOf(s.Action).some((a) => a.toLowerCase() === action.toLowerCase()))
-      .flatMap((s) => [...listOf(s.Resource)]),
-  );
-}
-
-function roleArnOf(resource: SynthesizedResource, partition: string): string | undefined {
-  if (resource.type !== TYPES.role || typeof resource.inputs.name !== "string" || !resource.account) return undefined;
-  return `arn:${partition}:iam::${resource.account}:role${String(resource.inputs.path ?? "/")}${resource.inputs.name}`;
-}
-
-function mermaidDiagram(stacks: readonly StackLike[]): string {
-  const configs = stacks.map((s) => s.config);
-  const labels = accountLabels(configs);
-  const partition = configs[0]?.partition ?? "aws";
-  const nodes = nodesOf(stacks);
-  const lines = ["flowchart LR"];
-  const edges: string[] = [];
-
-  // Model projects are not resources of the stacks (versions are trained by Rekognition): one node per project.
-  const projectNodes = new Map<string, { id: string; account: string; label: readonly string[] }>();
-  const projectNode = (versionArn: string) => {
-    const version = parseProjectVersionArn(versionArn);
-    if (typeof version === "string") return undefined;
-    const key = `${version.accountId}/${version.projectName}`;
-    if (!projectNodes.has(key)) projectNodes.set(key, { id: `p${projectNodes.size + 1}`, account: version.accountId, label: [`Rekognition project ${version.projectName}`, "(model versions)"] });
-    return projectNodes.get(key)!;
-  };
-
-  const nodeByRoleArn = new Map<string, DiagramNode>();
-  for (const node of nodes) for (const r of node.resources) {
-    const arn = roleArnOf(r, partition);
-    if (arn) nodeByRoleArn.set(arn, node);
-  }
-
-  const targets = new Map<string, string>();
-  for (const node of nodes) {
-    const assumed = new Set(node.resources.filter((r) => r.type === TYPES.rolePolicy).flatMap((r) => allowedResources(r, "sts:AssumeRole")));
-    for (const arn of assumed) {
-      const target = nodeByRoleArn.get(arn);
-      if (target && target !== node) edges.push(`  ${node.id} -->|"sts:AssumeRole"| ${target.id}`);
-    }
-    for (const kind of [TYPES.rolePolicy, TYPES.vpcEndpoint]) {
-      const versions = new Set(node.resources.filter((r) => r.type === kind).flatMap((r) => allowedResources(r, "rekognition:DetectCustomLabels")));
-      const byProject = new Map<string, { id: string; count: number }>();
-      for (const arn of versions) {
-        const project = projectNode(arn);
-        if (project) byProject.set(project.id, { id: project.id, count: (byProject.get(project.id)?.count ?? 0) + 1 });
-      }
-      for (const { id, count } of byProject.values()) {
-        const how = kind === TYPES.vpcEndpoint ? "endpoint admits DetectCustomLabels" : "DetectCustomLabels";
-        edges.push(`  ${node.id} ${kind === TYPES.vpcEndpoint ? "-.->" : "-->"}|"${how} (${count} version${count === 1 ? "" : "s"})"| ${id}`);
-      }
-    }
-    for (const attachment of node.resources.filter((r) => r.type === TYPES.policyAttachment)) {
-      const target = String(attachment.inputs.targetId);
-      if (!isAccountId(target) && !targets.has(target)) targets.set(target, `t${targets.size + 1}`);
-      edges.push(`  ${node.id} -.->|"SCP attached"| ${isAccountId(target) ? `acct_${target}` : targets.get(target)}`);
-    }
-    for (const bucket of node.resources.filter((r) => r.type === TYPES.bucketPolicy)) {
-      for (const d of documentsOf(bucket)) for (const s of statementsOf(d.document ?? {})) {
-        if (s.Effect !== "Allow") continue;
-        const source = conditionValues(s, "StringEquals", "aws:SourceAccount")?.[0];
-        const principal = conditionValues(s, "ArnEquals", "aws:PrincipalArn")?.[0];
-        const label = principal ? `${principal.slice(principal.lastIndexOf("/") + 1)} ${listOf(s.Action).join(", ")}` : source ? `rekognition.amazonaws.com reads for ${source}` : undefined;
-        const account = principal?.split(":")[4] ?? source;
-        if (label && account && !edges.some((e) => e.includes(`${node.id} -.->|"${label}"|`))) edges.push(`  ${node.id} -.->|"${label}"| acct_${account}`);
-      }
-    }
-  }
-
-  const accounts = new Set<string>([...nodes.map((n) => n.account), ...[...projectNodes.values()].map((p) => p.account)]);
-  // Every account an SCP is attached to gets a box, even when no stack creates anything in it.
-  for (const edge of edges) {
-    const match = / acct_(\d{12})$/.exec(edge);
-    if (match) accounts.add(match[1]);
-  }
-  for (const account of [...accounts].sort()) {
-    lines.push(`  subgraph acct_${account}["${escapeLabel(`${labels.get(account) ?? "account"} ${account}`)}"]`);
-    for (const node of nodes.filter((n) => n.account === account)) lines.push(`    ${node.id}["${drawLabel(node.label)}"]`);
-    for (const project of [...projectNodes.values()].filter((p) => p.account === account)) lines.push(`    ${project.id}[("${drawLabel(project.label)}")]`);
-    lines.push("  end");
-  }
-  if (targets.size > 0) {
-    lines.push(`  subgraph organization["organization targets (OUs, roots)"]`);
-    for (const [target, id] of targets) lines.push(`    ${id}["${escapeLabel(target)}"]`);
-    lines.push("  end");
-  }
-  return [...lines, ...edges].join("\n");
 }
 
 function table(header: readonly string[], rows: readonly (readonly string[])[], align: readonly ("l" | "r")[]): string[] {
@@ -258,6 +63,25 @@ function matrixSections(matrix: AccessMatrix): string[] {
   return lines;
 }
 
+/** Which accounts each guardrail SCP reaches, through which targets, and whom its Deny statements leave out. */
+function guardrailSection(stacks: readonly StackLike[]): string[] {
+  const labels = accountLabels(stacks.map((s) => s.config));
+  const reach = guardrailReach(stacks);
+  if (reach.length === 0) return [];
+  return [
+    "## Guardrails: which accounts each reaches",
+    "",
+    "An SCP attached to an OU or a root reaches the accounts in it; an OU the configuration names is assumed to hold the accounts the guardrail is meant for (the access matrix assumes the same). SCPs never restrict the management account.",
+    "",
+    ...table(
+      ["guardrail", "attached to", "reaches", "left out by its Deny statements (aws:PrincipalArn)"],
+      reach.map((g) => [g.name, g.targets.join(", "), g.accounts.map((a) => `${labels.get(a) ?? "account"} ${a}`).join(", "), g.exempt.join(", ") || "nobody"]),
+      ["l", "l", "l", "l"],
+    ),
+    "",
+  ];
+}
+
 /** The rule checks for people: failures and warnings, and every waiver with its reason and what it accepted. */
 function checkSections(checks: CheckReport): string[] {
   const waivers = checks.waivers ?? [];
@@ -294,13 +118,15 @@ export function architectureMarkdown(stacks: readonly StackLike[], matrix: Acces
     "# modelshare: what would be deployed",
     "",
     `Generated by \`modelshare synth\` from ${stacks.length} stack${stacks.length === 1 ? "" : "s"} (${stacks.map((s) => s.stack).join(", ")}; ${resources} resources), offline, under Pulumi's mock runtime. ` +
-      "Each box is an AWS account; each node is a component (with what it creates) or a resource outside components. " +
-      "Solid arrows are what identity policies allow, dotted ones what endpoint, bucket and organization policies do.",
+      "Each box is an AWS account; each node is a component (with what it creates), a resource outside components, a role the configuration names (rounded) or a model project. " +
+      "Solid arrows are what identity and trust policies allow, dotted ones what endpoint, bucket and organization policies do; thick arrows are the paths: " +
+      "an application's call through its endpoints to its shared role and the model, and training data from the data lake to the role that trains the model.",
     "",
     "```mermaid",
     mermaidDiagram(stacks),
     "```",
     "",
+    ...guardrailSection(stacks),
     ...(checks ? checkSections(checks) : []),
     "## Access matrix",
     "",

@@ -1,14 +1,20 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, ConfigProblem } from "../config/problems";
-import { rawConfigFromFlat, readStackFileContents, toRuntimeConfig, topLevelSecretKeys } from "../config/raw";
-import { parseStackName, projectProblems } from "../config/projectChecks";
-import { listStackFiles, projectName } from "../config/stackFiles";
-import { parseStackConfig, StackConfig } from "../config/schema";
+import { ConfigError } from "../config/problems";
+import { toRuntimeConfig, topLevelSecretKeys } from "../config/raw";
+import { parseStackName } from "../config/projectChecks";
+import { PROJECT_NAME } from "../config/stackFiles";
+import type { StackFile } from "../config/stackFiles";
+import type { StackConfig } from "../config/schema";
 import { mlOutputsFor } from "../config/crossStack";
 import { ML_OUTPUTS } from "../contract";
 import { runStack } from "../../stacks";
 import { installMocks, RecordedLookup, RecordedResource, ResourceRecorder, resolveDeep, settle } from "./mocks";
+
+// Reading and validating the stack files lives in src/config/stackFiles.ts, so the CrossGuard pack can read them
+// without loading the stack programs; synth's callers keep importing them from here.
+export { loadStackFiles, PROJECT_NAME, problemsOf, stackFileWarnings, StackFilesError } from "../config/stackFiles";
+export type { StackFile } from "../config/stackFiles";
 
 /** One resource as the provider would receive it. */
 export interface SynthesizedResource {
@@ -35,85 +41,6 @@ export interface SynthesizedStack {
   readonly lookups?: readonly RecordedLookup[];
   /** Config keys held as secrets (synth saw placeholders). */
   readonly secretConfigKeys?: readonly string[];
-}
-
-export interface StackFile {
-  readonly stack: string;
-  readonly file: string;
-  readonly config: StackConfig;
-  readonly fileConfig: Record<string, unknown>;
-  /** Config keys (with paths) whose `secure:` values synth replaced by a placeholder. */
-  readonly secretPaths?: readonly string[];
-  /** ESC environments the file imports, which synth cannot open. */
-  readonly environments?: readonly string[];
-}
-
-/** Config problems across several stack files, each named with its file. */
-export class StackFilesError extends Error {
-  constructor(
-    readonly errors: readonly ConfigError[],
-    /** What synth could not see in the files it read (ESC environments, secrets): it may explain the errors. */
-    readonly warnings: readonly string[] = [],
-  ) {
-    super(errors.map((e) => e.message).join("\n"));
-    this.name = "StackFilesError";
-  }
-}
-
-export const PROJECT_NAME = "modelshare";
-
-/**
- * The Pulumi.<stack>.yaml files of a directory, validated one by one and together (projectProblems), the ML stacks
- * first. Every problem of every file is reported at once.
- */
-export function loadStackFiles(configDir: string): StackFile[] {
-  const listed = listStackFiles(configDir);
-  if (listed.files.length === 0 && listed.problems.length === 0) {
-    throw new StackFilesError([
-      new ConfigError([{ key: "--config-dir", value: configDir, message: "holds no Pulumi.<stack>.yaml file" }], configDir),
-    ]);
-  }
-  const errors: ConfigError[] = [...listed.problems];
-  const stacks: StackFile[] = [];
-  const warnings: string[] = [];
-  for (const { stack, path: fullPath } of listed.files) {
-    const file = path.basename(fullPath);
-    try {
-      const contents = readStackFileContents(fullPath);
-      warnings.push(...stackFileWarnings([{ stack, file: fullPath, ...contents }]));
-      const config = parseStackConfig(rawConfigFromFlat(contents.config, contents.secretPaths), file);
-      stacks.push({ stack, file: fullPath, fileConfig: contents.config, config, secretPaths: contents.secretPaths, environments: contents.environments });
-    } catch (error) {
-      if (error instanceof ConfigError) errors.push(error);
-      else errors.push(new ConfigError([{ key: "(file)", message: `cannot be read: ${(error as Error).message}` }], file));
-    }
-  }
-  if (errors.length === 0) errors.push(...projectProblems(stacks, { project: projectName(configDir) ?? PROJECT_NAME, dir: configDir }));
-  if (errors.length > 0) throw new StackFilesError(errors, warnings);
-  const rank = (s: StackFile) => (s.config.stackKind === "ml" ? 0 : 1);
-  return stacks.sort((a, b) => rank(a) - rank(b) || a.stack.localeCompare(b.stack));
-}
-
-/**
- * What synth could not see, per file: values held as secrets (replaced by an opaque placeholder) and ESC
- * environments (which only Pulumi can open), with how to supply them.
- */
-export function stackFileWarnings(stackFiles: readonly Pick<StackFile, "stack" | "file" | "secretPaths" | "environments">[]): string[] {
-  return stackFiles.flatMap((s) => {
-    const file = path.basename(s.file);
-    const warnings: string[] = [];
-    if ((s.environments ?? []).length > 0) {
-      warnings.push(
-        `${file} imports the ESC environment(s) ${s.environments!.join(", ")}, which synth cannot open offline: config values they provide are missing here. ` +
-          `To synth with them, copy their values (\`pulumi config --stack ${s.stack} --show-secrets --json\` prints the resolved config) into the config: block of a copy of ${file} in another directory and pass it with --config-dir; ` +
-          "or preview for real with `modelshare deploy --preview`, which resolves them.",
-      );
-    }
-    if ((s.secretPaths ?? []).length > 0) {
-      warnings.push(`${file}: ${s.secretPaths!.join(", ")} ${s.secretPaths!.length === 1 ? "is a secret" : "are secrets"} (secure:), which synth cannot decrypt: out/${s.stack}.json shows a placeholder where ${s.secretPaths!.length === 1 ? "it goes" : "they go"}, marked secret.`);
-    }
-    return warnings;
-  });
 }
 
 function accountAndRegion(config: StackConfig): { account: string; region: string } {
@@ -198,10 +125,4 @@ function checkMlStackReference(mlStack: string, recorder: ResourceRecorder, file
     ],
     path.basename(file),
   );
-}
-
-/** Every problem of a StackFilesError or ConfigError, for machine output. */
-export function problemsOf(error: StackFilesError | ConfigError): { source: string; problems: readonly ConfigProblem[] }[] {
-  const errors = error instanceof StackFilesError ? error.errors : [error];
-  return errors.map((e) => ({ source: e.source, problems: e.problems }));
 }

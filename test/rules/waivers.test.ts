@@ -97,7 +97,6 @@ describe("waivers (src/config/waivers.ts, src/rules/waivers.ts)", () => {
     it("names an unknown rule with the rule ids there are, and says that access-matrix rows cannot be waived", () => {
       const problems = waiverProblems(stackWaivers([{ rule: "no-wildcard-alow", resource: "shared-qa-role", reason: "typo" }, { rule: "guardrails", resource: "shared-qa-role", reason: "the matrix says no" }]), RESOURCES, {
         ruleIds: RULE_IDS,
-        notWaivable: ["guardrails", "access-matrix"],
       });
       expect(problems[0]).to.deep.include({ key: "modelshare:waivers[0].rule", value: "no-wildcard-alow" });
       expect(problems[0].message).to.include("is not a rule id; the rules are: ").and.to.include("no-wildcard-allow");
