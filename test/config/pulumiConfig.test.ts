@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
@@ -60,7 +60,10 @@ describe("configuration the way Pulumi reads it", function () {
       code = await runSynth({ out: path.join(dir, "out"), json: true }, io);
       stdout = out.join("");
       stderr = err.join("");
-      written = Object.fromEntries(readdirSync(path.join(dir, "out")).map((f) => [f, readFileSync(path.join(dir, "out", f), "utf8")]));
+      // Every file synth writes, OUT/policies/<stack>/*.json included.
+      const outDir = path.join(dir, "out");
+      const files = readdirSync(outDir, { recursive: true, encoding: "utf8" }).filter((f) => statSync(path.join(outDir, f)).isFile());
+      written = Object.fromEntries(files.map((f) => [f, readFileSync(path.join(outDir, f), "utf8")]));
     });
     after(async () => {
       rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import type { PolicyResource, ResourceValidation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
@@ -182,12 +182,16 @@ describe("CrossGuard policies: waivers and the pack's own files", () => {
   it("reads each stack's waivers from its Pulumi.<stack>.yaml (MODELSHARE_CONFIG_DIR or the project above the pack)", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "modelshare-pack-"));
     try {
+      // The stack files name the smoke-test image relative to the project directory.
+      mkdirSync(path.join(dir, "examples"));
+      cpSync(path.join(PROJECT_ROOT, "examples", "smoke-test.png"), path.join(dir, "examples", "smoke-test.png"));
       for (const stack of ["ml", "qa", "prod"]) {
         const document = parse(readFileSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`), "utf8"));
         if (stack === "qa") document.config["modelshare:waivers"] = [{ rule: "no-wildcard-allow", resource: "qa-app-role", reason: "why" }];
         writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringify(document));
       }
       const intent = loadPackIntent(dir);
+      expect(intent.note).to.equal(undefined);
       expect(intent.waiversByStack.get("qa")).to.deep.equal({ stack: "qa", source: "Pulumi.qa.yaml", waivers: [{ rule: "no-wildcard-allow", resource: "qa-app-role", reason: "why" }] });
       expect(intent.waiversByStack.get("ml")?.waivers).to.deep.equal([]);
     } finally {
