@@ -15,7 +15,7 @@ import { fork } from "node:child_process";
 import { DetectCustomLabelsCommand, RekognitionClient } from "@aws-sdk/client-rekognition";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
-import { ModelClient } from "../src/client";
+import { ModelClient } from "@modelshare/client";
 import { deployFakeEnvironment, FAKE_ENV, FAKE_ROLE, fakeVersion } from "../test/client/fakeAws/load";
 import { FakeAws } from "../test/client/fakeAws/server";
 import { makePng } from "../test/client/helpers/images";

@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly: the same sources the Pulumi program runs, no build step to forget.
-require("ts-node").register({ transpileOnly: true, project: require("node:path").join(__dirname, "..", "tsconfig.json") });
-require("../src/cli/main.ts")
-  .main(process.argv.slice(2))
-  .then((code) => process.exit(code));
+// Runs the compiled CLI (dist/, built by `npm ci` through the `prepare` script, or `npm run build`).
+"use strict";
+let cli;
+try {
+  cli = require("../dist/src/cli/main.js");
+} catch (error) {
+  if (error && error.code === "MODULE_NOT_FOUND" && String(error.message).includes("dist/src/cli/main.js")) {
+    process.stderr.write("error: modelshare is not built (dist/src/cli/main.js is missing): run `npm run build` (npm ci runs it too)\n");
+    process.exit(2);
+  }
+  throw error;
+}
+cli.main(process.argv.slice(2)).then((code) => process.exit(code));

@@ -80,40 +80,17 @@ export function sharedRoleName(rolePrefix: string, environment: string): string 
   return `${rolePrefix}-${environment}`;
 }
 
-/** Prefix of an environment's SSM parameters, e.g. `/modelshare/qa/`. */
-export function parameterPrefix(environment: string): string {
-  return `/modelshare/${environment}/`;
-}
-
-/** The parameters a consumer stack writes under its prefix, read by ModelClient. */
-export const PARAMETER_NAMES = {
-  modelVersionArn: "model-version-arn",
-  sharedRoleArn: "shared-role-arn",
-  region: "region",
-} as const;
-
-export type ParameterKey = keyof typeof PARAMETER_NAMES;
-
-/** Full name of one of an environment's parameters. */
-export function parameterName(environment: string, key: ParameterKey): string {
-  return `${parameterPrefix(environment)}${PARAMETER_NAMES[key]}`;
-}
-
-/**
- * Parameters a consumer stack writes that readers treat as optional: stacks deployed before a parameter existed
- * lack it, so a reader falls back to the default documented here instead of failing.
- */
-export const OPTIONAL_PARAMETER_NAMES = {
-  /** "true" when the environment's applications must call Rekognition's FIPS endpoint (network.fips); default "false". */
-  useFipsEndpoint: "use-fips-endpoint",
-} as const;
-
-export type OptionalParameterKey = keyof typeof OPTIONAL_PARAMETER_NAMES;
-
-/** Full name of one of an environment's optional parameters. */
-export function optionalParameterName(environment: string, key: OptionalParameterKey): string {
-  return `${parameterPrefix(environment)}${OPTIONAL_PARAMETER_NAMES[key]}`;
-}
+/** The SSM parameters applications read: their names are the client package's (`@modelshare/client/contract`). */
+import { parameterPrefix } from "@modelshare/client/contract";
+export {
+  OPTIONAL_PARAMETER_NAMES,
+  optionalParameterName,
+  PARAMETER_NAMES,
+  parameterName,
+  parameterPrefix,
+  type OptionalParameterKey,
+  type ParameterKey,
+} from "@modelshare/client/contract";
 
 /**
  * Promotion history is written by the promotion tool (not by Pulumi) to this parameter: every PutParameter is a

@@ -9,8 +9,8 @@ import {
   ModelClientEvent,
   RefreshReason,
   validateImageBytes,
-} from "../client";
-import { ENVIRONMENT_NAME, REGION_NAME } from "../client/settings";
+} from "@modelshare/client";
+import { ENVIRONMENT_NAME, REGION_NAME } from "@modelshare/client/contract";
 import { parameterPrefix } from "../contract";
 import { projectDirectoryOption, stderrProgress, UsageError } from "./common";
 import { notRegularFileReason } from "../config/raw";

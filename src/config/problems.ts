@@ -1,41 +1,9 @@
 import type { z } from "zod";
 import { didYouMean } from "./suggest";
 
-/** One thing wrong with the configuration, named so a user can fix it without reading code. */
-export interface ConfigProblem {
-  /** Config key as written in Pulumi.<stack>.yaml, e.g. `modelshare:consumers.qa.accountId`. */
-  readonly key: string;
-  /** The offending value (omitted when the key is missing). */
-  readonly value?: unknown;
-  /** What is wrong and what is allowed. */
-  readonly message: string;
-}
-
-/** All problems of one configuration, reported together so a user fixes the config in one pass. */
-export class ConfigError extends Error {
-  constructor(
-    readonly problems: readonly ConfigProblem[],
-    readonly source: string,
-  ) {
-    super(formatProblems(problems, source));
-    this.name = "ConfigError";
-  }
-}
-
-export function formatValue(value: unknown): string {
-  if (value === undefined) return "(missing)";
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
-
-export function formatProblems(problems: readonly ConfigProblem[], source: string): string {
-  const lines = problems.map((p) =>
-    "value" in p && p.value !== undefined
-      ? `  - ${p.key} = ${formatValue(p.value)}: ${p.message}`
-      : `  - ${p.key}: ${p.message}`,
-  );
-  return `invalid configuration in ${source} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${lines.join("\n")}`;
-}
+/** The configuration error is the client package's (one class: `instanceof` holds across the program, CLI and client). */
+import { type ConfigProblem } from "@modelshare/client/contract";
+export { ConfigError, formatProblems, formatValue, type ConfigProblem } from "@modelshare/client/contract";
 
 export function configKey(namespace: string, path: readonly PropertyKey[]): string {
   let key = namespace;

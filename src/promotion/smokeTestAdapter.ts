@@ -1,5 +1,5 @@
 import { STSClient } from "@aws-sdk/client-sts";
-import { ModelClient } from "../client";
+import { ModelClient } from "@modelshare/client";
 import { assumedRoleCredentials, sessionName } from "./credentials";
 import { DetectedLabel, SmokeTester, SmokeTestRequest } from "./verify";
 

@@ -1,3 +1,4 @@
+import { isAbsolute, resolve } from "node:path";
 import { Progress } from "../cli/common";
 
 /**
@@ -11,8 +12,14 @@ export interface DetectedLabel {
   readonly confidence: number;
 }
 
-/** The test image: a file (relative paths are resolved against the project directory) or an S3 object. */
-export type SmokeImage = { readonly path: string } | { readonly s3: { readonly bucket: string; readonly key: string } };
+/**
+ * The test image: a file (relative paths are resolved against the project directory). Never an S3 object: Rekognition
+ * reads an `s3://` image with the caller's permissions, and the caller is the shared role, which may call only
+ * DetectCustomLabels (FACTS.md; the config schema refuses `s3://` too).
+ */
+export interface SmokeImage {
+  readonly path: string;
+}
 
 export interface SmokeTestRequest {
   readonly environment: string;
@@ -34,9 +41,14 @@ export interface SmokeTester {
   detectLabels(request: SmokeTestRequest): Promise<readonly DetectedLabel[]>;
 }
 
-export function parseSmokeImage(image: string): SmokeImage {
-  const s3 = /^s3:\/\/([^/]+)\/(.+)$/.exec(image);
-  return s3 ? { s3: { bucket: s3[1], key: s3[2] } } : { path: image };
+/** The smoke test's image file, resolved against `baseDir`; an `s3://` location is refused, saying why. */
+export function smokeImageFile(image: string, baseDir: string): SmokeImage {
+  if (/^s3:\/\//i.test(image)) {
+    throw new VerifyFailedError(
+      `modelshare:smokeTest.image = ${JSON.stringify(image)}: an s3:// image cannot be used: Rekognition reads it with the caller's permissions and the shared role may call only DetectCustomLabels; use a local JPEG or PNG file`,
+    );
+  }
+  return { path: isAbsolute(image) ? image : resolve(baseDir, image) };
 }
 
 const PROPAGATION_NAMES = /AccessDenied|NotAuthorized|Unauthorized|NotGranted|AssumeRole|InvalidClientTokenId|Throttl|TooManyRequests|ProvisionedThroughputExceeded|ModelNotRunning|ResourceNotReady/i;

@@ -15,7 +15,7 @@ import {
   NotGrantedError,
   RekognitionCallError,
   ThrottledError,
-} from "../../src/client";
+} from "@modelshare/client";
 import { parameterName } from "../../src/contract";
 import {
   AwsMocks,
@@ -201,11 +201,23 @@ describe("ModelClient", () => {
       expect((error as Error).message).to.contain("after 5 attempts");
     });
 
-    it("maps an image Rekognition refuses (e.g. an S3 object over 15 MB) to ImageRejectedError", async () => {
-      mocks.rekognition.on(DetectCustomLabelsCommand).rejects(awsError("ImageTooLargeException", "Image size is too large"));
-      const error = await rejection(explicit().detectLabels({ s3: { bucket: "images-qa", key: "big.jpg" } }));
+    it("maps an image Rekognition refuses (damaged data behind a valid header) to ImageRejectedError", async () => {
+      mocks.rekognition.on(DetectCustomLabelsCommand).rejects(awsError("InvalidImageFormatException", "Request has invalid image format"));
+      const error = await rejection(explicit().detectLabels(image));
       expect(error).to.be.instanceOf(ImageRejectedError);
-      expect((error as Error).message).to.contain("ImageTooLargeException").and.contain("15 MB");
+      expect((error as Error).message).to.contain("InvalidImageFormatException").and.contain("decodable PNG or JPEG");
+    });
+
+    it("refuses an { s3 } image before any AWS call, saying the shared role cannot read S3 and what to send instead", async () => {
+      const client = explicit();
+      const error = await rejection(client.detectLabels({ s3: { bucket: "images-qa", key: "parts/1.png" } } as never));
+      expect(error).to.be.instanceOf(InvalidArgumentError);
+      expect((error as Error).message)
+        .to.contain("an S3 image is not supported")
+        .and.contain("the caller is the shared role, which may call only rekognition:DetectCustomLabels")
+        .and.contain("pass its bytes");
+      expect(mocks.sts.calls()).to.have.length(0);
+      expect(mocks.rekognition.calls()).to.have.length(0);
     });
 
     it("maps a Rekognition 5xx to RekognitionCallError whose hint names the service, not the network", async () => {
@@ -263,16 +275,15 @@ describe("ModelClient", () => {
   });
 
   describe("requests and results", () => {
-    it("sends bytes, files and S3 objects as Rekognition expects, with the filters", async () => {
+    it("sends bytes as Rekognition expects, with the filters", async () => {
       mocks.rekognition.on(DetectCustomLabelsCommand).resolves({ CustomLabels: [] });
       const client = ModelClient.fromExplicit({ modelVersionArn: V1, sharedRoleArn: ROLE, region: "eu-west-1" });
       const jpeg = makeJpeg(640, 480);
       await client.detectLabels({ bytes: jpeg }, { minConfidence: 70, maxResults: 3 });
-      await client.detectLabels({ s3: { bucket: "images-qa", key: "parts/1.png", version: "v7" } });
       const inputs = mocks.rekognition.commandCalls(DetectCustomLabelsCommand).map((c) => c.args[0].input);
       expect(inputs[0]).to.deep.include({ ProjectVersionArn: V1, MinConfidence: 70, MaxResults: 3 });
       expect(inputs[0].Image?.Bytes).to.equal(jpeg);
-      expect(inputs[1].Image).to.deep.equal({ S3Object: { Bucket: "images-qa", Name: "parts/1.png", Version: "v7" } });
+      expect(inputs).to.have.length(1);
     });
 
     it("returns typed labels with geometry when the model gives it", async () => {

@@ -1,7 +1,7 @@
 import { DetectCustomLabelsCommand } from "@aws-sdk/client-rekognition";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { expect } from "chai";
-import { AssumeRoleError, InvalidArgumentError, ModelClient, sharedRoleCredentials } from "../../src/client";
+import { AssumeRoleError, InvalidArgumentError, ModelClient, sharedRoleCredentials } from "@modelshare/client";
 import {
   assumeRoleCalls,
   assumeRoleOutput,

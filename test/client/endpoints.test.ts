@@ -4,7 +4,7 @@ import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { expect } from "chai";
 import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
-import { ConfigError, InvalidArgumentError, ModelClient, ModelClientEvent, regionalStsEndpoint } from "../../src/client";
+import { ConfigError, InvalidArgumentError, ModelClient, ModelClientEvent, regionalStsEndpoint } from "@modelshare/client";
 import { optionalParameterName, parameterName } from "../../src/contract";
 import { FAKE_ENV, FAKE_ROLE, fakeVersion, useFakeAws } from "./fakeAws/load";
 import { FakeAws } from "./fakeAws/server";

@@ -10,7 +10,7 @@ import {
   NotGrantedError,
   ParameterReadError,
   ThrottledError,
-} from "../../src/client";
+} from "@modelshare/client";
 import { parameterName } from "../../src/contract";
 import { FAKE_ENV, fakeVersion, percentile, runLoad, useFakeAws } from "./fakeAws/load";
 import { FakeAws } from "./fakeAws/server";

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { Fetched, RefreshingValue, RefreshPolicy } from "../../src/client/refreshingValue";
+import { Fetched, RefreshingValue, RefreshPolicy } from "../../client/src/refreshingValue";
 import { rejection } from "./helpers/rejection";
 
 /** A fetch the test resolves or rejects by hand, recording each start. */

@@ -5,7 +5,7 @@ import { planPromotion, resolveInterrupted, rollbackTarget, usageAfter, usageSta
 import { loadProjectFiles } from "../../src/promotion/project";
 import { summarizeStatus } from "../../src/promotion/status";
 import { HistoryRecord, Journal, PromotionRequest } from "../../src/promotion/types";
-import { backoffDelay, DEFAULT_BACKOFF, findExpectedLabel, isPropagationError, parseSmokeImage } from "../../src/promotion/verify";
+import { backoffDelay, DEFAULT_BACKOFF, findExpectedLabel, isPropagationError, smokeImageFile, VerifyFailedError } from "../../src/promotion/verify";
 import { accessDenied, V1, V2, V3, writeProject } from "./fakes";
 
 /** Pure decisions: no mocks, no fakes beyond config files on disk. */
@@ -134,9 +134,12 @@ describe("promotion decisions (pure)", () => {
       expect(findExpectedLabel(labels, "scratch", 50)?.name).to.equal("Scratch");
     });
 
-    it("reads the smoke-test image as a file or an S3 object", () => {
-      expect(parseSmokeImage("examples/smoke.png")).to.deep.equal({ path: "examples/smoke.png" });
-      expect(parseSmokeImage("s3://bucket/tests/smoke.png")).to.deep.equal({ s3: { bucket: "bucket", key: "tests/smoke.png" } });
+    it("reads the smoke-test image as a file relative to the project, and refuses s3:// saying the shared role cannot read S3", () => {
+      expect(smokeImageFile("examples/smoke.png", "/project")).to.deep.equal({ path: "/project/examples/smoke.png" });
+      expect(smokeImageFile("/abs/smoke.png", "/project")).to.deep.equal({ path: "/abs/smoke.png" });
+      for (const image of ["s3://bucket/tests/smoke.png", "S3://bucket/x.png"]) {
+        expect(() => smokeImageFile(image, "/project")).to.throw(VerifyFailedError, /s3:\/\/ image cannot be used: Rekognition reads it with the caller's permissions and the shared role may call only DetectCustomLabels/);
+      }
     });
   });
 

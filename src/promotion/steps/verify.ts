@@ -1,9 +1,8 @@
 import { own } from "../../config/lists";
-import { isAbsolute, resolve } from "node:path";
 import { NAMESPACE } from "../../config/schema";
 import { ML_OUTPUTS } from "../../contract";
 import { versionLabel } from "../plan";
-import { parseSmokeImage, verifyWithRetry } from "../verify";
+import { smokeImageFile, verifyWithRetry } from "../verify";
 import { StepDefinition } from "./step";
 
 /** verify: through the path applications take (smoke-test principal -> shared role), the environment can call the version. */
@@ -19,8 +18,7 @@ export const verifyStep: StepDefinition = {
     const sharedRoleArns = (outputs[ML_OUTPUTS.sharedRoleArns] ?? {}) as Record<string, string>;
     const sharedRoleArn = own(sharedRoleArns, env);
     if (!sharedRoleArn) throw new Error(`the ML stack ${project.ml.stack} has no ${ML_OUTPUTS.sharedRoleArns} output for ${env}; deploy it first`);
-    const parsedImage = parseSmokeImage(smoke.image);
-    const image = "path" in parsedImage && !isAbsolute(parsedImage.path) ? { path: resolve(context.deps.projectDir, parsedImage.path) } : parsedImage;
+    const image = smokeImageFile(smoke.image, context.deps.projectDir);
     context.deps.progress.waiting(`DetectCustomLabels as ${smoke.principalRoleArn} through ${sharedRoleArn}`);
     const { label, attempts } = await verifyWithRetry({
       tester: context.deps.smokeTester,

@@ -16,6 +16,7 @@ export {
   type ModelClientOptions,
   type RetryOptions,
 } from "./ModelClient";
+export { S3_IMAGES_UNSUPPORTED } from "./request";
 export {
   AssumeRoleError,
   CallAbortedError,
@@ -40,7 +41,6 @@ export {
 export { classifyFailure, type FailureFacts, type FailureKind } from "./failures";
 export {
   findImageProblems,
-  findS3LocationProblems,
   IMAGE_LIMITS,
   readImageHeader,
   validateImageBytes,
@@ -48,11 +48,19 @@ export {
   type ImageFormat,
   type ImageHeader,
   type ImageLimits,
-  type S3ImageLocation,
 } from "./image";
 export { type ModelTarget } from "./settings";
 export { type ParameterEvent, type RefreshReason } from "./parameters";
 export { regionalStsEndpoint } from "./endpoints";
 export { sharedRoleCredentials, SharedRoleCredentials, type SharedRoleCredentialsOptions } from "./credentials";
 export { type LookupCounters, type ServiceCounters } from "./metrics";
-export { ConfigError, type ConfigProblem } from "../config/problems";
+export { ConfigError, type ConfigProblem } from "./configError";
+export {
+  OPTIONAL_PARAMETER_NAMES,
+  optionalParameterName,
+  PARAMETER_NAMES,
+  parameterName,
+  parameterPrefix,
+  type OptionalParameterKey,
+  type ParameterKey,
+} from "./parameterNames";

@@ -9,9 +9,9 @@ import { RetrySettings } from "./sdkClients";
 
 /** Builds SDK clients; tests and applications can wrap or replace them (e.g. to add middleware). */
 export interface ClientFactories {
-  readonly ssm?: (config: SSMClientConfig) => SSMClient;
-  readonly sts?: (config: STSClientConfig) => STSClient;
-  readonly rekognition?: (config: RekognitionClientConfig) => RekognitionClient;
+  readonly ssm?: ((config: SSMClientConfig) => SSMClient) | undefined;
+  readonly sts?: ((config: STSClientConfig) => STSClient) | undefined;
+  readonly rekognition?: ((config: RekognitionClientConfig) => RekognitionClient) | undefined;
 }
 
 /** How AWS calls are retried. */
@@ -22,9 +22,9 @@ export interface RetryOptions {
    * the whole client after a throttle, which slows every call; choose it only to protect a shared quota.
    * @default "standard"
    */
-  readonly mode?: "standard" | "adaptive";
+  readonly mode?: "standard" | "adaptive" | undefined;
   /** Attempts per AWS call, the first included (1: no retries). Each call's deadline bounds them too. @default 3 */
-  readonly maxAttempts?: number;
+  readonly maxAttempts?: number | undefined;
 }
 
 export interface ModelClientOptions {
@@ -32,61 +32,61 @@ export interface ModelClientOptions {
    * The application's own credentials: they read the SSM parameters and call sts:AssumeRole on the shared role.
    * @default the SDK's default provider chain (environment, SSO, ECS/EKS/EC2 roles, ...)
    */
-  readonly baseCredentials?: AwsCredentialIdentityProvider;
+  readonly baseCredentials?: AwsCredentialIdentityProvider | undefined;
   /** Session name of the shared-role session, seen in the ML account's CloudTrail. @default "modelshare-<env>" */
-  readonly roleSessionName?: string;
+  readonly roleSessionName?: string | undefined;
   /** sts:ExternalId, when the shared role's trust policy requires one (it is not a secret). */
-  readonly externalId?: string;
+  readonly externalId?: string | undefined;
   /** Shared-role session length; role chaining caps it at 3600. @default 3600 */
-  readonly sessionDurationSeconds?: number;
+  readonly sessionDurationSeconds?: number | undefined;
   /**
    * Shared-role credentials with less than this left are replaced by a background AssumeRole while still in use;
    * they are never used in their last minute. @default 300000 (5 min)
    */
-  readonly credentialRefreshWindowMs?: number;
+  readonly credentialRefreshWindowMs?: number | undefined;
   /**
    * After this the parameters are re-read in the background (calls keep the cached values meanwhile), so a promotion
    * is followed within about this long (fromEnvironment only). @default 60000
    */
-  readonly parameterTtlMs?: number;
+  readonly parameterTtlMs?: number | undefined;
   /**
    * Deadline of each detect()/detectLabels() call, everything included: waiting for parameters or credentials,
    * DetectCustomLabels and its retries. A call past it rejects with CallTimeoutError and its request is aborted.
    * detect's own timeoutMs overrides it per call. @default 5000
    */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
   /** Bound on each SSM or STS lookup (GetParameters, AssumeRole), retries included. @default 3000 */
-  readonly lookupTimeoutMs?: number;
+  readonly lookupTimeoutMs?: number | undefined;
   /**
    * Failure caching: after a failed lookup, no new one before this long; doubled after each consecutive failure (with
    * jitter) up to failureCacheMaxMs. Meanwhile calls keep valid cached values, and a call with none fails at once
    * with the cached error. @default 1000
    */
-  readonly failureCacheMs?: number;
+  readonly failureCacheMs?: number | undefined;
   /** Upper bound of the failure-caching backoff. @default 30000 */
-  readonly failureCacheMaxMs?: number;
+  readonly failureCacheMaxMs?: number | undefined;
   /** TCP connect timeout of each HTTP attempt (all three services). @default 2000 */
-  readonly connectTimeoutMs?: number;
+  readonly connectTimeoutMs?: number | undefined;
   /**
    * VPC endpoint DNS names (or https URLs), for VPCs without private DNS on their interface endpoints. The STS one
    * must be regional; the global sts.amazonaws.com is refused.
    * @default the SDK's configuration (AWS_ENDPOINT_URL_STS/_SSM/_REKOGNITION, AWS_ENDPOINT_URL, the shared config
    * file), else the regional public names; STS is always regional
    */
-  readonly endpoints?: { readonly sts?: string; readonly rekognition?: string; readonly ssm?: string };
+  readonly endpoints?: { readonly sts?: string | undefined; readonly rekognition?: string | undefined; readonly ssm?: string | undefined } | undefined;
   /** Region of the SSM parameters (the application's account and region). @default the SDK's default region chain */
-  readonly region?: string;
+  readonly region?: string | undefined;
   /** Retry mode and attempts of every AWS call. @default { mode: "standard", maxAttempts: 3 } */
-  readonly retry?: RetryOptions;
+  readonly retry?: RetryOptions | undefined;
   /** @deprecated use retry.maxAttempts */
-  readonly maxAttempts?: number;
+  readonly maxAttempts?: number | undefined;
   /** @deprecated use retry.mode */
-  readonly retryMode?: "standard" | "adaptive";
-  readonly clientFactories?: ClientFactories;
+  readonly retryMode?: "standard" | "adaptive" | undefined;
+  readonly clientFactories?: ClientFactories | undefined;
   /** Clock for the parameter TTL, the credential refresh window and failure caching. @default Date.now */
-  readonly now?: () => number;
+  readonly now?: (() => number) | undefined;
   /** Events for logs and metrics (see ModelClientEvent); keep it cheap, it runs on the call path. */
-  readonly onEvent?: (event: ModelClientEvent) => void;
+  readonly onEvent?: ((event: ModelClientEvent) => void) | undefined;
 }
 
 export interface ResolvedOptions {
@@ -101,10 +101,10 @@ export interface ResolvedOptions {
   readonly failureCacheMs: number;
   readonly failureCacheMaxMs: number;
   readonly connectTimeoutMs: number;
-  readonly endpoints: { readonly sts?: string; readonly rekognition?: string; readonly ssm?: string };
+  readonly endpoints: { readonly sts: string | undefined; readonly rekognition: string | undefined; readonly ssm: string | undefined };
   readonly region: string | undefined;
   readonly retry: RetrySettings;
-  readonly factories: Required<ClientFactories>;
+  readonly factories: { readonly [K in keyof ClientFactories]-?: Exclude<ClientFactories[K], undefined> };
   readonly now: () => number;
   readonly onEvent: (event: ModelClientEvent) => void;
 }

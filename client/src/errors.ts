@@ -20,7 +20,7 @@ export class ModelClientError extends Error {
   }
 }
 
-/** A value handed to the library (an option, an environment name, an S3 location) is not allowed. */
+/** A value handed to the library (an option, an environment name, an image input) is not allowed. */
 export class InvalidArgumentError extends ModelClientError {
   constructor(
     readonly argument: string,
@@ -43,7 +43,7 @@ function describeValue(value: unknown): string {
 }
 
 /** Which image limit a problem is about. */
-export type ImageCheck = "format" | "header" | "bytes" | "width" | "height" | "aspect-ratio" | "s3-location";
+export type ImageCheck = "format" | "header" | "bytes" | "width" | "height" | "aspect-ratio";
 
 /** One reason an image cannot be sent to DetectCustomLabels, found before any call. */
 export interface ImageProblem {
@@ -60,7 +60,7 @@ export interface ImageProblem {
 export class ImageValidationError extends ModelClientError {
   constructor(
     readonly problems: readonly ImageProblem[],
-    /** Where the image came from: a path, "s3://bucket/key" or "image bytes". */
+    /** Where the image came from: a path or "image bytes". */
     readonly source: string,
   ) {
     super(
@@ -89,7 +89,7 @@ export interface CallTarget {
   readonly sharedRoleArn: string;
   readonly region: string;
   /** Whether the call went to Rekognition's FIPS endpoint (the environment's use-fips-endpoint parameter). */
-  readonly useFipsEndpoint?: boolean;
+  readonly useFipsEndpoint?: boolean | undefined;
 }
 
 function environmentText(target: CallTarget): string {
@@ -291,7 +291,7 @@ export class ModelVersionNotFoundError extends ModelClientError {
   }
 }
 
-/** Rekognition rejected the image itself (a limit the local checks cannot see, e.g. an S3 object over 15 MB). */
+/** Rekognition rejected the image itself (a problem the local checks cannot see, e.g. corrupt image data after a valid header). */
 export class ImageRejectedError extends ModelClientError {
   constructor(
     readonly target: CallTarget,
@@ -301,8 +301,8 @@ export class ImageRejectedError extends ModelClientError {
     super(`Rekognition rejected the image: ${reason}`, {
       cause,
       hint:
-        "PNG or JPEG, 64-4096 px per side, aspect ratio at most 20:1, at most 4 MB as bytes or 15 MB as an S3 object; " +
-        `an S3 object must be in ${target.region} and readable by the shared role ${target.sharedRoleArn}`,
+        "a whole, decodable PNG or JPEG, 64-4096 px per side, aspect ratio at most 20:1, at most 4 MB; the local checks read only " +
+        `its header, so damaged image data is found by Rekognition (model ${target.modelVersionArn})`,
     });
   }
 }

@@ -1,27 +1,33 @@
 import { readFile } from "node:fs/promises";
 import { CustomLabel, Image } from "@aws-sdk/client-rekognition";
-import { ImageReadError, ImageValidationError, InvalidArgumentError } from "./errors";
-import { findS3LocationProblems, S3ImageLocation, validateImageBytes } from "./image";
+import { ImageReadError, InvalidArgumentError } from "./errors";
+import { validateImageBytes } from "./image";
 import { ModelTarget } from "./settings";
 
 /** What DetectCustomLabels is asked and answers, in the library's own types, with the local checks. */
 
-/** An image to label: bytes (a Buffer is a Uint8Array), a local file, or an object Rekognition reads from S3. */
-export type ImageInput =
-  | Uint8Array
-  | { readonly bytes: Uint8Array }
-  | { readonly path: string }
-  | { readonly s3: S3ImageLocation };
+/**
+ * An image to label: bytes (a Buffer is a Uint8Array) or a local file. Not an S3 object: Rekognition reads an S3 image
+ * with the CALLER's permissions, and the caller here is the shared role, which may call nothing but
+ * DetectCustomLabels (see S3_IMAGES_UNSUPPORTED).
+ */
+export type ImageInput = Uint8Array | { readonly bytes: Uint8Array } | { readonly path: string };
+
+/** Why `{ s3 }` is refused, in the words the error gives an application that still passes one. */
+export const S3_IMAGES_UNSUPPORTED =
+  "an S3 image is not supported: Rekognition reads it with the caller's permissions, and the caller is the shared role, which may " +
+  "call only rekognition:DetectCustomLabels (no s3:GetObject on your bucket); download the object with your application's own " +
+  "role (e.g. GetObjectCommand) and pass its bytes: { bytes } (up to 4 MB)";
 
 export interface DetectOptions {
   /** Only labels at or above this confidence, 0-100. Default: each label's assumed threshold from training. */
-  readonly minConfidence?: number;
+  readonly minConfidence?: number | undefined;
   /** At most this many labels, highest confidence first. Default: all. */
-  readonly maxResults?: number;
+  readonly maxResults?: number | undefined;
   /** Cancels the call: it rejects with CallAbortedError and its request is aborted. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /** This call's deadline, everything included. @default the client's timeoutMs (5000) */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
 }
 
 /** Position of a label as ratios (0-1) of the image's width and height, from its top-left corner. */
@@ -89,14 +95,9 @@ export async function toRekognitionImage(input: ImageInput): Promise<Image> {
       validateImageBytes(bytes, input.path);
       return { Bytes: bytes };
     }
-    if ("s3" in input && typeof input.s3 === "object" && input.s3 !== null) {
-      const { bucket, key, version } = input.s3;
-      const problems = findS3LocationProblems(input.s3);
-      if (problems.length > 0) throw new ImageValidationError(problems, `s3://${bucket}/${key}`);
-      return { S3Object: { Bucket: bucket, Name: key, Version: version } };
-    }
+    if ("s3" in input) throw new InvalidArgumentError("image", input, `a Uint8Array, { bytes } or { path }; ${S3_IMAGES_UNSUPPORTED}`);
   }
-  throw new InvalidArgumentError("image", input, "a Uint8Array, { bytes }, { path } or { s3: { bucket, key, version? } }");
+  throw new InvalidArgumentError("image", input, "a Uint8Array, { bytes } or { path }");
 }
 
 export function toDetectedLabel(label: CustomLabel): DetectedLabel {

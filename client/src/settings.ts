@@ -1,6 +1,6 @@
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { parseProjectVersionArn, parseRoleArn, ProjectVersionArn, RoleArn } from "../arn";
-import { ConfigError, ConfigProblem } from "../config/problems";
+import { parseProjectVersionArn, parseRoleArn, ProjectVersionArn, RoleArn } from "./arn";
+import { ConfigError, ConfigProblem } from "./configError";
 import {
   OPTIONAL_PARAMETER_NAMES,
   OptionalParameterKey,
@@ -9,7 +9,10 @@ import {
   PARAMETER_NAMES,
   parameterName,
   parameterPrefix,
-} from "../contract";
+  ENVIRONMENT_NAME,
+  REGION_NAME,
+} from "./parameterNames";
+import { defined } from "./defined";
 import { InvalidArgumentError } from "./errors";
 
 /** Which model version to call, through which shared role, in which region. */
@@ -21,7 +24,7 @@ export interface ModelTarget {
    * Call Rekognition's FIPS endpoint (rekognition-fips.REGION.amazonaws.com). From the environment's optional
    * use-fips-endpoint parameter; absent (stacks deployed before it existed) means false.
    */
-  readonly useFipsEndpoint?: boolean;
+  readonly useFipsEndpoint?: boolean | undefined;
 }
 
 /** A validated target with its parsed ARNs. */
@@ -34,9 +37,6 @@ export interface ModelSettings extends ModelTarget {
 /** The values a target is read from: the SSM parameters' strings, or fromExplicit's options. */
 export type TargetValues = Partial<Record<ParameterKey | OptionalParameterKey, string>>;
 
-/** Same rule as the config schema's environment names (src/config/schema.ts), which name the parameters. */
-export const ENVIRONMENT_NAME = /^[a-z][a-z0-9-]{0,23}$/;
-export const REGION_NAME = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 export function assertEnvironmentName(environment: string): void {
   if (!ENVIRONMENT_NAME.test(environment)) {
@@ -137,7 +137,7 @@ export async function readModelSettings(ssm: SSMClient, environment: string, sig
   const optional = Object.keys(OPTIONAL_PARAMETER_NAMES) as OptionalParameterKey[];
   const read = async (keys: ReadonlyArray<ParameterKey | OptionalParameterKey>): Promise<TargetValues> => {
     const names = keys.map((key) => anyParameterName(environment, key));
-    const response = await ssm.send(new GetParametersCommand({ Names: names }), { abortSignal: signal });
+    const response = await ssm.send(new GetParametersCommand({ Names: names }), defined({ abortSignal: signal }));
     const values: TargetValues = {};
     for (const parameter of response.Parameters ?? []) {
       const key = keys.find((k) => anyParameterName(environment, k) === parameter.Name);

@@ -8,15 +8,13 @@ import { ImageProblem, ImageValidationError } from "./errors";
 export const IMAGE_LIMITS = {
   /** Image sent as bytes. */
   maxBytes: 4 * 1024 * 1024,
-  /** Image read by Rekognition from S3. Not checkable locally (it would take a HeadObject call); documented only. */
-  maxS3ObjectBytes: 15 * 1024 * 1024,
   minSidePixels: 64,
   maxSidePixels: 4096,
   /** Longer side divided by shorter side. */
   maxAspectRatio: 20,
 } as const;
 
-export type ImageLimits = Omit<typeof IMAGE_LIMITS, "maxS3ObjectBytes">;
+export type ImageLimits = typeof IMAGE_LIMITS;
 
 export type ImageFormat = "png" | "jpeg";
 
@@ -56,12 +54,17 @@ function hex(bytes: Uint8Array, count: number): string {
   return Array.from(bytes.subarray(0, count), (b) => b.toString(16).padStart(2, "0")).join(" ");
 }
 
+/** The byte at `offset`; callers check the length first, so a byte past the end reads as 0 rather than undefined. */
+function byteAt(bytes: Uint8Array, offset: number): number {
+  return bytes[offset] ?? 0;
+}
+
 function uint16(bytes: Uint8Array, offset: number): number {
-  return (bytes[offset] << 8) | bytes[offset + 1];
+  return (byteAt(bytes, offset) << 8) | byteAt(bytes, offset + 1);
 }
 
 function uint32(bytes: Uint8Array, offset: number): number {
-  return ((bytes[offset] << 24) >>> 0) + ((bytes[offset + 1] << 16) | (bytes[offset + 2] << 8) | bytes[offset + 3]);
+  return ((byteAt(bytes, offset) << 24) >>> 0) + ((byteAt(bytes, offset + 1) << 16) | (byteAt(bytes, offset + 2) << 8) | byteAt(bytes, offset + 3));
 }
 
 function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
@@ -136,12 +139,12 @@ function readJpegHeader(bytes: Uint8Array): ImageHeader | HeaderProblem {
     if (bytes[offset] !== 0xff) {
       return {
         check: "header",
-        message: `is a malformed JPEG: expected a marker (ff) at byte ${offset}, found ${bytes[offset].toString(16).padStart(2, "0")}`,
+        message: `is a malformed JPEG: expected a marker (ff) at byte ${offset}, found ${byteAt(bytes, offset).toString(16).padStart(2, "0")}`,
       };
     }
     while (offset < bytes.length && bytes[offset] === 0xff) offset++; // fill bytes may precede a marker
     if (offset >= bytes.length) return truncated("inside a marker");
-    const marker = bytes[offset];
+    const marker = byteAt(bytes, offset);
     offset++;
     if (isStandalone(marker)) continue;
     if (marker === 0xda || marker === 0xd9 || marker === 0x00) {
@@ -191,7 +194,7 @@ export function findImageProblems(
       measured: `${count(bytes.length)} bytes`,
       message:
         `size ${count(bytes.length)} bytes exceeds the ${count(limits.maxBytes)}-byte (4 MB) limit for images sent as bytes; ` +
-        "re-encode it smaller, or upload it to S3 (up to 15 MB) and pass { s3 }",
+        "re-encode it smaller (a lower JPEG quality, or scaled down: 4096 px a side is the most DetectCustomLabels accepts)",
     });
   }
   const header = readImageHeader(bytes);
@@ -236,31 +239,4 @@ export function validateImageBytes(bytes: Uint8Array, source = "image bytes", li
   const { header, problems } = findImageProblems(bytes, limits);
   if (problems.length > 0 || header === undefined) throw new ImageValidationError(problems, source);
   return header;
-}
-
-/** Where Rekognition should read an image from S3. */
-export interface S3ImageLocation {
-  readonly bucket: string;
-  readonly key: string;
-  readonly version?: string;
-}
-
-/**
- * What can be checked of an S3 image without calling S3: the names' shape (DetectCustomLabels' S3Object limits).
- * Size, format and dimensions of the object are only known to Rekognition, which reports them as ImageRejectedError.
- */
-export function findS3LocationProblems(location: S3ImageLocation): ImageProblem[] {
-  const problems: ImageProblem[] = [];
-  const problem = (measured: string, limit: string, message: string) =>
-    problems.push({ check: "s3-location", limit, measured, message });
-  if (!/^[0-9A-Za-z.\-_]{3,255}$/.test(location.bucket)) {
-    problem(JSON.stringify(location.bucket), "3-255 characters of 0-9 A-Z a-z . - _", `s3.bucket ${JSON.stringify(location.bucket)} is not a bucket name (3-255 characters of 0-9 A-Z a-z . - _)`);
-  }
-  if (location.key.length < 1 || location.key.length > 1024) {
-    problem(`${location.key.length} characters`, "1-1024 characters", `s3.key has ${location.key.length} characters, allowed 1-1024`);
-  }
-  if (location.version !== undefined && (location.version.length < 1 || location.version.length > 1024)) {
-    problem(`${location.version.length} characters`, "1-1024 characters", `s3.version has ${location.version.length} characters, allowed 1-1024 (omit it for the latest version)`);
-  }
-  return problems;
 }

@@ -1,5 +1,6 @@
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
+import { defined } from "./defined";
 import { AssumeRoleError } from "./errors";
 import { RefreshingValue, RefreshObserver, RefreshPolicy } from "./refreshingValue";
 
@@ -22,16 +23,16 @@ export interface SharedRoleCredentialsOptions {
   readonly roleArn: string;
   /** Shows in the ML account's CloudTrail as the session name: name the environment or application. */
   readonly roleSessionName: string;
-  readonly externalId?: string;
+  readonly externalId?: string | undefined;
   /** Role chaining (a Lambda/ECS/EC2 role assuming the shared role) caps sessions at 3600 s. */
   readonly durationSeconds: number;
   /** Credentials with less than this left are replaced in the background while still in use. */
   readonly refreshWindowMs: number;
   readonly now: () => number;
   /** Timeout, failure backoff and forced-refresh rate of the AssumeRole lookup. @default DEFAULT_CREDENTIAL_POLICY */
-  readonly policy?: Partial<Omit<RefreshPolicy, "now">>;
-  readonly observer?: RefreshObserver<AwsCredentialIdentity>;
-  readonly onAssumed?: (expiration: Date | undefined) => void;
+  readonly policy?: Partial<Omit<RefreshPolicy, "now">> | undefined;
+  readonly observer?: RefreshObserver<AwsCredentialIdentity> | undefined;
+  readonly onAssumed?: ((expiration: Date | undefined) => void) | undefined;
 }
 
 /** A credential provider the SDK must call before every signature rather than cache (see SharedRoleCredentials). */
@@ -100,8 +101,7 @@ export class SharedRoleCredentials {
     const identity: AwsCredentialIdentity = {
       accessKeyId: issued.AccessKeyId,
       secretAccessKey: issued.SecretAccessKey,
-      sessionToken: issued.SessionToken,
-      expiration: issued.Expiration,
+      ...defined({ sessionToken: issued.SessionToken, expiration: issued.Expiration }),
     };
     const expiresAt = issued.Expiration?.getTime() ?? Infinity;
     const validUntil = expiresAt - CREDENTIAL_EXPIRY_MARGIN_MS;

@@ -8,6 +8,7 @@ import { ModelClientCounters, newCounters } from "./metrics";
 import { FORCED_PARAMETER_READ_INTERVAL_MS, ModelClientOptions, resolveOptions, ResolvedOptions } from "./options";
 import { ParameterCache } from "./parameters";
 import { DetectedLabel, Detection, DetectOptions, ImageInput, toDetectedLabel, toRekognitionImage, validateDetectOptions } from "./request";
+import { defined } from "./defined";
 import { commonSdkConfig, observeAttempts } from "./sdkClients";
 import { Session, Sessions } from "./sessions";
 import { assertEnvironmentName, ModelSettings, ModelTarget, validateModelTarget } from "./settings";
@@ -87,9 +88,7 @@ export class ModelClient {
     const stats = newCounters();
     const ssm = resolved.factories.ssm({
       ...commonSdkConfig(resolved.retry, resolved.connectTimeoutMs),
-      region: resolved.region,
-      endpoint: resolved.endpoints.ssm,
-      credentials: resolved.baseCredentials,
+      ...defined({ region: resolved.region, endpoint: resolved.endpoints.ssm, credentials: resolved.baseCredentials }),
     });
     observeAttempts(ssm, "ssm", stats.ssm, resolved.onEvent);
     const policy = {
@@ -115,7 +114,7 @@ export class ModelClient {
   static fromExplicit(target: ModelTarget, options: ModelClientOptions = {}): ModelClient {
     const fips = target.useFipsEndpoint;
     const settings = validateModelTarget(
-      { ...target, useFipsEndpoint: fips === undefined ? undefined : typeof fips === "boolean" ? String(fips) : (fips as unknown as string) },
+      defined({ ...target, useFipsEndpoint: fips === undefined ? undefined : typeof fips === "boolean" ? String(fips) : (fips as unknown as string) }),
       (key) => key,
       "ModelClient.fromExplicit",
     );
@@ -158,7 +157,7 @@ export class ModelClient {
       if (kind === "timeout") calls.timedOut++;
       if (kind === "aborted") calls.aborted++;
       const errorName = failure instanceof Error ? failure.name : typeof failure;
-      this.options.onEvent({ type: "call-finished", ok: false, durationMs: performance.now() - started, error: errorName, kind });
+      this.options.onEvent({ type: "call-finished", ok: false, durationMs: performance.now() - started, error: errorName, ...defined({ kind }) });
       throw failure;
     } finally {
       deadline.dispose();

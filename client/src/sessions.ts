@@ -1,6 +1,7 @@
 import { RekognitionClient } from "@aws-sdk/client-rekognition";
 import { STSClient } from "@aws-sdk/client-sts";
 import { SharedRoleCredentials } from "./credentials";
+import { defined } from "./defined";
 import { checkRekognitionEndpoint, rekognitionEndpointConfig, resolveStsEndpoint } from "./endpoints";
 import { countingObserver, ModelClientCounters } from "./metrics";
 import { FORCED_ASSUME_ROLE_INTERVAL_MS, ResolvedOptions } from "./options";
@@ -63,7 +64,7 @@ export class Sessions {
       // The URL above already reflects the FIPS/dual-stack settings; with an explicit endpoint the SDK refuses them.
       useFipsEndpoint: false,
       useDualstackEndpoint: false,
-      credentials: options.baseCredentials,
+      ...defined({ credentials: options.baseCredentials }),
     });
     observeAttempts(sts, "sts", counters.sts, onEvent);
     const roleArn = settings.sharedRoleArn;
@@ -72,7 +73,7 @@ export class Sessions {
       stsEndpoint: stsEndpoint.url,
       roleArn,
       roleSessionName: options.roleSessionName,
-      externalId: options.externalId,
+      ...defined({ externalId: options.externalId }),
       durationSeconds: options.sessionDurationSeconds,
       refreshWindowMs: options.credentialRefreshWindowMs,
       now: options.now,
@@ -90,7 +91,7 @@ export class Sessions {
     const rekognition: RekognitionClient = options.factories.rekognition({
       ...common,
       region: settings.region,
-      ...rekognitionEndpointConfig(options.endpoints.rekognition, settings.useFipsEndpoint, () => rekognition),
+      ...defined(rekognitionEndpointConfig(options.endpoints.rekognition, settings.useFipsEndpoint, () => rekognition)),
       credentials: credentials.provider,
     });
     try {

@@ -1,5 +1,5 @@
 import { SSMClient } from "@aws-sdk/client-ssm";
-import { OPTIONAL_PARAMETER_NAMES, optionalParameterName, PARAMETER_NAMES, parameterName, ParameterKey, OptionalParameterKey } from "../contract";
+import { OPTIONAL_PARAMETER_NAMES, optionalParameterName, PARAMETER_NAMES, parameterName, ParameterKey, OptionalParameterKey } from "./parameterNames";
 import { ParameterReadError } from "./errors";
 import { countingObserver, LookupCounters, ModelClientEvent } from "./metrics";
 import { FetchTrigger, RefreshingValue, RefreshPolicy } from "./refreshingValue";
