@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import { silentProgress } from "../src/cli/common";
 import { registerDeploy } from "../src/cli/deploy";
 import { CliContext, defaultCliContext } from "../src/promotion/cliContext";
-import { StackChanges, StackWorkspace } from "../src/promotion/workspace";
+import { StackChanges, StackPreview, StackWorkspace } from "../src/promotion/workspace";
 import { AutomationConfigValue, readStackFile, toRuntimeConfig } from "../src/config/raw";
 
 /**
@@ -45,8 +45,9 @@ class SlowWorkspace implements StackWorkspace {
   async outputs(): Promise<Record<string, unknown>> {
     return {};
   }
-  async preview(): Promise<StackChanges> {
-    return {};
+  /** Every stack has one change, so the deploy goes on to its updates (what the benchmark times). */
+  async preview(stack: string): Promise<StackPreview> {
+    return { counts: { update: 1 }, changes: [{ kind: "update", type: "aws:ssm/parameter:Parameter", name: "bench", urn: `urn:pulumi:${stack}::modelshare::aws:ssm/parameter:Parameter::bench` }] };
   }
   async up(stack: string, onOutput?: (chunk: string) => void): Promise<StackChanges> {
     this.ups++;
@@ -109,7 +110,7 @@ export async function benchDeploy(): Promise<{ name: string; seconds: number; li
   const exitCodeBefore = process.exitCode;
   const started = process.hrtime.bigint();
   try {
-    await program.parseAsync(["deploy", "--stacks", consumerStacks.join(","), "--concurrency", String(CONCURRENCY), "--json"], { from: "user" });
+    await program.parseAsync(["deploy", "--stacks", consumerStacks.join(","), "--concurrency", String(CONCURRENCY), "--yes", "--json"], { from: "user" });
   } finally {
     rmSync(dir, { recursive: true, force: true });
     dynamodb.restore();

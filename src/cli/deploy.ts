@@ -3,10 +3,13 @@ import { projectDirectoryOption } from "./common";
 import { CliContext, defaultCliContext, leaseIdentity, loadProjectForCli, promotionLeaseFor } from "../promotion/cliContext";
 import { deployStacks, formatDeploySummary, parseStackList, selectStacks } from "../promotion/deploy";
 import { requireInteger } from "../promotion/validation";
+import { approvePlan, requireApprovalPossible } from "../promotion/approval";
+import { formatPlan } from "../promotion/changes";
 
 interface DeployFlags {
   stacks?: string;
   preview?: boolean;
+  yes?: boolean;
   concurrency?: string;
   json?: boolean;
 }
@@ -22,20 +25,25 @@ export function registerDeploy(program: Command, context: () => CliContext = () 
         "concurrently. Each stack's output is streamed to stderr with its name in front; a summary of changes per stack follows.",
     )
     .option("--stacks <list>", "comma-separated stack names (default: every Pulumi.<stack>.yaml of the project)")
-    .option("--preview", "preview instead of update")
+    .option("--preview", "preview instead of update: show what each stack would create, update, replace and delete")
+    .option("--yes", "apply the previewed changes without asking (required without a terminal, like `pulumi up --yes`)")
     .option("--concurrency <n>", `consumer stacks updated at once (default ${DEFAULT_CONCURRENCY})`)
     .option("--json", "print the summary as JSON on stdout")
     .addHelpText(
       "after",
-      "\nAn update holds the promotion lease and is refused (nothing deployed) when this checkout's files would take a version away\n" +
+      "\nAn update previews every stack first and shows, per stack, what will be created, updated, replaced and deleted (a replaced\n" +
+        "shared role, endpoint, project or lease table marked !!); in a terminal it asks before applying, without one it needs --yes.\n" +
+        "An update holds the promotion lease and is refused (nothing deployed) when this checkout's files would take a version away\n" +
         "from an environment that calls it, or switch an environment's version (that is `modelshare promote`'s job).\n" +
-        "Exit codes: 0 every stack succeeded; 1 a stack failed (consumer stacks are not run when the ML stack fails), the lease is held, or the checkout is refused; 2 bad input.",
+        "Exit codes: 0 every stack succeeded (or nothing to change); 1 a stack (or its preview) failed (consumer stacks are not run when the ML stack fails), the plan was declined, the lease is held, or the checkout is refused; 2 bad input (including no --yes without a terminal).",
     )
     .action(async (flags: DeployFlags) => {
       const ctx = context();
       const project = await loadProjectForCli(ctx, { createMissingStacks: true });
       const selection = selectStacks(project, parseStackList(flags.stacks));
       const concurrency = requireInteger("--concurrency", flags.concurrency, 1, 64) ?? DEFAULT_CONCURRENCY;
+      const yes = flags.yes === true;
+      if (!flags.preview) requireApprovalPossible("deploy", yes, ctx, "run `modelshare deploy --preview` to see the plan");
       const workspace = await ctx.workspace({ createMissingStacks: true });
       const results = await deployStacks(selection, { preview: flags.preview === true, concurrency }, {
         workspace,
@@ -43,7 +51,9 @@ export function registerDeploy(program: Command, context: () => CliContext = () 
         writeOutput: ctx.stderr,
         lease: { lease: promotionLeaseFor(ctx, project), identity: () => leaseIdentity(ctx, project, `deploy ${[selection.ml, ...selection.consumers].filter(Boolean).join(",")}`) },
         project,
+        approve: (plans) => approvePlan("deploy", plans, yes, ctx),
       });
+      if (flags.preview) ctx.stderr(`\n${formatPlan(results.map((r) => ({ stack: r.stack, changes: r.resources ?? [] })))}\n\n`);
       ctx.stdout(flags.json ? `${JSON.stringify({ stacks: results }, null, 2)}\n` : `${formatDeploySummary(results)}\n`);
       process.exitCode = results.every((r) => r.status === "ok") ? 0 : 1;
     });

@@ -1,20 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { Command } from "commander";
-import {
-  DetectedLabel,
-  Detection,
-  ImageValidationError,
-  InvalidArgumentError,
-  ModelClient,
-  ModelClientEvent,
-  RefreshReason,
-  validateImageBytes,
-} from "@modelshare/client";
+import type { DetectedLabel, Detection, ModelClient, ModelClientEvent, RefreshReason } from "@modelshare/client";
 import { ENVIRONMENT_NAME, REGION_NAME } from "@modelshare/client/contract";
 import { parameterPrefix } from "../contract";
 import { projectDirectoryOption, stderrProgress, UsageError } from "./common";
 import { notRegularFileReason } from "../config/raw";
 import { requireProjectEnvironment } from "./projectEnvironments";
+
+/** The client package with its AWS SDK clients, loaded when `invoke` runs (not for every command's `--help`). */
+const clientPackage = () => require("@modelshare/client") as typeof import("@modelshare/client");
 
 /** Flags as commander hands them over: strings, unchecked. */
 export interface InvokeFlags {
@@ -109,6 +103,7 @@ async function readCheckedImage(path: string): Promise<Uint8Array> {
     const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
     throw new UsageError(`--image ${path}: cannot read the file (${reason})`);
   }
+  const { validateImageBytes, ImageValidationError } = clientPackage();
   try {
     validateImageBytes(bytes, path);
   } catch (error) {
@@ -184,6 +179,7 @@ async function invoke(flags: InvokeFlags, projectDir: string): Promise<void> {
   requireProjectEnvironment(projectDir, "--env", request.environment);
   const image = await readCheckedImage(request.imagePath);
   const progress = stderrProgress();
+  const { ModelClient, InvalidArgumentError } = clientPackage();
   let client: ModelClient;
   try {
     client = ModelClient.fromEnvironment(request.environment, {

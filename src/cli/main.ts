@@ -10,6 +10,7 @@ import { registerModel } from "./model";
 import { registerLease } from "./lease";
 import { registerSynth } from "./synth";
 import { registerDataLake } from "./dataLake";
+import { packageVersion } from "./version";
 
 /**
  * `modelshare` command line. Each command lives in its own module and registers itself here; all share the
@@ -19,6 +20,9 @@ export function buildProgram(): Command {
   const program = new Command("modelshare")
     .description("Share an Amazon Rekognition Custom Labels model across AWS accounts")
     .option("--cwd <dir>", "the project directory (holds Pulumi.yaml and the Pulumi.<stack>.yaml files); default: the current directory")
+    // Not commander's .version(): a program option is parsed anywhere on the line, and `promote --version ARN` is
+    // promote's own; `modelshare --version` alone is answered in main().
+    .addHelpText("after", "\nmodelshare --version (or -V) prints modelshare's version.")
     .showHelpAfterError()
     .exitOverride();
   // Command modules register here (one line each).
@@ -35,6 +39,10 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: readonly string[]): Promise<number> {
+  if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+    process.stdout.write(`${packageVersion()}\n`);
+    return EXIT.ok;
+  }
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -7,6 +7,8 @@ import { planFromJournal, planPromotion, resolveInterrupted } from "../promotion
 import { PromotionPlan, PromotionRequest } from "../promotion/types";
 import { promotionRequestFromOptions } from "../promotion/validation";
 import { Project } from "../promotion/project";
+import { requireApprovalPossible } from "../promotion/approval";
+import { promotionApproval } from "../promotion/promotionPreview";
 
 interface PromoteFlags {
   env?: string;
@@ -14,6 +16,7 @@ interface PromoteFlags {
   from?: string;
   keepOld?: boolean;
   dryRun?: boolean;
+  yes?: boolean;
   json?: boolean;
 }
 
@@ -31,13 +34,16 @@ export function registerPromote(program: Command, context: () => CliContext = ()
     .option("--from <env>", "promote to the version another environment calls (e.g. --from qa)")
     .option("--keep-old", "keep the previous version granted to the environment (and so running)")
     .option("--dry-run", "print the plan (from the journal when a promotion of the environment was interrupted); no AWS or Pulumi call")
+    .option("--yes", "apply without asking (required without a terminal, like `pulumi up --yes`)")
     .option("--json", "machine-readable output on stdout")
     .addHelpText(
       "after",
-      "\nHolds the promotion lease (ML account) for the whole run; starts from what is deployed and refuses a checkout that is behind it.\n" +
+      "\nPlan before apply: previews the ML and consumer stacks with the config the run ends with and shows the steps and, per stack,\n" +
+        "what will be created, updated, replaced and deleted; in a terminal it asks before the first change, without one it needs --yes.\n" +
+        "Holds the promotion lease (ML account) for the whole run; starts from what is deployed and refuses a checkout that is behind it.\n" +
         "Exit codes: 0 promoted; 1 a step failed (undone), the clean-up after a verified switch is pending (re-run to finish it),\n" +
         "another run holds the lease, the checkout disagrees with what is deployed, or an interrupted promotion is in the way;\n" +
-        "2 bad input (including a journal file that cannot be read).\n" +
+        "2 bad input (including a journal file that cannot be read, and no --yes without a terminal); a declined plan exits 1 with nothing changed.\n" +
         "Progress (step, elapsed, what is awaited) goes to stderr.",
     )
     .action(async (flags: PromoteFlags) => {
@@ -53,8 +59,11 @@ export function registerPromote(program: Command, context: () => CliContext = ()
         ctx.stdout(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : `${[head, ...plan.steps.map((s) => `  ${s.id.padEnd(14)}  ${s.detail}`)].join("\n")}\n`);
         return;
       }
+      const yes = flags.yes === true;
+      requireApprovalPossible("promote", yes, ctx, "add --dry-run to see the plan");
       const deps = await engineDepsFor(ctx, project);
-      const result = await executePromotion({ intent: { kind: "promote", env: request.environment, version: request.version }, request: async () => request }, deps);
+      const approve = promotionApproval("promote", yes, ctx, deps);
+      const result = await executePromotion({ intent: { kind: "promote", env: request.environment, version: request.version }, request: async () => request, approve }, deps);
       ctx.stdout(flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${formatResult(result)}\n`);
       process.exitCode = exitCodeFor(result);
     });

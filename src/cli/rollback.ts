@@ -4,10 +4,13 @@ import { CliContext, defaultCliContext, engineDepsFor, exitCodeFor, formatResult
 import { executePromotion } from "../promotion/engine";
 import { rollbackTarget, unitsFromHistory } from "../promotion/plan";
 import { requireEnvironment, requireSmokeTest, requireVersionArn } from "../promotion/validation";
+import { requireApprovalPossible } from "../promotion/approval";
+import { promotionApproval } from "../promotion/promotionPreview";
 
 interface RollbackFlags {
   env?: string;
   to?: string;
+  yes?: boolean;
   json?: boolean;
 }
 
@@ -22,10 +25,12 @@ export function registerRollback(program: Command, context: () => CliContext = (
     )
     .option("--env <env>", "environment to roll back")
     .option("--to <arn>", "model version ARN to go back to (default: the previous version in the history)")
+    .option("--yes", "apply without asking (required without a terminal, like `pulumi up --yes`)")
     .option("--json", "machine-readable output on stdout")
     .addHelpText(
       "after",
-      "\nExit codes: 0 rolled back (or an interrupted promotion undone); 1 a step failed (undone), a clean-up is pending, another run holds\n" +
+      "\nPlan before apply, as promote: previews the stacks and shows the steps; in a terminal it asks, without one it needs --yes.\n" +
+        "Exit codes: 0 rolled back (or an interrupted promotion undone); 1 a step failed (undone), a clean-up is pending, another run holds\n" +
         "the lease, the checkout disagrees with what is deployed, or a promotion is in progress; 2 bad input (including no previous version\n" +
         "in the history: pass --to).",
     )
@@ -35,6 +40,8 @@ export function registerRollback(program: Command, context: () => CliContext = (
       const env = requireEnvironment(project, "--env", flags.env);
       const to = flags.to === undefined ? undefined : requireVersionArn(project, "--to", flags.to);
       requireSmokeTest(project, env);
+      const yes = flags.yes === true;
+      requireApprovalPossible("rollback", yes, ctx, "run `modelshare status --history` to see where it would go");
       const deps = await engineDepsFor(ctx, project);
       const result = await executePromotion(
         {
@@ -51,6 +58,7 @@ export function registerRollback(program: Command, context: () => CliContext = (
             const units = unitsFromHistory(history, version);
             return { kind: "rollback", environment: env, version, keepOld: false, ...(units ? { units: { [version]: units } } : {}) };
           },
+          approve: promotionApproval("rollback", yes, ctx, deps),
         },
         deps,
       );

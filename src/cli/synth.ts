@@ -12,7 +12,7 @@ import { matrixCsv } from "../synth/matrixCsv";
 import { PolicyDocumentFile, policyDocumentFiles } from "../synth/policyFiles";
 import { checksDocument, dataLakeStatementsDocument, matrixDocument, stackDocument, synthSummary, formatSummary } from "../synth/report";
 import { DATA_LAKE_STATEMENTS_FILE } from "./dataLake";
-import { ResourceRecorder } from "../synth/mocks";
+import type { ResourceRecorder as Recorder } from "../synth/mocks";
 import { withoutStackTraces } from "../synth/quietStackTraces";
 import { loadStackFiles, problemsOf, StackFile, StackFilesError, stackFileWarnings, synthesize, SynthesizedStack } from "../synth/run";
 import { EXIT, Progress, projectDirectoryOption, requireProjectDirectory, stderrProgress, UsageError } from "./common";
@@ -101,6 +101,8 @@ function readPackConfig(file: string | undefined, cwd: string): PolicyPackConfig
 
 /** Synthesizes the stacks one at a time (ML first), so progress can name each; one recorder keeps the outputs. */
 async function synthesizeWithProgress(stackFiles: readonly StackFile[], progress: Progress): Promise<SynthesizedStack[]> {
+  // Pulumi's mock runtime loads only when synth runs (seconds that `--help` should not pay).
+  const { ResourceRecorder } = require("../synth/mocks") as { ResourceRecorder: new (defaults: { account: string; region: string }) => Recorder };
   const recorder = new ResourceRecorder({ account: "000000000000", region: "us-east-1" });
   const stacks: SynthesizedStack[] = [];
   for (const [index, stackFile] of stackFiles.entries()) {

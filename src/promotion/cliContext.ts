@@ -7,6 +7,7 @@ import { explainAwsError } from "../cli/awsErrors";
 import { Progress, stderrProgress, UsageError } from "../cli/common";
 import { ML_OUTPUTS, promotionLeaseTableName } from "../contract";
 import { NAMESPACE } from "../config/schema";
+import { terminalConfirm } from "./approval";
 import { assumedRoleCredentials, sessionName } from "./credentials";
 import { EngineDeps, PromotionResult } from "./engine";
 import { SsmHistoryStore } from "./history";
@@ -15,7 +16,7 @@ import { DEFAULT_LEASE_TIMING, DynamoLeaseStore, LeaseIdentity, LeaseTiming, Pro
 import { DEFAULT_START_TIMING, DEFAULT_STOP_TIMING, ModelLifecycle, WaitTiming } from "./model";
 import { versionLabel } from "./plan";
 import { loadProjectFiles, Project, ProjectError, ProjectReader } from "./project";
-import { PulumiWorkspace } from "./pulumiWorkspace";
+import type { PulumiWorkspace } from "./pulumiWorkspace";
 import { ModelClientSmokeTester } from "./smokeTestAdapter";
 import { SmokeTester } from "./verify";
 import { StackWorkspace } from "./workspace";
@@ -50,6 +51,10 @@ export interface CliContext {
   readonly modelTiming: { readonly start: WaitTiming; readonly stop: WaitTiming };
   /** The command line, shown to whoever finds the lock held. */
   readonly commandLine: string;
+  /** A person can answer a prompt (stdin and stderr are terminals): deploy, promote and rollback ask before applying. */
+  readonly interactive: boolean;
+  /** Asks a yes/no question (only called when interactive). */
+  readonly confirm: (question: string) => Promise<boolean>;
 }
 
 /** The real context, for the project in `projectDir` (the working directory or --cwd: never this package's own files). */
@@ -72,7 +77,7 @@ export function defaultCliContext(projectDir: string): CliContext {
     workspace: (options = {}) => {
       const create = options.createMissingStacks ?? false;
       let workspace = workspaces.get(create);
-      if (!workspace) workspaces.set(create, (workspace = PulumiWorkspace.create(projectDir, { createMissingStacks: create })));
+      if (!workspace) workspaces.set(create, (workspace = loadPulumiWorkspace().create(projectDir, { createMissingStacks: create })));
       return workspace;
     },
     rekognition: (region) => new RekognitionClient({ region }),
@@ -84,7 +89,17 @@ export function defaultCliContext(projectDir: string): CliContext {
     liveness: processLiveness,
     modelTiming: { start: DEFAULT_START_TIMING, stop: DEFAULT_STOP_TIMING },
     commandLine: `modelshare ${process.argv.slice(2).join(" ")}`,
+    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    confirm: terminalConfirm(),
   };
+}
+
+/**
+ * The Automation API adapter, loaded when a command first needs Pulumi: @pulumi/pulumi/automation takes seconds to
+ * load, which `--help`, `--version`, `status --help` or a dry run should not pay.
+ */
+function loadPulumiWorkspace(): typeof PulumiWorkspace {
+  return (require("./pulumiWorkspace") as typeof import("./pulumiWorkspace")).PulumiWorkspace;
 }
 
 /**
@@ -127,7 +142,7 @@ function invalidating(workspace: StackWorkspace, reader: ProjectReader): StackWo
       await workspace.removeConfig(stack, key, options);
     },
     up: (stack, onOutput) => workspace.up(stack, onOutput),
-    preview: (stack, onOutput) => workspace.preview(stack, onOutput),
+    preview: (stack, options) => workspace.preview(stack, options),
     outputs: (stack) => workspace.outputs(stack),
   };
 }

@@ -4,6 +4,7 @@ import { DeployedState, grantsFromOutputs, readDeployedConfigured } from "./depl
 import { deployHazards, StaleCheckoutError } from "./drift";
 import { describeLease, HeldLease, LeaseIdentity, LeaseTableMissingError, PromotionLease } from "./lease";
 import { environmentNames, Project } from "./project";
+import { ResourceChange, StackPlan } from "./changes";
 import { StackBusyError, StackChanges, StackNotDeployedError, StackWorkspace } from "./workspace";
 
 /**
@@ -41,6 +42,8 @@ export interface StackDeployResult {
   readonly status: "ok" | "failed" | "not-run";
   readonly seconds: number;
   readonly changes?: StackChanges;
+  /** A preview's changes per resource (what would be created, updated, replaced, deleted). */
+  readonly resources?: readonly ResourceChange[];
   readonly error?: string;
 }
 
@@ -56,6 +59,12 @@ export interface DeployDeps {
   readonly lease?: { readonly lease: PromotionLease; readonly identity: () => Promise<LeaseIdentity> };
   /** The project whose files are checked against what is deployed before an update (with `lease`). */
   readonly project?: Project;
+  /**
+   * Plan before apply: with it, an update first previews every selected stack and applies only once this approves
+   * the plan (true), after which the lease is taken; false (nothing to apply) ends the deploy with the previews.
+   * It throws to refuse (the user declined). Without it (the benchmark, older callers) the update runs directly.
+   */
+  readonly approve?: (plans: readonly StackPlan[]) => Promise<boolean>;
 }
 
 export interface DeployOptions {
@@ -66,22 +75,34 @@ export interface DeployOptions {
 export { mapBounded };
 
 export async function deployStacks(selection: StackSelection, options: DeployOptions, deps: DeployDeps): Promise<StackDeployResult[]> {
-  const operation = options.preview ? "preview" : "up";
   const width = Math.max(0, ...[selection.ml ?? "", ...selection.consumers].map((s) => s.length));
-  const once = async (stack: string, kind: "ml" | "consumer"): Promise<StackDeployResult> => {
+  const once = (preview: boolean) => async (stack: string, kind: "ml" | "consumer"): Promise<StackDeployResult> => {
     const started = deps.now();
     const output = linePrefixer(`[${stack.padEnd(width)}] `, deps.writeOutput);
+    const operation = preview ? "preview" : "up";
     try {
-      const run = () => (options.preview ? deps.workspace.preview(stack, output.write) : deps.workspace.up(stack, output.write));
-      const changes = await run();
+      let result: Pick<StackDeployResult, "changes" | "resources">;
+      if (preview) {
+        const found = await deps.workspace.preview(stack, { onOutput: output.write });
+        result = { changes: found.counts, resources: found.changes };
+      } else {
+        result = { changes: await deps.workspace.up(stack, output.write) };
+      }
       output.flush();
-      return { stack, kind, operation, status: "ok", seconds: (deps.now() - started) / 1000, changes };
+      return { stack, kind, operation, status: "ok", seconds: (deps.now() - started) / 1000, ...result };
     } catch (error) {
       output.flush();
       const message = error instanceof StackBusyError ? error.message : error instanceof Error ? error.message.split("\n").slice(0, 6).join("\n") : String(error);
       return { stack, kind, operation, status: "failed", seconds: (deps.now() - started) / 1000, error: message };
     }
   };
+
+  if (options.preview || deps.approve) {
+    const previews = await deployInOrder(selection, { ...options, preview: true }, once(true));
+    if (options.preview || previews.some((r) => r.status !== "ok")) return previews;
+    const plans = previews.map((r) => ({ stack: r.stack, changes: r.resources ?? [], ...(r.kind === "consumer" && selection.ml !== undefined ? { note: CONSUMER_PREVIEW_NOTE } : {}) }));
+    if (!(await deps.approve!(plans))) return previews;
+  }
 
   let lease: HeldLease | undefined;
   if (!options.preview && deps.lease) {
@@ -94,7 +115,7 @@ export async function deployStacks(selection: StackSelection, options: DeployOpt
     }
   }
   try {
-    return await deployInOrder(selection, options, once);
+    return await deployInOrder(selection, options, once(false));
   } finally {
     await lease?.release().catch(() => undefined);
   }
@@ -121,6 +142,9 @@ async function deployInOrder(
   results.push(...(await mapBounded(selection.consumers, options.concurrency, (stack) => once(stack, "consumer"))));
   return results;
 }
+
+/** A consumer stack's preview runs against the ML stack as deployed now (its StackReference), not as it is about to be. */
+export const CONSUMER_PREVIEW_NOTE = "previewed against the ML stack's outputs as deployed now; changes the ML update makes to them show only in the update";
 
 /**
  * The lease for the whole deploy. On the very first deploy the table does not exist yet (the ML stack creates it):

@@ -83,6 +83,12 @@ export interface PromotionInput {
    * Async because a rollback finds its target in the history (in AWS), which is read only once the lease is held.
    */
   readonly request: (deployed: { readonly current: string }) => Promise<PromotionRequest>;
+  /**
+   * Plan before apply: called under the lease with the journal the run is about to follow (new, resumed or undoing),
+   * before the journal is written and before any change; throws to stop (the plan was declined). The CLI previews the
+   * stacks and asks here (./promotionPreview, promotionApproval).
+   */
+  readonly approve?: (journal: Journal) => Promise<void>;
 }
 
 export async function executePromotion(input: PromotionInput, deps: EngineDeps): Promise<PromotionResult> {
@@ -125,6 +131,7 @@ export async function executePromotion(input: PromotionInput, deps: EngineDeps):
           resumed = false;
           break;
       }
+      if (input.approve) await input.approve(journal);
       deps.journals.write(journal);
       return await run(journal, resumed, deps, lease);
     } finally {

@@ -1,6 +1,7 @@
-import { ConcurrentUpdateError, LocalWorkspace, OutputMap, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { ConcurrentUpdateError, EngineEvent, LocalWorkspace, OutputMap, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
 import type { AutomationConfigValue } from "../config/raw";
-import { PulumiNotFoundError, StackBusyError, StackChanges, StackNotDeployedError, StackWorkspace } from "./workspace";
+import { changesFromSteps, StepMetadata } from "./changes";
+import { PreviewOptions, PulumiNotFoundError, StackBusyError, StackChanges, StackNotDeployedError, StackPreview, StackWorkspace } from "./workspace";
 
 /**
  * The one Automation API adapter: a LocalWorkspace over the project directory, so the stacks run the project's
@@ -72,9 +73,22 @@ export class PulumiWorkspace implements StackWorkspace {
     return result.summary.resourceChanges ?? {};
   }
 
-  async preview(stack: string, onOutput?: (chunk: string) => void): Promise<StackChanges> {
-    const result = await mapStackErrors(stack, async () => (await this.stack(stack)).preview({ onOutput, color: "never" }));
-    return result.changeSummary;
+  /** Pulumi's counts, and per resource what would change, from the engine's step events (resourcePreEvent). */
+  async preview(stack: string, options: PreviewOptions = {}): Promise<StackPreview> {
+    const steps: StepMetadata[] = [];
+    const onEvent = (event: EngineEvent) => {
+      const metadata = event.resourcePreEvent?.metadata;
+      if (metadata) steps.push(metadata);
+    };
+    const result = await mapStackErrors(stack, async () =>
+      (await this.stack(stack)).preview({
+        color: "never",
+        onEvent,
+        ...(options.onOutput ? { onOutput: options.onOutput } : {}),
+        ...(options.configFile ? { configFile: options.configFile } : {}),
+      }),
+    );
+    return { counts: result.changeSummary, changes: changesFromSteps(steps) };
   }
 
   async outputs(stack: string): Promise<Record<string, unknown>> {

@@ -7,8 +7,25 @@ import type { AutomationConfigValue } from "../config/raw";
  * equal to the list's length appends and removing an index shifts the rest down.
  */
 
+import type { ResourceChange } from "./changes";
+
 /** Resource changes of one update or preview, as Pulumi counts them (create, update, delete, same, ...). */
 export type StackChanges = Readonly<Record<string, number>>;
+
+/** What a preview found: Pulumi's counts and one entry per resource that would change. */
+export interface StackPreview {
+  readonly counts: StackChanges;
+  readonly changes: readonly ResourceChange[];
+}
+
+export interface PreviewOptions {
+  readonly onOutput?: (chunk: string) => void;
+  /**
+   * Preview with this config file instead of the stack's Pulumi.<stack>.yaml (`pulumi preview --config-file`): what an
+   * update WOULD do with edits not yet made, e.g. the grant and switch a promotion is about to write.
+   */
+  readonly configFile?: string;
+}
 
 export interface StackWorkspace {
   /**
@@ -19,7 +36,7 @@ export interface StackWorkspace {
   setConfig(stack: string, key: string, value: string, options: { path: boolean }): Promise<void>;
   removeConfig(stack: string, key: string, options: { path: boolean }): Promise<void>;
   up(stack: string, onOutput?: (chunk: string) => void): Promise<StackChanges>;
-  preview(stack: string, onOutput?: (chunk: string) => void): Promise<StackChanges>;
+  preview(stack: string, options?: PreviewOptions): Promise<StackPreview>;
   /** The stack's outputs, plain values. */
   outputs(stack: string): Promise<Record<string, unknown>>;
 }

@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumiTypes from "@pulumi/pulumi";
 import { ConfigError } from "../config/problems";
 import { toRuntimeConfig, topLevelSecretKeys } from "../config/raw";
 import { parseStackName } from "../config/projectChecks";
@@ -8,8 +8,7 @@ import type { StackFile } from "../config/stackFiles";
 import type { StackConfig } from "../config/schema";
 import { mlOutputsFor } from "../config/crossStack";
 import { ML_OUTPUTS } from "../contract";
-import { runStack } from "../../stacks";
-import { installMocks, RecordedLookup, RecordedResource, ResourceRecorder, resolveDeep, settle } from "./mocks";
+import type { RecordedLookup, RecordedResource, ResourceRecorder } from "./mocks";
 
 // Reading and validating the stack files lives in src/config/stackFiles.ts, so the CrossGuard pack can read them
 // without loading the stack programs; synth's callers keep importing them from here.
@@ -66,7 +65,13 @@ function toSynthesized(resource: RecordedResource): SynthesizedResource {
  * consumer stacks' StackReferences under every name a consumer may use (`org/project/stack`, `project/stack`,
  * `stack`). Throws the program's own errors (ConfigError, BudgetError) unchanged.
  */
-export async function synthesize(stackFiles: readonly StackFile[], recorder = new ResourceRecorder({ account: "000000000000", region: "us-east-1" })): Promise<SynthesizedStack[]> {
+export async function synthesize(stackFiles: readonly StackFile[], given?: ResourceRecorder): Promise<SynthesizedStack[]> {
+  // Loaded here, not at the top: the CLI imports this module for every command, and Pulumi's runtime and the
+  // program (with @pulumi/aws) take seconds to load that `--help` should not pay.
+  const pulumi = require("@pulumi/pulumi") as typeof pulumiTypes;
+  const { runStack } = require("../../stacks") as typeof import("../../stacks");
+  const { installMocks, ResourceRecorder, resolveDeep, settle } = require("./mocks") as typeof import("./mocks");
+  const recorder = given ?? new ResourceRecorder({ account: "000000000000", region: "us-east-1" });
   const results: SynthesizedStack[] = [];
   for (const stackFile of stackFiles) {
     recorder.reset();

@@ -1,7 +1,6 @@
 import { SSMClient } from "@aws-sdk/client-ssm";
 import { expect } from "chai";
 import { registerDeploy } from "../../src/cli/deploy";
-import { main } from "../../src/cli/main";
 import { registerModel } from "../../src/cli/model";
 import { registerPromote } from "../../src/cli/promote";
 import { registerRollback } from "../../src/cli/rollback";
@@ -9,31 +8,11 @@ import { registerStatus } from "../../src/cli/status";
 import { UsageError } from "../../src/cli/common";
 import { historyParameterName } from "../../src/contract";
 import { HistoryRecord } from "../../src/promotion/types";
-import { readStack, V1, V2, V3, writeProject } from "./fakes";
-import { Scenario } from "./harness";
-import { withFakePulumiOnPath } from "../helpers/fakePulumi";
+import { fakeChange, readStack, V1, V2, V3, writeProject } from "./fakes";
+import { runMain, Scenario } from "./harness";
 
 const TWO_ENVS = { configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } };
 const MODELS = { [V1]: "RUNNING", [V2]: "RUNNING", [V3]: "TRAINING_COMPLETED" };
-
-/** Runs the real `main` (its exit-code mapping) against a project directory. */
-async function runMain(dir: string, argv: string[]): Promise<{ code: number; stderr: string }> {
-  const write = process.stderr.write.bind(process.stderr);
-  let stderr = "";
-  process.stderr.write = ((chunk: string) => {
-    stderr += chunk;
-    return true;
-  }) as typeof process.stderr.write;
-  const before = process.exitCode;
-  process.exitCode = undefined;
-  try {
-    // The real context, with a stand-in pulumi CLI on PATH: the config is read through the Automation API.
-    return { code: await withFakePulumiOnPath(() => main(["--cwd", dir, ...argv])), stderr };
-  } finally {
-    process.stderr.write = write;
-    process.exitCode = before;
-  }
-}
 
 describe("promotion CLI", () => {
   let s: Scenario;
@@ -209,6 +188,8 @@ describe("promotion CLI", () => {
 
   it("deploy: ML stack first, consumers after, output prefixed per stack, a summary; exit 1 when a stack fails", async () => {
     s = new Scenario(TWO_ENVS, MODELS);
+    // Something to apply: a plan without any change ends after the previews.
+    s.workspace.extraPreviewChanges.ml = [fakeChange("ml", "update", "aws:iam/role:Role", "qa-role", "modelshare:index:SharedModelRole")];
     const ok = await s.cli(registerDeploy, ["deploy"]);
     expect(ok.exitCode).to.equal(0);
     expect(s.workspace.calls.filter((c) => c.kind === "up").map((c) => c.stack)[0]).to.equal("ml");

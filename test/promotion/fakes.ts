@@ -29,7 +29,8 @@ import { CliContext } from "../../src/promotion/cliContext";
 import { Liveness } from "../../src/promotion/journal";
 import { DEFAULT_LEASE_TIMING } from "../../src/promotion/lease";
 import { DetectedLabel, SmokeTester, SmokeTestRequest } from "../../src/promotion/verify";
-import { StackChanges, StackNotDeployedError, StackWorkspace } from "../../src/promotion/workspace";
+import { ChangeKind, ResourceChange } from "../../src/promotion/changes";
+import { PreviewOptions, StackChanges, StackNotDeployedError, StackPreview, StackWorkspace } from "../../src/promotion/workspace";
 import { AutomationConfigValue, flatFromAutomationConfig } from "../../src/config/raw";
 
 /**
@@ -366,9 +367,42 @@ export class FakeWorkspace implements StackWorkspace {
     }
   }
 
-  async preview(stack: string): Promise<StackChanges> {
+  /** Per stack, changes a preview reports on top of those its config explains (e.g. a replacement a provider forces). */
+  readonly extraPreviewChanges: Record<string, ResourceChange[]> = {};
+  /** The config file each preview ran with (the checkout's, or `--config-file`'s). */
+  readonly previewedConfigs: Array<{ stack: string; config: Record<string, any> }> = [];
+
+  /**
+   * What an `up` with this config would change compared with what is deployed, as the real program's resources would
+   * show it: a grant change updates the environment's shared-role policy (ML stack), a version change the
+   * model-version-arn parameter (consumer stack), any other key an update of the stack's own config.
+   */
+  async preview(stack: string, options: PreviewOptions = {}): Promise<StackPreview> {
     await this.check("preview", stack);
-    return { same: 10 };
+    const config = options.configFile ? (parseYaml(readFileSync(options.configFile, "utf8")) as { config: Record<string, any> }).config : readStack(this.dir, stack);
+    parseStackConfig(rawConfigFromFlat(config), options.configFile ?? `Pulumi.${stack}.yaml`);
+    this.previewedConfigs.push({ stack, config });
+    const deployed = this.deployed[stack] ?? {};
+    const changes: ResourceChange[] = [];
+    for (const key of new Set([...Object.keys(config), ...Object.keys(deployed)])) {
+      if (JSON.stringify(config[key]) === JSON.stringify(deployed[key])) continue;
+      if (key === "modelshare:consumers") {
+        const envs = new Set([...Object.keys(config[key] ?? {}), ...Object.keys(deployed[key] ?? {})]);
+        for (const env of envs) {
+          if (JSON.stringify(config[key]?.[env]) !== JSON.stringify(deployed[key]?.[env])) {
+            changes.push(fakeChange(stack, "update", "aws:iam/rolePolicy:RolePolicy", `${env}-detect`, "modelshare:index:SharedModelRole"));
+          }
+        }
+      } else if (key === "modelshare:modelVersionArn") {
+        changes.push(fakeChange(stack, "update", "aws:ssm/parameter:Parameter", "model-version-arn", "modelshare:index:ConfigurationStore"));
+      } else {
+        changes.push(fakeChange(stack, "update", "pulumi:pulumi:Stack", `config ${key}`));
+      }
+    }
+    changes.push(...(this.extraPreviewChanges[stack] ?? []));
+    const counts: Record<string, number> = { same: 10 };
+    for (const change of changes) counts[change.kind] = (counts[change.kind] ?? 0) + 1;
+    return { counts, changes };
   }
 
   async outputs(stack: string): Promise<Record<string, unknown>> {
@@ -404,6 +438,11 @@ export class FakeWorkspace implements StackWorkspace {
   upsOf(stack: string): number {
     return this.calls.filter((c) => c.kind === "up" && c.stack === stack).length;
   }
+}
+
+/** A change as the preview adapter reports it, with a URN like the engine's (`parent$type::name`). */
+export function fakeChange(stack: string, kind: ChangeKind, type: string, name: string, parentType?: string): ResourceChange {
+  return { kind, type, name, urn: `urn:pulumi:${stack}::modelshare::${parentType ? `${parentType}$` : ""}${type}::${name}` };
 }
 
 // -----------------------------------------------------------------------------------------------------------------
@@ -746,6 +785,9 @@ export interface TestContextOptions {
   readonly commandLine?: string;
   /** Called when the command asks for the workspace (a dry run must not). */
   readonly onWorkspace?: () => void;
+  /** Whether a person can answer prompts; default true, and `confirm` says yes (as an operator at a terminal would). */
+  readonly interactive?: boolean;
+  readonly confirm?: (question: string) => Promise<boolean>;
 }
 
 export function testContext(options: TestContextOptions): CliContext {
@@ -775,5 +817,7 @@ export function testContext(options: TestContextOptions): CliContext {
       stop: { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 5 },
     },
     commandLine: options.commandLine ?? "modelshare promote (test)",
+    interactive: options.interactive ?? true,
+    confirm: options.confirm ?? (async () => true),
   };
 }

@@ -1,4 +1,6 @@
 import { Command } from "commander";
+import { main } from "../../src/cli/main";
+import { withFakePulumiOnPath } from "../helpers/fakePulumi";
 import { historyParameterName } from "../../src/contract";
 import { executePromotion, PromotionInput } from "../../src/promotion/engine";
 import { HistoryRecord } from "../../src/promotion/types";
@@ -172,4 +174,23 @@ export async function dieDuringSwitch(s: Scenario, version: string, deps?: Engin
   await until(() => s.workspace.calls.some(atSwitch));
   dying = false;
   s.crashed();
+}
+
+/** Runs the real `main` (its exit-code mapping) against a project directory. */
+export async function runMain(dir: string, argv: string[]): Promise<{ code: number; stderr: string }> {
+  const write = process.stderr.write.bind(process.stderr);
+  let stderr = "";
+  process.stderr.write = ((chunk: string) => {
+    stderr += chunk;
+    return true;
+  }) as typeof process.stderr.write;
+  const before = process.exitCode;
+  process.exitCode = undefined;
+  try {
+    // The real context, with a stand-in pulumi CLI on PATH: the config is read through the Automation API.
+    return { code: await withFakePulumiOnPath(() => main(["--cwd", dir, ...argv])), stderr };
+  } finally {
+    process.stderr.write = write;
+    process.exitCode = before;
+  }
 }

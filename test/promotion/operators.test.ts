@@ -5,7 +5,7 @@ import { registerPromote } from "../../src/cli/promote";
 import { registerStatus } from "../../src/cli/status";
 import { StaleCheckoutError } from "../../src/promotion/drift";
 import { executePromotion } from "../../src/promotion/engine";
-import { readStack, V1, V2, V3, writeStack } from "./fakes";
+import { fakeChange, readStack, V1, V2, V3, writeStack } from "./fakes";
 import { promote, Scenario } from "./harness";
 
 /** The other commands a team runs next to promotions: status, model start/stop and deploy, from several checkouts. */
@@ -100,6 +100,8 @@ describe("commands next to promotions (several operators)", () => {
       return executePromotion(promote("prod", V2), { ...deps, smokeTester: slowSmoke });
     })();
     await new Promise((done) => setTimeout(done, 100));
+    // Something to apply (a plan without changes ends before the lease).
+    s.workspace.extraPreviewChanges.ml = [fakeChange("ml", "update", "aws:iam/role:Role", "qa-role", "modelshare:index:SharedModelRole")];
     const deploy = s.cli(registerDeploy, ["deploy", "--stacks", "ml", "--json"]);
     await new Promise((done) => setTimeout(done, 100));
     const upsWhileHeld = s.workspace.calls.filter((c) => c.kind === "up" && c.stack === "ml").length;
