@@ -45,7 +45,7 @@ const FAKE_FLAG = "--serve-fake";
 
 /** Starts the fake in a child process (same code as the tests' fake, on 127.0.0.1) and returns its endpoints. */
 async function startFakeProcess(): Promise<FakeHandle> {
-  const child = fork(__filename, [FAKE_FLAG], { execArgv: ["-r", "ts-node/register/transpile-only"], stdio: ["ignore", "ignore", "inherit", "ipc"] });
+  const child = fork(__filename, [FAKE_FLAG], { execArgv: __filename.endsWith(".ts") ? ["-r", "ts-node/register/transpile-only"] : [], stdio: ["ignore", "ignore", "inherit", "ipc"] });
   const ready = await new Promise<Omit<FakeHandle, "stop">>((resolve, reject) => {
     child.once("message", (message) => resolve(message as Omit<FakeHandle, "stop">));
     child.once("error", reject);

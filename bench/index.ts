@@ -7,6 +7,8 @@
  *     against a local SigV4-checking fake of SSM, STS and Rekognition (bench/client.ts; skip with --no-client);
  *   - the engine lane (bench/engine.ts): with --engine it builds the pulumi CLI (warm; --engine-cold also cold) and
  *     runs npm run test:engine; without, it reports the figures the last lane run recorded, if any.
+ *   - packaging: CLI start-up next to `node -e 0`, the client package's installed size and strict types, the component
+ *     package's schema (bench/packaging.ts; skip with --no-packaging).
  * Prints one line per figure; exits 1 when a target is missed, so a regression is visible.
  */
 import { benchClient } from "./client";
@@ -14,6 +16,7 @@ import { benchDeploy } from "./deploy";
 import { benchPromotionFigures } from "./promotion";
 import { benchEngine } from "./engine";
 import { benchSynth } from "./synth";
+import { benchCliStartup, benchClientInstall, benchComponentSchema, PackagingFigure } from "./packaging";
 
 interface Figure {
   readonly name: string;
@@ -37,6 +40,13 @@ async function main(): Promise<number> {
   for (const figure of await benchPromotionFigures()) {
     print(figure);
     figures.push(figure);
+  }
+  if (!process.argv.includes("--no-packaging")) {
+    const packaging: PackagingFigure[] = [...benchCliStartup(), ...benchClientInstall((line) => process.stderr.write(`${line}\n`)), await benchComponentSchema()];
+    for (const figure of packaging) {
+      process.stdout.write(`${figure.ok ? "ok  " : "MISS"} ${figure.name.padEnd(44)} ${figure.measured.padStart(12)} (target ${figure.target})  ${figure.detail}\n`);
+      figures.push({ name: figure.name, seconds: 0, limitSeconds: 0, ok: figure.ok, detail: figure.detail });
+    }
   }
   if (!process.argv.includes("--no-client")) {
     // Ratios, not seconds: printed with their own target; counted with the other figures.

@@ -1,6 +1,12 @@
 #!/usr/bin/env node
 // Runs the compiled CLI (dist/, built by `npm ci` through the `prepare` script, or `npm run build`).
 "use strict";
+const args = process.argv.slice(2);
+// `modelshare --version` answers from package.json without loading the commands (the same text commander prints).
+if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+  process.stdout.write(`${require("../package.json").version}\n`);
+  process.exit(0);
+}
 let cli;
 try {
   cli = require("../dist/src/cli/main.js");
@@ -11,4 +17,4 @@ try {
   }
   throw error;
 }
-cli.main(process.argv.slice(2)).then((code) => process.exit(code));
+cli.main(args).then((code) => process.exit(code));

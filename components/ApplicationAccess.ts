@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PolicyDocument, toJson } from "../src/policies/document";
 
 export interface ApplicationAccessArgs {
+  /** Consumer environment (qa, prod, ...): names the role and the parameters it may read. */
   readonly environment: string;
   /** Create a role with this name... */
   readonly roleName?: string;
@@ -14,6 +15,7 @@ export interface ApplicationAccessArgs {
   readonly trustPolicy: PolicyDocument;
   /** Assume the shared role, read the environment's parameters (built by applicationPolicy). */
   readonly policy: PolicyDocument;
+  /** Tags for every resource the component creates. @default none */
   readonly tags?: Record<string, string>;
 }
 

@@ -3,14 +3,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { OPTIONAL_PARAMETER_NAMES, OptionalParameterKey, optionalParameterName, PARAMETER_NAMES, ParameterKey, parameterName } from "../src/contract";
 
 export interface ConfigurationStoreArgs {
+  /** Consumer environment: the parameters live under /modelshare/<environment>/. */
   readonly environment: string;
   /** The model version this environment's applications call. */
   readonly modelVersionArn: pulumi.Input<string>;
+  /** The environment's shared role in the ML account (the ML stack's sharedRoleArns output). */
   readonly sharedRoleArn: pulumi.Input<string>;
   /** Region of the shared model (where the client calls Rekognition and STS). */
   readonly region: pulumi.Input<string>;
   /** Applications must call Rekognition's FIPS endpoint (the environment's endpoint is rekognition-fips). @default false */
   readonly useFipsEndpoint?: boolean;
+  /** Tags for every resource the component creates. @default none */
   readonly tags?: Record<string, string>;
 }
 

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 
 export interface DataLakeBucketPolicyArgs {
+  /** The data-lake bucket whose policy is read and written back (merge mode). */
   readonly bucketName: string;
   /** The whole policy to write: the bucket's current statements plus modelshare's (built by mergeBucketPolicy). */
   readonly policy: pulumi.Input<string>;

@@ -5,11 +5,13 @@ import { PolicyDocument, toJson } from "../src/policies/document";
 export interface GuardrailSCPArgs {
   /** Policy name in AWS Organizations. */
   readonly policyName: string;
+  /** The SCP's description, shown in AWS Organizations. */
   readonly description: string;
   /** The SCP (built by consumerGuardrailPolicy or mlGuardrailPolicy). */
   readonly document: PolicyDocument;
   /** Roots, OUs or accounts the SCP is attached to. */
   readonly targetIds: readonly string[];
+  /** Tags for every resource the component creates. @default none */
   readonly tags?: Record<string, string>;
 }
 

@@ -4,6 +4,7 @@ import { PolicyDocument, toJson } from "../src/policies/document";
 import { awsServiceName, endpointServiceName, ModelshareEndpointKey, subnetCidrs } from "../src/network";
 
 export interface PrivateRekognitionEndpointArgs {
+  /** Region of the endpoints (the model's region): names the endpoint services. */
   readonly region: string;
   /** Existing VPC (with enableDnsSupport and enableDnsHostnames on); when omitted a VPC is created. */
   readonly vpcId?: string;
@@ -15,11 +16,13 @@ export interface PrivateRekognitionEndpointArgs {
   readonly availabilityZones?: readonly string[];
   /** Callers admitted on 443. At least one of allowedCidrs / allowedSecurityGroupIds. */
   readonly allowedCidrs: readonly string[];
+  /** Security groups admitted on 443 (their members' traffic). May be empty when allowedCidrs is not. */
   readonly allowedSecurityGroupIds: readonly string[];
   /** Use the FIPS Rekognition endpoint. @default false */
   readonly fips?: boolean;
   /** Endpoint policies (built by rekognitionEndpointPolicy / stsEndpointPolicy / ssmEndpointPolicy). */
   readonly rekognitionPolicy: PolicyDocument;
+  /** The regional STS endpoint's policy (built by stsEndpointPolicy): only AssumeRole on the shared role. */
   readonly stsPolicy: PolicyDocument;
   /** Create an SSM endpoint with this policy; omit for none. */
   readonly ssmPolicy?: PolicyDocument;
@@ -33,6 +36,7 @@ export interface PrivateRekognitionEndpointArgs {
    * ...; computeEndpointServices) and the S3 gateway endpoint's policy when image layers must be reachable.
    */
   readonly computeEndpoints?: { readonly interfaceServices: readonly string[]; readonly s3GatewayPolicy?: PolicyDocument };
+  /** Tags for every resource the component creates. @default none */
   readonly tags?: Record<string, string>;
 }
 

@@ -15,6 +15,7 @@ export interface SharedModelRoleArgs {
   readonly trustPolicy: PolicyDocument;
   /** The role's only permissions (built by sharedRolePermissionsPolicy). */
   readonly permissionsPolicy: PolicyDocument;
+  /** Tags for every resource the component creates. @default none */
   readonly tags?: Record<string, string>;
 }
 
