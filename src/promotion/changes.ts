@@ -117,8 +117,8 @@ const PLAIN_TABLE = {
 };
 
 /** A borderless table (cli-table3), aligned for a terminal and still readable in a CI log. */
-export function plainTable(head: readonly string[], rows: readonly (readonly string[])[]): string {
-  const table = new Table({ head: [...head], ...PLAIN_TABLE });
+export function plainTable(head: readonly string[], rows: readonly (readonly string[])[], align: readonly ("left" | "right")[] = []): string {
+  const table = new Table({ head: [...head], ...PLAIN_TABLE, colAligns: head.map((_, i) => align[i] ?? "left") });
   table.push(...rows.map((r) => [...r]));
   return table
     .toString()

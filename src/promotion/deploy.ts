@@ -4,7 +4,7 @@ import { DeployedState, grantsFromOutputs, readDeployedConfigured } from "./depl
 import { deployHazards, StaleCheckoutError } from "./drift";
 import { describeLease, HeldLease, LeaseIdentity, LeaseTableMissingError, PromotionLease } from "./lease";
 import { environmentNames, Project } from "./project";
-import { ResourceChange, StackPlan } from "./changes";
+import { plainTable, ResourceChange, StackPlan } from "./changes";
 import { StackBusyError, StackChanges, StackNotDeployedError, StackWorkspace } from "./workspace";
 
 /**
@@ -204,17 +204,17 @@ export function linePrefixer(prefix: string, write: (text: string) => void): { w
 
 /** One line per stack: what changed (Pulumi's counts), how long it took, or why it failed. */
 export function formatDeploySummary(results: readonly StackDeployResult[]): string {
-  const width = Math.max(5, ...results.map((r) => r.stack.length));
-  const lines = results.map((r) => {
-    const head = `${r.stack.padEnd(width)}  ${r.operation.padEnd(9)}  ${r.status.padEnd(7)}  ${`${r.seconds.toFixed(1)}s`.padStart(7)}`;
-    if (r.status !== "ok") return `${head}  ${r.error ?? ""}`;
-    const changes = Object.entries(r.changes ?? {})
-      // "same" counts resources left alone: not a change.
-      .filter(([op, n]) => n > 0 && op !== "same")
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([op, n]) => `${op} ${n}`)
-      .join(", ");
-    return `${head}  ${changes || "no changes"}`;
+  const rows = results.map((r) => {
+    const changes =
+      r.status !== "ok"
+        ? (r.error ?? "")
+        : Object.entries(r.changes ?? {})
+            // "same" counts resources left alone: not a change.
+            .filter(([op, n]) => n > 0 && op !== "same")
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([op, n]) => `${op} ${n}`)
+            .join(", ") || "no changes";
+    return [r.stack, r.operation, r.status, `${r.seconds.toFixed(1)}s`, changes];
   });
-  return [`${"stack".padEnd(width)}  operation  ${"status".padEnd(7)}  ${"elapsed".padStart(7)}  changes`, ...lines].join("\n");
+  return plainTable(["stack", "operation", "status", "elapsed", "changes"], rows, ["left", "left", "left", "right", "left"]);
 }
