@@ -59,6 +59,7 @@ export function registerPromote(program: Command, context: () => CliContext = ()
         ctx.stdout(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : `${[head, ...plan.steps.map((s) => `  ${s.id.padEnd(14)}  ${s.detail}`)].join("\n")}\n`);
         return;
       }
+      // After the input is checked (reading the config is the only Pulumi call so far), before any change.
       const yes = flags.yes === true;
       requireApprovalPossible("promote", yes, ctx, "add --dry-run to see the plan");
       const deps = await engineDepsFor(ctx, project);

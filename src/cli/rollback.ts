@@ -36,11 +36,12 @@ export function registerRollback(program: Command, context: () => CliContext = (
     )
     .action(async (flags: RollbackFlags) => {
       const ctx = context();
+      const yes = flags.yes === true;
       const project = await loadProjectForCli(ctx);
       const env = requireEnvironment(project, "--env", flags.env);
       const to = flags.to === undefined ? undefined : requireVersionArn(project, "--to", flags.to);
       requireSmokeTest(project, env);
-      const yes = flags.yes === true;
+      // After the input is checked (reading the config is the only Pulumi call so far), before any change.
       requireApprovalPossible("rollback", yes, ctx, "run `modelshare status --history` to see where it would go");
       const deps = await engineDepsFor(ctx, project);
       const result = await executePromotion(

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { parseDocument } from "yaml";
+import { own } from "../config/lists";
 import { NAMESPACE } from "../config/schema";
 import { ApprovalIo, approvePlan } from "./approval";
 import { StackPlan } from "./changes";
@@ -32,8 +33,8 @@ export interface ConfigEdit {
 export function promotionEndState(project: Project, journal: Journal): ConfigEdit[] {
   const env = journal.env;
   const ml = project.ml;
-  const consumer = project.consumers[env];
-  const granted = ml.config.consumers[env]?.grantedVersions ?? [];
+  const consumer = own(project.consumers, env);
+  const granted = own(ml.config.consumers, env)?.grantedVersions ?? [];
   const catalogue = ml.config.model.versions;
   const grantStep = journal.steps.find((s) => s.id === "grant");
   const revokeStep = journal.steps.find((s) => s.id === "revoke");
@@ -83,7 +84,7 @@ export interface PreviewDeps {
 export async function previewPromotion(journal: Journal, deps: PreviewDeps): Promise<StackPlan[]> {
   const { project } = deps;
   const edits = promotionEndState(project, journal);
-  const consumer = project.consumers[journal.env];
+  const consumer = own(project.consumers, journal.env);
   const stacks = [{ stack: project.ml.stack, path: project.ml.path }, ...(consumer ? [{ stack: consumer.stack, path: consumer.path }] : [])];
   const dir = mkdtempSync(join(tmpdir(), "modelshare-plan-"));
   try {
@@ -110,9 +111,9 @@ export async function previewPromotion(journal: Journal, deps: PreviewDeps): Pro
  * The engine's approval hook for promote and rollback: previews the run's stacks with its end-state config, shows the
  * steps still to run and the plan, and asks (or takes `--yes`). Throws PlanDeclinedError when declined.
  */
-export function promotionApproval(command: string, yes: boolean, io: ApprovalIo, deps: { readonly workspace: StackWorkspace; readonly loadProject: () => Project; readonly onStack?: (stack: string) => void }): (journal: Journal) => Promise<void> {
+export function promotionApproval(command: string, yes: boolean, io: ApprovalIo, deps: { readonly workspace: StackWorkspace; readonly loadProject: () => Project | Promise<Project>; readonly onStack?: (stack: string) => void }): (journal: Journal) => Promise<void> {
   return async (journal) => {
-    const plans = await previewPromotion(journal, { workspace: deps.workspace, project: deps.loadProject(), ...(deps.onStack ? { onStack: deps.onStack } : {}) });
+    const plans = await previewPromotion(journal, { workspace: deps.workspace, project: await deps.loadProject(), ...(deps.onStack ? { onStack: deps.onStack } : {}) });
     const pending = journal.phase === "undoing" ? [...journal.steps].reverse().filter((s) => s.state === "done" || s.state === "failed" || s.state === "running").map((s) => `undo ${s.id}`) : journal.steps.filter((s) => s.state !== "done" && s.state !== "skipped").map((s) => `${s.id.padEnd(14)}  ${s.detail}`);
     await approvePlan(command, plans, yes, io, pending);
   };

@@ -274,9 +274,9 @@ export class FakeWorkspace implements StackWorkspace {
     return this.resolvedConfig(stack);
   }
 
-  /** The config the program gets for the checkout's stack: file over ESC environments, secrets decrypted. */
-  private resolvedConfig(stack: string): Record<string, AutomationConfigValue> {
-    const document = (parseYaml(readFileSync(join(this.dir, `Pulumi.${stack}.yaml`), "utf8")) ?? {}) as { config?: Record<string, unknown>; environment?: string[] };
+  /** The config the program gets for the checkout's stack (or another config file): file over ESC environments, secrets decrypted. */
+  private resolvedConfig(stack: string, file = join(this.dir, `Pulumi.${stack}.yaml`)): Record<string, AutomationConfigValue> {
+    const document = (parseYaml(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown>; environment?: string[] };
     const merged: Record<string, { value: unknown; secret: boolean }> = {};
     for (const name of document.environment ?? []) {
       const values = this.world.escEnvironments[name];
@@ -379,8 +379,10 @@ export class FakeWorkspace implements StackWorkspace {
    */
   async preview(stack: string, options: PreviewOptions = {}): Promise<StackPreview> {
     await this.check("preview", stack);
-    const config = options.configFile ? (parseYaml(readFileSync(options.configFile, "utf8")) as { config: Record<string, any> }).config : readStack(this.dir, stack);
-    parseStackConfig(rawConfigFromFlat(config), options.configFile ?? `Pulumi.${stack}.yaml`);
+    // As `up` would resolve it: the checkout's file, or the one passed as --config-file.
+    const { flat, secretKeys } = flatFromAutomationConfig(this.resolvedConfig(stack, options.configFile));
+    parseStackConfig(rawConfigFromFlat(flat, secretKeys), options.configFile ?? `Pulumi.${stack}.yaml`);
+    const config: Record<string, any> = Object.fromEntries(Object.entries(flat).map(([key, value]) => [key, /^[[{]/.test(value) ? JSON.parse(value) : value]));
     this.previewedConfigs.push({ stack, config });
     const deployed = this.deployed[stack] ?? {};
     const changes: ResourceChange[] = [];

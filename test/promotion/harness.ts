@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { Command } from "commander";
 import { main } from "../../src/cli/main";
 import { withFakePulumiOnPath } from "../helpers/fakePulumi";
@@ -177,7 +178,7 @@ export async function dieDuringSwitch(s: Scenario, version: string, deps?: Engin
 }
 
 /** Runs the real `main` (its exit-code mapping) against a project directory. */
-export async function runMain(dir: string, argv: string[]): Promise<{ code: number; stderr: string }> {
+export async function runMain(dir: string, argv: string[]): Promise<{ code: number; stderr: string; pulumiCalls: string[] }> {
   const write = process.stderr.write.bind(process.stderr);
   let stderr = "";
   process.stderr.write = ((chunk: string) => {
@@ -188,7 +189,11 @@ export async function runMain(dir: string, argv: string[]): Promise<{ code: numb
   process.exitCode = undefined;
   try {
     // The real context, with a stand-in pulumi CLI on PATH: the config is read through the Automation API.
-    return { code: await withFakePulumiOnPath(() => main(["--cwd", dir, ...argv])), stderr };
+    return await withFakePulumiOnPath(async (log) => {
+      const code = await main(["--cwd", dir, ...argv]);
+      const pulumiCalls = existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((line) => line !== "") : [];
+      return { code, stderr, pulumiCalls };
+    });
   } finally {
     process.stderr.write = write;
     process.exitCode = before;

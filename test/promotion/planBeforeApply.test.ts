@@ -59,18 +59,20 @@ describe("plan before apply", () => {
     });
   });
 
-  describe("without a terminal, deploy, promote and rollback need --yes (exit 2 before any Pulumi or AWS call)", () => {
+  describe("without a terminal, deploy, promote and rollback need --yes (exit 2 before any change: no update, preview, config edit or AWS call)", () => {
     let s: Scenario;
     beforeEach(() => (s = new Scenario(TWO_ENVS, MODELS)));
     afterEach(() => s.restore());
 
-    // The real main(): stdin is not a terminal under mocha, and no pulumi CLI is on PATH here, so reaching Pulumi at all
-    // would fail with exit 1 ("pulumi CLI was not found"), not 2.
+    // The real main() with a stand-in pulumi CLI on PATH that logs every call: stdin is not a terminal under mocha.
     for (const argv of [["deploy"], ["deploy", "--stacks", "ml"], ["promote", "--env", "prod", "--from", "qa"], ["rollback", "--env", "prod", "--to", V1]]) {
       it(`modelshare ${argv.join(" ")}`, async () => {
         const before = readFileSync(join(s.dir, "Pulumi.ml.yaml"), "utf8");
-        const { code, stderr } = await runMain(s.dir, argv);
+        const { code, stderr, pulumiCalls } = await runMain(s.dir, argv);
         expect(code).to.equal(2);
+        // At most the config was read (promote and rollback check their input first); deploy runs no pulumi at all.
+        expect(pulumiCalls.filter((call) => !/^(version|stack select|config --show-secrets --json)\b/.test(call)), pulumiCalls.join("\n")).to.deep.equal([]);
+        if (argv[0] === "deploy") expect(pulumiCalls).to.deep.equal([]);
         expect(stderr).to.match(new RegExp(`${argv[0]} changes infrastructure and asks before applying, but there is no terminal to ask in: pass --yes`)).and.contain("nothing was changed");
         expect(s.workspace.calls).to.deep.equal([]);
         expect(s.aws.rekognition.calls().length + s.aws.ssm.calls().length + s.aws.sts.calls().length + s.aws.dynamodb.calls().length).to.equal(0);
