@@ -55,12 +55,5 @@ export { regionalStsEndpoint } from "./endpoints";
 export { sharedRoleCredentials, SharedRoleCredentials, type SharedRoleCredentialsOptions } from "./credentials";
 export { type LookupCounters, type ServiceCounters } from "./metrics";
 export { ConfigError, type ConfigProblem } from "./configError";
-export {
-  OPTIONAL_PARAMETER_NAMES,
-  optionalParameterName,
-  PARAMETER_NAMES,
-  parameterName,
-  parameterPrefix,
-  type OptionalParameterKey,
-  type ParameterKey,
-} from "./parameterNames";
+// The parameter contract (also `@modelshare/client/contract`, which loads no SDK client).
+export * from "./parameterNames";
