@@ -1,7 +1,7 @@
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
-import { RekognitionClient } from "@aws-sdk/client-rekognition";
-import { SSMClient } from "@aws-sdk/client-ssm";
-import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import type { RekognitionClient } from "@aws-sdk/client-rekognition";
+import type { SSMClient } from "@aws-sdk/client-ssm";
+import type { STSClient } from "@aws-sdk/client-sts";
 import { resolve } from "node:path";
 import { explainAwsError } from "../cli/awsErrors";
 import { Progress, stderrProgress, UsageError } from "../cli/common";
@@ -9,6 +9,7 @@ import { ML_OUTPUTS, promotionLeaseTableName } from "../contract";
 import { NAMESPACE } from "../config/schema";
 import { terminalConfirm } from "./approval";
 import { assumedRoleCredentials, sessionName } from "./credentials";
+import { dynamodbSdk, rekognitionSdk, ssmSdk, stsSdk } from "./sdk";
 import { EngineDeps, PromotionResult } from "./engine";
 import { SsmHistoryStore } from "./history";
 import { currentOwner, FileJournalStore, FileLocks, Liveness, processLiveness } from "./journal";
@@ -62,7 +63,7 @@ export function defaultCliContext(projectDir: string): CliContext {
   const stsClients = new Map<string, STSClient>();
   const sts = (region: string) => {
     let client = stsClients.get(region);
-    if (!client) stsClients.set(region, (client = new STSClient({ region })));
+    if (!client) stsClients.set(region, (client = new (stsSdk().STSClient)({ region })));
     return client;
   };
   const workspaces = new Map<boolean, Promise<StackWorkspace>>();
@@ -80,10 +81,10 @@ export function defaultCliContext(projectDir: string): CliContext {
       if (!workspace) workspaces.set(create, (workspace = loadPulumiWorkspace().create(projectDir, { createMissingStacks: create })));
       return workspace;
     },
-    rekognition: (region) => new RekognitionClient({ region }),
+    rekognition: (region) => new (rekognitionSdk().RekognitionClient)({ region }),
     sts,
-    ssm: (region, credentials) => new SSMClient({ region, ...(credentials ? { credentials } : {}) }),
-    dynamodb: (region) => new DynamoDBClient({ region }),
+    ssm: (region, credentials) => new (ssmSdk().SSMClient)({ region, ...(credentials ? { credentials } : {}) }),
+    dynamodb: (region) => new (dynamodbSdk().DynamoDBClient)({ region }),
     leaseTiming: DEFAULT_LEASE_TIMING,
     smokeTester: new ModelClientSmokeTester(sts),
     liveness: processLiveness,
@@ -193,7 +194,7 @@ export async function leaseIdentity(context: CliContext, project: Project, purpo
 
 async function callerIdentity(context: CliContext, project: Project, local: string): Promise<string> {
   try {
-    const identity = await context.sts(project.ml.config.region).send(new GetCallerIdentityCommand({}));
+    const identity = await context.sts(project.ml.config.region).send(new (stsSdk().GetCallerIdentityCommand)({}));
     return identity.Arn ? `${identity.Arn} (${local})` : local;
   } catch {
     return local; // the history still says who ran it; a credentials problem surfaces at the first step

@@ -1,5 +1,6 @@
-import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import type { STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@aws-sdk/types";
+import { stsSdk } from "./sdk";
 
 /**
  * Credentials of a role in another account, from the given STS client. The client is created with the model's
@@ -10,7 +11,7 @@ export function assumedRoleCredentials(sts: STSClient, roleArn: string, sessionN
   let cached: AwsCredentialIdentity | undefined;
   return async () => {
     if (cached?.expiration && cached.expiration.getTime() - now() > 5 * 60 * 1000) return cached;
-    const response = await sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: 3600 }));
+    const response = await sts.send(new (stsSdk().AssumeRoleCommand)({ RoleArn: roleArn, RoleSessionName: sessionName, DurationSeconds: 3600 }));
     const c = response.Credentials;
     if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error(`AssumeRole on ${roleArn} returned no credentials`);
     cached = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken, expiration: c.Expiration };

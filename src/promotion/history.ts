@@ -1,4 +1,5 @@
-import { GetParameterHistoryCommand, ParameterNotFound, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import type { SSMClient } from "@aws-sdk/client-ssm";
+import { ssmSdk } from "./sdk";
 import { historyParameterName } from "../contract";
 import { HistoryRecord } from "./types";
 
@@ -61,7 +62,7 @@ export class SsmHistoryStore implements HistoryStore {
 
   async append(record: HistoryRecord): Promise<void> {
     await this.clientFor(record.env).send(
-      new PutParameterCommand({
+      new (ssmSdk().PutParameterCommand)({
         Name: historyParameterName(record.env),
         Value: encodeRecord(record),
         Type: "String",
@@ -77,7 +78,7 @@ export class SsmHistoryStore implements HistoryStore {
     let nextToken: string | undefined;
     try {
       do {
-        const page = await client.send(new GetParameterHistoryCommand({ Name: historyParameterName(env), MaxResults: 50, NextToken: nextToken }));
+        const page = await client.send(new (ssmSdk().GetParameterHistoryCommand)({ Name: historyParameterName(env), MaxResults: 50, NextToken: nextToken }));
         for (const version of page.Parameters ?? []) {
           const record = decodeRecord(version.Value);
           if (record) records.push(record);
@@ -85,7 +86,7 @@ export class SsmHistoryStore implements HistoryStore {
         nextToken = page.NextToken;
       } while (nextToken);
     } catch (error) {
-      if (error instanceof ParameterNotFound || (error as Error).name === "ParameterNotFound") return [];
+      if (error instanceof ssmSdk().ParameterNotFound || (error as Error).name === "ParameterNotFound") return [];
       throw error;
     }
     return records.sort((a, b) => b.finishedAt.localeCompare(a.finishedAt));

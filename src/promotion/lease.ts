@@ -1,15 +1,8 @@
-import {
-  AttributeValue,
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from "@aws-sdk/client-dynamodb";
+import type { AttributeValue, ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { PROMOTION_LEASE_ATTRIBUTES } from "../contract";
+import { dynamodbSdk } from "./sdk";
 
 /**
  * The promotion lease: one item in a DynamoDB table of the ML account (created by the ML stack, see
@@ -89,7 +82,7 @@ export class DynamoLeaseStore implements LeaseStore {
   async create(record: LeaseRecord, staleBefore: number): Promise<{ created: true } | { created: false; holder: LeaseRecord | "unreadable" }> {
     try {
       await this.send(
-        new PutItemCommand({
+        new (dynamodbSdk().PutItemCommand)({
           TableName: this.tableName,
           Item: { ...this.key(), ...toItem(record) },
           ConditionExpression: "attribute_not_exists(#pk) OR #expiresAt < :staleBefore",
@@ -101,7 +94,7 @@ export class DynamoLeaseStore implements LeaseStore {
       );
       return { created: true };
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || (error as Error).name === "ConditionalCheckFailedException") {
+      if (error instanceof dynamodbSdk().ConditionalCheckFailedException || (error as Error).name === "ConditionalCheckFailedException") {
         const item = (error as ConditionalCheckFailedException).Item;
         return { created: false, holder: item ? fromItem(item) : "unreadable" };
       }
@@ -111,7 +104,7 @@ export class DynamoLeaseStore implements LeaseStore {
 
   async extend(token: string, expiresAt: number): Promise<boolean> {
     return this.conditional(
-      new UpdateItemCommand({
+      new (dynamodbSdk().UpdateItemCommand)({
         TableName: this.tableName,
         Key: this.key(),
         UpdateExpression: "SET #expiresAt = :expiresAt, #ttl = :ttl",
@@ -124,7 +117,7 @@ export class DynamoLeaseStore implements LeaseStore {
 
   async remove(token: string): Promise<boolean> {
     return this.conditional(
-      new DeleteItemCommand({
+      new (dynamodbSdk().DeleteItemCommand)({
         TableName: this.tableName,
         Key: this.key(),
         ConditionExpression: "#token = :token",
@@ -135,7 +128,7 @@ export class DynamoLeaseStore implements LeaseStore {
   }
 
   async read(): Promise<LeaseRecord | "unreadable" | undefined> {
-    const response = await this.send<{ Item?: Record<string, AttributeValue> }>(new GetItemCommand({ TableName: this.tableName, Key: this.key(), ConsistentRead: true }));
+    const response = await this.send<{ Item?: Record<string, AttributeValue> }>(new (dynamodbSdk().GetItemCommand)({ TableName: this.tableName, Key: this.key(), ConsistentRead: true }));
     return response.Item ? fromItem(response.Item) : undefined;
   }
 

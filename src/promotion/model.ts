@@ -1,13 +1,7 @@
-import {
-  DescribeProjectVersionsCommand,
-  DescribeProjectVersionsCommandInput,
-  RekognitionClient,
-  StartProjectVersionCommand,
-  StopProjectVersionCommand,
-  waitUntilProjectVersionRunning,
-} from "@aws-sdk/client-rekognition";
+import type { DescribeProjectVersionsCommandInput, RekognitionClient } from "@aws-sdk/client-rekognition";
 import { checkExceptions, createWaiter, WaiterResult, WaiterState } from "@smithy/util-waiter";
 import { parseProjectVersionArn } from "../arn";
+import { rekognitionSdk } from "./sdk";
 import { InferenceUnits } from "./types";
 
 /**
@@ -101,7 +95,7 @@ export class ModelLifecycle {
   }
 
   async describe(versionArn: string): Promise<VersionDescription | undefined> {
-    const response = await this.client.send(new DescribeProjectVersionsCommand(this.scopedRequest(versionArn)));
+    const response = await this.client.send(new (rekognitionSdk().DescribeProjectVersionsCommand)(this.scopedRequest(versionArn)));
     const found = (response.ProjectVersionDescriptions ?? []).find((d) => d.ProjectVersionArn === versionArn);
     return found ? toDescription(found) : undefined;
   }
@@ -134,7 +128,7 @@ export class ModelLifecycle {
     const all: VersionDescription[] = [];
     let nextToken: string | undefined;
     do {
-      const response = await this.client.send(new DescribeProjectVersionsCommand({ ProjectArn: this.projectArn, NextToken: nextToken }));
+      const response = await this.client.send(new (rekognitionSdk().DescribeProjectVersionsCommand)({ ProjectArn: this.projectArn, NextToken: nextToken }));
       for (const d of response.ProjectVersionDescriptions ?? []) all.push(toDescription(d));
       nextToken = response.NextToken;
     } while (nextToken);
@@ -143,7 +137,7 @@ export class ModelLifecycle {
 
   async start(versionArn: string, units: InferenceUnits): Promise<void> {
     await this.client.send(
-      new StartProjectVersionCommand({
+      new (rekognitionSdk().StartProjectVersionCommand)({
         ProjectVersionArn: versionArn,
         MinInferenceUnits: units.min,
         ...(units.max !== undefined ? { MaxInferenceUnits: units.max } : {}),
@@ -152,13 +146,13 @@ export class ModelLifecycle {
   }
 
   async stop(versionArn: string): Promise<void> {
-    await this.client.send(new StopProjectVersionCommand({ ProjectVersionArn: versionArn }));
+    await this.client.send(new (rekognitionSdk().StopProjectVersionCommand)({ ProjectVersionArn: versionArn }));
   }
 
   async waitRunning(versionArn: string): Promise<void> {
     const t = this.timing.start;
     try {
-      await waitUntilProjectVersionRunning(
+      await rekognitionSdk().waitUntilProjectVersionRunning(
         { client: this.client, minDelay: t.minDelaySeconds, maxDelay: t.maxDelaySeconds, maxWaitTime: t.maxWaitSeconds },
         this.scopedRequest(versionArn),
       );
@@ -198,7 +192,7 @@ export class ModelLifecycle {
 async function checkStopped(client: RekognitionClient, input: DescribeProjectVersionsCommandInput): Promise<WaiterResult> {
   let reason: unknown;
   try {
-    const result = await client.send(new DescribeProjectVersionsCommand(input));
+    const result = await client.send(new (rekognitionSdk().DescribeProjectVersionsCommand)(input));
     reason = result;
     const statuses = (result.ProjectVersionDescriptions ?? []).map((d) => d.Status);
     if (statuses.length > 0 && statuses.every((s) => s === "STOPPED")) return { state: WaiterState.SUCCESS, reason };

@@ -1,5 +1,5 @@
-import { STSClient } from "@aws-sdk/client-sts";
-import { ModelClient } from "@modelshare/client";
+import type { STSClient } from "@aws-sdk/client-sts";
+import type { ModelClient as ModelClientType } from "@modelshare/client";
 import { assumedRoleCredentials, sessionName } from "./credentials";
 import { DetectedLabel, SmokeTester, SmokeTestRequest } from "./verify";
 
@@ -15,6 +15,8 @@ export class ModelClientSmokeTester implements SmokeTester {
   async detectLabels(request: SmokeTestRequest): Promise<readonly DetectedLabel[]> {
     const baseCredentials = assumedRoleCredentials(this.stsFor(request.region), request.principalRoleArn, sessionName("verify", request.environment));
     // A fresh client per attempt: nothing cached from a denied attempt survives into the next one.
+    // The client package (with its SDK clients) loads when a smoke test runs, not with every command.
+    const { ModelClient } = require("@modelshare/client") as { ModelClient: typeof ModelClientType };
     const client = ModelClient.fromExplicit(
       { modelVersionArn: request.modelVersionArn, sharedRoleArn: request.sharedRoleArn, region: request.region },
       { baseCredentials, roleSessionName: sessionName("smoke-test", request.environment) },
