@@ -10,7 +10,7 @@ import type { WorkerRequest, WorkerResponse } from "./worker";
  * environments one thread needs some 20 s; the requests are independent, so the work splits cleanly.
  */
 
-/** Below this many requests a single thread is faster than starting workers (each loads ts-node and iam-simulate). */
+/** Below this many requests a single thread is faster than starting workers (each loads iam-simulate, and ts-node when run from the sources). */
 export const PARALLEL_THRESHOLD = 2500;
 const DEFAULT_BATCH_SIZE = 500;
 
@@ -18,7 +18,7 @@ export function defaultWorkerCount(requests: number): number {
   return requests < PARALLEL_THRESHOLD ? 1 : Math.max(1, Math.min(availableParallelism(), 4));
 }
 
-/** Source run by each worker: registers ts-node when modelshare runs from its TypeScript sources, as it does. */
+/** Source run by each worker: registers ts-node when modelshare runs from its TypeScript sources (the tests); the built CLI runs dist/ workers. */
 const BOOTSTRAP = `
 const { workerData } = require("node:worker_threads");
 if (workerData.tsconfig) require("ts-node").register({ transpileOnly: true, project: workerData.tsconfig });
