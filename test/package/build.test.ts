@@ -30,11 +30,23 @@ function runCli(args: readonly string[]): { status: number | null; stdout: strin
 
 describe("build once: compiled CLI, program and workers", () => {
   it("npm ci builds dist/ (prepare), and npm test and synth build first", () => {
-    expect(manifest.scripts.prepare).to.equal("npm run build");
+    expect(manifest.scripts.prepare).to.equal("node scripts/prepare.js");
+    expect(readFileSync(path.join(PROJECT_ROOT, "scripts", "prepare.js"), "utf8")).to.contain('spawnSync("npm", ["run", "build"]');
     expect(manifest.scripts.build).to.match(/^tsc -b client && node client\/scripts\/esm-entries\.js && tsc -b/);
     expect(manifest.scripts.test).to.match(/^npm run build && mocha/);
     expect(manifest.scripts.synth).to.match(/^npm run build --silent && node bin\/modelshare\.js synth/);
     expect(manifest.bin).to.deep.equal({ modelshare: "bin/modelshare.js" });
+  });
+
+  it("an install without dev dependencies (--omit=dev) is not failed by the build: prepare says how to get dist/ instead", () => {
+    const empty = mkdtempSync(path.join(tmpdir(), "modelshare-omit-dev-"));
+    try {
+      const result = spawnSync(process.execPath, [path.join(PROJECT_ROOT, "scripts", "prepare.js")], { cwd: empty, encoding: "utf8", timeout: 20_000 });
+      expect(result.status).to.equal(0);
+      expect(result.stderr).to.contain("dev dependencies omitted, dist/ not built").and.contain("npm ci && npm prune --omit=dev");
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
   });
 
   it("modelshare --version prints the package's version from compiled JavaScript, loading no ts-node, TypeScript or Pulumi", () => {
