@@ -130,9 +130,9 @@ describe("engine lane: the real pulumi engine against the emulator", function ()
   });
 
   it("deploys ml, then qa and prod (their StackReferences read the ML stack's real state)", async () => {
-    const mlDeploy = await run("deploy ml", ["deploy", "--stacks", "ml", "--json"]);
+    const mlDeploy = await run("deploy ml", ["deploy", "--stacks", "ml", "--yes", "--json"]);
     expectOk("modelshare deploy --stacks ml", mlDeploy);
-    const consumersDeploy = await run("deploy qa,prod", ["deploy", "--stacks", "qa,prod", "--json"]);
+    const consumersDeploy = await run("deploy qa,prod", ["deploy", "--stacks", "qa,prod", "--yes", "--json"]);
     expectOk("modelshare deploy --stacks qa,prod", consumersDeploy);
     for (const result of [mlDeploy, consumersDeploy]) {
       for (const stack of (JSON.parse(result.stdout) as { stacks: Array<{ stack: string; seconds: number }> }).stacks) timings[`up ${stack.stack}`] = stack.seconds;
@@ -218,7 +218,7 @@ describe("engine lane: the real pulumi engine against the emulator", function ()
   });
 
   it("modelshare rollback --env prod: back to the previous version by the same steps", async () => {
-    const rollback = await run("rollback", ["rollback", "--env", "prod"]);
+    const rollback = await run("rollback", ["rollback", "--env", "prod", "--yes"]);
     expectOk("modelshare rollback --env prod", rollback);
     expect(await stateProblems({ prod: prodVersion, prodGranted: [prodVersion] })).to.deep.equal([]);
     expect([fake.status(qaVersion), fake.status(prodVersion)]).to.deep.equal(["RUNNING", "RUNNING"]);

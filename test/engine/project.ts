@@ -6,7 +6,8 @@ import { parseDocument } from "yaml";
 export const REPO = resolve(__dirname, "..", "..");
 
 /** What a deployment needs from the repository: the program, the CLI, the policy pack and the stack files. */
-const PROJECT_ENTRIES = ["Pulumi.yaml", "Pulumi.ml.yaml", "Pulumi.qa.yaml", "Pulumi.prod.yaml", "index.ts", "package.json", "tsconfig.json", "stacks", "components", "src", "policy", "bin", "examples"];
+// dist/: the compiled program Pulumi.yaml runs and the CLI bin/modelshare.js runs (`npm test` builds it first).
+const PROJECT_ENTRIES = ["Pulumi.yaml", "Pulumi.ml.yaml", "Pulumi.qa.yaml", "Pulumi.prod.yaml", "index.ts", "package.json", "tsconfig.json", "stacks", "components", "src", "policy", "bin", "examples", "client", "dist"];
 
 /**
  * A copy of the project in `dir`, sharing the repository's node_modules: promotion edits the stack files (that is

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { AssumeRoleError } from "../../src/client";
+import { AssumeRoleError } from "@modelshare/client";
 import { isPropagationError, isUnreachable } from "../../src/promotion/verify";
 
 // Found by the engine lane (docs/engine-lane.md): an STS endpoint whose name does not resolve was retried as an
