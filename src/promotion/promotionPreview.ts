@@ -6,6 +6,8 @@ import { own } from "../config/lists";
 import { NAMESPACE } from "../config/schema";
 import { ApprovalIo, approvePlan } from "./approval";
 import { StackPlan } from "./changes";
+import { grantsFromOutputs } from "./deployed";
+import { versionLabel } from "./plan";
 import { Project } from "./project";
 import { Journal } from "./types";
 import { StackWorkspace } from "./workspace";
@@ -83,8 +85,13 @@ export interface PreviewDeps {
  */
 export async function previewPromotion(journal: Journal, deps: PreviewDeps): Promise<StackPlan[]> {
   const { project } = deps;
-  const edits = promotionEndState(project, journal);
   const consumer = own(project.consumers, journal.env);
+  // The consumer program refuses a version the DEPLOYED ML stack does not grant it (as `up` would), and the grant is
+  // deployed only by the grant step: until then the switch is previewed as the version it calls now.
+  const deployedGrants = own(grantsFromOutputs(await deps.workspace.outputs(project.ml.stack), project.ml.stack), journal.env) ?? [];
+  const endState = promotionEndState(project, journal);
+  const unpreviewable = endState.find((e) => e.stack === consumer?.stack && typeof e.value === "string" && !deployedGrants.includes(e.value));
+  const edits = endState.filter((e) => e !== unpreviewable);
   const stacks = [{ stack: project.ml.stack, path: project.ml.path }, ...(consumer ? [{ stack: consumer.stack, path: consumer.path }] : [])];
   const dir = mkdtempSync(join(tmpdir(), "modelshare-plan-"));
   try {
@@ -96,9 +103,10 @@ export async function previewPromotion(journal: Journal, deps: PreviewDeps): Pro
       deps.onStack?.(stack);
       const preview = await deps.workspace.preview(stack, { configFile });
       const note =
-        stack === consumer?.stack
-          ? `previewed against the ML stack as deployed now; the promotion updates it after the ML stack, so its endpoint policy also follows the grants then`
-          : undefined;
+        stack !== consumer?.stack
+          ? undefined
+          : `previewed against the ML stack as deployed now; the promotion updates it after the ML stack, so its endpoint policy also follows the grants then` +
+            (unpreviewable ? `; the switch to ${versionLabel(String(unpreviewable.value))} (its model-version-arn parameter) follows the grant and is not in this preview` : "");
       plans.push({ stack, changes: preview.changes, ...(note ? { note } : {}) });
     }
     return plans;

@@ -383,6 +383,11 @@ export class FakeWorkspace implements StackWorkspace {
     const { flat, secretKeys } = flatFromAutomationConfig(this.resolvedConfig(stack, options.configFile));
     parseStackConfig(rawConfigFromFlat(flat, secretKeys), options.configFile ?? `Pulumi.${stack}.yaml`);
     const config: Record<string, any> = Object.fromEntries(Object.entries(flat).map(([key, value]) => [key, /^[[{]/.test(value) ? JSON.parse(value) : value]));
+    const env = config["modelshare:environment"] as string | undefined;
+    // As the real program in a preview: a consumer refuses a version the deployed ML stack does not grant it.
+    if (env !== undefined && !this.world.grants(env).includes(config["modelshare:modelVersionArn"])) {
+      throw new Error(`preview of ${stack}: modelshare:modelVersionArn ${config["modelshare:modelVersionArn"]} is not granted to "${env}" by the ML stack`);
+    }
     this.previewedConfigs.push({ stack, config });
     const deployed = this.deployed[stack] ?? {};
     const changes: ResourceChange[] = [];

@@ -9,7 +9,7 @@ import { registerRollback } from "../../src/cli/rollback";
 import { PlanDeclinedError, terminalConfirm } from "../../src/promotion/approval";
 import { changesFromSteps, criticalReason, formatPlan } from "../../src/promotion/changes";
 import { applyConfigEdits } from "../../src/promotion/promotionPreview";
-import { fakeChange, V1, V2, V3 } from "./fakes";
+import { fakeChange, readStack, V1, V2, V3, writeStack } from "./fakes";
 import { runMain, Scenario } from "./harness";
 
 const TWO_ENVS = { configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } };
@@ -151,9 +151,24 @@ describe("plan before apply", () => {
       const previewed = Object.fromEntries(s.workspace.previewedConfigs.map((p) => [p.stack, p.config]));
       expect(previewed.ml["modelshare:consumers"].prod.grantedVersions).to.deep.equal([V2]); // granted V2, V1 revoked
       expect(previewed.ml["modelshare:consumers"].qa.grantedVersions).to.deep.equal([V2]);
-      expect(previewed.prod["modelshare:modelVersionArn"]).to.equal(V2);
+      // Not granted to prod by the deployed ML stack yet: the program would refuse it, so the switch is left out.
+      expect(previewed.prod["modelshare:modelVersionArn"]).to.equal(V1);
       const err = s.err.join("");
-      expect(err).to.match(/Steps:\n {2}ensure-running/).and.match(/^ml: 1 to update$/m).and.match(/^prod: 1 to update$/m).and.contain("prod-detect");
+      expect(err).to.match(/Steps:\n {2}ensure-running/).and.match(/^ml: 1 to update$/m).and.match(/^prod: no changes$/m).and.contain("prod-detect");
+      expect(err).to.match(/the switch to \S+ \(its model-version-arn parameter\) follows the grant and is not in this preview/);
+    });
+
+    it("previews the switch itself when the deployed ML stack already grants the version (a resumed run after the grant)", async () => {
+      // Granted in the files and as deployed (e.g. a run interrupted after its grant step).
+      const ml = readStack(s.dir, "ml");
+      ml["modelshare:consumers"].prod.grantedVersions = [V1, V2];
+      writeStack(s.dir, "ml", ml);
+      s.workspace.world.stacks.ml = ml;
+      const result = await s.cli(registerPromote, ["promote", "--env", "prod", "--from", "qa"], { confirm: async () => false });
+      expect(result.error).to.be.instanceOf(PlanDeclinedError);
+      const previewed = Object.fromEntries(s.workspace.previewedConfigs.map((p) => [p.stack, p.config]));
+      expect(previewed.prod["modelshare:modelVersionArn"]).to.equal(V2);
+      expect(s.err.join("")).to.match(/^prod: 1 to update$/m).and.not.match(/follows the grant and is not in this preview/);
     });
 
     it("declined: no journal, no model started, no update, and the lease is free for the next run", async () => {
@@ -174,7 +189,8 @@ describe("plan before apply", () => {
       const result = await s.cli(registerRollback, ["rollback", "--env", "prod", "--yes"], { interactive: false });
       expect(result.exitCode).to.equal(0);
       const previewed = Object.fromEntries(s.workspace.previewedConfigs.map((p) => [p.stack, p.config]));
-      expect(previewed.prod["modelshare:modelVersionArn"]).to.equal(V1);
+      // V1 was revoked by the promotion: the rollback grants it again before switching back, so the ML preview shows the grant.
+      expect(previewed.ml["modelshare:consumers"].prod.grantedVersions).to.include(V1);
       expect(s.workspace.deployedConfigured("prod")).to.equal(V1);
     });
   });
