@@ -1,6 +1,6 @@
 import { Command } from "commander";
 import { projectDirectoryOption } from "./common";
-import { CliContext, defaultCliContext, leaseIdentity, loadProjectForCli, loadProjectOffline, promotionLeaseFor } from "../promotion/cliContext";
+import { CliContext, defaultCliContext, leaseIdentity, loadProjectForCli, promotionLeaseFor } from "../promotion/cliContext";
 import { deployStacks, formatDeploySummary, parseStackList, selectStacks } from "../promotion/deploy";
 import { requireInteger } from "../promotion/validation";
 import { approvePlan, requireApprovalPossible } from "../promotion/approval";
@@ -40,13 +40,10 @@ export function registerDeploy(program: Command, context: () => CliContext = () 
     .action(async (flags: DeployFlags) => {
       const ctx = context();
       const yes = flags.yes === true;
+      // First, before the project is read (reading the config through Pulumi would create missing stacks) or any
+      // AWS call: a run that could never be approved stops here.
+      if (!flags.preview) requireApprovalPossible("deploy", yes, ctx, "run `modelshare deploy --preview` to see the plan");
       const concurrency = requireInteger("--concurrency", flags.concurrency, 1, 64) ?? DEFAULT_CONCURRENCY;
-      if (!flags.preview && !yes && !ctx.interactive) {
-        // Refused before any Pulumi call (reading the config through Pulumi would create missing stacks): the flags
-        // are checked against the files first, so bad input is still named as such.
-        selectStacks(await loadProjectOffline(ctx), parseStackList(flags.stacks));
-        requireApprovalPossible("deploy", yes, ctx, "run `modelshare deploy --preview` to see the plan");
-      }
       const project = await loadProjectForCli(ctx, { createMissingStacks: true });
       const selection = selectStacks(project, parseStackList(flags.stacks));
       const workspace = await ctx.workspace({ createMissingStacks: true });

@@ -48,6 +48,9 @@ export function registerPromote(program: Command, context: () => CliContext = ()
     )
     .action(async (flags: PromoteFlags) => {
       const ctx = context();
+      const yes = flags.yes === true;
+      // First, before the project is read through Pulumi or any AWS call: a run that could never be approved stops here.
+      if (!flags.dryRun) requireApprovalPossible("promote", yes, ctx, "add --dry-run to see the plan");
       // A dry run makes no Pulumi call: it reads the files alone (secrets and ESC environments are warned about).
       const project = flags.dryRun ? await loadProjectOffline(ctx) : await loadProjectForCli(ctx);
       const request = promotionRequestFromOptions(project, flags);
@@ -59,9 +62,6 @@ export function registerPromote(program: Command, context: () => CliContext = ()
         ctx.stdout(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : `${[head, ...plan.steps.map((s) => `  ${s.id.padEnd(14)}  ${s.detail}`)].join("\n")}\n`);
         return;
       }
-      // After the input is checked (reading the config is the only Pulumi call so far), before any change.
-      const yes = flags.yes === true;
-      requireApprovalPossible("promote", yes, ctx, "add --dry-run to see the plan");
       const deps = await engineDepsFor(ctx, project);
       const approve = promotionApproval("promote", yes, ctx, deps);
       const result = await executePromotion({ intent: { kind: "promote", env: request.environment, version: request.version }, request: async () => request, approve }, deps);

@@ -37,12 +37,12 @@ export function registerRollback(program: Command, context: () => CliContext = (
     .action(async (flags: RollbackFlags) => {
       const ctx = context();
       const yes = flags.yes === true;
+      // First, before the project is read through Pulumi or any AWS call: a run that could never be approved stops here.
+      requireApprovalPossible("rollback", yes, ctx, "run `modelshare status --history` to see where it would go");
       const project = await loadProjectForCli(ctx);
       const env = requireEnvironment(project, "--env", flags.env);
       const to = flags.to === undefined ? undefined : requireVersionArn(project, "--to", flags.to);
       requireSmokeTest(project, env);
-      // After the input is checked (reading the config is the only Pulumi call so far), before any change.
-      requireApprovalPossible("rollback", yes, ctx, "run `modelshare status --history` to see where it would go");
       const deps = await engineDepsFor(ctx, project);
       const result = await executePromotion(
         {

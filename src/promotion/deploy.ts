@@ -97,6 +97,11 @@ export async function deployStacks(selection: StackSelection, options: DeployOpt
     }
   };
 
+  if (!options.preview && deps.approve) {
+    // A stale checkout is named as such before the previews (which would fail on it less clearly, e.g. a consumer
+    // calling a version the deployed ML stack no longer grants); checked again under the lease, before any update.
+    await refuseHazards(selection, deps);
+  }
   if (options.preview || deps.approve) {
     const previews = await deployInOrder(selection, { ...options, preview: true }, once(true));
     if (options.preview || previews.some((r) => r.status !== "ok")) return previews;

@@ -178,13 +178,19 @@ export async function dieDuringSwitch(s: Scenario, version: string, deps?: Engin
 }
 
 /** Runs the real `main` (its exit-code mapping) against a project directory. */
-export async function runMain(dir: string, argv: string[]): Promise<{ code: number; stderr: string; pulumiCalls: string[] }> {
+export async function runMain(dir: string, argv: string[]): Promise<{ code: number; stdout: string; stderr: string; pulumiCalls: string[] }> {
   const write = process.stderr.write.bind(process.stderr);
+  const writeOut = process.stdout.write.bind(process.stdout);
   let stderr = "";
+  let stdout = "";
   process.stderr.write = ((chunk: string) => {
     stderr += chunk;
     return true;
   }) as typeof process.stderr.write;
+  process.stdout.write = ((chunk: string) => {
+    stdout += chunk;
+    return true;
+  }) as typeof process.stdout.write;
   const before = process.exitCode;
   process.exitCode = undefined;
   try {
@@ -192,10 +198,11 @@ export async function runMain(dir: string, argv: string[]): Promise<{ code: numb
     return await withFakePulumiOnPath(async (log) => {
       const code = await main(["--cwd", dir, ...argv]);
       const pulumiCalls = existsSync(log) ? readFileSync(log, "utf8").split("\n").filter((line) => line !== "") : [];
-      return { code, stderr, pulumiCalls };
+      return { code, stdout, stderr, pulumiCalls };
     });
   } finally {
     process.stderr.write = write;
+    process.stdout.write = writeOut;
     process.exitCode = before;
   }
 }

@@ -85,8 +85,13 @@ describe("commands next to promotions (several operators)", () => {
     expect(refused.error?.message).to.match(/qa: .*modelshare:modelVersionArn = defect-detector\.v2, the deployed stack has defect-detector\.v3/);
     expect(s.workspace.calls.filter((c) => c.kind === "up").length).to.equal(ups);
     expect(s.aws.leaseItem()).to.equal(undefined);
-    // A preview changes nothing and needs no lease.
-    expect((await stale.cli(registerDeploy, ["deploy", "--preview"])).exitCode).to.equal(0);
+    // A preview changes nothing and needs no lease; the stale consumer's preview fails as the real program would (its
+    // version is no longer granted by the deployed ML stack).
+    s.out.length = 0;
+    expect((await stale.cli(registerDeploy, ["deploy", "--preview"])).exitCode).to.equal(1);
+    expect(s.out.join("")).to.match(/qa\s+preview\s+failed.*is not granted to "qa" by the ML stack/);
+    expect(s.workspace.calls.filter((c) => c.kind === "up").length).to.equal(ups);
+    expect(s.aws.leaseItem()).to.equal(undefined);
     expect(s.violations).to.deep.equal([]);
   });
 

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough } from "node:stream";
 import { StartProjectVersionCommand } from "@aws-sdk/client-rekognition";
@@ -6,6 +6,7 @@ import { expect } from "chai";
 import { registerDeploy } from "../../src/cli/deploy";
 import { registerPromote } from "../../src/cli/promote";
 import { registerRollback } from "../../src/cli/rollback";
+import { UsageError } from "../../src/cli/common";
 import { PlanDeclinedError, terminalConfirm } from "../../src/promotion/approval";
 import { changesFromSteps, criticalReason, formatPlan } from "../../src/promotion/changes";
 import { applyConfigEdits } from "../../src/promotion/promotionPreview";
@@ -64,25 +65,70 @@ describe("plan before apply", () => {
     beforeEach(() => (s = new Scenario(TWO_ENVS, MODELS)));
     afterEach(() => s.restore());
 
+    const refusal = (command: string) => new RegExp(`${command} changes infrastructure and asks before applying, but there is no terminal to ask in: pass --yes`);
+    const awsCalls = () => s.aws.rekognition.calls().length + s.aws.ssm.calls().length + s.aws.sts.calls().length + s.aws.dynamodb.calls().length;
+
     // The real main() with a stand-in pulumi CLI on PATH that logs every call: stdin is not a terminal under mocha.
     for (const argv of [["deploy"], ["deploy", "--stacks", "ml"], ["promote", "--env", "prod", "--from", "qa"], ["rollback", "--env", "prod", "--to", V1]]) {
-      it(`modelshare ${argv.join(" ")}`, async () => {
+      it(`modelshare ${argv.join(" ")}: exit 2 with no pulumi run at all (not even the config read)`, async () => {
         const before = readFileSync(join(s.dir, "Pulumi.ml.yaml"), "utf8");
         const { code, stderr, pulumiCalls } = await runMain(s.dir, argv);
         expect(code).to.equal(2);
-        // At most the config was read (promote and rollback check their input first); deploy runs no pulumi at all.
-        expect(pulumiCalls.filter((call) => !/^(version|stack select|config --show-secrets --json)\b/.test(call)), pulumiCalls.join("\n")).to.deep.equal([]);
-        if (argv[0] === "deploy") expect(pulumiCalls).to.deep.equal([]);
-        expect(stderr).to.match(new RegExp(`${argv[0]} changes infrastructure and asks before applying, but there is no terminal to ask in: pass --yes`)).and.contain("nothing was changed");
+        expect(pulumiCalls, pulumiCalls.join("\n")).to.deep.equal([]);
+        expect(stderr).to.match(refusal(argv[0])).and.contain("nothing was changed");
         expect(s.workspace.calls).to.deep.equal([]);
-        expect(s.aws.rekognition.calls().length + s.aws.ssm.calls().length + s.aws.sts.calls().length + s.aws.dynamodb.calls().length).to.equal(0);
+        expect(awsCalls()).to.equal(0);
         expect(readFileSync(join(s.dir, "Pulumi.ml.yaml"), "utf8")).to.equal(before);
       });
     }
 
+    // The injected context: the workspace factory itself is never asked for, so no stack is selected or created.
+    // Each case also carries input that would be refused later (or a project that cannot be read): the --yes check
+    // comes first, so the project was not read at all.
+    const cases: { register: typeof registerDeploy; argv: string[]; breakProject?: boolean }[] = [
+      { register: registerDeploy, argv: ["deploy"] },
+      { register: registerDeploy, argv: ["deploy", "--stacks", "nosuchstack", "--concurrency", "0"] },
+      { register: registerDeploy, argv: ["deploy"], breakProject: true },
+      { register: registerPromote, argv: ["promote", "--env", "prod", "--from", "qa"] },
+      { register: registerPromote, argv: ["promote", "--env", "nosuchenv", "--version", "not-an-arn"], breakProject: true },
+      { register: registerRollback, argv: ["rollback", "--env", "prod"] },
+      { register: registerRollback, argv: ["rollback", "--env", "nosuchenv", "--to", "not-an-arn"], breakProject: true },
+    ];
+    for (const { register, argv, breakProject } of cases) {
+      it(`${argv.join(" ")}${breakProject ? " (unreadable stack file)" : ""}: refused first, the workspace never asked for`, async () => {
+        if (breakProject) writeFileSync(join(s.dir, "Pulumi.ml.yaml"), "config: [unclosed\n");
+        let workspaceRequests = 0;
+        const result = await s.cli(register, argv, {
+          interactive: false,
+          confirm: async () => expect.fail("asked"),
+          workspace: async () => {
+            workspaceRequests++;
+            return s.workspace;
+          },
+        });
+        expect(result.error).to.be.instanceOf(UsageError);
+        expect(result.error?.message).to.match(refusal(argv[0]));
+        expect(workspaceRequests).to.equal(0);
+        expect(s.workspace.calls).to.deep.equal([]);
+        expect(s.workspace.world.configReads).to.deep.equal([]);
+        expect(awsCalls()).to.equal(0);
+        expect(s.err.join("")).to.equal(""); // no warning from a project read
+      });
+    }
+
+    it("deploy --preview needs no --yes (it changes nothing)", async () => {
+      const result = await s.cli(registerDeploy, ["deploy", "--preview"], { interactive: false, confirm: async () => expect.fail("asked") });
+      expect(result.exitCode).to.equal(0);
+      expect(s.workspace.calls.filter((c) => c.kind === "up")).to.deep.equal([]);
+    });
+
     it("promote --dry-run keeps its JSON contract without a terminal or --yes", async () => {
-      const { code } = await runMain(s.dir, ["promote", "--env", "prod", "--from", "qa", "--dry-run", "--json"]);
+      const { code, stdout, pulumiCalls } = await runMain(s.dir, ["promote", "--env", "prod", "--from", "qa", "--dry-run", "--json"]);
       expect(code).to.equal(0);
+      expect(pulumiCalls).to.deep.equal([]);
+      const plan = JSON.parse(stdout);
+      expect(Object.keys(plan)).to.deep.equal(["env", "version", "previous", "steps"]);
+      expect(plan.steps.map((step: { id: string }) => step.id)).to.deep.equal(["ensure-running", "grant", "verify", "switch", "revoke", "stop"]);
     });
   });
 
