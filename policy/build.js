@@ -1,7 +1,9 @@
 // Builds the pack: compiles index.ts, policies.ts and what they import from ../src (the rules synth runs, so there is
-// one implementation of each) into dist/, the package's main. Run by `npm run build` here and by `npm ci` at the
-// project root (this package is a workspace; npm runs its prepare script). A packed copy of the pack has dist/ and no
-// ../src: it is used as built.
+// one implementation of each) into dist/, the package's main. Run by `npm run build` here and by the root's build
+// (its `prepare`, so `npm ci` at the project root builds the pack), after the client package it imports from
+// (@modelshare/client/contract) is built: this package has no prepare of its own, which npm would run before the
+// root's, when the client's declarations do not exist yet. A packed copy of the pack has dist/ and no ../src: it is
+// used as built.
 "use strict";
 const { spawnSync } = require("node:child_process");
 const { existsSync } = require("node:fs");

@@ -19,6 +19,24 @@ export class UsageError extends Error {
 }
 
 /**
+ * Runs every check and throws one UsageError naming all the problems they found, in the format `invoke` uses (a
+ * user fixes the command line in one pass); an error other than a UsageError is thrown as it is.
+ */
+export function requireAll(command: string, ...checks: readonly (() => void)[]): void {
+  const problems: string[] = [];
+  for (const check of checks) {
+    try {
+      check();
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  if (problems.length === 1) throw new UsageError(problems[0]);
+  if (problems.length > 1) throw new UsageError(`${command}: ${problems.length} problems:\n  - ${problems.join("\n  - ")}`);
+}
+
+/**
  * Progress of a long operation on stderr (stdout stays clean for --json): which step, how long it has taken and
  * what it is waiting for.
  */

@@ -1,5 +1,5 @@
 import { Command } from "commander";
-import { projectDirectoryOption } from "./common";
+import { projectDirectoryOption, requireAll } from "./common";
 import { CliContext, defaultCliContext, leaseIdentity, loadProjectForCli, promotionLeaseFor } from "../promotion/cliContext";
 import { deployStacks, formatDeploySummary, parseStackList, selectStacks } from "../promotion/deploy";
 import { requireInteger } from "../promotion/validation";
@@ -41,8 +41,12 @@ export function registerDeploy(program: Command, context: () => CliContext = () 
       const ctx = context();
       const yes = flags.yes === true;
       // First, before the project is read (reading the config through Pulumi would create missing stacks) or any
-      // AWS call: a run that could never be approved stops here.
-      if (!flags.preview) requireApprovalPossible("deploy", yes, ctx, "run `modelshare deploy --preview` to see the plan");
+      // AWS call: a run that could never be approved stops here, with the other flag found wrong without the project.
+      requireAll(
+        "deploy",
+        () => flags.preview || requireApprovalPossible("deploy", yes, ctx, "run `modelshare deploy --preview` to see the plan"),
+        () => requireInteger("--concurrency", flags.concurrency, 1, 64),
+      );
       const concurrency = requireInteger("--concurrency", flags.concurrency, 1, 64) ?? DEFAULT_CONCURRENCY;
       const project = await loadProjectForCli(ctx, { createMissingStacks: true });
       const selection = selectStacks(project, parseStackList(flags.stacks));

@@ -146,7 +146,9 @@ const CASES: Record<string, readonly Case[]> = {
     { what: "invoke --env the project does not define", argv: (dir) => ["invoke", "--env", "staging", "--image", path.join(dir, "examples", "smoke-test.png")], code: 2, says: ['--env "staging" is not an environment of the project', "allowed: prod, qa"] },
     { what: "invoke --image that is a FIFO", edit: (s, dir) => fifo(path.join(dir, "examples", "pipe.png")), argv: (dir) => ["invoke", "--env", "qa", "--image", path.join(dir, "examples", "pipe.png")], code: 2, says: ["--image", "a FIFO (named pipe)"] },
     { what: "invoke --max-results beyond its range", argv: (dir) => ["invoke", "--env", "qa", "--image", path.join(dir, "examples", "smoke-test.png"), "--max-results", "5000"], code: 2, says: ['--max-results "5000"', "from 1 to 1000"] },
-    { what: "deploy --concurrency beyond its range", argv: () => ["deploy", "--concurrency", "65"], code: 2, says: ['--concurrency "65"', "from 1 to 64"] },
+    { what: "deploy --concurrency beyond its range", argv: () => ["deploy", "--concurrency", "65", "--yes"], code: 2, says: ['--concurrency "65"', "from 1 to 64"] },
+    // Without a terminal and without --yes: refused before the project is read, with the flag found wrong all the same.
+    { what: "deploy --concurrency beyond its range, without --yes", argv: () => ["deploy", "--concurrency", "0"], code: 2, says: ["deploy: 2 problems:", "pass --yes", '--concurrency "0"', "from 1 to 64"] },
     { what: "model start --min-units beyond its range", argv: () => ["model", "start", "--version", "arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/defect-detector.2024-05-20T09.12.44/1716196364000", "--min-units", "1001"], code: 2, says: ['--min-units "1001"', "from 1 to 1000"] },
     { what: "promote --dry-run --env the project does not define", argv: () => ["promote", "--env", "staging", "--from", "qa", "--dry-run"], code: 2, says: ['--env "staging" is not an environment of this project', "allowed: prod, qa"] },
   ],
