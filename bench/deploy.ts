@@ -9,7 +9,7 @@ import { stringify } from "yaml";
 import { silentProgress } from "../src/cli/common";
 import { registerDeploy } from "../src/cli/deploy";
 import { CliContext, defaultCliContext } from "../src/promotion/cliContext";
-import { StackChanges, StackPreview, StackWorkspace } from "../src/promotion/workspace";
+import { DriftedResource, StackChanges, StackPreview, StackWorkspace } from "../src/promotion/workspace";
 import { AutomationConfigValue, readStackFile, toRuntimeConfig } from "../src/config/raw";
 
 /**
@@ -48,6 +48,9 @@ class SlowWorkspace implements StackWorkspace {
   /** Every stack has one change, so the deploy goes on to its updates (what the benchmark times). */
   async preview(stack: string): Promise<StackPreview> {
     return { counts: { update: 1 }, changes: [{ kind: "update", type: "aws:ssm/parameter:Parameter", name: "bench", urn: `urn:pulumi:${stack}::modelshare::aws:ssm/parameter:Parameter::bench` }] };
+  }
+  async refreshPreview(): Promise<readonly DriftedResource[]> {
+    return [];
   }
   async up(stack: string, onOutput?: (chunk: string) => void): Promise<StackChanges> {
     this.ups++;

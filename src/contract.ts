@@ -45,6 +45,8 @@ export const ML_PROMOTION_OUTPUTS = {
   promotionLeaseTable: "promotionLeaseTable",
   /** ARN of that table. */
   promotionLeaseTableArn: "promotionLeaseTableArn",
+  /** `{ accessAnalyzerArn?, unusedAccessAnalyzerArn?, configRuleArn?, configRuleName?, alarmNames?, snsTopicArn? }`: the detective controls, when configured. */
+  detective: "detective",
 } as const;
 
 /** Outputs of a consumer stack that promotion reads to learn what is deployed. */

@@ -5,6 +5,8 @@ import { PolicyDocument, policyDocument, policySize, Statement } from "./policie
 import { DataLakeGrantInput, dataLakeStatements, trainingPrincipalPolicy } from "./policies/dataLake";
 import { consumerGuardrailPolicy, leaseTableGuardrailStatement, mlGuardrailPolicy } from "./policies/guardrail";
 import { PrivateAccess, sharedRolePermissionsPolicy, sharedRoleTrustPolicy } from "./policies/sharedRole";
+import { detectiveGuardrailStatements } from "./policies/detectiveGuardrail";
+import { DetectivePlan, planDetective } from "./detective/plan";
 
 /**
  * Everything the ML stack will create, computed from config alone (no resources): the components only wire
@@ -43,6 +45,8 @@ export interface MlPlan {
   readonly sharedRoles: readonly SharedRolePlan[];
   readonly scps: readonly ScpPlan[];
   readonly dataLake?: DataLakePlan;
+  /** Access Analyzer, the Config rule, the model's alarms (src/detective/plan.ts); empty when none is enabled. */
+  readonly detective: DetectivePlan;
 }
 
 export function projectNameOf(config: MlConfig): string {
@@ -88,6 +92,12 @@ export function planMl(config: MlConfig): MlPlan {
     };
   });
 
+  const dataLake = planDataLake(config, projectName);
+  const detective = planDetective(config, {
+    projectName,
+    sharedRoles,
+    ...(dataLake ? { dataLake: { bucketName: dataLake.bucketName, bucketAccountId: dataLake.bucketAccountId, trainingPrincipalArn: dataLake.grant.trainingPrincipalArn } } : {}),
+  });
   const scps: ScpPlan[] = [];
   if (config.guardrail.enabled) {
     const exemptRoleArns = [config.pipelineRoleArn, ...config.breakGlassRoleArns];
@@ -98,6 +108,7 @@ export function planMl(config: MlConfig): MlPlan {
       projectName,
       exemptRoleArns,
       exemptRoleAdminArns: config.guardrail.exemptRoleAdminArns,
+      ...(detective.analyzer ? { otherExemptRoleArns: [detective.analyzer.adminRoleArn] } : {}),
     });
     const leaseProtection = leaseTableGuardrailStatement({
       partition: config.partition,
@@ -112,15 +123,42 @@ export function planMl(config: MlConfig): MlPlan {
       document: consumerGuardrailPolicy({ partition: config.partition, deployRoleNames: config.guardrail.consumerDeployRoleNames }),
       targetIds: config.guardrail.consumerTargetIds,
     });
+    const detectiveProtection = detectiveGuardrailStatements({
+      partition: config.partition,
+      region: config.region,
+      mlAccountId: config.mlAccountId,
+      exemptRoleArns,
+      ...(detective.analyzer ? { analyzer: { accountId: detective.analyzer.accountId, name: detective.analyzer.name, adminRoleArn: detective.analyzer.adminRoleArn } } : {}),
+      ...(detective.unusedAccess ? { unusedAccessAnalyzerName: detective.unusedAccess.name } : {}),
+      ...(detective.configRule ? { configRuleTag: guardTag(detective.configRule.tags) } : {}),
+      ...(detective.configRule?.recorder.mode === "create" ? { createdRecorderName: detective.configRule.recorder.name } : {}),
+      ...(detective.alarms ? { alarmNamePrefix: detective.alarms.namePrefix } : {}),
+    });
     scps.push({
       name: `${config.rolePrefix}-ml-guardrail`,
       description: "modelshare: only the pipeline starts, stops, deletes, copies or re-permissions the shared model and roles",
-      document: policyDocument([...mlGuardrail.Statement, leaseProtection]),
-      targetIds: config.guardrail.mlTargetIds ?? [config.mlAccountId],
+      document: policyDocument([...mlGuardrail.Statement, leaseProtection, ...detectiveProtection]),
+      targetIds: config.guardrail.mlTargetIds ?? defaultMlTargets(config.mlAccountId, config.guardrail.managementRoleArn, detective),
     });
   }
 
-  return { projectName, sharedRoles, scps, dataLake: planDataLake(config, projectName) };
+  return { projectName, sharedRoles, scps, dataLake, detective };
+}
+
+function guardTag(tags: Readonly<Record<string, string>>): { key: string; value: string } {
+  const [key, value] = Object.entries(tags)[0];
+  return { key, value };
+}
+
+/**
+ * The ML guardrail goes to the ML account and, when the organization's analyzer lives in a delegated administrator
+ * account, to that account too: it protects the analyzer there. SCPs never restrict the management account, so an
+ * analyzer there is left to that account's own IAM (docs/detective.md).
+ */
+function defaultMlTargets(mlAccountId: string, managementRoleArn: string | undefined, detective: DetectivePlan): string[] {
+  const analyzerAccount = detective.analyzer?.accountId;
+  const management = managementRoleArn?.split(":")[4];
+  return analyzerAccount !== undefined && analyzerAccount !== mlAccountId && analyzerAccount !== management ? [mlAccountId, analyzerAccount] : [mlAccountId];
 }
 
 function planDataLake(config: MlConfig, projectName: string): DataLakePlan | undefined {
@@ -155,7 +193,7 @@ export interface BudgetProblem {
   readonly subject: string;
   readonly size: number;
   readonly limit: number;
-  readonly unit: "characters" | "bytes" | "attached SCPs";
+  readonly unit: "characters" | "bytes" | "attached SCPs" | "archive rules";
   /** Config key that raises the limit. */
   readonly quotaKey: string;
 }
@@ -184,6 +222,10 @@ export function checkMlBudgets(plan: MlPlan, quotas: Quotas, existingPoliciesPer
       problems.push({ subject: `SCP "${scp.name}"`, size, limit: quotas.scpChars, unit: "characters", quotaKey: "scpChars" });
     }
     for (const target of scp.targetIds) attachments.set(target, (attachments.get(target) ?? 0) + 1);
+  }
+  const archiveRules = plan.detective.analyzer?.archiveRules.length ?? 0;
+  if (archiveRules > quotas.archiveRulesPerAnalyzer) {
+    problems.push({ subject: `access analyzer "${plan.detective.analyzer?.name}": archive rules (one per environment, one for the data lake)`, size: archiveRules, limit: quotas.archiveRulesPerAnalyzer, unit: "archive rules", quotaKey: "archiveRulesPerAnalyzer" });
   }
   for (const [target, ours] of attachments) {
     // Every target carries at least FullAWSAccess unless told otherwise.

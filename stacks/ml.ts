@@ -15,6 +15,14 @@ import { rolesUnderPath } from "./lookups/roles";
 import { mergeBucketPolicy } from "../src/policies/dataLake";
 import { currentBucketPolicy } from "./lookups/bucketPolicy";
 import { accountProvider } from "./providers";
+import { configRecorder } from "./lookups/configRecorder";
+import { ModelHealthAlarms } from "../components/ModelHealthAlarms";
+import { OrganizationAccessAnalyzer } from "../components/OrganizationAccessAnalyzer";
+import { SharedRoleConfigRule } from "../components/SharedRoleConfigRule";
+import { UnusedAccessAnalyzer } from "../components/UnusedAccessAnalyzer";
+import { DetectivePlan } from "../src/detective/plan";
+import { recorderNamesToLookUp, recorderProblems } from "../src/detective/recorder";
+import { NAMESPACE } from "../src/config/schema";
 
 /** Account of a role ARN the schema has already validated. */
 function accountOf(roleArn: string): string {
@@ -40,6 +48,7 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
   const dataLakePolicy = plan.dataLake?.mode === "merge" ? await mergedDataLakePolicy(config, plan.dataLake, mlProvider) : undefined;
   const stackId = `${pulumi.getProject()}/${pulumi.getStack()}`;
   const roleSets = await sharedRolesToRegister(config, plan, stackId, mlProvider);
+  await checkConfigRecorder(config, plan.detective, mlProvider);
 
   let projectArn: pulumi.Output<string>;
   if (config.model.createProjectName !== undefined) {
@@ -98,6 +107,8 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
   // The promotion lease (one DynamoDB item): promotions from any checkout or machine exclude each other through it.
   const lease = new PromotionLease("promotion-lease", { tableName: promotionLeaseTableName(config.rolePrefix), partitionKey: PROMOTION_LEASE_ATTRIBUTES.partitionKey, ttlAttribute: PROMOTION_LEASE_ATTRIBUTES.ttl, tags }, { provider: mlProvider });
 
+  const detective = registerDetectiveControls(config, plan.detective, mlProvider, tags);
+
   const byEnvironment = <T>(pick: (env: string) => T): Record<string, T> =>
     Object.fromEntries(environments(config).map((env) => [env, pick(env)]));
   return {
@@ -115,7 +126,54 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
     ...(plan.dataLake !== undefined ? { [DATA_LAKE_OUTPUT]: dataLakeOutput(plan.dataLake) } : {}),
     [ML_PROMOTION_OUTPUTS.promotionLeaseTable]: lease.tableName,
     [ML_PROMOTION_OUTPUTS.promotionLeaseTableArn]: lease.tableArn,
+    ...(Object.keys(detective).length > 0 ? { [ML_PROMOTION_OUTPUTS.detective]: detective } : {}),
   };
+}
+
+/**
+ * The Region's configuration recorder, looked up before anything is registered: the Config rule needs one, and a
+ * Region never gets a second (src/detective/recorder.ts decides from what the lookup found).
+ */
+async function checkConfigRecorder(config: MlConfig, detective: DetectivePlan, mlProvider: aws.Provider): Promise<void> {
+  const recorder = detective.configRule?.recorder;
+  if (recorder === undefined) return;
+  const names = recorderNamesToLookUp(recorder);
+  const found = new Map(await Promise.all(names.map(async (name) => [name, await configRecorder(name, mlProvider)] as const)));
+  const problems = recorderProblems(recorder, found, `account ${config.mlAccountId}, ${config.region}`, (path) => `${NAMESPACE}:${path}`);
+  if (problems.length > 0) throw new ConfigError(problems, `stack ${pulumi.getStack()}'s config (checked against the configuration recorders in the ML account)`);
+}
+
+/**
+ * The detective controls: the organization's access analyzer (through the management or delegated administrator
+ * account), the unused-access analyzer, the Config rule and the model's alarms (in the ML account). Each only when
+ * configured; the ML guardrail protects each of them (src/policies/detectiveGuardrail.ts).
+ */
+function registerDetectiveControls(config: MlConfig, detective: DetectivePlan, mlProvider: aws.Provider, tags: Record<string, string>): Record<string, pulumi.Input<unknown>> {
+  const outputs: Record<string, pulumi.Input<unknown>> = {};
+  if (detective.analyzer) {
+    const analyzerProvider = accountProvider("access-analyzer-administrator", config, {
+      region: config.region,
+      accountId: detective.analyzer.accountId,
+      assumeRole: { roleArn: detective.analyzer.adminRoleArn, sessionName: "modelshare-access-analyzer" },
+    });
+    const analyzer = new OrganizationAccessAnalyzer("access-analyzer", { analyzerName: detective.analyzer.name, archiveRules: detective.analyzer.archiveRules, tags }, { provider: analyzerProvider });
+    outputs.accessAnalyzerArn = analyzer.analyzerArn;
+  }
+  if (detective.unusedAccess) {
+    const unused = new UnusedAccessAnalyzer("unused-access", { analyzerName: detective.unusedAccess.name, unusedAccessAgeDays: detective.unusedAccess.unusedAccessAgeDays, tags }, { provider: mlProvider });
+    outputs.unusedAccessAnalyzerArn = unused.analyzerArn;
+  }
+  if (detective.configRule) {
+    const rule = new SharedRoleConfigRule("shared-role-config-rule", { plan: detective.configRule, tags }, { provider: mlProvider });
+    outputs.configRuleArn = rule.ruleArn;
+    outputs.configRuleName = detective.configRule.ruleName;
+  }
+  if (detective.alarms && detective.alarms.alarms.length > 0) {
+    const alarms = new ModelHealthAlarms("model-health", { alarms: detective.alarms.alarms, snsTopicArn: detective.alarms.snsTopicArn, tags }, { provider: mlProvider });
+    outputs.alarmNames = alarms.alarmNames;
+    outputs.snsTopicArn = detective.alarms.snsTopicArn;
+  }
+  return outputs;
 }
 
 /**

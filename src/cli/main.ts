@@ -11,6 +11,7 @@ import { registerLease } from "./lease";
 import { registerSynth } from "./synth";
 import { registerDataLake } from "./dataLake";
 import { packageVersion } from "./version";
+import { registerDrift } from "./drift";
 
 /**
  * `modelshare` command line. Each command lives in its own module and registers itself here; all share the
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerLease(program);
   registerSynth(program);
   registerDataLake(program);
+  registerDrift(program);
   return program;
 }
 

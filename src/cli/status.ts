@@ -5,13 +5,19 @@ import { readDeployedState } from "../promotion/deployed";
 import { SsmHistoryStore } from "../promotion/history";
 import { FileJournalStore } from "../promotion/journal";
 import { environmentNames } from "../promotion/project";
-import { formatStatus, LeaseStatus, leaseStatus, summarizeStatus } from "../promotion/status";
+import { formatStatus, LeaseStatus, leaseStatus, summarizeStatus, VersionAlarms } from "../promotion/status";
+import { CloudWatchAlarmReader } from "../promotion/alarms";
+import { modelAlarmNames } from "../detective/alarms";
+import { detectDrift } from "../promotion/stackDrift";
+import { VersionDescription } from "../promotion/model";
+import { Project } from "../promotion/project";
 import { HistoryRecord } from "../promotion/types";
 import { requireEnvironment } from "../promotion/validation";
 
 interface StatusFlags {
   env?: string;
   history?: boolean;
+  drift?: boolean;
   json?: boolean;
 }
 
@@ -22,12 +28,14 @@ export function registerStatus(program: Command, context: () => CliContext = () 
     .description(
       "Per environment, as deployed: the configured version, the granted versions and whether it is healthy (configured version granted and RUNNING), " +
         "a promotion in progress or a clean-up pending, and where this checkout's files differ; per model version: status, inference units and " +
-        "estimated cost per hour; running versions no environment uses are flagged; who holds the promotion lease.",
+        "estimated cost per hour, and the state of its alarms (detective.alarms); the cost per hour of each environment; running versions no environment " +
+        "uses are flagged; who holds the promotion lease.",
     )
     .option("--env <env>", "only this environment")
     .option("--history", "also list the promotions and rollbacks recorded in each environment's account")
+    .option("--drift", "also a refresh-preview of the stacks (the ML stack and the environments' stacks): what differs from the program")
     .option("--json", "machine-readable output on stdout")
-    .addHelpText("after", "\nExit codes: 0 every environment shown is healthy; 1 one is not (or AWS could not be read); 2 bad input.")
+    .addHelpText("after", "\nExit codes: 0 every environment shown is healthy (and, with --drift, nothing drifted); 1 one is not, an alarm of the version it calls is in ALARM, a stack drifted (or AWS could not be read); 2 bad input.")
     .action(async (flags: StatusFlags) => {
       const ctx = context();
       const project = await loadProjectForCli(ctx);
@@ -44,7 +52,8 @@ export function registerStatus(program: Command, context: () => CliContext = () 
       } catch (error) {
         lease = { error: error instanceof Error ? error.message : String(error) };
       }
-      let report = { ...summarizeStatus(project, descriptions, journals, env, deployed), lease };
+      const alarms = await versionAlarms(ctx, project, descriptions);
+      let report = { ...summarizeStatus(project, descriptions, journals, env, deployed, alarms), lease };
       if (flags.history) {
         const store = new SsmHistoryStore(historyClientFor(ctx, project));
         const history: Record<string, HistoryRecord[]> = {};
@@ -54,7 +63,36 @@ export function registerStatus(program: Command, context: () => CliContext = () 
         }
         report = { ...report, history };
       }
+      if (flags.drift) {
+        const consumers = (env === undefined ? environmentNames(project) : [env]).map((name) => project.consumers[name].stack);
+        ctx.progress.waiting("a refresh-preview of each stack (drift)");
+        const drift = await detectDrift({ ml: project.ml.stack, consumers }, 4, { workspace: await ctx.workspace(), now: ctx.now, writeOutput: () => undefined, progress: ctx.progress });
+        report = { ...report, drift };
+      }
       ctx.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatStatus(report)}\n`);
-      process.exitCode = report.environments.every((e) => e.healthy) ? 0 : 1;
+      const driftOk = report.drift === undefined || (!report.drift.drifted && !report.drift.failed);
+      process.exitCode = report.environments.every((e) => e.healthy) && driftOk ? 0 : 1;
     });
+}
+
+/**
+ * The alarms of every RUNNING version (with detective.alarms on), read from CloudWatch in the ML account. A read that
+ * fails is reported per version; it does not stop `status`.
+ */
+async function versionAlarms(ctx: CliContext, project: Project, descriptions: readonly VersionDescription[]): Promise<Record<string, VersionAlarms>> {
+  const ml = project.ml.config;
+  if (!ml.detective.alarms.enabled) return {};
+  const running = descriptions.filter((d) => d.status === "RUNNING").map((d) => d.arn);
+  if (running.length === 0) return {};
+  ctx.progress.waiting(`the alarms of ${running.length} running version(s) (CloudWatch DescribeAlarms)`);
+  const reader = new CloudWatchAlarmReader(ctx.cloudwatch(ml.region));
+  const names = running.map((arn) => modelAlarmNames(ml.rolePrefix, arn));
+  try {
+    const statuses = await reader.read(names.flat());
+    const byName = new Map(statuses.map((s) => [s.name, s]));
+    return Object.fromEntries(running.map((arn, i) => [arn, names[i].map((name) => byName.get(name) ?? { name, state: "MISSING" as const })]));
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return Object.fromEntries(running.map((arn) => [arn, { error: message }]));
+  }
 }

@@ -4,7 +4,8 @@ import { Command } from "commander";
 import { ConfigError } from "../config/problems";
 import { BudgetError } from "../errors";
 import { buildAccessMatrix, loadSimulator, Simulator, SimulatorUnavailableError } from "../matrix";
-import { checkSynthesized, RULES } from "../rules";
+import { checkSynthesized, RULES, withCheck } from "../rules";
+import { ARCHIVE_RULES_WITHIN_MATRIX, archiveRulesWithinMatrix } from "../rules/archiveRulesWithinMatrix";
 import { NO_PACK_CONFIG, parsePolicyPackConfig, PolicyPackConfig } from "../rules/enforcement";
 import { judge, VerdictOptions, waiverErrors } from "../rules/verdict";
 import { architectureMarkdown } from "../synth/architecture";
@@ -210,7 +211,7 @@ export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()
   }
 
   io.progress.step("checks", `running the rules over ${stacks.reduce((n, s) => n + s.resources.length, 0)} resources`);
-  const checks = judge(await checkSynthesized(stacks), RULES, verdictOptions);
+  let checks = judge(await checkSynthesized(stacks), RULES, verdictOptions);
   io.progress.done("checks", `${checks.passed} passed, ${checks.failed} failed, ${checks.waived?.length ?? 0} waived`);
 
   io.progress.step("matrix", "evaluating the access matrix with iam-simulate");
@@ -223,6 +224,8 @@ export async function runSynth(flags: SynthFlags, io: SynthIo = defaultSynthIo()
     },
   });
   io.progress.done("matrix", `${matrix.rows.length} rows, ${matrix.mismatches} mismatches`);
+  // The archive rules are judged against the matrix itself: they may archive nothing it denies.
+  checks = withCheck(checks, ARCHIVE_RULES_WITHIN_MATRIX, archiveRulesWithinMatrix(stacks, matrix.cases ?? [], matrix.rows));
 
   try {
     mkdirSync(outDir, { recursive: true });

@@ -8,6 +8,7 @@ import { cidrProblem, coversWholeInternet, Ipv4Cidr, parseCidr } from "./cidr";
 import { duplicates } from "./lists";
 import { didYouMean } from "./suggest";
 import { waiversSchema } from "./waivers";
+import { bakeSecondsSchema, detectiveProblems, detectiveSchema } from "./detective";
 
 /**
  * The configuration schema of both stack programs. Pure: it takes the raw `modelshare:*` values (from Pulumi's
@@ -84,6 +85,8 @@ export const quotasSchema = z
     scpsPerTarget: z.number().int().positive().default(5),
     /** One S3 bucket policy (20 KB), for the policy merge mode writes. */
     bucketPolicyBytes: z.number().int().positive().default(20480),
+    /** Archive rules of one IAM Access Analyzer analyzer (100 by default, raisable to 1,000). */
+    archiveRulesPerAnalyzer: z.number().int().positive().default(100),
   })
   .prefault({});
 export type Quotas = z.infer<typeof quotasSchema>;
@@ -208,6 +211,8 @@ export const promotionSchema = z
     maxInferenceUnits: z.number().int().min(1).max(MAX_INFERENCE_UNITS, INFERENCE_UNITS_LIMIT).optional(),
     /** Price of one inference-unit hour, for `status`'s cost estimate (USD; us-east-1 list price 4.00). */
     pricePerInferenceUnitHour: z.number().nonnegative().default(4),
+    /** After the switch, watch the new version's alarms this long and undo the switch if one fires (0: no bake). */
+    bakeSeconds: bakeSecondsSchema,
   })
   .prefault({});
 
@@ -241,6 +246,8 @@ export const mlConfigSchema = z.strictObject({
   quotas: quotasSchema,
   /** Accepted rule findings of this stack (src/config/waivers.ts). */
   waivers: waiversSchema,
+  /** Detective controls: IAM Access Analyzer, the AWS Config rule, the model's alarms (src/config/detective.ts). */
+  detective: detectiveSchema,
 });
 /** The stack's validated aws:* settings, which every explicit provider of the stack is given (./awsProvider). */
 export interface WithAwsSettings {
@@ -514,6 +521,22 @@ function crossCheckMl(config: MlConfig): ConfigProblem[] {
   if (typeof pipeline === "object" && pipeline.accountId !== config.mlAccountId) {
     problems.push({ key: key("pipelineRoleArn"), value: config.pipelineRoleArn, message: `is in account ${pipeline.accountId}; the pipeline role must be in the ML account ${config.mlAccountId}` });
   }
+  problems.push(
+    ...detectiveProblems(
+      config.detective,
+      {
+        region: config.region,
+        partition: config.partition,
+        mlAccountId: config.mlAccountId,
+        consumerAccountIds: Object.values(config.consumers).map((c) => c.accountId),
+        managementAccountId: g.managementRoleArn?.split(":")[4],
+        guardrailEnabled: g.enabled,
+        mlTargetIds: g.mlTargetIds,
+        bakeSeconds: config.promotion.bakeSeconds,
+      },
+      key,
+    ),
+  );
   if (config.promotion.maxInferenceUnits !== undefined && config.promotion.maxInferenceUnits < config.promotion.minInferenceUnits) {
     problems.push({ key: key("promotion.maxInferenceUnits"), value: config.promotion.maxInferenceUnits, message: `must be at least promotion.minInferenceUnits (${config.promotion.minInferenceUnits})` });
   }

@@ -43,6 +43,10 @@ export interface ContextRequest {
   readonly externalId?: string;
   /** Tags passed with the request (session tags, including transitive ones carried into a chained AssumeRole). */
   readonly requestTags?: Readonly<Record<string, string>>;
+  /** The tags of the resource acted on: services that support aws:ResourceTag set it from them. */
+  readonly resourceTags?: Readonly<Record<string, string>>;
+  /** Keys the service sets for this request (e.g. dynamodb:LeadingKeys: the item's partition key). */
+  readonly serviceKeys?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /** A public address for calls that do not come through a VPC endpoint (documentation range, RFC 5737). */
@@ -112,6 +116,8 @@ function requestKeys(request: ContextRequest): Record<string, string | string[]>
     for (const [key, value] of tags) keys[`aws:RequestTag/${key}`] = value;
     keys["aws:TagKeys"] = tags.map(([key]) => key);
   }
+  for (const [key, value] of Object.entries(request.resourceTags ?? {})) keys[`aws:ResourceTag/${key}`] = value;
+  for (const [key, value] of Object.entries(request.serviceKeys ?? {})) keys[key] = typeof value === "string" ? value : [...value];
   return keys;
 }
 

@@ -30,6 +30,8 @@ export interface AccessMatrix {
   readonly mismatches: number;
   /** What the matrix had to leave out (e.g. an environment without a consumer stack). */
   readonly notes: readonly string[];
+  /** The requests behind the rows, in the same order (for checks that need the request, e.g. the archive rules'). */
+  readonly cases?: readonly import("./cases").MatrixCase[];
 }
 
 /** Every request for these stacks, category by category (the IAM action catalog loaded first). */
@@ -44,6 +46,7 @@ export async function matrixCases(stacks: readonly StackLike[], catalog?: Action
 export async function buildAccessMatrix(stacks: readonly StackLike[], simulator: Simulator, options: MatrixOptions = {}): Promise<AccessMatrix> {
   const topology = topologyOf(stacks);
   const categories = options.categories ? CATEGORIES.filter((c) => options.categories?.includes(c.id)) : CATEGORIES;
-  const rows = await evaluateCases(casesOf(topology, await loadActionCatalog(), categories), simulator, options);
-  return { rows, mismatches: rows.filter((r) => r.mismatch).length, notes: topology.notes };
+  const cases = casesOf(topology, await loadActionCatalog(), categories);
+  const rows = await evaluateCases(cases, simulator, options);
+  return { rows, mismatches: rows.filter((r) => r.mismatch).length, notes: topology.notes, cases };
 }

@@ -81,6 +81,10 @@ export interface CaseSpec {
   readonly resourcePolicy?: { readonly policy: unknown; readonly label: string };
   readonly externalId?: string;
   readonly requestTags?: Readonly<Record<string, string>>;
+  /** The resource's tags (aws:ResourceTag/...). */
+  readonly resourceTags?: Readonly<Record<string, string>>;
+  /** Service-specific keys the service sets for this request (dynamodb:LeadingKeys). */
+  readonly serviceKeys?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 function principalOf(topology: Topology, caller: Caller): string {
@@ -125,6 +129,8 @@ export function matrixCase(topology: Topology, spec: CaseSpec): MatrixCase {
     ...(spec.action.startsWith("sts:") ? { roleSessionName: SESSION_NAME } : {}),
     ...(spec.externalId !== undefined ? { externalId: spec.externalId } : {}),
     ...(spec.requestTags !== undefined ? { requestTags: spec.requestTags } : {}),
+    ...(spec.resourceTags !== undefined ? { resourceTags: spec.resourceTags } : {}),
+    ...(spec.serviceKeys !== undefined ? { serviceKeys: spec.serviceKeys } : {}),
   });
   const signed = caller.type !== "anonymous";
   return {

@@ -1,7 +1,8 @@
 import { roleArn } from "../arn";
 import { applicationRoleArn } from "../config/crossStack";
 import { ConsumerConfig, environments, MlConfig } from "../config/schema";
-import { SHARED_ROLE_PATH, sharedRoleName } from "../contract";
+import { promotionLeaseTableName, SHARED_ROLE_PATH, sharedRoleName } from "../contract";
+import { dynamoTableArn } from "../policies/pipeline";
 import { planMl } from "../plan";
 import { documentsOf, PolicyJson, TYPES } from "../rules/documents";
 import type { SynthesizedResource, SynthesizedStack } from "../synth/run";
@@ -77,6 +78,19 @@ export interface DataLakeView {
   readonly trainingPrincipalPolicy?: PolicyJson;
 }
 
+/** The detective controls the ML stack synthesized (src/detective), as the matrix asks about them. */
+export interface DetectiveView {
+  /** The organization's analyzer, in the management or delegated administrator account. */
+  readonly analyzer?: { readonly arn: string; readonly accountId: string; readonly archiveRuleArn: string; readonly adminRoleArn?: string };
+  readonly unusedAnalyzer?: { readonly arn: string; readonly archiveRuleArn: string };
+  /** The Config rule (its ARN carries an id AWS assigns: a stand-in) and its tags. */
+  readonly configRule?: { readonly arn: string; readonly tags: Readonly<Record<string, string>> };
+  /** A recorder modelshare created (an existing one is not modelshare's to protect). */
+  readonly recorder?: { readonly arn: string };
+  /** The model's alarms (a few per granted version: bounded by the versions, not the environments). */
+  readonly alarms: readonly { readonly arn: string; readonly name: string }[];
+}
+
 export interface Topology {
   readonly mlStack: string;
   readonly ml: MlConfig;
@@ -97,6 +111,9 @@ export interface Topology {
   readonly notes: readonly string[];
   /** The data-lake grant, when the ML stack has one. */
   readonly dataLake?: DataLakeView;
+  /** The promotion lease table's ARN (every ML stack creates it). */
+  readonly leaseTableArn: string;
+  readonly detective: DetectiveView;
 }
 
 function document(resource: SynthesizedResource, kind?: string): PolicyJson | undefined {
@@ -179,6 +196,35 @@ function dataLakeView(mlStack: StackLike): DataLakeView | undefined {
   return { bucketName: grant.bucketName, bucketAccountId: grant.bucketAccountId, bucketPolicy, trainingPrincipalPolicy: grant.trainingPrincipalPolicy };
 }
 
+function arnIn(r: SynthesizedResource, partition: string, service: string, resource: string): string {
+  return `arn:${partition}:${service}:${r.region ?? ""}:${r.account ?? ""}:${resource}`;
+}
+
+/** The detective controls as synthesized: each resource's ARN from its provider's account and region. */
+function detectiveView(mlStack: StackLike, ml: MlConfig): DetectiveView {
+  const resources = mlStack.resources as readonly SynthesizedResource[];
+  const analyzers = resources.filter((r) => r.type === TYPES.analyzer);
+  const organization = analyzers.find((r) => r.inputs.type === "ORGANIZATION");
+  const unused = analyzers.find((r) => r.inputs.type !== "ORGANIZATION");
+  const rule = resources.find((r) => r.type === TYPES.configRule);
+  const recorder = resources.find((r) => r.type === TYPES.configRecorder);
+  const alarms = resources.filter((r) => r.type === TYPES.metricAlarm).sort((a, b) => String(a.inputs.name).localeCompare(String(b.inputs.name)));
+  const view: { -readonly [K in keyof DetectiveView]: DetectiveView[K] } = {
+    alarms: alarms.map((alarm) => ({ arn: arnIn(alarm, ml.partition, "cloudwatch", `alarm:${String(alarm.inputs.name)}`), name: String(alarm.inputs.name) })),
+  };
+  if (organization) {
+    const arn = arnIn(organization, ml.partition, "access-analyzer", `analyzer/${String(organization.inputs.analyzerName)}`);
+    view.analyzer = { arn, accountId: organization.account ?? "", archiveRuleArn: `${arn}/archive-rule/modelshare-matrix`, ...(ml.detective.accessAnalyzer.roleArn ? { adminRoleArn: ml.detective.accessAnalyzer.roleArn } : {}) };
+  }
+  if (unused) {
+    const arn = arnIn(unused, ml.partition, "access-analyzer", `analyzer/${String(unused.inputs.analyzerName)}`);
+    view.unusedAnalyzer = { arn, archiveRuleArn: `${arn}/archive-rule/modelshare-matrix` };
+  }
+  if (rule) view.configRule = { arn: arnIn(rule, ml.partition, "config", "config-rule/config-rule-m4tr1x"), tags: tagsOf(rule) };
+  if (recorder) view.recorder = { arn: arnIn(recorder, ml.partition, "config", `configuration-recorder/${String(recorder.inputs.name ?? "default")}/m4tr1x`) };
+  return view;
+}
+
 /** Reads the topology of the first ML stack and the consumer stacks that belong to it. */
 export function topologyOf(stacks: readonly StackLike[]): Topology {
   const mlStack = stacks.find((s) => s.config.stackKind === "ml");
@@ -229,6 +275,11 @@ export function topologyOf(stacks: readonly StackLike[]): Topology {
       notes.push(`environment ${environment} has no consumer stack in the config directory: its application-role and endpoint rows are left out`);
     }
   }
+  const detective = detectiveView(mlStack, ml);
+  const management = ml.guardrail.managementRoleArn?.split(":")[4];
+  if (detective.analyzer && detective.analyzer.accountId === management) {
+    notes.push(`the access analyzer is in the management account ${management}, which SCPs never restrict: who may change it there is that account's IAM (no detective rows for it; a delegated administrator account is protected by the ML guardrail)`);
+  }
   const versions = new Set(ml.model.versions);
   Object.values(ml.consumers).forEach((c) => c.grantedVersions.forEach((v) => versions.add(v)));
   // planMl names the guardrails <rolePrefix>-ml-guardrail and <rolePrefix>-consumer-guardrail; asking the plan keeps
@@ -250,5 +301,7 @@ export function topologyOf(stacks: readonly StackLike[]): Topology {
     consumers,
     notes,
     dataLake: dataLakeView(mlStack),
+    leaseTableArn: dynamoTableArn(ml.partition, ml.region, ml.mlAccountId, promotionLeaseTableName(ml.rolePrefix)),
+    detective,
   };
 }

@@ -109,6 +109,11 @@ export interface MlGuardrailInput {
    * management account, which SCPs never restrict, still can). @default []
    */
   readonly exemptRoleAdminArns?: readonly string[];
+  /**
+   * Roles exempted elsewhere in the same SCP (the role Pulumi assumes in the access analyzer's account): protected
+   * like the exempt roles, exempt from nothing here. @default []
+   */
+  readonly otherExemptRoleArns?: readonly string[];
 }
 
 function exemptionOf(arns: readonly string[]): Statement["Condition"] | undefined {
@@ -142,7 +147,7 @@ export function mlGuardrailPolicy(input: MlGuardrailInput): PolicyDocument {
       Sid: "ProtectExemptRoles",
       Effect: "Deny",
       Action: EXEMPT_ROLE_PROTECTED_ACTIONS,
-      Resource: uniqueSorted([...input.exemptRoleArns, ...admins]),
+      Resource: uniqueSorted([...input.exemptRoleArns, ...admins, ...(input.otherExemptRoleArns ?? [])]),
       ...(adminExemption ? { Condition: adminExemption } : {}),
     },
   ];

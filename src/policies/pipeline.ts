@@ -2,6 +2,7 @@ import { parseProjectArn } from "../arn";
 import { ConsumerConfig, MlConfig } from "../config/schema";
 import { historyParameterName, promotionLeaseTableName } from "../contract";
 import { projectNameOf } from "../plan";
+import { modelAlarmPrefix } from "../detective/alarms";
 import { PolicyDocument, policyDocument, Statement, uniqueSorted } from "./document";
 
 /**
@@ -37,6 +38,8 @@ export interface PipelinePolicyInput {
   readonly consumers: readonly PipelineConsumer[];
   /** The promotion lease table (contract.promotionLeaseTableName); without it, no lease statement (a policy for an older ML stack). */
   readonly promotionLeaseTableName?: string;
+  /** Name prefix of the model's alarms (src/detective/alarms.ts), when they exist: the bake and `status` read them. */
+  readonly modelAlarmNamePrefix?: string;
 }
 
 export const PIPELINE_REKOGNITION_DESCRIBE = "rekognition:DescribeProjectVersions";
@@ -86,6 +89,14 @@ export function pipelinePromotionPolicy(input: PipelinePolicyInput): PolicyDocum
       Condition: { "ForAllValues:StringEquals": { "dynamodb:LeadingKeys": [...LEASE_PARTITION_KEYS] } },
     });
   }
+  if (input.modelAlarmNamePrefix !== undefined) {
+    statements.push({
+      Sid: "ReadModelAlarms",
+      Effect: "Allow",
+      Action: "cloudwatch:DescribeAlarms",
+      Resource: `arn:${input.partition}:cloudwatch:${input.region}:${input.mlAccountId}:alarm:${input.modelAlarmNamePrefix}*`,
+    });
+  }
   const direct = input.consumers.filter((c) => c.deployRoleArn === undefined);
   if (direct.length > 0) {
     statements.push({
@@ -124,6 +135,7 @@ export function pipelinePolicyInputFromConfig(ml: MlConfig, consumers: readonly 
     versionArns: uniqueSorted([...ml.model.versions, ...granted, ...consumers.map((c) => c.modelVersionArn)]),
     ...(options.allowNewVersions !== undefined ? { allowNewVersions: options.allowNewVersions } : {}),
     promotionLeaseTableName: promotionLeaseTableName(ml.rolePrefix),
+    ...(ml.detective.alarms.enabled ? { modelAlarmNamePrefix: modelAlarmPrefix(ml.rolePrefix) } : {}),
     consumers: consumers.map((c) => ({
       environment: c.environment,
       accountId: c.accountId,

@@ -1,3 +1,4 @@
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import type { RekognitionClient } from "@aws-sdk/client-rekognition";
 import type { SSMClient } from "@aws-sdk/client-ssm";
@@ -9,7 +10,7 @@ import { ML_OUTPUTS, promotionLeaseTableName } from "../contract";
 import { NAMESPACE } from "../config/schema";
 import { terminalConfirm } from "./approval";
 import { assumedRoleCredentials, sessionName } from "./credentials";
-import { dynamodbSdk, rekognitionSdk, ssmSdk, stsSdk } from "./sdk";
+import { cloudwatchSdk, dynamodbSdk, rekognitionSdk, ssmSdk, stsSdk } from "./sdk";
 import { EngineDeps, PromotionResult } from "./engine";
 import { SsmHistoryStore } from "./history";
 import { currentOwner, FileJournalStore, FileLocks, Liveness, processLiveness } from "./journal";
@@ -19,6 +20,7 @@ import { versionLabel } from "./plan";
 import { loadProjectFiles, Project, ProjectError, ProjectReader } from "./project";
 import type { PulumiWorkspace } from "./pulumiWorkspace";
 import { ModelClientSmokeTester } from "./smokeTestAdapter";
+import { CloudWatchAlarmReader } from "./alarms";
 import { SmokeTester } from "./verify";
 import { StackWorkspace } from "./workspace";
 
@@ -46,6 +48,8 @@ export interface CliContext {
   readonly ssm: (region: string, credentials?: ReturnType<typeof assumedRoleCredentials>) => SSMClient;
   /** DynamoDB in the ML account (the promotion lease table), with the ambient (pipeline) credentials. */
   readonly dynamodb: (region: string) => DynamoDBClient;
+  /** CloudWatch in the ML account (the model's alarms), with the ambient (pipeline) credentials. */
+  readonly cloudwatch: (region: string) => CloudWatchClient;
   readonly leaseTiming: LeaseTiming;
   readonly smokeTester: SmokeTester;
   readonly liveness: Liveness;
@@ -85,6 +89,7 @@ export function defaultCliContext(projectDir: string): CliContext {
     sts,
     ssm: (region, credentials) => new (ssmSdk().SSMClient)({ region, ...(credentials ? { credentials } : {}) }),
     dynamodb: (region) => new (dynamodbSdk().DynamoDBClient)({ region }),
+    cloudwatch: (region) => new (cloudwatchSdk().CloudWatchClient)({ region }),
     leaseTiming: DEFAULT_LEASE_TIMING,
     smokeTester: new ModelClientSmokeTester(sts),
     liveness: processLiveness,
@@ -145,6 +150,7 @@ function invalidating(workspace: StackWorkspace, reader: ProjectReader): StackWo
     up: (stack, onOutput) => workspace.up(stack, onOutput),
     preview: (stack, options) => workspace.preview(stack, options),
     outputs: (stack) => workspace.outputs(stack),
+    refreshPreview: (stack, onOutput) => workspace.refreshPreview(stack, onOutput),
   };
 }
 
@@ -220,6 +226,7 @@ export async function engineDepsFor(context: CliContext, project: Project): Prom
     progress: context.progress,
     owner,
     who: () => callerIdentity(context, project, `${owner.user}@${owner.host}`),
+    alarms: (region) => new CloudWatchAlarmReader(context.cloudwatch(region)),
   };
 }
 

@@ -13,6 +13,7 @@ import { StepContext } from "./stepContext";
 import { STEPS } from "./steps";
 import { HistoryRecord, InferenceUnits, Journal, JournalStep, Outcome, Owner, PromotionRequest, StepId } from "./types";
 import { SmokeTester } from "./verify";
+import type { AlarmReader } from "./alarms";
 import { StackBusyError, StackNotDeployedError, StackWorkspace } from "./workspace";
 
 export { configPath } from "./stepContext";
@@ -43,6 +44,8 @@ export interface EngineDeps {
   readonly owner: Owner;
   /** Who is promoting, for the history and the lease (the AWS caller identity). */
   readonly who: () => Promise<string>;
+  /** The model's alarms in the ML account's region (the bake step reads them). */
+  readonly alarms: (region: string) => AlarmReader;
 }
 
 export interface StepReport {
@@ -224,8 +227,8 @@ async function run(journal: Journal, resumed: boolean, deps: EngineDeps, lease: 
         step.state = "failed";
         step.note = reason;
         step.finishedAt = new Date(deps.now()).toISOString();
-        // After the verified switch the environment stays where it is: only the clean-up is left to do.
-        journal.phase = switched(journal) ? "cleanup-pending" : "undoing";
+        // After the verified switch (and its bake) the environment stays where it is: only the clean-up is left to do.
+        journal.phase = verifiedSwitch(journal) ? "cleanup-pending" : "undoing";
         journal.failure = { step: step.id, reason };
         context.save();
         deps.progress.done(step.id, `FAILED after ${seconds(deps.now() - started)}: ${reason}`);
@@ -258,8 +261,11 @@ async function run(journal: Journal, resumed: boolean, deps: EngineDeps, lease: 
   };
 }
 
-function switched(journal: Journal): boolean {
-  return journal.steps.some((s) => s.id === "switch" && s.state === "done");
+/** The switch is done, and so is its bake when there is one: a failure from here on leaves the environment where it is. */
+function verifiedSwitch(journal: Journal): boolean {
+  if (!journal.steps.some((s) => s.id === "switch" && s.state === "done")) return false;
+  const bake = journal.steps.find((s) => s.id === "bake");
+  return bake === undefined || bake.state === "done" || bake.state === "skipped";
 }
 
 /** The failed (or interrupted) step is undone too: it may have changed something before it failed. */

@@ -1,6 +1,7 @@
 import { parseProjectVersionArn } from "../arn";
 import { NAMESPACE } from "../config/schema";
 import { Project } from "./project";
+import { modelAlarmNames } from "../detective/alarms";
 import { HistoryRecord, InferenceUnits, Journal, PlannedStep, PromotionPlan, PromotionRequest } from "./types";
 
 /**
@@ -115,6 +116,14 @@ export function planPromotion(
       stack: consumer.stack,
       detail: `set ${NAMESPACE}:modelVersionArn of ${consumer.stack} from ${versionLabel(previous)} to ${name}; up ${consumer.stack}`,
     });
+    // The canary bake: promotions only (a rollback returns to a version that ran before; nothing to prove).
+    const bakeSeconds = ml.config.promotion.bakeSeconds;
+    if (request.kind === "promote" && bakeSeconds > 0) {
+      steps.push({
+        id: "bake",
+        detail: `watch ${name}'s alarms (${modelAlarmNames(ml.config.rolePrefix, request.version).join(", ")}) for ${bakeSeconds} s; if one fires, undo the switch (and the grant and start before it)`,
+      });
+    }
     if (!request.keepOld && granted.includes(previous)) {
       steps.push({
         id: "revoke",

@@ -1,7 +1,7 @@
 import { ConcurrentUpdateError, EngineEvent, LocalWorkspace, OutputMap, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
 import type { AutomationConfigValue } from "../config/raw";
 import { changesFromSteps, StepMetadata } from "./changes";
-import { PreviewOptions, PulumiNotFoundError, StackBusyError, StackChanges, StackNotDeployedError, StackPreview, StackWorkspace } from "./workspace";
+import { DriftedResource, PreviewOptions, PulumiNotFoundError, StackBusyError, StackChanges, StackNotDeployedError, StackPreview, StackWorkspace } from "./workspace";
 
 /**
  * The one Automation API adapter: a LocalWorkspace over the project directory, so the stacks run the project's
@@ -91,6 +91,22 @@ export class PulumiWorkspace implements StackWorkspace {
     return { counts: result.changeSummary, changes: changesFromSteps(steps) };
   }
 
+  /**
+   * `preview --refresh` "runs preview against what is in the cloud provider, and does not modify the state"
+   * (pulumi/pulumi#12740, which added `refresh` to the Node.js Automation API's PreviewOptions): every step event
+   * that is not `same` (or the refresh and read steps themselves) is a resource that differs from the program.
+   */
+  async refreshPreview(stack: string, onOutput?: (chunk: string) => void): Promise<readonly DriftedResource[]> {
+    const drifted: DriftedResource[] = [];
+    const onEvent = (event: EngineEvent) => {
+      const step = event.resourcePreEvent?.metadata;
+      const entry = step ? driftedResource(step) : undefined;
+      if (entry) drifted.push(entry);
+    };
+    await mapStackErrors(stack, async () => (await this.stack(stack)).preview({ refresh: true, onOutput, onEvent, color: "never" }));
+    return drifted;
+  }
+
   async outputs(stack: string): Promise<Record<string, unknown>> {
     const outputs: OutputMap = await mapStackErrors(stack, async () => {
       const selected = await this.stack(stack);
@@ -102,6 +118,16 @@ export class PulumiWorkspace implements StackWorkspace {
     });
     return Object.fromEntries(Object.entries(outputs).map(([key, output]) => [key, output.value]));
   }
+}
+
+/** Steps that are not changes: the refresh itself, reads of data sources and external resources, and `same`. */
+const NO_CHANGE = new Set(["same", "read", "refresh", "read-replacement", "discard"]);
+
+/** A step of a refresh-preview as a drifted resource, or undefined when it changes nothing (or is Pulumi's own stack). */
+export function driftedResource(step: { op: string; urn: string; type: string; diffs?: string[]; detailedDiff?: Record<string, unknown>; keys?: string[] }): DriftedResource | undefined {
+  if (NO_CHANGE.has(step.op) || step.type === "pulumi:pulumi:Stack") return undefined;
+  const properties = [...new Set([...(step.diffs ?? []), ...Object.keys(step.detailedDiff ?? {}), ...(step.keys ?? [])])].sort();
+  return { urn: step.urn, type: step.type, name: step.urn.slice(step.urn.lastIndexOf("::") + 2), op: step.op, properties };
 }
 
 /** Pulumi's stack-lock conflict becomes StackBusyError, which promotion reports like a refused concurrent promotion. */

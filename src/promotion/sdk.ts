@@ -8,6 +8,7 @@ function once<T>(load: () => T): () => T {
   return () => (loaded ??= load());
 }
 
+export const cloudwatchSdk = once(() => require("@aws-sdk/client-cloudwatch") as typeof import("@aws-sdk/client-cloudwatch"));
 export const dynamodbSdk = once(() => require("@aws-sdk/client-dynamodb") as typeof import("@aws-sdk/client-dynamodb"));
 export const rekognitionSdk = once(() => require("@aws-sdk/client-rekognition") as typeof import("@aws-sdk/client-rekognition"));
 export const ssmSdk = once(() => require("@aws-sdk/client-ssm") as typeof import("@aws-sdk/client-ssm"));

@@ -6,6 +6,8 @@ import { VersionDescription } from "./model";
 import { UsageState, usageState, usersOf, VersionUse, versionLabel } from "./plan";
 import { environmentNames, Project } from "./project";
 import { HistoryRecord, Journal, StepId } from "./types";
+import type { AlarmStatus } from "./alarms";
+import type { DriftReport } from "./stackDrift";
 
 /**
  * `status`, computed from what is deployed (the stacks' outputs; the checkout's files when no deployed state is given)
@@ -27,7 +29,15 @@ export interface EnvironmentStatus {
   readonly cleanupPending?: { readonly kind: string; readonly from: string; readonly to: string; readonly step?: StepId; readonly reason?: string; readonly since: string; readonly by: string; readonly command: string };
   /** Where this checkout's stack files differ from what is deployed (the values shown are the deployed ones). */
   readonly checkoutDiffers?: readonly string[];
+  /**
+   * What the environment costs per hour: each running version's cost, shared evenly among the environments that call
+   * or are granted it (so the environments' costs and the unused running versions add up to the total).
+   */
+  readonly costPerHour: number;
 }
+
+/** A version's alarms as CloudWatch reports them, or why they could not be read. */
+export type VersionAlarms = readonly AlarmStatus[] | { readonly error: string };
 
 /** The promotion lease: who holds it (null: free), or why it could not be read. */
 export type LeaseStatus = (LeaseRecord & { readonly expired: boolean; readonly description: string }) | { readonly unreadable: true } | { readonly error: string } | null;
@@ -45,6 +55,8 @@ export interface VersionStatus {
   readonly usedBy: readonly VersionUse[];
   /** RUNNING (and billed) while no environment calls, is granted or is promoting to it. */
   readonly unusedButRunning: boolean;
+  /** The version's alarms (running versions, with detective.alarms on). */
+  readonly alarms?: VersionAlarms;
 }
 
 export interface StatusReport {
@@ -55,6 +67,8 @@ export interface StatusReport {
   readonly unusedRunningVersions: readonly string[];
   readonly history?: Readonly<Record<string, readonly HistoryRecord[]>>;
   readonly lease?: LeaseStatus;
+  /** With `--drift`: what differs between the program and what exists, per stack. */
+  readonly drift?: DriftReport;
 }
 
 export function leaseStatus(record: LeaseRecord | "unreadable" | undefined, now: number): LeaseStatus {
@@ -79,6 +93,7 @@ export function summarizeStatus(
   journals: readonly Journal[],
   onlyEnv?: string,
   deployed?: DeployedState,
+  alarms: Readonly<Record<string, VersionAlarms>> = {},
 ): StatusReport {
   const state = deployed ? deployedUsage(project, deployed, journals) : usageState(project, journals);
   const drift = deployed ? checkoutDrift(project, deployed) : [];
@@ -95,6 +110,9 @@ export function summarizeStatus(
     const description = byArn.get(configured);
     if (!description) problems.push(`its configured version ${versionLabel(configured)} does not exist in the model's project`);
     else if (description.status !== "RUNNING") problems.push(`its configured version ${versionLabel(configured)} is ${description.status}, not RUNNING: calls fail`);
+    const versionAlarms = alarms[configured];
+    const firing = versionAlarms !== undefined && !("error" in versionAlarms) ? versionAlarms.filter((a) => a.state === "ALARM") : [];
+    if (firing.length > 0) problems.push(`its configured version ${versionLabel(configured)} has ${firing.length === 1 ? "an alarm" : "alarms"} in ALARM: ${firing.map((a) => a.name).join(", ")}`);
     const journal = journals.find((j) => j.env === env);
     const differs = drift.filter((d) => d.env === env).map((d) => `${d.file}: ${d.key} is ${show(d.inCheckout)} in this checkout, ${show(d.deployed)} as deployed`);
     return {
@@ -119,6 +137,7 @@ export function summarizeStatus(
           }
         : {}),
       ...(differs.length > 0 ? { checkoutDiffers: differs } : {}),
+      costPerHour: 0, // filled in once every version's cost is known (below)
     };
   });
 
@@ -145,17 +164,29 @@ export function summarizeStatus(
       ...(billed && max !== undefined ? { maxCostPerHour: max * price } : {}),
       usedBy,
       unusedButRunning: billed && usedBy.length === 0,
+      ...(alarms[arn] !== undefined ? { alarms: alarms[arn] } : {}),
     };
   });
+  const costs = environmentCosts(allVersions);
   // With --env, show that environment's versions, but never hide a running version nobody uses: it costs money.
   const versions = onlyEnv === undefined ? allVersions : allVersions.filter((v) => v.unusedButRunning || v.usedBy.some((u) => u.env === onlyEnv));
   return {
-    environments,
+    environments: environments.map((e) => ({ ...e, costPerHour: costs[e.env] ?? 0 })),
     versions,
     pricePerInferenceUnitHour: price,
     totalCostPerHour: allVersions.reduce((sum, v) => sum + v.costPerHour, 0),
     unusedRunningVersions: allVersions.filter((v) => v.unusedButRunning).map((v) => v.arn),
   };
+}
+
+/** Each running version's cost shared evenly among the environments that call or are granted it. */
+export function environmentCosts(versions: readonly Pick<VersionStatus, "costPerHour" | "usedBy">[]): Record<string, number> {
+  const costs: Record<string, number> = {};
+  for (const version of versions) {
+    const users = [...new Set(version.usedBy.filter((u) => u.how !== "in-flight").map((u) => u.env))];
+    for (const env of users) costs[env] = (costs[env] ?? 0) + version.costPerHour / users.length;
+  }
+  return costs;
 }
 
 function show(value: readonly string[] | string | undefined): string {
@@ -176,7 +207,7 @@ export function formatStatus(report: StatusReport): string {
   const lease = formatLease(report.lease);
   if (lease) lines.push(lease, "");
   for (const e of report.environments) {
-    lines.push(`${e.env} (stack ${e.stack}): ${e.healthy ? "healthy" : "UNHEALTHY"}`);
+    lines.push(`${e.env} (stack ${e.stack}): ${e.healthy ? "healthy" : "UNHEALTHY"}, $${e.costPerHour.toFixed(2)}/hour`);
     lines.push(`  calls    ${versionLabel(e.configuredVersion)}`);
     lines.push(`  granted  ${e.grantedVersions.map(versionLabel).join(", ") || "(nothing)"}`);
     for (const p of e.problems) lines.push(`  problem: ${p}`);
@@ -189,17 +220,27 @@ export function formatStatus(report: StatusReport): string {
   }
   lines.push("");
   const width = Math.max(7, ...report.versions.map((v) => v.name.length));
-  lines.push(`${"version".padEnd(width)}  ${"status".padEnd(18)}  units  ${"cost/h".padStart(8)}  used by`);
+  const withAlarms = report.versions.some((v) => v.alarms !== undefined);
+  lines.push(`${"version".padEnd(width)}  ${"status".padEnd(18)}  units  ${"cost/h".padStart(8)}  ${withAlarms ? `${"alarms".padEnd(10)}  ` : ""}used by`);
   for (const v of report.versions) {
     const units = v.minInferenceUnits === undefined ? "-" : v.maxInferenceUnits !== undefined ? `${v.minInferenceUnits}-${v.maxInferenceUnits}` : `${v.minInferenceUnits}`;
     const cost = `$${v.costPerHour.toFixed(2)}`;
     const used = v.usedBy.length > 0 ? v.usedBy.map((u) => `${u.env} (${u.how})`).join(", ") : v.unusedButRunning ? "NOBODY - running and billed" : "-";
-    lines.push(`${v.name.padEnd(width)}  ${v.status.padEnd(18)}  ${units.padEnd(5)}  ${cost.padStart(8)}  ${used}`);
+    lines.push(`${v.name.padEnd(width)}  ${v.status.padEnd(18)}  ${units.padEnd(5)}  ${cost.padStart(8)}  ${withAlarms ? `${alarmSummary(v.alarms).padEnd(10)}  ` : ""}${used}`);
+  }
+  for (const v of report.versions) {
+    if (v.alarms === undefined) continue;
+    if ("error" in v.alarms) lines.push(`alarms of ${v.name} could not be read: ${v.alarms.error}`);
+    else for (const a of v.alarms.filter((x) => x.state !== "OK")) lines.push(`  ${v.name}: ${a.name} is ${a.state}${a.since ? ` since ${a.since}` : ""}${a.reason ? ` (${a.reason})` : ""}`);
   }
   lines.push("");
   lines.push(`estimated cost: $${report.totalCostPerHour.toFixed(2)}/hour at $${report.pricePerInferenceUnitHour}/inference-unit hour (minimum units; modelshare:promotion.pricePerInferenceUnitHour)`);
   if (report.unusedRunningVersions.length > 0) {
     lines.push(`running versions no environment uses: ${report.unusedRunningVersions.map(versionLabel).join(", ")} (stop with \`modelshare model stop --version ARN\`)`);
+  }
+  if (report.drift) {
+    lines.push("");
+    lines.push(formatDriftLines(report.drift));
   }
   if (report.history) {
     for (const [env, records] of Object.entries(report.history)) {
@@ -208,6 +249,26 @@ export function formatStatus(report: StatusReport): string {
       if (records.length === 0) lines.push("  (none)");
       for (const r of records) lines.push(`  ${formatHistoryRecord(r)}`);
     }
+  }
+  return lines.join("\n");
+}
+
+function alarmSummary(alarms: VersionAlarms | undefined): string {
+  if (alarms === undefined) return "-";
+  if ("error" in alarms) return "unreadable";
+  const firing = alarms.filter((a) => a.state === "ALARM").length;
+  const missing = alarms.filter((a) => a.state === "MISSING").length;
+  if (firing > 0) return `ALARM (${firing})`;
+  if (missing > 0) return `MISSING (${missing})`;
+  return alarms.every((a) => a.state === "OK") ? "OK" : "no data";
+}
+
+function formatDriftLines(drift: DriftReport): string {
+  const lines = ["drift (pulumi preview --refresh):"];
+  for (const stack of drift.stacks) {
+    if (stack.status === "clean") lines.push(`  ${stack.stack}: no drift`);
+    else if (stack.status === "failed") lines.push(`  ${stack.stack}: could not be checked: ${stack.error}`);
+    else for (const r of stack.resources) lines.push(`  ${stack.stack}: DRIFTED ${r.op} ${r.type} ${r.name}${r.properties.length > 0 ? `: ${r.properties.join(", ")}` : ""}`);
   }
   return lines.join("\n");
 }

@@ -3,8 +3,11 @@
  * record kept in the consumer account. Plain data only, so the planner, the executor, the CLI and the tests share it.
  */
 
-/** The promotion steps, in the order they run (zero downtime: the new version is RUNNING and granted before the switch). */
-export const STEP_IDS = ["ensure-running", "grant", "verify", "switch", "revoke", "stop"] as const;
+/**
+ * The promotion steps, in the order they run (zero downtime: the new version is RUNNING and granted before the switch).
+ * `bake` (issue 13) watches the new version's alarms after the switch; the switch counts as verified once it passed.
+ */
+export const STEP_IDS = ["ensure-running", "grant", "verify", "switch", "bake", "revoke", "stop"] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
 export type PromotionKind = "promote" | "rollback";
@@ -56,6 +59,8 @@ export interface StepEffects {
   addedToCatalogue?: boolean;
   /** switch: this promotion changed the environment's configured version. */
   switchedFrom?: string;
+  /** bake: when the watch began (ISO time); a resumed run keeps this deadline. */
+  bakeStartedAt?: string;
   /** revoke: this promotion removed the previous version from the environment's grants. */
   removedGrant?: boolean;
   /** stop: this promotion stopped the previous version. */

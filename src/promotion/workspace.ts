@@ -27,6 +27,20 @@ export interface PreviewOptions {
   readonly configFile?: string;
 }
 
+/**
+ * One resource whose actual state differs from what the program declares: the operation an `up` would make to put it
+ * back (update, replace, create when it was deleted outside Pulumi, delete when it was added to the state...) and the
+ * properties that differ.
+ */
+export interface DriftedResource {
+  readonly urn: string;
+  readonly type: string;
+  /** The resource's logical name (the last part of its URN). */
+  readonly name: string;
+  readonly op: string;
+  readonly properties: readonly string[];
+}
+
 export interface StackWorkspace {
   /**
    * The stack's config as `pulumi up` sees it (Automation API Stack.getAllConfig: `pulumi config --show-secrets
@@ -39,6 +53,11 @@ export interface StackWorkspace {
   preview(stack: string, options?: PreviewOptions): Promise<StackPreview>;
   /** The stack's outputs, plain values. */
   outputs(stack: string): Promise<Record<string, unknown>>;
+  /**
+   * A preview after a refresh (`pulumi preview --refresh`): what differs between the program and what exists now, per
+   * resource. Changes nothing: the refresh's results are not written to the state.
+   */
+  refreshPreview(stack: string, onOutput?: (chunk: string) => void): Promise<readonly DriftedResource[]>;
 }
 
 /**

@@ -44,6 +44,9 @@ export interface CheckedResource {
   /** Type token of the parent component, e.g. `modelshare:index:SharedModelRole`. */
   readonly parentType?: string;
   readonly inputs: Record<string, unknown>;
+  /** Account and region the resource is deployed to, when known (synth; not CrossGuard). */
+  readonly account?: string;
+  readonly region?: string;
 }
 
 export const TYPES = {
@@ -59,6 +62,12 @@ export const TYPES = {
   legacySecurityGroupRule: "aws:ec2/securityGroupRule:SecurityGroupRule",
   bucketPolicy: "aws:s3/bucketPolicy:BucketPolicy",
   sharedModelRole: "modelshare:index:SharedModelRole",
+  analyzer: "aws:accessanalyzer/analyzer:Analyzer",
+  archiveRule: "aws:accessanalyzer/archiveRule:ArchiveRule",
+  configRule: "aws:cfg/rule:Rule",
+  configRecorder: "aws:cfg/recorder:Recorder",
+  metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
+  dynamoTable: "aws:dynamodb/table:Table",
 } as const;
 
 /** Where each resource type keeps its policy documents. */

@@ -18,6 +18,10 @@ import { trustedPrincipalsProtected } from "./trustedPrincipalsProtected";
 import type { Finding, Rule, StackUnderCheck } from "./types";
 import type { EnforcementLevel } from "./enforcement";
 import type { WaivedFinding, WaiverOutcome } from "./waivers";
+import { archiveRulesNarrow } from "./archiveRulesNarrow";
+import { configRuleAcceptsDesign } from "./configRuleAcceptsDesign";
+import { detectiveControlsProtected } from "./detectiveControlsProtected";
+import { modelAlarmsComplete } from "./modelAlarmsComplete";
 
 export type { Finding, Rule, RuleContext, StackUnderCheck, Violation, DeploymentIntent } from "./types";
 export type { CheckedResource } from "./documents";
@@ -36,6 +40,10 @@ export const RULES: readonly Rule[] = [
   exemptionsProtected,
   endpointPrivateDns,
   endpointHttpsOnly,
+  archiveRulesNarrow,
+  detectiveControlsProtected,
+  configRuleAcceptsDesign,
+  modelAlarmsComplete,
 ];
 
 export interface RuleOutcome {
@@ -92,6 +100,14 @@ export function runRules(stacks: readonly StackUnderCheck[], rules: readonly Rul
   return { rules: outcomes, findings, passed: outcomes.length - failed, failed };
 }
 
+/** A report with one more check's outcome: a check that runs outside the rules (after the access matrix). */
+export function withCheck(report: CheckReport, check: { readonly id: string; readonly message: string; readonly reason: string }, findings: readonly Finding[]): CheckReport {
+  const rules = [...report.rules, { id: check.id, message: check.message, reason: check.reason, failures: findings.length }];
+  const failed = rules.filter((r) => r.failures > 0).length;
+  // Not a rule: no waiver names it and no enforcement level lowers it (like the access matrix it is judged by).
+  return { ...report, rules, findings: [...report.findings, ...findings], passed: rules.length - failed, failed };
+}
+
 /** `type::name` of a parent -> its type. */
 export function parentTypeOf(parent: string | null | undefined): string | undefined {
   if (!parent) return undefined;
@@ -106,11 +122,19 @@ export function parentTypeOf(parent: string | null | undefined): string | undefi
 export interface SynthesizedForChecks {
   readonly stack: string;
   readonly config: StackConfig;
-  readonly resources: readonly { readonly type: string; readonly name: string; readonly parent: string | null; readonly inputs: Record<string, unknown> }[];
+  readonly resources: readonly {
+    readonly type: string;
+    readonly name: string;
+    readonly parent: string | null;
+    readonly inputs: Record<string, unknown>;
+    /** Account and region of the resource's provider, when synth knows them. */
+    readonly account?: string | null;
+    readonly region?: string | null;
+  }[];
 }
 
 export function checkedResourcesOf(stack: Pick<SynthesizedForChecks, "stack" | "resources">): CheckedResource[] {
-  return stack.resources.map((r) => ({ stack: stack.stack, type: r.type, name: r.name, parentType: parentTypeOf(r.parent), inputs: r.inputs }));
+  return stack.resources.map((r) => ({ stack: stack.stack, type: r.type, name: r.name, parentType: parentTypeOf(r.parent), inputs: r.inputs, ...(r.account ? { account: r.account } : {}), ...(r.region ? { region: r.region } : {}) }));
 }
 
 /**

@@ -1,7 +1,8 @@
 import { ConsumerConfig, environments, MlConfig, quotasSchema, Quotas, StackConfig } from "../config/schema";
 import { sharedRoleName } from "../contract";
 import type { IamCatalog } from "./catalog";
-import type { DeploymentIntent, EndpointSources, RuleContext, SharedRoleIntent } from "./types";
+import type { DeploymentIntent, DetectiveIntent, EndpointSources, RuleContext, SharedRoleIntent } from "./types";
+import { planMl } from "../plan";
 
 /** Quotas when no config says otherwise (the schema's defaults). */
 export const DEFAULT_QUOTAS: Quotas = quotasSchema.parse(undefined);
@@ -17,8 +18,10 @@ export function deploymentIntent(configs: readonly StackConfig[]): DeploymentInt
   let organizationId: string | undefined;
   let consumerGuardrail: boolean | undefined;
   let existingPoliciesPerTarget: Record<string, number> = {};
+  let detective: DetectiveIntent | undefined;
   for (const config of configs) {
     if (config.stackKind === "ml") {
+      detective ??= detectiveIntent(config);
       organizationId ??= config.organizationId;
       consumerGuardrail ??= config.guardrail.enabled;
       existingPoliciesPerTarget = { ...existingPoliciesPerTarget, ...config.guardrail.existingPoliciesPerTarget };
@@ -33,7 +36,27 @@ export function deploymentIntent(configs: readonly StackConfig[]): DeploymentInt
       endpointSources.set(config.environment, { cidrs: config.network.allowedCidrs, securityGroupIds: config.network.allowedSecurityGroupIds });
     }
   }
-  return { organizationId, sharedRoles, modelVersionArns, endpointSources, existingPoliciesPerTarget, ...(consumerGuardrail !== undefined ? { consumerGuardrail } : {}) };
+  return {
+    organizationId,
+    sharedRoles,
+    modelVersionArns,
+    endpointSources,
+    existingPoliciesPerTarget,
+    ...(consumerGuardrail !== undefined ? { consumerGuardrail } : {}),
+    ...(detective !== undefined ? { detective } : {}),
+  };
+}
+
+/** What the ML config's detective settings ask for, from its plan (undefined when none is on). */
+function detectiveIntent(config: MlConfig): DetectiveIntent | undefined {
+  const plan = planMl(config).detective;
+  if (!plan.analyzer && !plan.alarms && !plan.configRule && !plan.unusedAccess) return undefined;
+  const granted = [...new Set(Object.values(config.consumers).flatMap((c) => c.grantedVersions))].sort();
+  return {
+    guardrail: config.guardrail.enabled,
+    ...(plan.analyzer ? { intendedAccess: plan.analyzer.intendedAccess } : {}),
+    ...(plan.alarms ? { alarms: { snsTopicArn: plan.alarms.snsTopicArn, rolePrefix: config.rolePrefix, grantedVersionArns: granted } } : {}),
+  };
 }
 
 /** The context the rules check one stack in. */

@@ -1,6 +1,7 @@
 import type { Quotas } from "../config/schema";
 import type { IamCatalog } from "./catalog";
 import type { CheckedResource } from "./documents";
+import type { IntendedAccess } from "../detective/archiveRules";
 
 /**
  * A lint rule over what modelshare deploys (cdk-nag style): an id, what must hold, why, and a pure check. The
@@ -43,6 +44,17 @@ export interface DeploymentIntent {
   readonly consumerGuardrail?: boolean;
   /** SCPs already attached to organization targets (modelshare:guardrail.existingPoliciesPerTarget). */
   readonly existingPoliciesPerTarget: Readonly<Record<string, number>>;
+  /** The detective controls the ML config asks for (src/detective/plan.ts), when it asks for any. */
+  readonly detective?: DetectiveIntent;
+}
+
+export interface DetectiveIntent {
+  /** The ML guardrail is on: it must protect every detective control. */
+  readonly guardrail: boolean;
+  /** The cross-account access the archive rules may archive (the analyzer is on). */
+  readonly intendedAccess?: readonly IntendedAccess[];
+  /** Every granted version needs its alarms, notifying this topic (the alarms are on). */
+  readonly alarms?: { readonly snsTopicArn: string; readonly rolePrefix: string; readonly grantedVersionArns: readonly string[] };
 }
 
 export interface SharedRoleIntent {

@@ -48,6 +48,8 @@ export function accountLabels(configs: readonly StackConfig[]): Map<string, stri
     for (const [environment, consumer] of Object.entries(ml.consumers)) labels.set(consumer.accountId, `${environment} account`);
     const management = ml.guardrail.managementRoleArn?.split(":")[4];
     if (management) labels.set(management, "organization management account");
+    const analyzerAccount = ml.detective.accessAnalyzer.enabled ? ml.detective.accessAnalyzer.roleArn?.split(":")[4] : undefined;
+    if (analyzerAccount && !labels.has(analyzerAccount)) labels.set(analyzerAccount, "access-analyzer administrator account");
     const dataLake = ml.dataLake.accountId ?? ml.dataLake.roleArn?.split(":")[4];
     if (ml.dataLake.enabled && dataLake && dataLake !== ml.mlAccountId) labels.set(dataLake, "data-lake account");
   }
@@ -74,6 +76,14 @@ function keyFacts(resources: readonly SynthesizedResource[]): string[] {
     if (r.type === TYPES.organizationsPolicy && typeof r.inputs.name === "string") facts.push(`SCP ${r.inputs.name}`);
     if (r.type === TYPES.vpcEndpoint && typeof r.inputs.serviceName === "string") facts.push(`endpoint ${r.inputs.serviceName.split(".").pop()}`);
     if (r.type === TYPES.bucketPolicy && typeof r.inputs.bucket === "string") facts.push(`bucket ${r.inputs.bucket}`);
+    if (r.type === TYPES.analyzer && typeof r.inputs.analyzerName === "string") facts.push(`analyzer ${r.inputs.analyzerName} (${String(r.inputs.type)})`);
+    if (r.type === TYPES.configRule && typeof r.inputs.name === "string") facts.push(`Config rule ${r.inputs.name} (Guard)`);
+    if (r.type === TYPES.configRecorder) facts.push(`recorder ${String(r.inputs.name ?? "default")} (IAM roles)`);
+  }
+  const alarms = resources.filter((r) => r.type === TYPES.metricAlarm);
+  if (alarms.length > 0) {
+    const topics = new Set(alarms.flatMap((a) => (Array.isArray(a.inputs.alarmActions) ? a.inputs.alarmActions.map(String) : [])));
+    facts.push(`alarms to ${[...topics].map((t) => t.slice(t.lastIndexOf(":") + 1)).join(", ") || "no topic"}`);
   }
   return facts;
 }
@@ -285,12 +295,15 @@ function addEdge(drawing: Drawing, edge: Edge): void {
 /** Model projects are not resources of the stacks (versions are trained by Rekognition): one node per project. */
 function projectNodeOf(drawing: Drawing, versionArn: string): { id: string } | undefined {
   const version = parseProjectVersionArn(versionArn);
-  if (typeof version === "string") return undefined;
-  const key = `${version.accountId}/${version.projectName}`;
+  return typeof version === "string" ? undefined : projectNode(drawing, version.accountId, version.projectName);
+}
+
+function projectNode(drawing: Drawing, account: string, projectName: string): { id: string } {
+  const key = `${account}/${projectName}`;
   if (!drawing.projectNodes.has(key)) {
-    drawing.projectNodes.set(key, { id: `p${drawing.projectNodes.size + 1}`, account: version.accountId, label: [`Rekognition project ${version.projectName}`, "(model versions)"] });
+    drawing.projectNodes.set(key, { id: `p${drawing.projectNodes.size + 1}`, account, label: [`Rekognition project ${projectName}`, "(model versions)"] });
   }
-  return drawing.projectNodes.get(key);
+  return drawing.projectNodes.get(key)!;
 }
 
 /** What a node's identity and endpoint policies allow: AssumeRole on roles, DetectCustomLabels on versions. */
@@ -335,6 +348,31 @@ function attachmentEdges(drawing: Drawing, node: DiagramNode): void {
     const target = String(attachment.inputs.targetId);
     if (!isAccountId(target) && !drawing.targets.has(target)) drawing.targets.set(target, `t${drawing.targets.size + 1}`);
     addEdge(drawing, { from: node.id, to: isAccountId(target) ? `acct_${target}` : drawing.targets.get(target)!, label: "SCP attached", style: "dotted" });
+  }
+}
+
+/** Detective controls: the Config rule evaluates the shared roles, archive rules name them, the alarms watch the project. */
+function detectiveEdges(drawing: Drawing, node: DiagramNode): void {
+  if (node.resources.some((r) => r.type === TYPES.configRule)) {
+    for (const target of drawing.nodes.filter((n) => n.account === node.account && n.resources.some((r) => r.type === TYPES.role && r.inputs.path === "/modelshare/"))) {
+      addEdge(drawing, { from: node.id, to: target.id, label: "evaluates (Guard)", style: "dotted" });
+    }
+  }
+  for (const rule of node.resources.filter((r) => r.type === TYPES.archiveRule)) {
+    const resource = ((rule.inputs.filters ?? []) as { criteria?: string; eqs?: string[] }[]).find((f) => f.criteria === "resource")?.eqs?.[0];
+    const target = resource !== undefined ? drawing.nodeByRoleArn.get(resource) : undefined;
+    if (target) addEdge(drawing, { from: node.id, to: target.id, label: "archive rule: its own consumer's access", style: "dotted" });
+  }
+  const watched = new Map<string, { account: string; projectName: string; count: number }>();
+  for (const alarm of node.resources.filter((r) => r.type === TYPES.metricAlarm && r.inputs.alarmDescription !== undefined)) {
+    const queries = alarm.inputs.metricQueries as { metric?: { dimensions?: Record<string, string> } }[] | undefined;
+    const dims = (alarm.inputs.dimensions ?? queries?.find((q) => q.metric)?.metric?.dimensions) as Record<string, string> | undefined;
+    if (!dims?.ProjectName || !alarm.account) continue;
+    const key = `${alarm.account}/${dims.ProjectName}`;
+    watched.set(key, { account: alarm.account, projectName: dims.ProjectName, count: (watched.get(key)?.count ?? 0) + 1 });
+  }
+  for (const { account, projectName, count } of watched.values()) {
+    addEdge(drawing, { from: node.id, to: projectNode(drawing, account, projectName).id, label: `alarms (${count})`, style: "dotted" });
   }
 }
 
@@ -396,6 +434,7 @@ export function mermaidDiagram(stacks: readonly StackLike[]): string {
     policyEdges(drawing, node);
     callPathEdges(drawing, node);
     attachmentEdges(drawing, node);
+    detectiveEdges(drawing, node);
     for (const bucket of node.resources.filter((r) => r.type === TYPES.bucketPolicy)) bucketEdges(node, bucket, nodeByRoleArn).forEach((e) => addEdge(drawing, e));
   }
   configRoleEdges(drawing, stacks);

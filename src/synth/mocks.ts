@@ -90,6 +90,8 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   readonly endpointServiceZones = new Map<string, string[]>();
   /** AZ of each existing subnet (default: the region's a). */
   readonly subnetZones = new Map<string, string>();
+  /** AWS Config configuration recorders that already exist, by name, as Cloud Control describes them (none by default). */
+  readonly configRecorders = new Map<string, Record<string, unknown>>();
   /** DNS attributes of existing VPCs the program looks up (default: both on, as a VPC fit for endpoints has). */
   readonly vpcAttributes = new Map<string, { enableDnsSupport: boolean; enableDnsHostnames: boolean }>();
   /** Names of referenced stacks' outputs served as secrets (as `pulumi config set --secret` / pulumi.secret() outputs are). */
@@ -257,6 +259,23 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
           id: physicalName,
           state: { ...inputs, arn: `arn:${partition}:ssm:${region}:${account}:parameter/${physicalName.replace(/^\//, "")}`, version: 1 },
         };
+      case "aws:accessanalyzer/analyzer:Analyzer": {
+        const name = String(inputs.analyzerName);
+        return { id: name, state: { ...inputs, arn: `arn:${partition}:access-analyzer:${region}:${account}:analyzer/${name}` } };
+      }
+      case "aws:accessanalyzer/archiveRule:ArchiveRule":
+        return { id: `${String(inputs.analyzerName)}/${String(inputs.ruleName)}`, state: inputs };
+      case "aws:cfg/rule:Rule": {
+        // Config assigns the id in a rule's ARN; the name is only an attribute.
+        const ruleId = `config-rule-${hash.slice(0, 6)}`;
+        return { id: physicalName, state: { ...inputs, name: physicalName, ruleId, arn: `arn:${partition}:config:${region}:${account}:config-rule/${ruleId}` } };
+      }
+      case "aws:cfg/recorder:Recorder":
+      case "aws:cfg/deliveryChannel:DeliveryChannel":
+      case "aws:cfg/recorderStatus:RecorderStatus":
+        return { id: String(inputs.name ?? "default"), state: { ...inputs, name: inputs.name ?? "default" } };
+      case "aws:cloudwatch/metricAlarm:MetricAlarm":
+        return { id: physicalName, state: { ...inputs, name: physicalName, arn: `arn:${partition}:cloudwatch:${region}:${account}:alarm:${physicalName}` } };
       case "pulumi:providers:aws":
         return { id: `provider-${hash.slice(0, 12)}`, state: inputs };
       default:
@@ -330,6 +349,14 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
       case "aws:ec2/getSubnet:getSubnet": {
         const id = String(args.inputs.id);
         return { id, availabilityZone: this.subnetZones.get(id) ?? `${region}a`, vpcId: "", state: "available" };
+      }
+      case "aws:cloudcontrol/getResource:getResource": {
+        const typeName = String(args.inputs.typeName);
+        const identifier = String(args.inputs.identifier);
+        const properties = typeName === "AWS::Config::ConfigurationRecorder" ? this.configRecorders.get(identifier) : undefined;
+        // As the provider reports Cloud Control's ResourceNotFoundException (internal/service/cloudcontrol/find.go).
+        if (properties === undefined) throw providerError(`reading Cloud Control API (${typeName}) Resource (${identifier}): couldn't find resource`);
+        return { id: identifier, identifier, typeName, properties: JSON.stringify(properties), region };
       }
       case "aws:index/getAvailabilityZones:getAvailabilityZones":
         return { names: [`${region}a`, `${region}b`, `${region}c`], zoneIds: ["use1-az1", "use1-az2", "use1-az4"], state: "available" };

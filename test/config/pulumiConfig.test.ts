@@ -82,7 +82,7 @@ describe("configuration the way Pulumi reads it", function () {
     it("marks secrets in out/<stack>.json: the keys, and each resource input that carries one", () => {
       const ml = JSON.parse(written["ml.json"]);
       expect(ml.secrets.configKeys).to.deep.equal(["aws:secretKey"]);
-      expect(ml.secrets.resourceInputs).to.deep.equal(["pulumi:providers:aws::data-lake-account.secretKey", "pulumi:providers:aws::ml-account.secretKey", "pulumi:providers:aws::organization-management.secretKey"].filter((k) => ml.resources.some((r: any) => `${r.type}::${r.name}` === k.split(".")[0])));
+      expect(ml.secrets.resourceInputs).to.deep.equal(["pulumi:providers:aws::access-analyzer-administrator.secretKey", "pulumi:providers:aws::data-lake-account.secretKey", "pulumi:providers:aws::ml-account.secretKey", "pulumi:providers:aws::organization-management.secretKey"].filter((k) => ml.resources.some((r: any) => `${r.type}::${r.name}` === k.split(".")[0])));
       expect(ml.secrets.resourceInputs).to.include("pulumi:providers:aws::ml-account.secretKey");
       expect(JSON.parse(written["qa.json"]).secrets).to.deep.equal({ configKeys: ["modelshare:smokeTest.expectedLabel"], resourceInputs: [], outputs: [] });
       expect(JSON.parse(written["prod.json"]).secrets).to.equal(undefined);

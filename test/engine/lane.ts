@@ -1,3 +1,4 @@
+import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
 import { DescribePolicyCommand, ListPoliciesForTargetCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
@@ -12,6 +13,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ML_OUTPUTS } from "../../src/contract";
+import { modelAlarmNames } from "../../src/detective/alarms";
 import { AwsClients, providerConfig } from "../../tools/aws-standin/aws";
 import { INVOKES } from "../../tools/aws-standin/invokes";
 import { RESOURCES } from "../../tools/aws-standin/registry";
@@ -112,6 +114,12 @@ describe("engine lane: the real pulumi engine against the emulator", function ()
     pipeline = world.pipeline;
     // AWS generates OU ids: the guardrail must name the ones the emulator created.
     setStackConfig(projectDir, "ml", ["modelshare:guardrail", "consumerTargetIds"], world.consumerOuIds);
+    // Detective controls: the alarms deploy (the stand-in serves CloudWatch through moto); moto serves neither IAM
+    // Access Analyzer nor the Cloud Control lookup of the Config recorder, so those two stay off here, and the bake,
+    // which waits at least one alarm evaluation (minutes), too.
+    setStackConfig(projectDir, "ml", ["modelshare:detective", "accessAnalyzer", "enabled"], false);
+    setStackConfig(projectDir, "ml", ["modelshare:detective", "configRule", "enabled"], false);
+    setStackConfig(projectDir, "ml", ["modelshare:promotion", "bakeSeconds"], 0);
     for (const [name, c] of Object.entries(consumers)) consumerCredentials[name] = await assumeRole(region, c["modelshare:deployRoleArn"], pipeline);
 
     for (const version of model.versions as string[]) fake.addVersion(version, "RUNNING", { min: 1 });
@@ -163,6 +171,16 @@ describe("engine lane: the real pulumi engine against the emulator", function ()
     if ((repoMl["modelshare:dataLake"].mode ?? "statements") === "merge") expect(policy).to.include(repoMl["modelshare:dataLake"].trainingPrefix);
     // By default the program only hands the statements to the bucket's owner: another team's bucket is left alone.
     else expect(policy).to.equal("NoSuchBucketPolicy");
+  });
+
+  it("creates the model's alarms in the ML account: three per granted version, notifying the configured topic", async () => {
+    const cloudwatch = new CloudWatchClient({ region, credentials: pipeline });
+    const prefix: string = repoMl["modelshare:rolePrefix"] ?? "modelshare";
+    const alarms = (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNamePrefix: `${prefix}-model-` }))).MetricAlarms ?? [];
+    const granted = Object.values(repoMl["modelshare:consumers"] as Record<string, { grantedVersions: string[] }>).flatMap((c) => c.grantedVersions);
+    const expected = [...new Set(granted)].flatMap((version) => modelAlarmNames(prefix, version)).sort();
+    expect(alarms.map((a) => a.AlarmName).sort()).to.deep.equal(expected);
+    for (const alarm of alarms) expect(alarm.AlarmActions, alarm.AlarmName).to.deep.equal([repoMl["modelshare:detective"].alarms.snsTopicArn]);
   });
 
   it("catches a wrong grant, a wrong endpoint policy and a wrong SSM parameter (each broken on purpose, then restored)", async () => {

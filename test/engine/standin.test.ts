@@ -22,6 +22,13 @@ describe("stand-in aws provider: diffs, names and configuration", () => {
     expect(changedKeys({ tags: { a: "1", b: "2" }, description: undefined }, { tags: { b: "2", a: "1" } })).to.deep.equal([]);
   });
 
+  it("updates a model alarm in place (PutMetricAlarm overwrites it) and replaces it, deleting first, when its name changes", () => {
+    const alarm = RESOURCES["aws:cloudwatch/metricAlarm:MetricAlarm"];
+    const old = { name: "modelshare-model-v1-throttled", threshold: 0, alarmActions: ["arn:aws:sns:us-east-1:111111111111:t"] };
+    expect(planDiff(alarm, old, { ...old, threshold: 5 })).to.deep.equal({ diffs: ["threshold"], replaces: [], deleteBeforeReplace: false });
+    expect(planDiff(alarm, old, { ...old, name: "modelshare-model-v2-throttled" })).to.deep.equal({ diffs: ["name"], replaces: ["name"], deleteBeforeReplace: true });
+  });
+
   it("counts a value not known yet (preview) as a change, and so as a replacement of a replaceOn property", () => {
     const endpoint = RESOURCES["aws:ec2/vpcEndpoint:VpcEndpoint"];
     expect(planDiff(endpoint, { vpcId: "vpc-1", policy: "{}" }, { vpcId: UNKNOWN, policy: "{}" }).replaces).to.deep.equal(["vpcId"]);

@@ -86,6 +86,15 @@ const MUTATIONS: readonly Mutation[] = [
     mutate: statements("qa-smoke-test-role", "assumeRolePolicy", eachStatement((s) => ({ ...s, Condition: { ...s.Condition, ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::111111111111:role/*" } } }))),
   },
   { defect: "detach the ML guardrail from the ML account", category: "export", mutate: (stacks) => withResource(stacks, "modelshare-ml-guardrail-111111111111", "remove") },
+  { defect: "drop the ML guardrail's protection of the promotion lease table", category: "guardrails", mutate: statements(ML_SCP, "content", withoutSid("ProtectPromotionLease")) },
+  { defect: "drop the ML guardrail's protection of the analyzers, the recorder and the alarms", category: "detective", mutate: statements(ML_SCP, "content", withoutSid("ProtectDetectiveControls")) },
+  { defect: "drop the ML guardrail's protection of the Config rule", category: "detective", mutate: statements(ML_SCP, "content", withoutSid("ProtectConfigRule")) },
+  {
+    defect: "let the guardrail protect the alarms of one version only",
+    category: "detective",
+    mutate: statements(ML_SCP, "content", eachStatement((s) => JSON.parse(JSON.stringify(s).replace("alarm:modelshare-model-*", "alarm:modelshare-model-defect-detector.2024-05-20*")))),
+  },
+  { defect: "detach the ML guardrail from the access analyzer's account", category: "detective", mutate: (stacks) => withResource(stacks, "modelshare-ml-guardrail-555555555555", "remove") },
 ];
 
 describe("the access matrix catches injected defects (mutation test)", function () {

@@ -15,6 +15,7 @@ import {
   UpdateItemCommand,
 } from "@aws-sdk/client-dynamodb";
 import { GetParameterHistoryCommand, ParameterNotFound, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { CloudWatchClient, DescribeAlarmsCommand } from "@aws-sdk/client-cloudwatch";
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -30,7 +31,7 @@ import { Liveness } from "../../src/promotion/journal";
 import { DEFAULT_LEASE_TIMING } from "../../src/promotion/lease";
 import { DetectedLabel, SmokeTester, SmokeTestRequest } from "../../src/promotion/verify";
 import { ChangeKind, ResourceChange } from "../../src/promotion/changes";
-import { PreviewOptions, StackChanges, StackNotDeployedError, StackPreview, StackWorkspace } from "../../src/promotion/workspace";
+import { DriftedResource, PreviewOptions, StackChanges, StackNotDeployedError, StackPreview, StackWorkspace } from "../../src/promotion/workspace";
 import { AutomationConfigValue, flatFromAutomationConfig } from "../../src/config/raw";
 
 /**
@@ -56,6 +57,8 @@ export interface ProjectLayout {
   readonly catalogue?: string[];
   /** consumer stacks without smokeTest */
   readonly withoutSmokeTest?: string[];
+  /** modelshare:promotion.bakeSeconds (with detective.alarms on): the canary bake after the switch. */
+  readonly bakeSeconds?: number;
 }
 
 const CONSUMER_ACCOUNTS: Record<string, string> = { qa: "222222222222", prod: "333333333333", "pre-prod": "444444444444" };
@@ -88,7 +91,8 @@ export function writeProject(layout: ProjectLayout): string {
       ]),
     ),
     "modelshare:guardrail": { enabled: false },
-    "modelshare:promotion": { minInferenceUnits: 1, maxInferenceUnits: 2, pricePerInferenceUnitHour: 4 },
+    "modelshare:promotion": { minInferenceUnits: 1, maxInferenceUnits: 2, pricePerInferenceUnitHour: 4, ...(layout.bakeSeconds !== undefined ? { bakeSeconds: layout.bakeSeconds } : {}) },
+    ...(layout.bakeSeconds !== undefined ? { "modelshare:detective": { alarms: { enabled: true, snsTopicArn: `arn:aws:sns:us-east-1:${ML_ACCOUNT}:modelshare-model-health` } } } : {}),
   };
   writeStack(dir, "ml", ml);
   for (const env of envs) {
@@ -412,6 +416,16 @@ export class FakeWorkspace implements StackWorkspace {
     return { counts, changes };
   }
 
+  /** What a refresh-preview of each stack finds (someone edited a resource by hand); none by default. */
+  readonly drift: Record<string, DriftedResource[]> = {};
+
+  async refreshPreview(stack: string, onOutput?: (chunk: string) => void): Promise<readonly DriftedResource[]> {
+    await this.check("preview", stack);
+    if (this.deployed[stack] === undefined) throw new StackNotDeployedError(stack);
+    onOutput?.(`Previewing update (${stack})\n  refreshing\n`);
+    return this.drift[stack] ?? [];
+  }
+
   async outputs(stack: string): Promise<Record<string, unknown>> {
     await this.check("outputs", stack);
     const deployed = this.deployed[stack];
@@ -486,6 +500,12 @@ export class AwsWorld {
   readonly ssm = mockClient(SSMClient);
   readonly sts = mockClient(STSClient);
   readonly dynamodb = mockClient(DynamoDBClient);
+  readonly cloudwatch = mockClient(CloudWatchClient);
+  /** The model's alarms by name: a name not listed is OK, unless `missingAlarms` says it does not exist. */
+  readonly alarms: Record<string, { state: "OK" | "ALARM" | "INSUFFICIENT_DATA"; reason?: string }> = {};
+  readonly missingAlarms = new Set<string>();
+  /** Runs before DescribeAlarms answers; may throw (CloudWatch unreachable) or hang (a run killed there). */
+  beforeDescribeAlarms: (names: string[]) => Promise<void> | void = () => {};
   /** The ML account's DynamoDB tables: table name -> partition key -> item. */
   readonly tables: Record<string, Map<string, Record<string, AttributeValue>>> = {};
   /** Runs before StartProjectVersion / StopProjectVersion take effect (after the caller decided to call them). */
@@ -563,6 +583,15 @@ export class AwsWorld {
     this.sts.on(GetCallerIdentityCommand).resolves({ Arn: `arn:aws:sts::${ML_ACCOUNT}:assumed-role/modelshare-pipeline/ci` });
     this.tables[promotionLeaseTableName("modelshare")] = new Map();
     this.mockDynamo();
+    this.cloudwatch.on(DescribeAlarmsCommand).callsFake(async (input) => {
+      const names: string[] = input.AlarmNames ?? [];
+      await this.beforeDescribeAlarms(names);
+      return {
+        MetricAlarms: names
+          .filter((name) => !this.missingAlarms.has(name))
+          .map((name) => ({ AlarmName: name, StateValue: this.alarms[name]?.state ?? "OK", StateReason: this.alarms[name]?.reason ?? "Threshold Crossed: no datapoints were received", StateUpdatedTimestamp: new Date(Date.parse("2025-03-01T10:00:00Z")) })),
+      };
+    });
   }
 
   /** DynamoDB with the semantics the lease relies on: conditional writes, evaluated on the stored item. */
@@ -625,6 +654,7 @@ export class AwsWorld {
   callCounts(): Record<string, number> {
     return {
       rekognition: this.rekognition.calls().length,
+      cloudwatch: this.cloudwatch.calls().length,
       ssm: this.ssm.calls().length,
       sts: this.sts.calls().length,
       dynamodb: this.dynamodb.calls().length,
@@ -650,6 +680,7 @@ export class AwsWorld {
     this.ssm.restore();
     this.sts.restore();
     this.dynamodb.restore();
+    this.cloudwatch.restore();
   }
 }
 
@@ -816,6 +847,7 @@ export function testContext(options: TestContextOptions): CliContext {
     sts: (region) => new STSClient({ region }),
     ssm: (region, credentials) => new SSMClient({ region, ...(credentials ? { credentials } : {}) }),
     dynamodb: (region) => new DynamoDBClient({ region }),
+    cloudwatch: (region) => new CloudWatchClient({ region }),
     leaseTiming: TEST_LEASE_TIMING,
     smokeTester: options.smokeTester,
     liveness: options.liveness ?? (() => false),

@@ -38,7 +38,7 @@ function hangForever(signal: () => void): Promise<never> {
 }
 
 /** The operation that carries each step's change, for prod's promotion V1 -> V3. */
-const CHANGE_OF: Record<Exclude<StepId, "ensure-running" | "verify" | "stop">, (op: Operation) => boolean> = {
+const CHANGE_OF: Record<Exclude<StepId, "ensure-running" | "verify" | "stop" | "bake">, (op: Operation) => boolean> = {
   grant: (op) => op.kind === "up" && op.stack === "ml" && op.config["modelshare:consumers"].prod.grantedVersions.includes(V3) && op.config["modelshare:consumers"].prod.grantedVersions.includes(V1),
   switch: (op) => op.kind === "up" && op.stack === "prod" && op.config["modelshare:modelVersionArn"] === V3,
   revoke: (op) => op.kind === "up" && op.stack === "ml" && !op.config["modelshare:consumers"].prod.grantedVersions.includes(V1),
@@ -85,6 +85,17 @@ function arm(s: Scenario, step: StepId, kind: FaultKind): Armed {
       s.aws.failStop = before;
       s.aws.afterStop = after;
     }
+    return { died: diedPromise, wrap };
+  }
+  if (step === "bake") {
+    // The bake reads the new version's alarms: its "change" is what it finds. Throwing before: CloudWatch is not
+    // reachable once; after: an alarm of the new version fires; dying: the read never returns.
+    s.aws.beforeDescribeAlarms = async () => {
+      if (!once()) return;
+      if (kind === "throws before its change") throw Object.assign(new Error("Rate exceeded"), { name: "Throttling" });
+      if (kind === "throws after its change") s.aws.alarms[`modelshare-model-defect-detector.v3-server-errors`] = { state: "ALARM", reason: "Threshold Crossed: 1 datapoint [7.0] was greater than the threshold (0.0)" };
+      if (kind === "dies there") await hangForever(died);
+    };
     return { died: diedPromise, wrap };
   }
   if (step === "verify") {
@@ -177,6 +188,35 @@ describe("fault injection: promotion in a simulated world, the invariant checked
           expect(last.outcome).to.equal(promoted ? "succeeded" : "failed");
         });
       }
+    }
+  });
+
+  describe("the bake (promotion.bakeSeconds 600) x each fault, then re-runs of the same command", () => {
+    // Before the bake passed the switch is not verified: an alarm that fires, or a journal that cannot record the
+    // bake's end, undoes it; CloudWatch unreachable for a moment is retried; a run that died resumes the same bake.
+    const outcomes: Record<FaultKind, { first: string; settled: string }> = {
+      "throws before its change": { first: "succeeded", settled: V3 },
+      "throws after its change": { first: "failed", settled: V1 },
+      "dies there": { first: "died", settled: V3 },
+      "cannot write its journal": { first: "failed", settled: V1 },
+    };
+    for (const kind of KINDS) {
+      it(`bake ${kind}`, async () => {
+        s = new Scenario({ ...TWO_ENVS, bakeSeconds: 600 }, MODELS);
+        const armed = arm(s, "bake", kind);
+        const attempt = async () => executePromotion(promote("prod", V3), armed.wrap(await s.deps()));
+        const first = await firstRun(s, attempt, armed.died);
+        if (first instanceof Error) throw first;
+        expect(first === "died" ? "died" : first.outcome, first === "died" ? "" : first.reason).to.equal(outcomes[kind].first);
+        if (first !== "died" && first.outcome === "failed") {
+          expect(first.failedStep).to.equal("bake");
+          expect(first.steps.find((x) => x.id === "switch")?.state).to.equal("undone");
+        }
+        await settle(s, async () => executePromotion(promote("prod", V3), await s.deps()));
+        expectSettled(s, outcomes[kind].settled);
+        // The bake watched for its whole length (fake time), resumed runs included: never shorter.
+        if (outcomes[kind].settled === V3) expect(s.aws.cloudwatch.calls().length).to.be.greaterThan(5);
+      });
     }
   });
 

@@ -1,5 +1,6 @@
 import { expect } from "chai";
-import { RULES } from "../../src/rules";
+import { RULES, withCheck } from "../../src/rules";
+import { ARCHIVE_RULES_WITHIN_MATRIX } from "../../src/rules/archiveRulesWithinMatrix";
 import { NO_PACK_CONFIG, parsePolicyPackConfig } from "../../src/rules/enforcement";
 import type { CheckReport } from "../../src/rules";
 import type { Finding } from "../../src/rules/types";
@@ -67,5 +68,18 @@ describe("verdict: waivers and enforcement levels applied to findings (src/rules
     expect(errors[0].source).to.equal("Pulumi.ml.yaml");
     expect(errors[0].problems.map((p) => p.key)).to.deep.equal(["modelshare:waivers[0].rule", "modelshare:waivers[1].resource"]);
     expect(errors[0].message).to.include("invalid configuration in Pulumi.ml.yaml (2 problems)");
+  });
+  it("archive-rules-within-matrix (judged after the matrix) cannot be waived: a waiver naming it is bad input, and its finding fails a judged report", () => {
+    const waivers = [{ rule: ARCHIVE_RULES_WITHIN_MATRIX.id, resource: "shared-qa-role", reason: "hide a wide archive rule" }];
+    const errors = waiverErrors(RULES, options(waivers));
+    expect(errors.flatMap((e) => e.problems.map((p) => p.key))).to.deep.equal(["modelshare:waivers[0].rule"]);
+    const judged = judge(report([session]), RULES, options([{ rule: "chained-session-max-duration", resource: "shared-qa-role", reason: "batch job" }]));
+    const wide = { ruleId: ARCHIVE_RULES_WITHIN_MATRIX.id, resource: "ml/aws:accessanalyzer/archiveRule:ArchiveRule::x", detail: "archives a denied pair" };
+    const withMatrix = withCheck(judged, ARCHIVE_RULES_WITHIN_MATRIX, [wide]);
+    expect(withMatrix.findings).to.deep.include(wide);
+    expect(withMatrix.failed).to.equal(judged.failed + 1);
+    // What judge() decided stays: the waived finding and the waiver list.
+    expect(withMatrix.waived).to.deep.equal(judged.waived);
+    expect(withMatrix.waivers).to.deep.equal(judged.waivers);
   });
 });

@@ -65,7 +65,8 @@ describe("ML stack program", () => {
         expect(policy.inputs.type).to.equal("SERVICE_CONTROL_POLICY");
       }
       const targets = recorder.ofType("aws:organizations/policyAttachment:PolicyAttachment").map((a) => a.inputs.targetId).sort();
-      expect(targets).to.deep.equal(["111111111111", "ou-ab12-prod0001", "ou-ab12-qa000001"]);
+      // 555555555555: the delegated administrator of the example's access analyzer, which the ML guardrail protects there.
+      expect(targets).to.deep.equal(["111111111111", "555555555555", "ou-ab12-prod0001", "ou-ab12-qa000001"]);
     });
 
     it("exempts only the pipeline and break-glass roles from the ML guardrail, and lets only the IAM-admin role change them", () => {
@@ -86,6 +87,8 @@ describe("ML stack program", () => {
         "arn:aws:iam::111111111111:role/break-glass-admin",
         "arn:aws:iam::111111111111:role/iam-admin",
         "arn:aws:iam::111111111111:role/modelshare-pipeline",
+        // Exempt from the detective-controls statement in its own account: protected like the others.
+        "arn:aws:iam::555555555555:role/modelshare-access-analyzer-admin",
       ]);
       expect(bySid.ProtectExemptRoles.Condition).to.deep.equal({ ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::111111111111:role/iam-admin"] } });
     });
@@ -181,6 +184,7 @@ describe("ML stack program", () => {
     const config = withConfig(exampleConfig("ml"), (c) => {
       c["modelshare:guardrail"] = { enabled: false };
       c["modelshare:dataLake"] = { enabled: false };
+      c["modelshare:detective"].accessAnalyzer.enabled = false;
     });
     const { outputs } = await runProgram(config);
     expect(recorder.ofType("aws:organizations/policy:Policy")).to.be.empty;

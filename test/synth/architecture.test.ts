@@ -101,7 +101,8 @@ describe("synth outputs (in process)", () => {
       for (const account of ["222222222222", "333333333333"]) expect(markdown).to.include(`${consumerGuardrail} -.->|"reaches (through its OU or root)"| acct_${account}`);
       expect(markdown).to.include("## Guardrails: which accounts each reaches");
       expect(markdown).to.include("| modelshare-consumer-guardrail | ou-ab12-qa000001, ou-ab12-prod0001 | qa account 222222222222, prod account 333333333333 |");
-      expect(markdown).to.match(/\| modelshare-ml-guardrail \| 111111111111 \| ML account 111111111111 \| .*role\/modelshare-pipeline/);
+      // The example's analyzer lives in a delegated administrator account: the ML guardrail is attached there too.
+      expect(markdown).to.match(/\| modelshare-ml-guardrail \| 111111111111, 555555555555 \| ML account 111111111111, access-analyzer administrator account 555555555555 \| .*role\/modelshare-pipeline/);
     });
 
     it("draws no edge between two environments; a qa application allowed prod's shared role would show as one", () => {
@@ -136,6 +137,23 @@ describe("synth outputs (in process)", () => {
       expect(connected("APP_prod", "EP_prod", "SHARED_prod", "MODEL"), "prod call path").to.equal(true);
       expect(connected("BUCKET", "PIPE", "MODEL"), "training data").to.equal(true);
       for (const [scp, env] of [["SCP_ml", "ML"], ["SCP_consumer", "QA"], ["SCP_consumer", "PROD"]]) expect(connected(scp, env), `${scp} reaches ${env}`).to.equal(true);
+    });
+
+    it("draws the detective controls where they live, and what each watches", () => {
+      const markdown = architectureMarkdown(stacks, matrix);
+      const analyzer = nodeId(markdown, "OrganizationAccessAnalyzer access-analyzer");
+      const rule = nodeId(markdown, "SharedRoleConfigRule shared-role-config-rule");
+      const alarms = nodeId(markdown, "ModelHealthAlarms model-health");
+      const qaShared = nodeId(markdown, "SharedModelRole shared-qa");
+      const lines = markdown.split("\n");
+      const box = lines.slice(lines.findIndex((l) => l.includes("subgraph acct_555555555555")));
+      expect(box[0]).to.include("access-analyzer administrator account 555555555555");
+      expect(box.slice(0, box.indexOf("  end")).join("\n")).to.include(`${analyzer}["OrganizationAccessAnalyzer access-analyzer [ml]<br/>analyzer modelshare-organization (ORGANIZATION)<br/>Analyzer, 3 × ArchiveRule"]`);
+      expect(markdown).to.include(`${analyzer} -.->|"archive rule: its own consumer's access"| ${qaShared}`);
+      expect(markdown).to.include(`${rule} -.->|"evaluates (Guard)"| ${qaShared}`);
+      expect(markdown).to.match(new RegExp(`${alarms} -\\.->\\|"alarms \\(6\\)"\\| p1`));
+      expect(markdown).to.include("alarms to modelshare-model-health");
+      expect(markdown).to.include(`-.->|"SCP attached"| acct_555555555555`);
     });
 
     it("names types by their last segment", () => {

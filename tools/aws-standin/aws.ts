@@ -1,3 +1,4 @@
+import { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { EC2Client } from "@aws-sdk/client-ec2";
 import { IAMClient } from "@aws-sdk/client-iam";
@@ -85,6 +86,9 @@ export class AwsClients {
   }
   get dynamodb(): DynamoDBClient {
     return this.client("dynamodb", (o) => new DynamoDBClient(o));
+  }
+  get cloudwatch(): CloudWatchClient {
+    return this.client("cloudwatch", (o) => new CloudWatchClient(o));
   }
   get rekognition(): RekognitionClient {
     return this.client("rekognition", (o) => new RekognitionClient(o));

@@ -1,3 +1,4 @@
+import * as cloudwatch from "./resources/cloudwatch";
 import * as dynamodb from "./resources/dynamodb";
 import * as ec2 from "./resources/ec2";
 import * as iam from "./resources/iam";
@@ -25,4 +26,5 @@ export const RESOURCES: Record<string, ResourceType> = {
   "aws:organizations/policy:Policy": organizations.policy,
   "aws:organizations/policyAttachment:PolicyAttachment": organizations.policyAttachment,
   "aws:dynamodb/table:Table": dynamodb.table,
+  "aws:cloudwatch/metricAlarm:MetricAlarm": cloudwatch.metricAlarm,
 };

@@ -8,6 +8,10 @@ import { representatives } from "../selection";
 import type { Topology } from "../topology";
 import { consumerGuardrail, guardedBy, mlGuardrail, sharedRoles } from "./common";
 import { pipelinePolicy } from "./legitimate";
+import { LEASE_PARTITION_KEYS } from "../../policies/pipeline";
+
+/** Writes and table changes the ML guardrail keeps for the pipeline (ProtectPromotionLease), one row each. */
+const LEASE_WRITES = ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:UpdateTimeToLive"] as const;
 
 const actionName = (action: string) => action.split(":")[1];
 
@@ -66,6 +70,16 @@ function mlAccountCases(topology: Topology): MatrixCase[] {
   for (const breakGlass of ml.breakGlassRoleArns) {
     if (version !== undefined) ask("break-glass", "break-glass role -> StopProjectVersion (an emergency stop)", asAdministrator(breakGlass), "rekognition:StopProjectVersion", version, { expected: "Allowed" });
     ask("break-glass", "break-glass role -> UpdateAssumeRolePolicy on the pipeline role", asAdministrator(breakGlass), "iam:UpdateAssumeRolePolicy", ml.pipelineRoleArn, admins.includes(breakGlass) ? { expected: "Allowed" } : guardedBy(scp));
+  }
+  // The promotion lease (issue 9): an administrator can neither take, break nor delete it; reading it stays open; the
+  // pipeline holds it (DynamoDB sets dynamodb:LeadingKeys to the item's partition key on item operations).
+  const leaseKey = { "dynamodb:LeadingKeys": [...LEASE_PARTITION_KEYS] };
+  for (const action of LEASE_WRITES) {
+    cases.push(matrixCase(topology, { category: "guardrails", kind: "lease-administrator", scenario: `ML-account administrator -> ${actionName(action)} on the promotion lease table`, caller: admin, action, resource: topology.leaseTableArn, resourceAccount: ml.mlAccountId, ...guardedBy(scp), ...(action.endsWith("Item") ? { serviceKeys: leaseKey } : {}) }));
+  }
+  cases.push(matrixCase(topology, { category: "guardrails", kind: "lease-read", scenario: "ML-account administrator -> GetItem on the promotion lease (who holds it stays readable)", caller: admin, action: "dynamodb:GetItem", resource: topology.leaseTableArn, resourceAccount: ml.mlAccountId, expected: "Allowed", serviceKeys: leaseKey }));
+  for (const action of ["dynamodb:PutItem", "dynamodb:DeleteItem"]) {
+    cases.push(matrixCase(topology, { category: "guardrails", kind: "lease-pipeline", scenario: `pipeline role -> ${actionName(action)} on the promotion lease (what it holds it with)`, caller: pipeline, action, resource: topology.leaseTableArn, resourceAccount: ml.mlAccountId, expected: "Allowed", serviceKeys: leaseKey }));
   }
   for (const iamAdmin of admins) {
     ask("iam-admin", "IAM-admin role -> UpdateAssumeRolePolicy on the pipeline role (what it is for)", asAdministrator(iamAdmin), "iam:UpdateAssumeRolePolicy", ml.pipelineRoleArn, { expected: "Allowed" });

@@ -3,6 +3,7 @@ import type { CategoryId, MatrixCase } from "../cases";
 import type { Topology } from "../topology";
 import { crossEnvironmentCases } from "./crossEnvironment";
 import { dataLakeCases } from "./dataLake";
+import { detectiveCases } from "./detective";
 import { exportCases } from "./export";
 import { guardrailCases } from "./guardrails";
 import { legitimateCases } from "./legitimate";
@@ -27,6 +28,7 @@ export const CATEGORIES: readonly MatrixCategory[] = [
   { id: "guardrails", title: "administrators in each account on every protected action; exempt roles where they act", cases: guardrailCases },
   { id: "data-lake", title: "the training bucket: the training principal, other principals, Rekognition's service principal", cases: dataLakeCases },
   { id: "export", title: "copying a version and project-policy changes", cases: exportCases },
+  { id: "detective", title: "the access analyzer, the Config rule, the recorder and the model's alarms: only the pipeline changes them", cases: detectiveCases },
 ];
 
 /** Every request of the matrix, category by category, in a stable order. */

@@ -1,4 +1,5 @@
 import { StepId } from "../types";
+import { bakeStep } from "./bake";
 import { ensureRunningStep } from "./ensureRunning";
 import { grantStep } from "./grant";
 import { revokeStep } from "./revoke";
@@ -9,12 +10,13 @@ import { verifyStep } from "./verify";
 
 export type { StepDefinition, StepResult } from "./step";
 
-/** The six steps, one module each, in the order of STEP_IDS. */
+/** The steps, one module each, in the order of STEP_IDS. */
 export const STEPS: Record<StepId, StepDefinition> = {
   "ensure-running": ensureRunningStep,
   grant: grantStep,
   verify: verifyStep,
   switch: switchStep,
+  bake: bakeStep,
   revoke: revokeStep,
   stop: stopStep,
 };
