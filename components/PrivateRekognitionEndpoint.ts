@@ -49,6 +49,8 @@ export interface PrivateRekognitionEndpointArgs {
 export class PrivateRekognitionEndpoint extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
   readonly securityGroupId: pulumi.Output<string>;
+  /** The private subnets the endpoints are in (the configured ones, or those of the created VPC). */
+  readonly subnetIds: pulumi.Output<string[]>;
   /** The endpoint serving each service: modelshare's, or the adopted one's id when known. */
   readonly rekognitionEndpointId: pulumi.Output<string> | undefined;
   readonly stsEndpointId: pulumi.Output<string> | undefined;
@@ -141,6 +143,7 @@ export class PrivateRekognitionEndpoint extends pulumi.ComponentResource {
     const firstDnsName = (e: aws.ec2.VpcEndpoint) => e.dnsEntries.apply((entries) => entries[0]?.dnsName ?? "");
     this.vpcId = pulumi.output(vpcId);
     this.securityGroupId = securityGroup.id;
+    this.subnetIds = pulumi.output(subnetIds);
     this.rekognitionEndpointId = endpointId("rekognition", rekognition);
     this.stsEndpointId = endpointId("sts", sts);
     this.ssmEndpointId = endpointId("ssm", ssm);

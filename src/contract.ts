@@ -21,7 +21,7 @@ export const ML_OUTPUTS = {
   privateOnly: "privateOnly",
   /** environment -> whether the shared role's trust allows sts:TagSession for EKS Pod Identity sessions */
   eksPodIdentity: "eksPodIdentity",
-  /** the pipeline role: the one principal a consumer's smoke-test role trusts */
+  /** the pipeline role: the one principal that may invoke a consumer's smoke-test function (or, in direct mode, assume its smoke-test role) */
   pipelineRoleArn: "pipelineRoleArn",
   /** `{ enabled, deployRoleNames }`: whether the consumer guardrail protects /modelshare/ roles, and who may change them */
   consumerGuardrail: "consumerGuardrail",
@@ -54,6 +54,8 @@ export const CONSUMER_OUTPUTS = {
   environment: "environment",
   /** The version the environment's applications call, as deployed (its SSM parameter). */
   modelVersionArn: "modelVersionArn",
+  /** The smoke-test function promotion's verify invokes (smokeTest.runner "function"). */
+  smokeTestFunctionArn: "smokeTestFunctionArn",
 } as const;
 
 /**
@@ -106,3 +108,34 @@ export function historyParameterName(environment: string): string {
 export function standardTags(environment: string): Record<string, string> {
   return { "modelshare:managed-by": "pulumi", "modelshare:environment": environment };
 }
+
+/**
+ * The smoke-test function a consumer stack creates (smokeTest.runner "function"): promotion's `verify` invokes it from
+ * the ML account, and it calls the model from inside the consumer's network as the smoke-test role. Its name is fixed
+ * by the environment, so the pipeline policy names its exact ARN and the consumer guardrail protects every
+ * environment's function with one pattern.
+ */
+export function smokeTestFunctionName(environment: string): string {
+  return `modelshare-${environment}-smoke-test`;
+}
+
+/** Every environment's smoke-test function, qualified or not (the consumer guardrail's resource pattern). */
+export const SMOKE_TEST_FUNCTION_NAME_PATTERN = "modelshare-*-smoke-test*";
+
+export function smokeTestFunctionArn(partition: string, region: string, accountId: string, environment: string): string {
+  return `arn:${partition}:lambda:${region}:${accountId}:function:${smokeTestFunctionName(environment)}`;
+}
+
+/**
+ * A smoke-test role the consumer stack creates is named `…-smoke-test` under MODELSHARE_ROLE_PATH: the consumer
+ * guardrail denies passing such roles to a service to all but the deploy roles, so nobody else can run code as it.
+ */
+export const SMOKE_TEST_ROLE_SUFFIX = "-smoke-test";
+
+/** Environment variables the smoke-test function reads (set by the consumer stack, never by the caller). */
+export const SMOKE_TEST_FUNCTION_ENV = {
+  sharedRoleArn: "MODELSHARE_SHARED_ROLE_ARN",
+  region: "MODELSHARE_MODEL_REGION",
+  useFipsEndpoint: "MODELSHARE_USE_FIPS_ENDPOINT",
+  environment: "MODELSHARE_ENVIRONMENT",
+} as const;

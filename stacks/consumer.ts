@@ -1,26 +1,32 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ApplicationAccess } from "../components/ApplicationAccess";
+import { CheckedRoleTrust } from "../components/CheckedRoleTrust";
 import { ConfigurationStore } from "../components/ConfigurationStore";
 import { PrivateRekognitionEndpoint } from "../components/PrivateRekognitionEndpoint";
+import { SmokeTestFunction } from "../components/SmokeTestFunction";
 import { SmokeTestRole } from "../components/SmokeTestRole";
 import { parseRoleArn } from "../src/arn";
 import { applicationRoleArn, crossCheckWithMl, defaultApplicationRoleName, MlStackOutputs, outputDetailsValue, readMlOutputs } from "../src/config/crossStack";
 import { ConfigError } from "../src/config/problems";
-import { ConsumerConfig } from "../src/config/schema";
-import { MODELSHARE_ROLE_PATH, OPTIONAL_PARAMETER_NAMES, OptionalParameterKey, optionalParameterName, parameterName, PARAMETER_NAMES, ParameterKey, standardTags } from "../src/contract";
+import { ConsumerConfig, NAMESPACE } from "../src/config/schema";
+import { CONSUMER_OUTPUTS, MODELSHARE_ROLE_PATH, OPTIONAL_PARAMETER_NAMES, smokeTestFunctionArn, smokeTestFunctionName, OptionalParameterKey, optionalParameterName, parameterName, PARAMETER_NAMES, ParameterKey, standardTags } from "../src/contract";
 import { BudgetError } from "../src/errors";
 import { checkInlineBudget } from "../src/plan";
 import {
   applicationPolicy,
   applicationTrustPolicy,
   EKS_POD_IDENTITY_SERVICE,
+  lambdaVpcAccessPolicyArn,
   rekognitionEndpointPolicy,
+  smokeTestFunctionTrustPolicy,
+  smokeTestInvokePermission,
   smokeTestPolicy,
   smokeTestTrustPolicy,
   ssmEndpointPolicy,
   stsEndpointPolicy,
 } from "../src/policies/consumer";
 import { planNetwork } from "./consumerNetwork";
+import { requireNarrowTrusts } from "./lookups/roleTrust";
 import { accountProvider } from "./providers";
 
 /**
@@ -66,6 +72,12 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
     ...(config.deployRoleArn !== undefined ? { assumeRole: { roleArn: config.deployRoleArn, sessionName: `modelshare-${env}` } } : {}),
   });
 
+  // The one principal the consumer guardrail lets change /modelshare/ roles: whoever can assume it can take them over.
+  const deployTrust =
+    config.deployRoleArn !== undefined
+      ? await requireNarrowTrusts([{ key: `${NAMESPACE}:deployRoleArn`, roleArn: config.deployRoleArn, what: `the deploy role of "${env}" (the only principal that may change its /modelshare/ roles)` }], provider)
+      : [];
+
   const network = config.network;
   const networkPlan = await planNetwork(config, sharedRoleArn, provider);
   const endpoints = new PrivateRekognitionEndpoint(
@@ -103,23 +115,8 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
     { provider },
   );
 
-  // The shared role trusts the smoke-test role by name: the stack owns it, under the path the guardrail protects.
-  const smoke = config.smokeTest;
-  const smokeRole = smoke?.createRole ? parseRoleArn(smoke.principalRoleArn) : undefined;
-  if (smokeRole !== undefined && typeof smokeRole === "object") {
-    new SmokeTestRole(
-      `${env}-smoke-test`,
-      {
-        environment: env,
-        roleName: smokeRole.roleName,
-        path: MODELSHARE_ROLE_PATH,
-        trustPolicy: smokeTestTrustPolicy({ partition: config.partition, mlAccountId: ml.mlAccountId, pipelineRoleArn: ml.pipelineRoleArn, organizationId: ml.organizationId }),
-        policy: smokeTestPolicy({ sharedRoleArn }),
-        tags,
-      },
-      { provider },
-    );
-  }
+  for (const check of deployTrust) new CheckedRoleTrust(`${env}-trust-deploy-role`, check);
+  const smokeTest = smokeTestResources(config, { sharedRoleArn, ml, endpoints, provider, tags });
 
   const store = new ConfigurationStore(
     `${env}-config`,
@@ -144,5 +141,58 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
     adoptedEndpoints: networkPlan.adoptedEndpoints.map((a) => a.key),
     computeEndpointIds: endpoints.computeEndpointIds,
     endpointDnsNames: endpoints.dnsNames,
+    ...(smokeTest?.functionArn ? { [CONSUMER_OUTPUTS.smokeTestFunctionArn]: smokeTest.functionArn } : {}),
   };
+}
+
+/**
+ * The smoke-test role (the shared role trusts it by name, so the stack owns it, under the path the guardrail
+ * protects) and, with smokeTest.runner "function", the function that runs as it in the endpoints' subnets.
+ */
+function smokeTestResources(
+  config: ConsumerConfig,
+  context: { sharedRoleArn: string; ml: MlStackOutputs; endpoints: PrivateRekognitionEndpoint; provider: pulumi.ProviderResource; tags: Record<string, string> },
+): { functionArn?: pulumi.Output<string> } | undefined {
+  const smoke = config.smokeTest;
+  const smokeRole = smoke?.createRole ? parseRoleArn(smoke.principalRoleArn) : undefined;
+  if (smoke === undefined || smokeRole === undefined || typeof smokeRole !== "object") return undefined;
+  const env = config.environment;
+  const { ml, provider, tags } = context;
+  const inFunction = smoke.runner === "function";
+  const functionArn = smokeTestFunctionArn(config.partition, config.region, config.accountId, env);
+  const role = new SmokeTestRole(
+    `${env}-smoke-test`,
+    {
+      environment: env,
+      roleName: smokeRole.roleName,
+      path: MODELSHARE_ROLE_PATH,
+      trustPolicy: inFunction
+        ? smokeTestFunctionTrustPolicy({ accountId: config.accountId, functionArn })
+        : smokeTestTrustPolicy({ partition: config.partition, mlAccountId: ml.mlAccountId, pipelineRoleArn: ml.pipelineRoleArn, organizationId: ml.organizationId }),
+      policy: smokeTestPolicy({ sharedRoleArn: context.sharedRoleArn }),
+      managedPolicyArns: inFunction ? [lambdaVpcAccessPolicyArn(config.partition)] : [],
+      tags,
+    },
+    { provider },
+  );
+  if (!inFunction) return {};
+  const fn = new SmokeTestFunction(
+    `${env}-smoke-test`,
+    {
+      environment: env,
+      functionName: smokeTestFunctionName(env),
+      roleArn: role.roleArn,
+      roleReady: role.ready,
+      vpcId: context.endpoints.vpcId,
+      subnetIds: context.endpoints.subnetIds,
+      endpointSecurityGroupId: context.endpoints.securityGroupId,
+      sharedRoleArn: context.sharedRoleArn,
+      modelRegion: ml.region,
+      useFipsEndpoint: config.network.fips,
+      invokePermission: smokeTestInvokePermission({ pipelineRoleArn: ml.pipelineRoleArn, organizationId: ml.organizationId }),
+      tags,
+    },
+    { provider },
+  );
+  return { functionArn: fn.functionArn };
 }

@@ -1,16 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DataLakeBucketPolicy } from "../components/DataLakeBucketPolicy";
+import { CheckedRoleTrust } from "../components/CheckedRoleTrust";
 import { GuardrailSCP } from "../components/GuardrailSCP";
 import { PromotionLease } from "../components/PromotionLease";
 import { SharedModelRole } from "../components/SharedModelRole";
 import { parseRoleArn } from "../src/arn";
-import { environments, MlConfig } from "../src/config/schema";
+import { environments, MlConfig, NAMESPACE } from "../src/config/schema";
 import { ML_OUTPUTS, ML_PROMOTION_OUTPUTS, PROMOTION_LEASE_ATTRIBUTES, promotionLeaseTableName, SHARED_ROLE_PATH, standardTags } from "../src/contract";
 import { BudgetError } from "../src/errors";
 import { checkBucketPolicyBudget, checkMlBudgets, DataLakePlan, MlPlan, planMl, SharedRolePlan } from "../src/plan";
 import { ConfigError } from "../src/config/problems";
 import { roleRenameProblems, SharedRoleSet, sharedRoleSets, STACK_TAG } from "../src/roleMigration";
+import { requireNarrowTrusts, RoleTrustLookup } from "./lookups/roleTrust";
 import { rolesUnderPath } from "./lookups/roles";
 import { mergeBucketPolicy } from "../src/policies/dataLake";
 import { currentBucketPolicy } from "./lookups/bucketPolicy";
@@ -22,7 +24,6 @@ import { SharedRoleConfigRule } from "../components/SharedRoleConfigRule";
 import { UnusedAccessAnalyzer } from "../components/UnusedAccessAnalyzer";
 import { DetectivePlan } from "../src/detective/plan";
 import { recorderNamesToLookUp, recorderProblems } from "../src/detective/recorder";
-import { NAMESPACE } from "../src/config/schema";
 
 /** Account of a role ARN the schema has already validated. */
 function accountOf(roleArn: string): string {
@@ -45,6 +46,7 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
   const tags = standardTags("ml");
   // allowedAccountIds: the provider refuses to touch any other account, so the wrong credentials fail fast.
   const mlProvider = accountProvider("ml-account", config, { region: config.region, accountId: config.mlAccountId });
+  const trusts = await requireNarrowTrusts(exemptRoleLookups(config), mlProvider);
   const dataLakePolicy = plan.dataLake?.mode === "merge" ? await mergedDataLakePolicy(config, plan.dataLake, mlProvider) : undefined;
   const stackId = `${pulumi.getProject()}/${pulumi.getStack()}`;
   const roleSets = await sharedRolesToRegister(config, plan, stackId, mlProvider);
@@ -103,6 +105,8 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
   if (dataLakePolicy !== undefined) {
     new DataLakeBucketPolicy("data-lake", { bucketName: dataLakePolicy.bucketName, policy: dataLakePolicy.policy }, { provider: dataLakePolicy.provider });
   }
+
+  for (const check of trusts) new CheckedRoleTrust(`trust-${check.roleArn.slice(check.roleArn.lastIndexOf("/") + 1)}`, check);
 
   // The promotion lease (one DynamoDB item): promotions from any checkout or machine exclude each other through it.
   const lease = new PromotionLease("promotion-lease", { tableName: promotionLeaseTableName(config.rolePrefix), partitionKey: PROMOTION_LEASE_ATTRIBUTES.partitionKey, ttlAttribute: PROMOTION_LEASE_ATTRIBUTES.ttl, tags }, { provider: mlProvider });
@@ -174,6 +178,24 @@ function registerDetectiveControls(config: MlConfig, detective: DetectivePlan, m
     outputs.snsTopicArn = detective.alarms.snsTopicArn;
   }
   return outputs;
+}
+
+/**
+ * The roles the ML guardrail exempts (pipeline, break-glass) or lets change them (IAM admins) that live in the ML
+ * account: their trust is read at deploy time and must not admit a whole account, a service, or any principal of a
+ * consumer account (whoever holds such a session in a consumer account would be exempt in the ML account: H1).
+ */
+function exemptRoleLookups(config: MlConfig): RoleTrustLookup[] {
+  const forbiddenAccounts = environments(config).map((env) => ({ accountId: config.consumers[env].accountId, why: `the consumer account of "${env}"` }));
+  const roles: [string, string, string][] = [
+    [`${NAMESPACE}:pipelineRoleArn`, config.pipelineRoleArn, "the pipeline role (exempt from the ML guardrail)"],
+    ...config.breakGlassRoleArns.map((arn, i): [string, string, string] => [`${NAMESPACE}:breakGlassRoleArns[${i}]`, arn, "a break-glass role (exempt from the ML guardrail)"]),
+    ...config.guardrail.exemptRoleAdminArns.map((arn, i): [string, string, string] => [`${NAMESPACE}:guardrail.exemptRoleAdminArns[${i}]`, arn, "an IAM-admin role (may change the exempt roles)"]),
+  ];
+  const seen = new Set<string>();
+  return roles
+    .filter(([, arn]) => accountOf(arn) === config.mlAccountId && !seen.has(arn) && seen.add(arn))
+    .map(([key, roleArn, what]) => ({ key, roleArn, what, forbiddenAccounts }));
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { SMOKE_TEST_ROLE_SUFFIX } from "../contract";
 import { isAccountId, parseProjectArn, parseProjectVersionArn, parseRoleArn } from "../arn";
 import { awsSettingsProblems, parseAwsSettings, ParsedAwsSettings } from "./awsSettings";
 import { ConfigError, ConfigProblem, configKey, problemsFromZod } from "./problems";
@@ -333,6 +334,15 @@ export const smokeTestSchema = z.strictObject({
   minConfidence: z.number().min(0).max(100).default(50),
   /** Give up after this long (IAM propagation usually settles within 10-30 s). */
   deadlineSeconds: z.number().int().min(10).max(3600).default(300),
+  /**
+   * Where the smoke test runs. `function` (default): the consumer stack creates a Lambda function in its private
+   * subnets, running as the smoke-test role; promotion invokes it from the ML account, so no ML-account credentials
+   * are ever needed in the consumer account. `direct`: the promotion runner assumes the smoke-test role itself, which
+   * must then trust the ML pipeline role and run inside the consumer's network: weaker (a consumer administrator who
+   * reaches the runner holds a pipeline session, which the ML guardrail exempts); the rule
+   * smoke-test-runs-in-consumer reports it. See docs/promotion.md, "Where the smoke test runs".
+   */
+  runner: z.enum(["function", "direct"]).default("function"),
 });
 
 export const consumerConfigSchema = z.strictObject({
@@ -598,6 +608,28 @@ function networkListProblems(config: ConsumerConfig): ConfigProblem[] {
   return problems;
 }
 
+/**
+ * The smoke-test function runs as the role this stack creates, named `…-smoke-test` so that the consumer guardrail's
+ * PassRole Deny covers it (SMOKE_TEST_ROLE_SUFFIX).
+ */
+function smokeTestRunnerProblems(config: ConsumerConfig): ConfigProblem[] {
+  const smoke = config.smokeTest;
+  if (smoke === undefined) return [];
+  const problems: ConfigProblem[] = [];
+  if (smoke.runner === "function" && !smoke.createRole) {
+    problems.push({ key: `${NAMESPACE}:smokeTest.createRole`, value: false, message: 'must be true with smokeTest.runner "function": the smoke-test function runs as the role this stack creates and protects' });
+  }
+  const role = parseRoleArn(smoke.principalRoleArn);
+  if (smoke.createRole && typeof role === "object" && !role.roleName.endsWith(SMOKE_TEST_ROLE_SUFFIX)) {
+    problems.push({
+      key: `${NAMESPACE}:smokeTest.principalRoleArn`,
+      value: smoke.principalRoleArn,
+      message: `names role "${role.roleName}"; a smoke-test role this stack creates must be named <name>${SMOKE_TEST_ROLE_SUFFIX} (e.g. modelshare-${config.environment}${SMOKE_TEST_ROLE_SUFFIX}): the consumer guardrail denies passing such roles to a service to all but the deploy roles`,
+    });
+  }
+  return problems;
+}
+
 function crossCheckConsumer(config: ConsumerConfig): ConfigProblem[] {
   const problems: ConfigProblem[] = [...checkRegionAndPartition(config), ...networkListProblems(config)];
   const key = (path: string) => `${NAMESPACE}:${path}`;
@@ -609,6 +641,7 @@ function crossCheckConsumer(config: ConsumerConfig): ConfigProblem[] {
   };
   accountOf("deployRoleArn", config.deployRoleArn, "the role Pulumi deploys this stack with");
   accountOf("smokeTest.principalRoleArn", config.smokeTest?.principalRoleArn, "the smoke-test principal (it calls the model the way the environment's applications do)");
+  problems.push(...smokeTestRunnerProblems(config));
   const version = parseProjectVersionArn(config.modelVersionArn);
   if (typeof version === "object" && version.region !== config.region) {
     problems.push({ key: key("modelVersionArn"), value: config.modelVersionArn, message: `is in region ${version.region}, but this stack's aws:region is ${config.region}; the shared model is called in its own region` });

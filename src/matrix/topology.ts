@@ -1,12 +1,12 @@
 import { roleArn } from "../arn";
 import { applicationRoleArn } from "../config/crossStack";
 import { ConsumerConfig, environments, MlConfig } from "../config/schema";
-import { promotionLeaseTableName, SHARED_ROLE_PATH, sharedRoleName } from "../contract";
+import { promotionLeaseTableName, SHARED_ROLE_PATH, sharedRoleName, smokeTestFunctionName } from "../contract";
 import { dynamoTableArn } from "../policies/pipeline";
 import { planMl } from "../plan";
 import { documentsOf, PolicyJson, TYPES } from "../rules/documents";
 import type { SynthesizedResource, SynthesizedStack } from "../synth/run";
-import { EKS_POD_IDENTITY_SERVICE } from "../policies/consumer";
+import { EKS_POD_IDENTITY_SERVICE, lambdaPermissionPolicy } from "../policies/consumer";
 import type { NamedPolicy } from "./simulator";
 
 /**
@@ -63,9 +63,17 @@ export interface ConsumerView {
   readonly eksPodIdentity: boolean;
   /** The smoke-test role the stack creates, when it does. */
   readonly smokeTestRole?: RoleView;
+  /** The smoke-test function the stack creates (smokeTest.runner "function"), with its synthesized resource policy. */
+  readonly smokeTestFunction?: FunctionView;
   readonly vpcId?: string;
   readonly stsEndpoint?: EndpointView;
   readonly rekognitionEndpoint?: EndpointView;
+}
+
+/** A Lambda function a consumer stack creates, and the resource policy its lambda.Permission resources make. */
+export interface FunctionView {
+  readonly functionArn: string;
+  readonly resourcePolicy: PolicyJson;
 }
 
 /** The data-lake grant: the bucket policy that carries it, and the training principal's own policy. */
@@ -162,6 +170,19 @@ function roleView(resources: Map<string, SynthesizedResource[]>, roleArn: string
   return { roleArn, trustPolicy: document(role, "trust"), policies: named((resources.get(TYPES.rolePolicy) ?? []).filter((p) => p.inputs.role === name)), tags: tagsOf(role) };
 }
 
+function optional<K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> {
+  return value === undefined ? {} : ({ [key]: value } as Record<K, V>);
+}
+
+/** The function of that name a stack synthesized, with the statements Lambda builds from its permissions. */
+function functionView(resources: Map<string, SynthesizedResource[]>, config: ConsumerConfig, name: string): FunctionView | undefined {
+  if (!(resources.get(TYPES.lambdaFunction) ?? []).some((r) => r.inputs.name === name)) return undefined;
+  const functionArn = `arn:${config.partition}:lambda:${config.region}:${config.accountId}:function:${name}`;
+  const permissions = (resources.get(TYPES.lambdaPermission) ?? []).filter((p) => p.inputs.function === name);
+  const statements = permissions.flatMap((p) => lambdaPermissionPolicy(functionArn, p.inputs).Statement);
+  return { functionArn, resourcePolicy: { Version: "2012-10-17", Statement: statements } as PolicyJson };
+}
+
 function consumerView(stack: StackLike, config: ConsumerConfig): ConsumerView {
   const resources = byType(stack.resources);
   const appRoleArn = typeof stack.outputs.applicationRoleArn === "string" ? stack.outputs.applicationRoleArn : applicationRoleArn(config);
@@ -180,6 +201,7 @@ function consumerView(stack: StackLike, config: ConsumerConfig): ConsumerView {
     applicationTags: tagsOf((resources.get(TYPES.role) ?? []).find((r) => r.inputs.name === appRoleName)),
     eksPodIdentity: config.application.trustedServices.includes(EKS_POD_IDENTITY_SERVICE),
     ...(smokeTestRole ? { smokeTestRole } : {}),
+    ...optional("smokeTestFunction", functionView(resources, config, smokeTestFunctionName(config.environment))),
     vpcId: typeof stack.outputs.vpcId === "string" ? stack.outputs.vpcId : undefined,
     stsEndpoint: endpointView(endpoints, /\.sts$/, endpointIds.sts),
     rekognitionEndpoint: endpointView(endpoints, /\.rekognition(-fips)?$/, endpointIds.rekognition),

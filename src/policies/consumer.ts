@@ -108,9 +108,10 @@ export const EKS_POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com";
 
 
 /**
- * Trust of the smoke-test role the consumer stack creates: only the ML stack's pipeline role (promotion's
- * `verify` assumes it before chaining into the shared role), inside the organization. The ML account's root
- * narrowed by aws:PrincipalArn, as for the shared roles: naming the role would break when it is re-created.
+ * Trust of the smoke-test role in the weaker `direct` mode (smokeTest.runner "direct"): the ML stack's pipeline role
+ * assumes it from a runner in the consumer's network, inside the organization. The ML account's root narrowed by
+ * aws:PrincipalArn, as for the shared roles: naming the role would break when it is re-created. The default mode
+ * (smokeTestFunctionTrustPolicy) needs no ML principal in any consumer role's trust.
  */
 export function smokeTestTrustPolicy(input: {
   readonly partition: string;
@@ -132,4 +133,69 @@ export function smokeTestTrustPolicy(input: {
 /** The smoke-test role's permissions: assume its environment's shared role, nothing else. */
 export function smokeTestPolicy(input: { readonly sharedRoleArn: string }): PolicyDocument {
   return policyDocument([{ Sid: "AssumeSharedModelRole", Effect: "Allow", Action: "sts:AssumeRole", Resource: input.sharedRoleArn }]);
+}
+
+export const LAMBDA_SERVICE = "lambda.amazonaws.com";
+
+/**
+ * Trust of the smoke-test role when the smoke-test function runs as it (smokeTest.runner "function", the default):
+ * Lambda only, for this account's functions. `aws:SourceAccount` is required; `aws:SourceArn` must name the function
+ * when present (IfExists), because AWS documents confused-deputy keys for service roles but does not document that
+ * Lambda sends aws:SourceArn when it assumes an execution role (terraform-aws-modules/terraform-aws-lambda#771,
+ * prowler-cloud/prowler#2810). What makes the role safe either way is the consumer guardrail: nobody but the deploy
+ * roles may pass it to a function, or change the function (ProtectSmokeTestRoles, ProtectSmokeTestFunctions).
+ */
+export function smokeTestFunctionTrustPolicy(input: { readonly accountId: string; readonly functionArn: string }): PolicyDocument {
+  return policyDocument([
+    {
+      Sid: "RunSmokeTestFunction",
+      Effect: "Allow",
+      Principal: { Service: LAMBDA_SERVICE },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": input.accountId }, ArnLikeIfExists: { "aws:SourceArn": input.functionArn } },
+    },
+  ]);
+}
+
+/** The AWS-managed policy that lets Lambda create and delete the network interfaces of a function in a VPC. */
+export function lambdaVpcAccessPolicyArn(partition: string): string {
+  return `arn:${partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole`;
+}
+
+/**
+ * Who may invoke the smoke-test function (lambda AddPermission's fields): exactly the ML pipeline role, within the
+ * organization. AddPermission accepts a role ARN as Principal and PrincipalOrgID as its only principal condition
+ * (Lambda API Reference, AddPermission); SourceAccount/SourceArn apply to service principals only.
+ */
+export interface InvokePermission {
+  readonly action: "lambda:InvokeFunction";
+  readonly principal: string;
+  readonly principalOrgId: string;
+}
+
+export function smokeTestInvokePermission(input: { readonly pipelineRoleArn: string; readonly organizationId: string }): InvokePermission {
+  return { action: "lambda:InvokeFunction", principal: input.pipelineRoleArn, principalOrgId: input.organizationId };
+}
+
+/**
+ * The resource-policy statement Lambda builds from an AddPermission request: an account id or `*` as Principal
+ * becomes `{AWS: ...}`, a service name `{Service: ...}`, and each optional field a condition. The access matrix reads
+ * the synthesized lambda.Permission through this, so a widened permission shows in its rows.
+ */
+export function lambdaPermissionPolicy(functionArn: string, permission: { readonly action?: unknown; readonly principal?: unknown; readonly principalOrgId?: unknown; readonly sourceAccount?: unknown; readonly sourceArn?: unknown }): PolicyDocument {
+  const principal = String(permission.principal ?? "");
+  const condition: Record<string, Record<string, string>> = {};
+  if (typeof permission.principalOrgId === "string") condition.StringEquals = { "aws:PrincipalOrgID": permission.principalOrgId };
+  if (typeof permission.sourceAccount === "string") condition.StringEquals = { ...condition.StringEquals, "AWS:SourceAccount": permission.sourceAccount };
+  if (typeof permission.sourceArn === "string") condition.ArnLike = { "AWS:SourceArn": permission.sourceArn };
+  return policyDocument([
+    {
+      Sid: "LambdaPermission",
+      Effect: "Allow",
+      Principal: principal.endsWith(".amazonaws.com") ? { Service: principal } : { AWS: principal },
+      Action: String(permission.action ?? "lambda:InvokeFunction"),
+      Resource: functionArn,
+      ...(Object.keys(condition).length > 0 ? { Condition: condition } : {}),
+    },
+  ]);
 }

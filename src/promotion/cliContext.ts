@@ -10,7 +10,7 @@ import { ML_OUTPUTS, promotionLeaseTableName } from "../contract";
 import { NAMESPACE } from "../config/schema";
 import { terminalConfirm } from "./approval";
 import { assumedRoleCredentials, sessionName } from "./credentials";
-import { cloudwatchSdk, dynamodbSdk, rekognitionSdk, ssmSdk, stsSdk } from "./sdk";
+import { cloudwatchSdk, dynamodbSdk, lambdaSdk, rekognitionSdk, ssmSdk, stsSdk } from "./sdk";
 import { EngineDeps, PromotionResult } from "./engine";
 import { SsmHistoryStore } from "./history";
 import { currentOwner, FileJournalStore, FileLocks, Liveness, processLiveness } from "./journal";
@@ -21,7 +21,8 @@ import { loadProjectFiles, Project, ProjectError, ProjectReader } from "./projec
 import type { PulumiWorkspace } from "./pulumiWorkspace";
 import { ModelClientSmokeTester } from "./smokeTestAdapter";
 import { CloudWatchAlarmReader } from "./alarms";
-import { SmokeTester } from "./verify";
+import { LambdaSmokeTester } from "./lambdaSmokeTester";
+import { RunnerSmokeTester, SmokeTester } from "./verify";
 import { StackWorkspace } from "./workspace";
 
 /**
@@ -91,7 +92,7 @@ export function defaultCliContext(projectDir: string): CliContext {
     dynamodb: (region) => new (dynamodbSdk().DynamoDBClient)({ region }),
     cloudwatch: (region) => new (cloudwatchSdk().CloudWatchClient)({ region }),
     leaseTiming: DEFAULT_LEASE_TIMING,
-    smokeTester: new ModelClientSmokeTester(sts),
+    smokeTester: new RunnerSmokeTester({ function: new LambdaSmokeTester((region) => new (lambdaSdk().LambdaClient)({ region })), direct: new ModelClientSmokeTester(sts) }),
     liveness: processLiveness,
     modelTiming: { start: DEFAULT_START_TIMING, stop: DEFAULT_STOP_TIMING },
     commandLine: `modelshare ${process.argv.slice(2).join(" ")}`,

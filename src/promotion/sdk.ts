@@ -13,3 +13,4 @@ export const dynamodbSdk = once(() => require("@aws-sdk/client-dynamodb") as typ
 export const rekognitionSdk = once(() => require("@aws-sdk/client-rekognition") as typeof import("@aws-sdk/client-rekognition"));
 export const ssmSdk = once(() => require("@aws-sdk/client-ssm") as typeof import("@aws-sdk/client-ssm"));
 export const stsSdk = once(() => require("@aws-sdk/client-sts") as typeof import("@aws-sdk/client-sts"));
+export const lambdaSdk = once(() => require("@aws-sdk/client-lambda") as typeof import("@aws-sdk/client-lambda"));

@@ -27,18 +27,35 @@ export interface SmokeTestRequest {
   readonly modelVersionArn: string;
   /** The environment's shared role in the ML account (ML stack output sharedRoleArns[env]). */
   readonly sharedRoleArn: string;
-  /** The consumer-account principal the call starts from. */
+  /** The consumer-account principal the call starts from (the smoke-test role). */
   readonly principalRoleArn: string;
+  /**
+   * Where the call starts (smokeTest.runner): `function`, the consumer's smoke-test function, invoked from here
+   * (functionArn); `direct`, this process assumes principalRoleArn itself (it must run in the consumer's network).
+   */
+  readonly runner: "function" | "direct";
+  /** The smoke-test function (contract.smokeTestFunctionArn), for runner "function". */
+  readonly functionArn?: string;
   readonly image: SmokeImage;
   readonly minConfidence: number;
 }
 
 /**
- * One smoke-test call. The real one (./smokeTestAdapter) assumes the principal role with regional STS and calls
- * through ModelClient; the tests fake it. It throws on denial; isPropagationError decides what is retried.
+ * One smoke-test call. The real ones: ./lambdaSmokeTester invokes the consumer's smoke-test function;
+ * ./smokeTestAdapter (direct mode) assumes the principal role with regional STS and calls through ModelClient;
+ * RunnerSmokeTester picks one by the request's runner. It throws on denial; isPropagationError decides what is retried.
  */
 export interface SmokeTester {
   detectLabels(request: SmokeTestRequest): Promise<readonly DetectedLabel[]>;
+}
+
+/** The smoke tester each runner kind uses: the configured mode decides, not the caller. */
+export class RunnerSmokeTester implements SmokeTester {
+  constructor(private readonly testers: Readonly<Record<SmokeTestRequest["runner"], SmokeTester>>) {}
+
+  detectLabels(request: SmokeTestRequest): Promise<readonly DetectedLabel[]> {
+    return this.testers[request.runner].detectLabels(request);
+  }
 }
 
 /** The smoke test's image file, resolved against `baseDir`; an `s3://` location is refused, saying why. */

@@ -68,6 +68,8 @@ export const TYPES = {
   configRecorder: "aws:cfg/recorder:Recorder",
   metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
   dynamoTable: "aws:dynamodb/table:Table",
+  lambdaFunction: "aws:lambda/function:Function",
+  lambdaPermission: "aws:lambda/permission:Permission",
 } as const;
 
 /** Where each resource type keeps its policy documents. */

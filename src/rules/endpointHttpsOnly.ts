@@ -65,6 +65,8 @@ function allowedSources(context: RuleContext): EndpointSources | undefined {
   return all.length === 0 ? undefined : { cidrs: all.flatMap((s) => s.cidrs), securityGroupIds: all.flatMap((s) => s.securityGroupIds) };
 }
 
+const SMOKE_TEST_FUNCTION_TYPE = "modelshare:index:SmokeTestFunction";
+
 /** The endpoints' security group admits HTTPS only, and only from the callers the config names. */
 export const endpointHttpsOnly: Rule = {
   id: "endpoint-https-from-configured-sources",
@@ -85,6 +87,8 @@ export const endpointHttpsOnly: Rule = {
         else if (allowed && !allowed.cidrs.includes(cidr)) details.push(`${rule.label} admits ${cidr}, which is not in modelshare:network.allowedCidrs (${allowed.cidrs.join(", ") || "none"})`);
       }
       for (const group of rule.securityGroups) {
+        // The smoke-test function's own rule admits the function's group, created next to it in the same component.
+        if (resource.parentType === SMOKE_TEST_FUNCTION_TYPE && resource.type === TYPES.ingressRule) continue;
         if (allowed && !allowed.securityGroupIds.includes(group)) details.push(`${rule.label} admits ${group}, which is not in modelshare:network.allowedSecurityGroupIds (${allowed.securityGroupIds.join(", ") || "none"})`);
       }
       if (rule.cidrs.length + rule.securityGroups.length + rule.otherSources.length === 0) details.push(`${rule.label} names no source`);

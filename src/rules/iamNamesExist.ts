@@ -3,7 +3,7 @@ import { conditionKeysOf, documentsOf, listOf, statementsOf } from "./documents"
 import type { Rule } from "./types";
 
 function wildcardPattern(name: string): RegExp {
-  return new RegExp(`^${name.toLowerCase().replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+  return new RegExp(`^${name.toLowerCase().replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`, "i");
 }
 
 /** Why an action name is not one IAM knows, or undefined when it is. */

@@ -7,12 +7,14 @@ import { endpointHttpsOnly } from "./endpointHttpsOnly";
 import { stackPolicyName } from "./enforcement";
 import { endpointPrivateDns } from "./endpointPrivateDns";
 import { exemptionsProtected } from "./exemptionsProtected";
+import { exemptRoleTrust } from "./exemptRoleTrust";
 import { iamNamesExist } from "./iamNamesExist";
 import { deploymentIntent, ruleContextFor } from "./intent";
 import { noWildcardAllow } from "./noWildcardAllow";
 import { policyJsonValid } from "./policyJson";
 import { quotaBudgets } from "./quotaBudgets";
 import { sharedRoleExactVersions } from "./sharedRoleExactVersions";
+import { smokeTestRunsInConsumer } from "./smokeTestRunsInConsumer";
 import { trustRequiresOrgId } from "./trustRequiresOrgId";
 import { trustedPrincipalsProtected } from "./trustedPrincipalsProtected";
 import type { Finding, Rule, StackUnderCheck } from "./types";
@@ -44,6 +46,8 @@ export const RULES: readonly Rule[] = [
   detectiveControlsProtected,
   configRuleAcceptsDesign,
   modelAlarmsComplete,
+  exemptRoleTrust,
+  smokeTestRunsInConsumer,
 ];
 
 export interface RuleOutcome {

@@ -376,7 +376,7 @@ function detectiveEdges(drawing: Drawing, node: DiagramNode): void {
   }
 }
 
-/** What the pipeline and training roles do with the model, and which roles trust the pipeline (promotion's verify). */
+/** What the pipeline and training roles do with the model, and what it may assume or invoke in consumer accounts (promotion's verify). */
 function configRoleEdges(drawing: Drawing, stacks: readonly StackLike[]): void {
   for (const ml of mlConfigs(stacks.map((s) => s.config))) {
     const versions = [...ml.model.versions, ...Object.values(ml.consumers).flatMap((c) => c.grantedVersions)];
@@ -391,6 +391,9 @@ function configRoleEdges(drawing: Drawing, stacks: readonly StackLike[]): void {
     for (const node of drawing.nodes) {
       if (node.resources.some((r) => trustedPrincipals(r).includes(ml.pipelineRoleArn))) {
         addEdge(drawing, { from: pipeline.id, to: node.id, label: "sts:AssumeRole (trusted: promotion's verify)", style: "solid" });
+      }
+      if (node.resources.some((r) => r.type === TYPES.lambdaPermission && r.inputs.principal === ml.pipelineRoleArn)) {
+        addEdge(drawing, { from: pipeline.id, to: node.id, label: "lambda:InvokeFunction (promotion's verify)", style: "solid" });
       }
     }
   }

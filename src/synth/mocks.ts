@@ -81,7 +81,14 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   /** Current policies of existing buckets, as S3 returns them (JSON text); a bucket not listed has none. */
   readonly bucketPolicies = new Map<string, string>();
   /** IAM roles that already exist in the account the program looks into (none by default). */
-  readonly existingRoles: { name: string; path: string; tags: Record<string, string> }[] = [];
+  readonly existingRoles: { name: string; path: string; tags: Record<string, string>; assumeRolePolicy?: string }[] = [];
+  /**
+   * What GetRole answers for a role not in existingRoles (the exempt and deploy roles modelshare does not create):
+   * offline nobody knows their real trust, so by default they exist and trust nobody, and the deploy-time trust
+   * check (stacks/lookups/roleTrust.ts) passes; undefined: such a role does not exist. Tests set trusts to probe it.
+   */
+  readonly roleTrusts = new Map<string, string>();
+  unknownRoleTrust: string | undefined = JSON.stringify({ Version: "2012-10-17", Statement: [] });
   /** Interface endpoints that already exist in existing VPCs (none by default). */
   readonly existingEndpoints: { id: string; vpcId: string; serviceName: string; privateDnsEnabled: boolean; ownerId: string }[] = [];
   /** Private hosted zones associated with existing VPCs (none by default). */
@@ -254,6 +261,10 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
           },
         };
       }
+      case "aws:lambda/function:Function":
+        return { id: physicalName, state: { ...inputs, name: physicalName, arn: `arn:${partition}:lambda:${region}:${account}:function:${physicalName}` } };
+      case "aws:lambda/permission:Permission":
+        return { id: `${String(inputs.function)}/${String(inputs.statementId)}`, state: inputs };
       case "aws:ssm/parameter:Parameter":
         return {
           id: physicalName,
@@ -342,9 +353,12 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
         return { id: account, names: listed.map((r) => r.name), arns: listed.map((r) => `arn:aws:iam::${account}:role${r.path}${r.name}`) };
       }
       case "aws:iam/getRole:getRole": {
-        const role = this.existingRoles.find((r) => r.name === args.inputs.name);
-        if (!role) throw providerError(`reading IAM Role (${String(args.inputs.name)}): couldn't find resource`);
-        return { id: role.name, name: role.name, path: role.path, arn: `arn:aws:iam::${account}:role${role.path}${role.name}`, tags: role.tags };
+        const name = String(args.inputs.name);
+        const role = this.existingRoles.find((r) => r.name === name);
+        const trust = role?.assumeRolePolicy ?? this.roleTrusts.get(name) ?? (role ? undefined : this.unknownRoleTrust);
+        if (!role && trust === undefined) throw providerError(`reading IAM Role (${name}): couldn't find resource`);
+        const path = role?.path ?? "/";
+        return { id: name, name, path, arn: `arn:aws:iam::${account}:role${path}${name}`, tags: role?.tags ?? {}, ...(trust !== undefined ? { assumeRolePolicy: trust } : {}) };
       }
       case "aws:ec2/getSubnet:getSubnet": {
         const id = String(args.inputs.id);

@@ -83,8 +83,20 @@ const MUTATIONS: readonly Mutation[] = [
   {
     defect: "let a smoke-test role trust every principal of the ML account",
     category: "outside-callers",
-    mutate: statements("qa-smoke-test-role", "assumeRolePolicy", eachStatement((s) => ({ ...s, Condition: { ...s.Condition, ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::111111111111:role/*" } } }))),
+    mutate: statements("qa-smoke-test-role", "assumeRolePolicy", (list) => [...list, { Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "sts:AssumeRole" }]),
   },
+  {
+    defect: "widen the smoke-test function's resource policy to the whole ML account",
+    category: "smoke-test",
+    mutate: (stacks) => withResource(stacks, "qa-smoke-test-invoke-from-pipeline", (inputs) => ({ ...inputs, principal: "111111111111" })),
+  },
+  {
+    defect: "widen the smoke-test function's resource policy to the organization (any principal with a PrincipalOrgID)",
+    category: "smoke-test",
+    mutate: (stacks) => withResource(stacks, "prod-smoke-test-invoke-from-pipeline", (inputs) => ({ ...inputs, principal: "*" })),
+  },
+  { defect: "drop the consumer guardrail's protection of the smoke-test functions (Lambda)", category: "smoke-test", mutate: statements(CONSUMER_SCP, "content", withoutSid("ProtectSmokeTestFunctions")) },
+  { defect: "drop the consumer guardrail's PassRole protection of the smoke-test roles", category: "smoke-test", mutate: statements(CONSUMER_SCP, "content", withoutSid("ProtectSmokeTestRoles")) },
   { defect: "detach the ML guardrail from the ML account", category: "export", mutate: (stacks) => withResource(stacks, "modelshare-ml-guardrail-111111111111", "remove") },
   { defect: "drop the ML guardrail's protection of the promotion lease table", category: "guardrails", mutate: statements(ML_SCP, "content", withoutSid("ProtectPromotionLease")) },
   { defect: "drop the ML guardrail's protection of the analyzers, the recorder and the alarms", category: "detective", mutate: statements(ML_SCP, "content", withoutSid("ProtectDetectiveControls")) },

@@ -86,7 +86,7 @@ describe("promotion adapters", () => {
         const tester = new ModelClientSmokeTester((region) => new STSClient({ region }));
         const request = {
           environment: "prod", region: "us-east-1", modelVersionArn: V2, sharedRoleArn: "arn:aws:iam::111111111111:role/modelshare/modelshare-prod",
-          principalRoleArn: "arn:aws:iam::333333333333:role/smoke", image: { path: join(dir, "smoke.png") }, minConfidence: 60,
+          principalRoleArn: "arn:aws:iam::333333333333:role/smoke", runner: "direct" as const, image: { path: join(dir, "smoke.png") }, minConfidence: 60,
         };
         for (let attempt = 0; attempt < 3; attempt++) expect(await tester.detectLabels(request)).to.deep.equal([{ name: "scratch", confidence: 91.5 }]);
         expect(rekognition.commandCalls(DetectCustomLabelsCommand)[0].args[0].input).to.deep.include({ ProjectVersionArn: V2, MinConfidence: 60 });

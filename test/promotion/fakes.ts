@@ -85,7 +85,7 @@ export function writeProject(layout: ProjectLayout): string {
         env,
         {
           accountId: consumerAccount(env),
-          applicationPrincipalArns: [`arn:aws:iam::${consumerAccount(env)}:role/app`, `arn:aws:iam::${consumerAccount(env)}:role/smoke`],
+          applicationPrincipalArns: [`arn:aws:iam::${consumerAccount(env)}:role/app`, `arn:aws:iam::${consumerAccount(env)}:role/modelshare/modelshare-${env}-smoke-test`],
           grantedVersions: layout.granted[env] ?? [],
         },
       ]),
@@ -110,7 +110,7 @@ export function writeProject(layout: ProjectLayout): string {
         ? {}
         : {
             "modelshare:smokeTest": {
-              principalRoleArn: `arn:aws:iam::${account}:role/smoke`,
+              principalRoleArn: `arn:aws:iam::${account}:role/modelshare/modelshare-${env}-smoke-test`,
               image: "examples/smoke.png",
               expectedLabel: "scratch",
               minConfidence: 60,

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { historyWriterPolicy, pipelinePolicyInputFromConfig, pipelinePromotionPolicy } from "../../src/policies/pipeline";
+import { historyWriterPolicy, pipelinePolicyForEnvironments, pipelinePolicyInputFromConfig, pipelinePromotionPolicy } from "../../src/policies/pipeline";
 import { loadProjectFiles } from "../../src/promotion/project";
 import { PROJECT_ARN, V1, V2, writeProject } from "./fakes";
 
@@ -15,15 +15,30 @@ describe("pipeline role policy (pure)", () => {
       Action: ["rekognition:StartProjectVersion", "rekognition:StopProjectVersion"],
       Resource: ["arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/*"],
     });
-    expect(statement(policy, "AssumeConsumerDeployAndSmokeTestRoles")?.Resource).to.deep.equal([
-      "arn:aws:iam::222222222222:role/modelshare-deploy",
-      "arn:aws:iam::222222222222:role/smoke",
-      "arn:aws:iam::333333333333:role/modelshare-deploy",
-      "arn:aws:iam::333333333333:role/smoke",
-    ]);
+    // Per environment: each consumer's deploy role and smoke-test function in statements of their own.
+    expect(statement(policy, "AssumeDeployRoleQa")).to.deep.include({ Action: "sts:AssumeRole", Resource: "arn:aws:iam::222222222222:role/modelshare-deploy" });
+    expect(statement(policy, "AssumeDeployRoleProd")).to.deep.include({ Action: "sts:AssumeRole", Resource: "arn:aws:iam::333333333333:role/modelshare-deploy" });
+    expect(statement(policy, "InvokeSmokeTestQa")).to.deep.include({ Action: "lambda:InvokeFunction", Resource: "arn:aws:lambda:us-east-1:222222222222:function:modelshare-qa-smoke-test" });
+    expect(statement(policy, "InvokeSmokeTestProd")).to.deep.include({ Action: "lambda:InvokeFunction", Resource: "arn:aws:lambda:us-east-1:333333333333:function:modelshare-prod-smoke-test" });
+    // H1: the pipeline assumes no smoke-test role (nothing that runs code in a consumer's network).
+    const assumed = policy.Statement.filter((s) => s.Action === "sts:AssumeRole").flatMap((s) => [s.Resource].flat());
+    expect(assumed.some((arn) => /smoke-test/.test(String(arn)))).to.equal(false);
     // Both consumers have a deploy role: the history is written through it, not by the pipeline role itself.
     expect(statement(policy, "WritePromotionHistory")).to.equal(undefined);
     expect(policy.Statement.flatMap((s) => [s.Resource].flat()).some((r) => r === "*")).to.equal(false);
+  });
+
+  it("assumes a smoke-test role only for an environment that opts into direct mode, and can be scoped to some environments", () => {
+    const direct = consumers.map((c) => (c.environment === "qa" && c.smokeTest ? { ...c, smokeTest: { ...c.smokeTest, runner: "direct" as const } } : c));
+    const input = pipelinePolicyInputFromConfig(project.ml.config, direct);
+    const policy = pipelinePromotionPolicy(input);
+    expect(statement(policy, "AssumeSmokeTestRoleDirectQa")?.Resource).to.equal("arn:aws:iam::222222222222:role/modelshare/modelshare-qa-smoke-test");
+    expect(statement(policy, "InvokeSmokeTestQa")).to.equal(undefined);
+    expect(statement(policy, "AssumeSmokeTestRoleDirectProd")).to.equal(undefined);
+    const prodOnly = pipelinePolicyForEnvironments(input, ["prod"]);
+    const reached = JSON.stringify(prodOnly);
+    expect(reached).to.include("333333333333");
+    expect(reached, "a prod-only policy reaches nothing of qa").not.to.include("222222222222");
   });
 
   it("pins Start/Stop to the known versions when new versions are not allowed, and writes history directly without a deploy role", () => {

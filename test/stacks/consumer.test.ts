@@ -52,10 +52,11 @@ describe("consumer stack program", () => {
       });
 
       it("admits only HTTPS from the configured CIDR to the endpoints", () => {
-        const rules = recorder.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+        const endpointRules = (type: string) => recorder.ofType(type).filter((r) => r.parent === `modelshare:index:PrivateRekognitionEndpoint::${env}-endpoints`);
+        const rules = endpointRules("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
         expect(rules).to.have.length(1);
         expect(rules[0].inputs).to.include({ ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: CIDRS[env] });
-        expect(recorder.ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")).to.be.empty;
+        expect(endpointRules("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")).to.be.empty;
       });
 
       it("lets the Rekognition endpoint carry only the shared role's calls on this environment's granted versions", () => {

@@ -13,7 +13,7 @@ const prodOnEks = (c: Record<string, any>) => {
 
 describe("stacks against issue 8's red team", () => {
   describe("hole 3: every principal the shared role trusts is owned by the consumer stack and protected", () => {
-    it("creates the application role and the smoke-test role under /modelshare/; the smoke-test role trusts only the pipeline role", async () => {
+    it("creates the application role and the smoke-test role under /modelshare/; the smoke-test role trusts only Lambda, for its own function", async () => {
       await publishMlOutputs();
       const { outputs } = await runProgram(exampleConfig("qa"));
       expect(recorder.byName("aws:iam/role:Role", "qa-app-role").inputs).to.include({ name: "modelshare-qa-app", path: "/modelshare/" });
@@ -23,11 +23,11 @@ describe("stacks against issue 8's red team", () => {
       expect(smoke.parent).to.equal("modelshare:index:SmokeTestRole::qa-smoke-test");
       expect(parsedPolicy(smoke, "assumeRolePolicy").Statement).to.deep.equal([
         {
-          Sid: "AssumeFromPipeline",
+          Sid: "RunSmokeTestFunction",
           Effect: "Allow",
-          Principal: { AWS: "arn:aws:iam::111111111111:root" },
+          Principal: { Service: "lambda.amazonaws.com" },
           Action: "sts:AssumeRole",
-          Condition: { ArnEquals: { "aws:PrincipalArn": "arn:aws:iam::111111111111:role/modelshare-pipeline" }, StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } },
+          Condition: { StringEquals: { "aws:SourceAccount": "222222222222" }, ArnLikeIfExists: { "aws:SourceArn": "arn:aws:lambda:us-east-1:222222222222:function:modelshare-qa-smoke-test" } },
         },
       ]);
       expect(parsedPolicy(recorder.byName("aws:iam/rolePolicy:RolePolicy", "qa-smoke-test-assume-shared-role")).Statement).to.deep.equal([
@@ -50,13 +50,13 @@ describe("stacks against issue 8's red team", () => {
       const error = await rejection(
         runProgram(
           withConfig(exampleConfig("qa"), (c) => {
-            c["modelshare:smokeTest"].principalRoleArn = "arn:aws:iam::222222222222:role/smoke";
+            c["modelshare:smokeTest"].principalRoleArn = "arn:aws:iam::222222222222:role/x-smoke-test";
             c["modelshare:deployRoleArn"] = "arn:aws:iam::222222222222:role/someone-else";
           }),
         ),
       );
       expect(error).to.be.instanceOf(ConfigError);
-      expect(error.message).to.include('modelshare:smokeTest.principalRoleArn = "arn:aws:iam::222222222222:role/smoke": must be a role of this account (222222222222) under /modelshare/');
+      expect(error.message).to.include('modelshare:smokeTest.principalRoleArn = "arn:aws:iam::222222222222:role/x-smoke-test": must be a role of this account (222222222222) under /modelshare/');
       expect(error.message).to.include('is not trusted by the shared role of "qa"');
       expect(error.message).to.include('modelshare:deployRoleArn = "arn:aws:iam::222222222222:role/someone-else": is not one of the deploy roles');
       expect(recorder.resources.map((r) => r.type)).to.deep.equal(["pulumi:pulumi:StackReference"]);

@@ -86,7 +86,9 @@ describe("synth outputs (in process)", () => {
         expect(edge(app, endpoints), env).to.equal("calls STS and Rekognition through");
         expect(edge(endpoints, shared), env).to.equal("sts:AssumeRole (STS endpoint policy)");
         expect(edge(shared, "p1"), env).to.equal("DetectCustomLabels (1 version)");
-        expect(edge(pipeline, nodeId(markdown, `SmokeTestRole ${env}-smoke-test`)), env).to.equal("sts:AssumeRole (trusted: promotion's verify)");
+        // H1: the pipeline invokes the consumer's smoke-test function; it assumes no consumer role.
+        expect(edge(pipeline, nodeId(markdown, `SmokeTestFunction ${env}-smoke-test`)), env).to.equal("lambda:InvokeFunction (promotion's verify)");
+        expect(edge(pipeline, nodeId(markdown, `SmokeTestRole ${env}-smoke-test`)), env).to.equal(undefined);
       }
       const bucket = nodeId(markdown, "bucket example-corp-data-lake");
       expect(edge(bucket, pipeline)).to.equal("training data: s3:ListBucket, s3:GetObject");

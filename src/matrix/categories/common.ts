@@ -144,3 +144,11 @@ export function legitimateAssumeExtras(topology: Topology, consumer: ConsumerVie
   const tags = transitiveTags(topology, consumer);
   return { ...(externalId !== undefined ? { externalId } : {}), ...(tags ? { requestTags: tags } : {}) };
 }
+
+/** The role that deploys `environment`'s stack: its configured deployRoleArn, else the first guardrail deploy-role name. */
+export function deployRoleArnOf(topology: Topology, environment: string): string | undefined {
+  const configured = topology.consumers.get(environment)?.config.deployRoleArn;
+  const name = topology.ml.guardrail.consumerDeployRoleNames[0];
+  const account = topology.ml.consumers[environment]?.accountId;
+  return configured ?? (name !== undefined && account !== undefined ? `arn:${topology.ml.partition}:iam::${account}:role/${name}` : undefined);
+}

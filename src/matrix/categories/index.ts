@@ -10,6 +10,7 @@ import { legitimateCases } from "./legitimate";
 import { networkCases } from "./network";
 import { outsideCallerCases } from "./outsideCallers";
 import { sharedRoleAbuseCases } from "./sharedRoleAbuse";
+import { smokeTestCases } from "./smokeTest";
 
 /** One red-team category: what it asks, and the function from the topology to its requests. */
 export interface MatrixCategory {
@@ -29,6 +30,7 @@ export const CATEGORIES: readonly MatrixCategory[] = [
   { id: "data-lake", title: "the training bucket: the training principal, other principals, Rekognition's service principal", cases: dataLakeCases },
   { id: "export", title: "copying a version and project-policy changes", cases: exportCases },
   { id: "detective", title: "the access analyzer, the Config rule, the recorder and the model's alarms: only the pipeline changes them", cases: detectiveCases },
+  { id: "smoke-test", title: "the smoke-test function and role: who may invoke or change the function, pass or assume the role", cases: smokeTestCases },
 ];
 
 /** Every request of the matrix, category by category, in a stable order. */

@@ -1,4 +1,3 @@
-import { policyDocument } from "../../policies/document";
 import { DETECT_ACTION } from "../../policies/sharedRole";
 import { pipelinePolicyInputFromConfig, pipelinePromotionPolicy } from "../../policies/pipeline";
 import type { MatrixCase } from "../cases";
@@ -20,7 +19,6 @@ export function pipelinePolicy(topology: Topology): NamedPolicy {
  */
 export function legitimateCases(topology: Topology): MatrixCase[] {
   const cases: MatrixCase[] = [];
-  const pipeline = pipelinePolicy(topology);
   for (const role of sharedRoles(topology)) {
     const env = role.environment;
     const consumer = topology.consumers.get(env);
@@ -43,19 +41,6 @@ export function legitimateCases(topology: Topology): MatrixCase[] {
         const { externalId } = legitimateAssumeExtras(topology, undefined, env);
         cases.push(
           assumeCase(topology, { category: "legitimate", kind: "smoke-test-assume", scenario: `${env} smoke-test role -> its shared role (promotion's verify)`, caller: smokeCaller, target: role, expected: trusts(topology, env, smoke.roleArn) ? "Allowed" : "Denied", endpoint: stsPath(consumer), ...(externalId !== undefined ? { externalId } : {}) }),
-        );
-        cases.push(
-          matrixCase(topology, {
-            category: "legitimate",
-            kind: "pipeline-assume-smoke-test",
-            scenario: `pipeline role -> ${env}'s smoke-test role (promotion's verify)`,
-            caller: roleCaller(topology, topology.ml.pipelineRoleArn, "ml", [pipeline]),
-            action: "sts:AssumeRole",
-            resource: smoke.roleArn,
-            resourceAccount: consumer.accountId,
-            expected: "Allowed",
-            resourcePolicy: { policy: smoke.trustPolicy ?? policyDocument([]), label: `trust policy of ${smoke.roleArn.split("/").pop()}` },
-          }),
         );
       }
     }

@@ -1,11 +1,15 @@
 import { own } from "../../config/lists";
 import { NAMESPACE } from "../../config/schema";
-import { ML_OUTPUTS } from "../../contract";
+import { ML_OUTPUTS, smokeTestFunctionArn } from "../../contract";
 import { versionLabel } from "../plan";
 import { smokeImageFile, verifyWithRetry } from "../verify";
 import { StepDefinition } from "./step";
 
-/** verify: through the path applications take (smoke-test principal -> shared role), the environment can call the version. */
+/**
+ * verify: through the path applications take (smoke-test principal -> shared role, from the consumer's network), the
+ * environment can call the version. By default the consumer's smoke-test function makes the call and this step only
+ * invokes it (no ML-account credentials in a consumer account); in direct mode this process makes it.
+ */
 export const verifyStep: StepDefinition = {
   async run(context) {
     const { version } = context.journal;
@@ -19,10 +23,26 @@ export const verifyStep: StepDefinition = {
     const sharedRoleArn = own(sharedRoleArns, env);
     if (!sharedRoleArn) throw new Error(`the ML stack ${project.ml.stack} has no ${ML_OUTPUTS.sharedRoleArns} output for ${env}; deploy it first`);
     const image = smokeImageFile(smoke.image, context.deps.projectDir);
-    context.deps.progress.waiting(`DetectCustomLabels as ${smoke.principalRoleArn} through ${sharedRoleArn}`);
+    const c = consumer.config;
+    const functionArn = smoke.runner === "function" ? smokeTestFunctionArn(c.partition, c.region, c.accountId, env) : undefined;
+    context.deps.progress.waiting(
+      functionArn !== undefined
+        ? `invoking ${functionArn}: DetectCustomLabels as ${smoke.principalRoleArn} through ${sharedRoleArn}, from ${env}'s network`
+        : `DetectCustomLabels as ${smoke.principalRoleArn} through ${sharedRoleArn} (smokeTest.runner direct: from this runner)`,
+    );
     const { label, attempts } = await verifyWithRetry({
       tester: context.deps.smokeTester,
-      request: { environment: env, region: project.ml.config.region, modelVersionArn: version, sharedRoleArn, principalRoleArn: smoke.principalRoleArn, image, minConfidence: smoke.minConfidence },
+      request: {
+        environment: env,
+        region: project.ml.config.region,
+        modelVersionArn: version,
+        sharedRoleArn,
+        principalRoleArn: smoke.principalRoleArn,
+        runner: smoke.runner,
+        ...(functionArn !== undefined ? { functionArn } : {}),
+        image,
+        minConfidence: smoke.minConfidence,
+      },
       expectedLabel: smoke.expectedLabel,
       deadlineSeconds: smoke.deadlineSeconds,
       now: context.deps.now,

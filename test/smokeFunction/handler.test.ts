@@ -1,0 +1,90 @@
+import { DetectCustomLabelsCommand, RekognitionClient } from "@aws-sdk/client-rekognition";
+import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { mockClient } from "aws-sdk-client-mock";
+import { expect } from "chai";
+import { smokeTestFunctionCode } from "../../components/SmokeTestFunction";
+import { SMOKE_TEST_FUNCTION_ENV } from "../../src/contract";
+import { handler, MAX_IMAGE_BYTES } from "../../src/smokeFunction/handler";
+import { MAX_IMAGE_BYTES as CONFIG_MAX_IMAGE_BYTES } from "../../src/config/projectChecks";
+
+const SHARED = "arn:aws:iam::111111111111:role/modelshare/modelshare-qa";
+const VERSION = "arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/defect-detector.2024-09-02T14.30.05/1725287405000";
+const IMAGE = Buffer.from("not really a png, the fake does not care").toString("base64");
+
+describe("smoke-test function handler (aws-sdk-client-mock)", () => {
+  const sts = mockClient(STSClient);
+  const rekognition = mockClient(RekognitionClient);
+  const saved = { ...process.env };
+
+  beforeEach(() => {
+    sts.reset();
+    rekognition.reset();
+    // The names the consumer stack sets (contract), not the handler's own literals: the two must agree.
+    process.env[SMOKE_TEST_FUNCTION_ENV.sharedRoleArn] = SHARED;
+    process.env[SMOKE_TEST_FUNCTION_ENV.region] = "us-east-1";
+    process.env[SMOKE_TEST_FUNCTION_ENV.useFipsEndpoint] = "false";
+    process.env[SMOKE_TEST_FUNCTION_ENV.environment] = "qa";
+    sts.on(AssumeRoleCommand).resolves({ Credentials: { AccessKeyId: "AKIA-SHARED", SecretAccessKey: "s", SessionToken: "t", Expiration: new Date(Date.now() + 900_000) } });
+    rekognition.on(DetectCustomLabelsCommand).resolves({ CustomLabels: [{ Name: "scratch", Confidence: 91.5 }] });
+  });
+  after(() => {
+    process.env = saved;
+    sts.restore();
+    rekognition.restore();
+  });
+
+  it("assumes the shared role its environment names (never one from the payload) through regional STS, then calls DetectCustomLabels with the image bytes as that session", async () => {
+    const result = await handler({ modelVersionArn: VERSION, imageBase64: IMAGE, minConfidence: 60, sharedRoleArn: "arn:aws:iam::111111111111:role/modelshare/modelshare-prod" });
+    expect(result).to.deep.equal({ labels: [{ name: "scratch", confidence: 91.5 }] });
+    const assume = sts.commandCalls(AssumeRoleCommand);
+    expect(assume).to.have.length(1);
+    expect(assume[0].args[0].input).to.deep.include({ RoleArn: SHARED, RoleSessionName: "modelshare-smoke-test-qa" });
+    // SDK v3's STS client is regional by default: the STS endpoint's private DNS keeps it in the VPC.
+    expect(await (assume[0].thisValue as STSClient).config.region()).to.equal("us-east-1");
+    expect((assume[0].thisValue as STSClient).config.endpoint, "no global or custom STS endpoint").to.equal(undefined);
+    const detect = rekognition.commandCalls(DetectCustomLabelsCommand);
+    expect(detect[0].args[0].input).to.deep.include({ ProjectVersionArn: VERSION, MinConfidence: 60 });
+    expect(Buffer.from(detect[0].args[0].input.Image!.Bytes!).toString("base64")).to.equal(IMAGE);
+    expect((await (detect[0].thisValue as RekognitionClient).config.credentials()).accessKeyId).to.equal("AKIA-SHARED");
+  });
+
+  it("rethrows STS's and Rekognition's errors unchanged, so Lambda reports their names (what verify's retry reads)", async () => {
+    sts.on(AssumeRoleCommand).rejects(Object.assign(new Error("not authorized"), { name: "AccessDenied" }));
+    const error = await handler({ modelVersionArn: VERSION, imageBase64: IMAGE, minConfidence: 60 }).then(() => undefined, (e: Error) => e);
+    expect(error?.name).to.equal("AccessDenied");
+    expect(rekognition.commandCalls(DetectCustomLabelsCommand)).to.have.length(0);
+  });
+
+  for (const [what, event] of [
+    ["no event", undefined],
+    ["a version that is not a version ARN", { modelVersionArn: "arn:aws:iam::111111111111:role/x", imageBase64: IMAGE, minConfidence: 60 }],
+    ["a confidence above 100", { modelVersionArn: VERSION, imageBase64: IMAGE, minConfidence: 101 }],
+    ["no image", { modelVersionArn: VERSION, imageBase64: "", minConfidence: 60 }],
+    ["an image over DetectCustomLabels' 4 MB", { modelVersionArn: VERSION, imageBase64: Buffer.alloc(MAX_IMAGE_BYTES + 1).toString("base64"), minConfidence: 60 }],
+  ] as const) {
+    it(`refuses ${what} before any AWS call (SmokeTestInputError, not retried by verify)`, async () => {
+      const error = await handler(event).then(() => undefined, (e: Error) => e);
+      expect(error?.name).to.equal("SmokeTestInputError");
+      expect(sts.calls()).to.have.length(0);
+    });
+  }
+
+  it("refuses to run without the environment the stack sets (a function changed by hand)", async () => {
+    delete process.env[SMOKE_TEST_FUNCTION_ENV.sharedRoleArn];
+    const error = await handler({ modelVersionArn: VERSION, imageBase64: IMAGE, minConfidence: 60 }).then(() => undefined, (e: Error) => e);
+    expect(error?.message).to.match(/MODELSHARE_SHARED_ROLE_ARN/);
+    expect(sts.calls()).to.have.length(0);
+  });
+
+  it("takes the same image limit as the project checks", () => {
+    expect(MAX_IMAGE_BYTES).to.equal(CONFIG_MAX_IMAGE_BYTES);
+  });
+
+  it("ships as one CommonJS file that requires nothing but the runtime's AWS SDK v3 (no bundling)", () => {
+    const code = smokeTestFunctionCode();
+    expect(code).to.match(/exports\.handler = handler/);
+    const required = [...code.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]).sort();
+    expect(required).to.deep.equal(["@aws-sdk/client-rekognition", "@aws-sdk/client-sts"]);
+    expect(smokeTestFunctionCode(), "the same bytes for the same source").to.equal(code);
+  });
+});
