@@ -108,7 +108,18 @@ describe("engine lane: the real pulumi engine against the emulator", function ()
 
     projectDir = copyProject(join(scratch, "project"));
     const world = await createWorld(
-      { region, pipelineRoleArn: repoMl["modelshare:pipelineRoleArn"], managementRoleArn: repoMl["modelshare:guardrail"].managementRoleArn, dataLakeRoleArn: repoMl["modelshare:dataLake"].roleArn, dataLakeBucket: repoMl["modelshare:dataLake"].bucketName },
+      {
+        region,
+        pipelineRoleArn: repoMl["modelshare:pipelineRoleArn"],
+        managementRoleArn: repoMl["modelshare:guardrail"].managementRoleArn,
+        dataLakeRoleArn: repoMl["modelshare:dataLake"].roleArn,
+        dataLakeBucket: repoMl["modelshare:dataLake"].bucketName,
+        checkedRoles: [
+          { roleArn: repoMl["modelshare:pipelineRoleArn"], trustedRoleArn: `arn:aws:iam::${repoMl["modelshare:mlAccountId"]}:role/ci-runner` },
+          ...[...repoMl["modelshare:breakGlassRoleArns"], ...repoMl["modelshare:guardrail"].exemptRoleAdminArns].map((roleArn: string) => ({ roleArn, trustedRoleArn: `arn:aws:iam::${repoMl["modelshare:mlAccountId"]}:role/security-team` })),
+          ...Object.values(consumers).map((c) => ({ roleArn: c["modelshare:deployRoleArn"], trustedRoleArn: repoMl["modelshare:pipelineRoleArn"] })),
+        ],
+      },
       Object.fromEntries(Object.entries(consumers).map(([name, c]) => [name, c["modelshare:accountId"] as string])),
     );
     pipeline = world.pipeline;
@@ -121,6 +132,12 @@ describe("engine lane: the real pulumi engine against the emulator", function ()
     setStackConfig(projectDir, "ml", ["modelshare:detective", "configRule", "enabled"], false);
     setStackConfig(projectDir, "ml", ["modelshare:promotion", "bakeSeconds"], 0);
     for (const [name, c] of Object.entries(consumers)) consumerCredentials[name] = await assumeRole(region, c["modelshare:deployRoleArn"], pipeline);
+    // moto runs Lambda functions only in Docker, which this machine lacks: the lane's consumers use the direct smoke
+    // test (an explicit, waived opt-in; docs/engine-lane.md), so promote's verify reaches the Rekognition fake.
+    for (const name of Object.keys(consumers)) {
+      setStackConfig(projectDir, name, ["modelshare:smokeTest", "runner"], "direct");
+      setStackConfig(projectDir, name, ["modelshare:waivers"], [{ rule: "smoke-test-runs-in-consumer", resource: `${name}-smoke-test-role`, reason: "engine lane: moto cannot invoke Lambda without Docker" }]);
+    }
 
     for (const version of model.versions as string[]) fake.addVersion(version, "RUNNING", { min: 1 });
     const rekognitionUrl = await fake.listen();

@@ -1,5 +1,6 @@
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateOrganizationalUnitCommand, ListRootsCommand, MoveAccountCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
+import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import type { AwsCredentialIdentity } from "@aws-sdk/types";
 
@@ -17,6 +18,8 @@ export interface LaneAccounts {
   readonly managementRoleArn: string;
   readonly dataLakeRoleArn: string;
   readonly dataLakeBucket: string;
+  /** Roles modelshare does not create but reads the trust of at deploy time (security review L3), by ARN. */
+  readonly checkedRoles: readonly { readonly roleArn: string; readonly trustedRoleArn: string }[];
 }
 
 export interface World {
@@ -45,6 +48,15 @@ export async function createWorld(accounts: LaneAccounts, consumers: Readonly<Re
     const ou = (await management.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: name }))).OrganizationalUnit?.Id as string;
     await management.send(new MoveAccountCommand({ AccountId: accountId, SourceParentId: rootId, DestinationParentId: ou }));
     consumerOuIds.push(ou);
+  }
+
+  // The exempt and deploy roles exist before modelshare is deployed, each trusting one exact role (what the
+  // stacks' deploy-time trust check accepts); each is created from a session in its own account.
+  for (const role of accounts.checkedRoles) {
+    const name = role.roleArn.slice(role.roleArn.lastIndexOf("/") + 1);
+    const iam = new IAMClient({ region, credentials: await assumeRole(region, role.roleArn) });
+    const trust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: role.trustedRoleArn }, Action: "sts:AssumeRole" }] };
+    await iam.send(new CreateRoleCommand({ RoleName: name, AssumeRolePolicyDocument: JSON.stringify(trust) }));
   }
 
   const dataLake = new S3Client({ region, forcePathStyle: true, credentials: await assumeRole(region, accounts.dataLakeRoleArn) });
