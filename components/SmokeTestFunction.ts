@@ -1,8 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as ts from "typescript";
 import { SMOKE_TEST_FUNCTION_ENV } from "../src/contract";
 import { InvokePermission } from "../src/policies/consumer";
 
@@ -10,12 +9,16 @@ import { InvokePermission } from "../src/policies/consumer";
 export const SMOKE_TEST_RUNTIME = "nodejs22.x";
 
 /**
- * The handler (src/smokeFunction/handler.ts, self-contained) transpiled to CommonJS: one file, no bundling, the same
- * bytes for the same source, so the archive's hash changes only when the handler does.
+ * The handler (src/smokeFunction/handler.ts, self-contained) as the build compiled it to CommonJS: one file, no
+ * bundling, the same bytes for the same source, so the archive's hash changes only when the handler does. This module
+ * runs from the build (dist/components, the handler next to it under dist/src) or from the sources under ts-node
+ * (the tests; the handler then comes from the build's dist/).
  */
 export function smokeTestFunctionCode(): string {
-  const source = readFileSync(join(__dirname, "..", "src", "smokeFunction", "handler.ts"), "utf8");
-  return ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
+  const candidates = [join(__dirname, "..", "src", "smokeFunction", "handler.js"), join(__dirname, "..", "dist", "src", "smokeFunction", "handler.js")];
+  const compiled = candidates.find((file) => existsSync(file));
+  if (compiled === undefined) throw new Error(`the smoke-test function's compiled handler is missing (looked for ${candidates.join(" and ")}): run npm run build`);
+  return readFileSync(compiled, "utf8");
 }
 
 export interface SmokeTestFunctionArgs {

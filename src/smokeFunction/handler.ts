@@ -7,8 +7,8 @@ import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
  * shared role, then DetectCustomLabels through the consumer's Rekognition endpoint. The ML pipeline only invokes it
  * (from the ML account) and reads the labels: no ML-account credentials are ever needed in the consumer account.
  *
- * Self-contained on purpose: the Node.js Lambda runtime ships AWS SDK v3, so the stack uploads this one file,
- * transpiled to CommonJS (smokeTestFunctionCode), with no bundling and no other import. Which role it assumes and in
+ * Self-contained on purpose: the Node.js Lambda runtime ships AWS SDK v3, so the stack uploads this one file as the
+ * build compiles it to CommonJS (smokeTestFunctionCode), with no bundling and no other import. Which role it assumes and in
  * which region it calls come from the function's environment (set by the consumer stack, changeable only by the
  * deploy roles under the consumer guardrail), never from the caller's payload.
  */
