@@ -66,6 +66,7 @@ export function mlFileConfig(environments: number, grants: number, oversized?: n
     const granted = Array.from({ length: count }, (_, k) => versions[(i + k) % pool]);
     consumers[environmentName(i)] = {
       accountId: consumerAccount(i),
+      organizationalUnitIds: ["ou-ab12-consumers"],
       applicationPrincipalArns: [`arn:aws:iam::${consumerAccount(i)}:role/modelshare/modelshare-${environmentName(i)}-app`],
       grantedVersions: granted,
     };

@@ -96,6 +96,9 @@ export {
   type ParameterKey,
 } from "@modelshare/client/contract";
 
+/** Path of every modelshare SSM parameter in a consumer account (the consumer guardrail protects it whole). */
+export const MODELSHARE_PARAMETER_PATH = "/modelshare/";
+
 /**
  * Promotion history is written by the promotion tool (not by Pulumi) to this parameter: every PutParameter is a
  * new parameter version, so GetParameterHistory returns the full record and it survives the process.

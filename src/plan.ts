@@ -109,6 +109,8 @@ export function planMl(config: MlConfig): MlPlan {
       exemptRoleArns,
       exemptRoleAdminArns: config.guardrail.exemptRoleAdminArns,
       ...(detective.analyzer ? { otherExemptRoleArns: [detective.analyzer.adminRoleArn] } : {}),
+      roleAdminPrincipalArns: config.guardrail.roleAdminPrincipalArns,
+      ...(config.dataLake.trainingPrincipalArn !== undefined ? { trainingPrincipalArn: config.dataLake.trainingPrincipalArn } : {}),
     });
     const leaseProtection = leaseTableGuardrailStatement({
       partition: config.partition,
@@ -120,7 +122,7 @@ export function planMl(config: MlConfig): MlPlan {
     scps.push({
       name: `${config.rolePrefix}-consumer-guardrail`,
       description: "modelshare: consumer accounts call the shared model; they do not manage Rekognition models or take over the roles it trusts",
-      document: consumerGuardrailPolicy({ partition: config.partition, deployRoleNames: config.guardrail.consumerDeployRoleNames }),
+      document: consumerGuardrailPolicy({ partition: config.partition, deployRoleNames: config.guardrail.consumerDeployRoleNames, roleAdminPrincipalArns: config.guardrail.roleAdminPrincipalArns }),
       targetIds: config.guardrail.consumerTargetIds,
     });
     const detectiveProtection = detectiveGuardrailStatements({
@@ -174,6 +176,8 @@ function planDataLake(config: MlConfig, projectName: string): DataLakePlan | und
     trainingPrincipalArn: d.trainingPrincipalArn ?? config.pipelineRoleArn,
     rekognitionServicePrincipal: d.rekognitionServicePrincipal,
     requireSourceAccount: d.requireSourceAccount,
+    requireSourceArn: d.requireSourceArn,
+    region: config.region,
   };
   return {
     mode: d.mode,

@@ -24,6 +24,8 @@ import { SharedRoleConfigRule } from "../components/SharedRoleConfigRule";
 import { UnusedAccessAnalyzer } from "../components/UnusedAccessAnalyzer";
 import { DetectivePlan } from "../src/detective/plan";
 import { recorderNamesToLookUp, recorderProblems } from "../src/detective/recorder";
+import { organizationPlacementProblems, parentsToLookUp } from "../src/config/placement";
+import { organizationView } from "./lookups/organization";
 
 /** Account of a role ARN the schema has already validated. */
 function accountOf(roleArn: string): string {
@@ -47,6 +49,7 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
   // allowedAccountIds: the provider refuses to touch any other account, so the wrong credentials fail fast.
   const mlProvider = accountProvider("ml-account", config, { region: config.region, accountId: config.mlAccountId });
   const trusts = await requireNarrowTrusts(exemptRoleLookups(config), mlProvider);
+  const managementProvider = plan.scps.length > 0 ? await checkedManagementProvider(config) : undefined;
   const dataLakePolicy = plan.dataLake?.mode === "merge" ? await mergedDataLakePolicy(config, plan.dataLake, mlProvider) : undefined;
   const stackId = `${pulumi.getProject()}/${pulumi.getStack()}`;
   const roleSets = await sharedRolesToRegister(config, plan, stackId, mlProvider);
@@ -85,13 +88,7 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
   );
   const currentRoles = sharedRoles.filter((r) => r.prefix === config.rolePrefix);
 
-  if (plan.scps.length > 0) {
-    const managementRoleArn = config.guardrail.managementRoleArn as string;
-    const managementProvider = accountProvider("organization-management", config, {
-      region: config.region,
-      accountId: accountOf(managementRoleArn),
-      assumeRole: { roleArn: managementRoleArn, sessionName: "modelshare-guardrail" },
-    });
+  if (managementProvider !== undefined) {
     for (const scp of plan.scps) {
       const { logicalName, aliasNames } = guardrailLogicalName(config, scp.name);
       new GuardrailSCP(
@@ -196,6 +193,23 @@ function exemptRoleLookups(config: MlConfig): RoleTrustLookup[] {
   return roles
     .filter(([, arn]) => accountOf(arn) === config.mlAccountId && !seen.has(arn) && seen.add(arn))
     .map(([key, roleArn, what]) => ({ key, roleArn, what, forbiddenAccounts }));
+}
+
+/**
+ * The provider for the organization's management account, once Organizations has confirmed where the guardrails reach:
+ * no guarded account is the management account (which SCPs never restrict), every consumer account is under a consumer
+ * target and the ML account under an ML target, and the OUs the config declares hold those accounts.
+ */
+async function checkedManagementProvider(config: MlConfig): Promise<aws.Provider> {
+  const managementRoleArn = config.guardrail.managementRoleArn as string;
+  const provider = accountProvider("organization-management", config, {
+    region: config.region,
+    accountId: accountOf(managementRoleArn),
+    assumeRole: { roleArn: managementRoleArn, sessionName: "modelshare-guardrail" },
+  });
+  const problems = organizationPlacementProblems(config, await organizationView(parentsToLookUp(config), provider));
+  if (problems.length > 0) throw new ConfigError(problems, `stack ${pulumi.getStack()}'s config (checked against the organization, through ${managementRoleArn})`);
+  return provider;
 }
 
 /**

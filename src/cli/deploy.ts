@@ -5,6 +5,7 @@ import { deployStacks, formatDeploySummary, parseStackList, selectStacks } from 
 import { requireInteger } from "../promotion/validation";
 import { approvePlan, requireApprovalPossible } from "../promotion/approval";
 import { formatPlan } from "../promotion/changes";
+import { refusedForProjectPolicies } from "../promotion/projectPolicies";
 
 interface DeployFlags {
   stacks?: string;
@@ -35,7 +36,8 @@ export function registerDeploy(program: Command, context: () => CliContext = () 
         "shared role, endpoint, project or lease table marked !!); in a terminal it asks before applying, without one it needs --yes.\n" +
         "An update holds the promotion lease and is refused (nothing deployed) when this checkout's files would take a version away\n" +
         "from an environment that calls it, or switch an environment's version (that is `modelshare promote`'s job).\n" +
-        "Exit codes: 0 every stack succeeded (or nothing to change); 1 a stack (or its preview) failed (consumer stacks are not run when the ML stack fails), the plan was declined, the lease is held, or the checkout is refused; 2 bad input (including no --yes without a terminal).",
+        "Before the ML stack, an adopted project's project policies are listed (ListProjectPolicies): one not in model.existingProjectPolicies refuses the deploy.\n" +
+        "Exit codes: 0 every stack succeeded (or nothing to change); 1 a stack (or its preview) failed (consumer stacks are not run when the ML stack fails), the plan was declined, the lease is held, the checkout is refused, or the project carries an unlisted project policy; 2 bad input (including no --yes without a terminal).",
     )
     .action(async (flags: DeployFlags) => {
       const ctx = context();
@@ -50,6 +52,8 @@ export function registerDeploy(program: Command, context: () => CliContext = () 
       const concurrency = requireInteger("--concurrency", flags.concurrency, 1, 64) ?? DEFAULT_CONCURRENCY;
       const project = await loadProjectForCli(ctx, { createMissingStacks: true });
       const selection = selectStacks(project, parseStackList(flags.stacks));
+      const adopted = project.ml.config.model.projectArn;
+      if (selection.ml && adopted !== undefined && (await refusedForProjectPolicies(ctx, adopted, project.ml.config, "modelshare deploy: refused, nothing deployed"))) return;
       const workspace = await ctx.workspace({ createMissingStacks: true });
       const results = await deployStacks(selection, { preview: flags.preview === true, concurrency }, {
         workspace,

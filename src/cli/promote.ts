@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import { projectDirectoryOption } from "./common";
-import { CliContext, defaultCliContext, engineDepsFor, exitCodeFor, formatResult, loadProjectForCli, loadProjectOffline } from "../promotion/cliContext";
+import { CliContext, defaultCliContext, engineDepsFor, exitCodeFor, formatResult, loadProjectForCli, loadProjectOffline, projectArnOf } from "../promotion/cliContext";
+import { refusedForProjectPolicies } from "../promotion/projectPolicies";
 import { executePromotion, InterruptedPromotionError } from "../promotion/engine";
 import { FileJournalStore } from "../promotion/journal";
 import { planFromJournal, planPromotion, resolveInterrupted } from "../promotion/plan";
@@ -42,7 +43,8 @@ export function registerPromote(program: Command, context: () => CliContext = ()
         "what will be created, updated, replaced and deleted; in a terminal it asks before the first change, without one it needs --yes.\n" +
         "Holds the promotion lease (ML account) for the whole run; starts from what is deployed and refuses a checkout that is behind it.\n" +
         "Exit codes: 0 promoted; 1 a step failed (undone), the clean-up after a verified switch is pending (re-run to finish it),\n" +
-        "another run holds the lease, the checkout disagrees with what is deployed, or an interrupted promotion is in the way;\n" +
+        "another run holds the lease, the checkout disagrees with what is deployed, an interrupted promotion is in the way, or the\n" +
+        "shared project carries a project policy not listed in model.existingProjectPolicies (nothing is changed);\n" +
         "2 bad input (including a journal file that cannot be read, and no --yes without a terminal); a declined plan exits 1 with nothing changed.\n" +
         "Progress (step, elapsed, what is awaited) goes to stderr.",
     )
@@ -62,6 +64,7 @@ export function registerPromote(program: Command, context: () => CliContext = ()
         ctx.stdout(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : `${[head, ...plan.steps.map((s) => `  ${s.id.padEnd(14)}  ${s.detail}`)].join("\n")}\n`);
         return;
       }
+      if (await refusedForProjectPolicies(ctx, await projectArnOf(ctx, project), project.ml.config, "modelshare promote: refused, nothing changed")) return;
       const deps = await engineDepsFor(ctx, project);
       const approve = promotionApproval("promote", yes, ctx, deps);
       const result = await executePromotion({ intent: { kind: "promote", env: request.environment, version: request.version }, request: async () => request, approve }, deps);

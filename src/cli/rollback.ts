@@ -3,6 +3,7 @@ import { UsageError, projectDirectoryOption } from "./common";
 import { CliContext, defaultCliContext, engineDepsFor, exitCodeFor, formatResult, loadProjectForCli } from "../promotion/cliContext";
 import { executePromotion } from "../promotion/engine";
 import { rollbackTarget, unitsFromHistory } from "../promotion/plan";
+import { formatRefusals, historyRulesFor, screenHistory } from "../promotion/historyChecks";
 import { requireEnvironment, requireSmokeTest, requireVersionArn } from "../promotion/validation";
 import { requireApprovalPossible } from "../promotion/approval";
 import { promotionApproval } from "../promotion/promotionPreview";
@@ -50,7 +51,12 @@ export function registerRollback(program: Command, context: () => CliContext = (
           // Once the lease is held: from the version the deployed stack calls, one step back through the history,
           // restarting the target with the units it last ran with.
           request: async ({ current }) => {
-            const history = await deps.history.list(env);
+            // The history is in the consumer account: only records that pass the checks are used (historyChecks.ts).
+            const { records: history, refused } = screenHistory(await deps.history.list(env), historyRulesFor((await deps.loadProject()).ml.config, env));
+            if (refused.length > 0) {
+              if (to === undefined) throw new UsageError(`${formatRefusals(env, refused)}\nthe rollback target cannot be trusted: pass --to ARN (a model version ARN of the ML stack's project); it starts with modelshare:promotion's units`);
+              ctx.stderr(`${formatRefusals(env, refused)}\n`);
+            }
             const target = to ?? rollbackTarget(history, current);
             if (target === undefined) {
               throw new UsageError(`--to is required: the history of ${env} has no successful promotion to its current version ${current}; allowed: a model version ARN of the ML stack's project`);

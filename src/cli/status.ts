@@ -4,13 +4,14 @@ import { CliContext, defaultCliContext, historyClientFor, loadProjectForCli, mod
 import { readDeployedState } from "../promotion/deployed";
 import { SsmHistoryStore } from "../promotion/history";
 import { FileJournalStore } from "../promotion/journal";
-import { environmentNames } from "../promotion/project";
 import { formatStatus, LeaseStatus, leaseStatus, summarizeStatus, VersionAlarms } from "../promotion/status";
 import { CloudWatchAlarmReader } from "../promotion/alarms";
 import { modelAlarmNames } from "../detective/alarms";
 import { detectDrift } from "../promotion/stackDrift";
 import { VersionDescription } from "../promotion/model";
-import { Project } from "../promotion/project";
+import { environmentNames, Project } from "../promotion/project";
+import { formatRefusals, historyRulesFor, screenHistory } from "../promotion/historyChecks";
+import { projectPolicyProblems } from "../promotion/projectPolicies";
 import { HistoryRecord } from "../promotion/types";
 import { requireEnvironment } from "../promotion/validation";
 
@@ -35,12 +36,13 @@ export function registerStatus(program: Command, context: () => CliContext = () 
     .option("--history", "also list the promotions and rollbacks recorded in each environment's account")
     .option("--drift", "also a refresh-preview of the stacks (the ML stack and the environments' stacks): what differs from the program")
     .option("--json", "machine-readable output on stdout")
-    .addHelpText("after", "\nExit codes: 0 every environment shown is healthy (and, with --drift, nothing drifted); 1 one is not, an alarm of the version it calls is in ALARM, a stack drifted (or AWS could not be read); 2 bad input.")
+    .addHelpText("after", "\nWarns (stderr, and `warnings` in --json) about a project policy on the shared project that model.existingProjectPolicies does not list,\nand about promotion-history records that fail modelshare's checks.\nExit codes: 0 every environment shown is healthy (and, with --drift, nothing drifted); 1 one is not, an alarm of the version it calls is in ALARM, a stack drifted (or AWS could not be read); 2 bad input.")
     .action(async (flags: StatusFlags) => {
       const ctx = context();
       const project = await loadProjectForCli(ctx);
       const env = flags.env === undefined ? undefined : requireEnvironment(project, "--env", flags.env);
-      const models = modelLifecycleFor(ctx, await projectArnOf(ctx, project), project.ml.config.region);
+      const projectArn = await projectArnOf(ctx, project);
+      const models = modelLifecycleFor(ctx, projectArn, project.ml.config.region);
       ctx.progress.step("status", `DescribeProjectVersions of ${models.projectArn}`);
       const descriptions = await models.describeAll();
       const journals = new FileJournalStore(ctx.stateDir).list();
@@ -53,15 +55,19 @@ export function registerStatus(program: Command, context: () => CliContext = () 
         lease = { error: error instanceof Error ? error.message : String(error) };
       }
       const alarms = await versionAlarms(ctx, project, descriptions);
-      let report = { ...summarizeStatus(project, descriptions, journals, env, deployed, alarms), lease };
+      const warnings = await projectPolicyWarnings(ctx, project, projectArn);
+      let report = { ...summarizeStatus(project, descriptions, journals, env, deployed, alarms), lease, ...(warnings.length > 0 ? { warnings } : {}) };
       if (flags.history) {
         const store = new SsmHistoryStore(historyClientFor(ctx, project));
         const history: Record<string, HistoryRecord[]> = {};
         for (const name of env === undefined ? environmentNames(project) : [env]) {
           ctx.progress.waiting(`the promotion history of ${name} (SSM GetParameterHistory in its account)`);
-          history[name] = await store.list(name);
+          // Records that fail the checks are shown as warnings, never as history (they come from the consumer account).
+          const screened = screenHistory(await store.list(name), historyRulesFor(project.ml.config, name));
+          history[name] = screened.records;
+          if (screened.refused.length > 0) warnings.push(formatRefusals(name, screened.refused));
         }
-        report = { ...report, history };
+        report = { ...report, history, ...(warnings.length > 0 ? { warnings } : {}) };
       }
       if (flags.drift) {
         const consumers = (env === undefined ? environmentNames(project) : [env]).map((name) => project.consumers[name].stack);
@@ -69,6 +75,7 @@ export function registerStatus(program: Command, context: () => CliContext = () 
         const drift = await detectDrift({ ml: project.ml.stack, consumers }, 4, { workspace: await ctx.workspace(), now: ctx.now, writeOutput: () => undefined, progress: ctx.progress });
         report = { ...report, drift };
       }
+      for (const warning of warnings) ctx.stderr(`warning: ${warning}\n`);
       ctx.stdout(flags.json ? `${JSON.stringify(report, null, 2)}\n` : `${formatStatus(report)}\n`);
       const driftOk = report.drift === undefined || (!report.drift.drifted && !report.drift.failed);
       process.exitCode = report.environments.every((e) => e.healthy) && driftOk ? 0 : 1;
@@ -94,5 +101,14 @@ async function versionAlarms(ctx: CliContext, project: Project, descriptions: re
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return Object.fromEntries(running.map((arn) => [arn, { error: message }]));
+  }
+}
+
+/** A project policy that appeared on the shared project since it was adopted: a warning, not a failure of `status`. */
+async function projectPolicyWarnings(ctx: CliContext, project: Project, projectArn: string): Promise<string[]> {
+  try {
+    return await projectPolicyProblems(ctx.rekognition(project.ml.config.region), projectArn, project.ml.config);
+  } catch (error) {
+    return [`could not list the shared project's project policies (ListProjectPolicies): ${error instanceof Error ? error.message : String(error)}`];
   }
 }

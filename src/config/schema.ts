@@ -10,6 +10,7 @@ import { duplicates } from "./lists";
 import { didYouMean } from "./suggest";
 import { waiversSchema } from "./waivers";
 import { bakeSecondsSchema, detectiveProblems, detectiveSchema } from "./detective";
+import { configuredManagementAccount, declaredPlacementProblems, managementAccountProblems } from "./placement";
 
 /**
  * The configuration schema of both stack programs. Pure: it takes the raw `modelshare:*` values (from Pulumi's
@@ -53,6 +54,17 @@ const versionArn = arnField(parseProjectVersionArn, "not a Rekognition project v
 const exactRoleArn = arnField((arn) => parseRoleArn(arn), "not an exact IAM role ARN");
 
 const organizationId = z.string().regex(/^o-[a-z0-9]{10,32}$/, "must be an organization id like o-a1b2c3d4e5");
+const organizationalUnitId = z.string().regex(/^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/, "must be an OU id like ou-ab12-cd34ef56");
+/**
+ * A role ARN or an ARN pattern of roles (`*` and `?` allowed in the account and the name, as ArnLike matches them), for
+ * principals that act in several accounts (a StackSets execution role: `arn:aws:iam::*:role/stacksets-exec-*`).
+ */
+const roleArnPattern = z
+  .string()
+  .regex(
+    /^arn:aws(-[a-z]+)*:iam::(\d{12}|\*):role\/([\w+=,.@*?-]+\/)*[\w+=,.@-][\w+=,.@*?-]*$/,
+    "must be a role ARN, optionally with * or ? in the account or the name after its first character (e.g. arn:aws:iam::*:role/stacksets-exec-*)",
+  );
 const organizationTarget = z
   .string()
   .regex(
@@ -124,6 +136,20 @@ const consumerSchema = z.strictObject({
   /** Session length; 3600 s is the most a chained role session (Lambda/ECS/EC2 role) can get. */
   maxSessionDurationSeconds: z.number().int().min(3600).max(43200).default(3600),
   privateAccess: privateAccessSchema,
+  /**
+   * The OUs the account is under (any level, e.g. its parent and grandparent OUs). Required when the consumer guardrail
+   * reaches the account only through an OU: the ML stack checks them against Organizations at deploy time, and the access
+   * matrix applies an OU's SCP only to the accounts under it.
+   */
+  organizationalUnitIds: z.array(organizationalUnitId).optional(),
+});
+
+/** A project policy already on an adopted project, as ListProjectPolicies returns it, accepted on purpose. */
+const projectPolicySchema = z.strictObject({
+  /** PolicyName. */
+  name: z.string().regex(/^[0-9A-Za-z_.-]{1,128}$/, "must be a project policy name (1-128 of 0-9 A-Z a-z _ . -)"),
+  /** The PolicyDocument (JSON), as an object: compared with the live one, and read by the access matrix's export rows. */
+  document: z.looseObject({ Statement: z.array(z.record(z.string(), z.unknown())).min(1) }),
 });
 
 const modelSchema = z
@@ -134,6 +160,11 @@ const modelSchema = z
     createProjectName: z.string().regex(/^[a-zA-Z0-9_.\-]{1,255}$/, "must be 1-255 of a-z A-Z 0-9 _ . -").optional(),
     /** Every model version ARN known to modelshare (ARNs carry a timestamp: copy them from the API). */
     versions: z.array(versionArn).default([]),
+    /**
+     * Project policies an adopted project carries on purpose (each lets the accounts it names copy every version). Any
+     * other policy found by ListProjectPolicies (deploy, promote) is refused; `status` warns. @default []
+     */
+    existingProjectPolicies: z.array(projectPolicySchema).default([]),
   })
   .refine((m) => (m.projectArn === undefined) !== (m.createProjectName === undefined), {
     message: "set exactly one of projectArn (adopt an existing project) or createProjectName (create one)",
@@ -156,6 +187,15 @@ const guardrailSchema = z
      * only the management account can. The pipeline never may: it must not re-permission itself.
      */
     exemptRoleAdminArns: z.array(exactRoleArn).default([]),
+    /**
+     * Principals, in any account the guardrails reach, that create and rotate the exempt, IAM-admin and deploy roles and
+     * the policies under /modelshare-protected/ (e.g. a service-managed StackSets execution role,
+     * arn:aws:iam::*:role/stacksets-exec-*). None by default: then no principal of a member account may change them.
+     * They are protected like the roles they administer: only they may change themselves.
+     */
+    roleAdminPrincipalArns: z.array(roleArnPattern).default([]),
+    /** The OUs the ML account is under (any level); required when guardrail.mlTargetIds reaches it only through an OU. */
+    mlOrganizationalUnitIds: z.array(organizationalUnitId).optional(),
     /**
      * Roles (`[path/]name`, the same in every consumer account) that deploy the consumer stacks: the only principals
      * of a consumer account the consumer guardrail lets create or change the roles under /modelshare/.
@@ -194,6 +234,11 @@ const dataLakeSchema = z
     rekognitionServicePrincipal: z.boolean().default(false),
     /** Require aws:SourceAccount = the ML account on the service principal's access (confused-deputy protection). */
     requireSourceAccount: z.boolean().default(true),
+    /**
+     * Require aws:SourceArn = a resource of the shared project on the service principal's access: only Rekognition jobs
+     * of the shared project, not any ML-account principal's, reach the data (confused-deputy protection).
+     */
+    requireSourceArn: z.boolean().default(true),
   })
   .prefault({});
 
@@ -210,6 +255,11 @@ export const promotionSchema = z
     /** Inference units a version is started with. */
     minInferenceUnits: z.number().int().min(1).max(MAX_INFERENCE_UNITS, INFERENCE_UNITS_LIMIT).default(1),
     maxInferenceUnits: z.number().int().min(1).max(MAX_INFERENCE_UNITS, INFERENCE_UNITS_LIMIT).optional(),
+    /**
+     * The most inference units a promotion-history record may name: a record over it is refused, never restarted with
+     * (the history lives in the consumer account). Default: maxInferenceUnits (else minInferenceUnits), at least 10.
+     */
+    historyMaxInferenceUnits: z.number().int().min(1).max(MAX_INFERENCE_UNITS, INFERENCE_UNITS_LIMIT).optional(),
     /** Price of one inference-unit hour, for `status`'s cost estimate (USD; us-east-1 list price 4.00). */
     pricePerInferenceUnitHour: z.number().nonnegative().default(4),
     /** After the switch, watch the new version's alarms this long and undo the switch if one fires (0: no bake). */
@@ -456,6 +506,10 @@ function crossCheckMl(config: MlConfig): ConfigProblem[] {
   }
 
   problems.push(...mlNameProblems(config), ...mlDuplicateProblems(config));
+  problems.push(...managementAccountProblems(config, configuredManagementAccount(config)), ...declaredPlacementProblems(config), ...roleAdminProblems(config));
+  if (config.model.createProjectName !== undefined && config.model.existingProjectPolicies.length > 0) {
+    problems.push({ key: key("model.existingProjectPolicies"), value: config.model.existingProjectPolicies.map((p) => p.name), message: "applies only to an adopted project (model.projectArn): a project modelshare creates has no project policy" });
+  }
 
   const g = config.guardrail;
   if (g.enabled) {
@@ -553,6 +607,32 @@ function crossCheckMl(config: MlConfig): ConfigProblem[] {
   return problems;
 }
 
+/**
+ * A role-admin pattern may not cover a principal it would thereby let re-permission itself or the roles the guardrails
+ * exempt: the pipeline, a break-glass role, the training principal, a consumer deploy role or an application role.
+ */
+function roleAdminProblems(config: MlConfig): ConfigProblem[] {
+  const key = (path: string) => `${NAMESPACE}:${path}`;
+  const g = config.guardrail;
+  const deployRoles = Object.values(config.consumers).flatMap((c) => g.consumerDeployRoleNames.map((name) => `arn:${config.partition}:iam::${c.accountId}:role/${name}`));
+  const covered: [string, string][] = [
+    ["pipelineRoleArn", config.pipelineRoleArn],
+    ...config.breakGlassRoleArns.map((arn, i): [string, string] => [`breakGlassRoleArns[${i}]`, arn]),
+    ...(config.dataLake.trainingPrincipalArn !== undefined ? [["dataLake.trainingPrincipalArn", config.dataLake.trainingPrincipalArn] as [string, string]] : []),
+    ...deployRoles.map((arn): [string, string] => ["guardrail.consumerDeployRoleNames", arn]),
+    ...Object.entries(config.consumers).flatMap(([env, c]) => c.applicationPrincipalArns.map((arn, i): [string, string] => [`consumers.${env}.applicationPrincipalArns[${i}]`, arn])),
+  ];
+  const problems: ConfigProblem[] = [];
+  g.roleAdminPrincipalArns.forEach((pattern, i) => {
+    const matcher = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\/]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+    const hits = covered.filter(([, arn]) => matcher.test(arn));
+    if (hits.length > 0) {
+      problems.push({ key: key(`guardrail.roleAdminPrincipalArns[${i}]`), value: pattern, message: `matches ${hits.map(([k, arn]) => `${k} (${arn})`).join(", ")}: a role admin is exempt from the role protections, so it must be a separate role, never one the guardrails exempt or the shared roles trust` });
+    }
+  });
+  return problems;
+}
+
 /** IAM's limits for the names modelshare builds from config: a role name is 1-64 characters of [\w+=,.@-]. */
 export const IAM_ROLE_NAME_MAX = 64;
 
@@ -584,9 +664,12 @@ function mlDuplicateProblems(config: MlConfig): ConfigProblem[] {
     ...listDuplicates("breakGlassRoleArns", config.breakGlassRoleArns),
     ...listDuplicates("guardrail.consumerTargetIds", config.guardrail.consumerTargetIds),
     ...listDuplicates("guardrail.mlTargetIds", config.guardrail.mlTargetIds),
+    ...listDuplicates("guardrail.roleAdminPrincipalArns", config.guardrail.roleAdminPrincipalArns),
+    ...listDuplicates("guardrail.mlOrganizationalUnitIds", config.guardrail.mlOrganizationalUnitIds),
     ...Object.entries(config.consumers).flatMap(([env, c]) => [
       ...listDuplicates(`consumers.${env}.applicationPrincipalArns`, c.applicationPrincipalArns),
       ...listDuplicates(`consumers.${env}.privateAccess.vpcEndpointIds`, c.privateAccess.vpcEndpointIds),
+      ...listDuplicates(`consumers.${env}.organizationalUnitIds`, c.organizationalUnitIds),
     ]),
   ];
 }

@@ -1,4 +1,3 @@
-import { isAccountId } from "../arn";
 import { policyDocument } from "../policies/document";
 import type { NamedPolicy, SimulationInput } from "./simulator";
 import type { Topology } from "./topology";
@@ -36,23 +35,47 @@ export function roleArnIn(topology: Topology, account: string, nameWithPath: str
   return `arn:${topology.ml.partition}:iam::${account}:role/${nameWithPath}`;
 }
 
+/** The OUs the config says an account is under (consumers.<env>.organizationalUnitIds, guardrail.mlOrganizationalUnitIds). */
+export function organizationalUnitsOf(topology: Topology, account: string): readonly string[] {
+  let byAccount = OUS_BY_ACCOUNT.get(topology);
+  if (!byAccount) {
+    // Once per topology: every request asks, and the matrix makes thousands at 200 environments.
+    const ml = topology.ml;
+    const map = new Map<string, Set<string>>();
+    const add = (a: string, ous: readonly string[] | undefined) => ous?.forEach((ou) => map.set(a, (map.get(a) ?? new Set()).add(ou)));
+    Object.values(ml.consumers).forEach((c) => add(c.accountId, c.organizationalUnitIds));
+    add(ml.mlAccountId, ml.guardrail.mlOrganizationalUnitIds);
+    byAccount = new Map([...map].map(([a, ous]) => [a, [...ous].sort()]));
+    OUS_BY_ACCOUNT.set(topology, byAccount);
+  }
+  return byAccount.get(account) ?? [];
+}
+
+const OUS_BY_ACCOUNT = new WeakMap<Topology, ReadonlyMap<string, readonly string[]>>();
+
+/** The organization's management account, as the config names it (guardrail.managementRoleArn's account). */
+export function managementAccountOf(topology: Topology): string | undefined {
+  const arn = topology.ml.guardrail.managementRoleArn;
+  return arn === undefined ? undefined : accountOf(arn);
+}
+
 /**
  * The SCPs that apply to a principal of an account, by level. The organization's existing SCPs are not known
- * offline: every level is assumed to carry FullAWSAccess and nothing else besides modelshare's guardrails. An OU
- * the config names as a guardrail target is assumed to hold that kind of account.
+ * offline: every level is assumed to carry FullAWSAccess and nothing else besides modelshare's guardrails. An SCP
+ * attached to an OU applies only to the accounts the config places under that OU (checked against Organizations when
+ * the ML stack deploys), and none applies to the management account, which SCPs never restrict.
  */
 export function scpLevels(topology: Topology, account: string, accountClass: AccountClass): SimulationInput["serviceControlPolicies"] {
-  if (accountClass === "outsider") return [];
-  const intendedTargets = accountClass === "ml" ? topology.mlGuardrailTargets : accountClass === "consumer" ? topology.consumerGuardrailTargets : [];
-  const intendedOus = new Set(intendedTargets.filter((t) => !isAccountId(t)));
+  if (accountClass === "outsider" || account === managementAccountOf(topology)) return [];
+  const ousOfAccount = new Set(organizationalUnitsOf(topology, account));
   const attachedTo = (test: (target: string) => boolean): NamedPolicy[] =>
     topology.scps.filter((scp) => scp.targets.some(test)).map((scp) => ({ name: scp.name, policy: scp.document }));
   const root = attachedTo((t) => t.startsWith("r-"));
-  const ous = attachedTo((t) => intendedOus.has(t));
+  const ous = attachedTo((t) => ousOfAccount.has(t));
   const own = attachedTo((t) => t === account);
   return [
     { orgIdentifier: "root", policies: [FULL_AWS_ACCESS, ...root] },
-    ...(ous.length > 0 ? [{ orgIdentifier: `ou (${[...intendedOus].join(", ")})`, policies: [FULL_AWS_ACCESS, ...ous] }] : []),
+    ...(ous.length > 0 ? [{ orgIdentifier: `ou (${[...ousOfAccount].join(", ")})`, policies: [FULL_AWS_ACCESS, ...ous] }] : []),
     { orgIdentifier: account, policies: [FULL_AWS_ACCESS, ...own] },
   ];
 }

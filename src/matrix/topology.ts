@@ -68,6 +68,7 @@ export interface ConsumerView {
   readonly vpcId?: string;
   readonly stsEndpoint?: EndpointView;
   readonly rekognitionEndpoint?: EndpointView;
+  readonly ssmEndpoint?: EndpointView;
 }
 
 /** A Lambda function a consumer stack creates, and the resource policy its lambda.Permission resources make. */
@@ -205,6 +206,7 @@ function consumerView(stack: StackLike, config: ConsumerConfig): ConsumerView {
     vpcId: typeof stack.outputs.vpcId === "string" ? stack.outputs.vpcId : undefined,
     stsEndpoint: endpointView(endpoints, /\.sts$/, endpointIds.sts),
     rekognitionEndpoint: endpointView(endpoints, /\.rekognition(-fips)?$/, endpointIds.rekognition),
+    ssmEndpoint: endpointView(endpoints, /\.ssm$/, endpointIds.ssm),
   };
 }
 

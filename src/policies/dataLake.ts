@@ -30,6 +30,15 @@ export interface DataLakeGrantInput {
   readonly rekognitionServicePrincipal: boolean;
   /** aws:SourceAccount = the ML account on the service principal's statements (confused-deputy protection). */
   readonly requireSourceAccount: boolean;
+  /**
+   * ArnLike aws:SourceArn = a resource of the shared project on the service principal's statements: without it any
+   * ML-account principal's training or dataset job reads the training prefix through Rekognition, not only the
+   * training principal's (Rekognition guide, "Cross-service confused deputy prevention",
+   * https://docs.aws.amazon.com/rekognition/latest/dg/cross-service-confused-deputy-prevention.html). @default true
+   */
+  readonly requireSourceArn?: boolean;
+  /** The ML stack's region, for the project ARN aws:SourceArn names (`*` when omitted). */
+  readonly region?: string;
 }
 
 /** The Sid suffixes modelshare uses in a bucket policy. */
@@ -99,9 +108,12 @@ export function dataLakeStatements(input: DataLakeGrantInput): Statement[] {
 function serviceStatements(input: DataLakeGrantInput): Statement[] {
   const bucket = bucketArn(input);
   const principal = { Service: REKOGNITION_SERVICE };
+  const sourceArn = `arn:${input.partition}:rekognition:${input.region ?? "*"}:${input.mlAccountId}:project/${input.projectName}/*`;
   const condition = (stringEquals: Record<string, string> = {}): { Condition?: Condition } => {
     const merged = { ...stringEquals, ...(input.requireSourceAccount ? { "aws:SourceAccount": input.mlAccountId } : {}) };
-    return Object.keys(merged).length > 0 ? { Condition: { StringEquals: merged } } : {};
+    const arnLike = input.requireSourceArn !== false ? { ArnLike: { "aws:SourceArn": sourceArn } } : {};
+    const result: Condition = { ...(Object.keys(merged).length > 0 ? { StringEquals: merged } : {}), ...arnLike };
+    return Object.keys(result).length > 0 ? { Condition: result } : {};
   };
   const statements: Statement[] = [
     { Sid: sid(input, "ServiceBucket"), Effect: "Allow", Principal: principal, Action: ["s3:GetBucketAcl", "s3:GetBucketLocation"], Resource: bucket, ...condition() },

@@ -1,4 +1,4 @@
-import { MODELSHARE_ROLE_PATH, SHARED_ROLE_PATH, SMOKE_TEST_FUNCTION_NAME_PATTERN, SMOKE_TEST_ROLE_SUFFIX } from "../contract";
+import { MODELSHARE_PARAMETER_PATH, MODELSHARE_ROLE_PATH, SHARED_ROLE_PATH, SMOKE_TEST_FUNCTION_NAME_PATTERN, SMOKE_TEST_ROLE_SUFFIX } from "../contract";
 import { PolicyDocument, policyDocument, Statement, uniqueSorted } from "./document";
 
 /** Model management a consumer account never needs: it calls the ML account's model through the shared role. */
@@ -23,6 +23,20 @@ export const MODEL_PROTECTED_ACTIONS = [
   "rekognition:DeleteProjectVersion",
   "rekognition:StartProjectVersion",
   "rekognition:StopProjectVersion",
+] as const;
+
+/**
+ * Training and dataset changes on the shared project: whoever may train a version in it or rewrite its datasets decides
+ * what the pipeline promotes next (a poisoned dataset, a squatted version name). Only the pipeline, break-glass and the
+ * training principal may (IAM service authorization reference for Rekognition: CreateProjectVersion and CreateDataset
+ * act on the project, UpdateDatasetEntries, DeleteDataset and DistributeDatasetEntries on its datasets).
+ */
+export const TRAINING_PROTECTED_ACTIONS = [
+  "rekognition:CreateDataset",
+  "rekognition:CreateProjectVersion",
+  "rekognition:DeleteDataset",
+  "rekognition:DistributeDatasetEntries",
+  "rekognition:UpdateDatasetEntries",
 ] as const;
 
 /**
@@ -55,6 +69,51 @@ export const ROLE_PROTECTED_ACTIONS = [
  */
 export const EXEMPT_ROLE_PROTECTED_ACTIONS = [...ROLE_PROTECTED_ACTIONS, "iam:PassRole"].sort();
 
+/**
+ * IAM path of the customer-managed policies that exempt, IAM-admin and deploy roles may carry. A new default version
+ * of a managed policy "affects all users, groups, and roles that the policy is attached to" (IAM API Reference,
+ * SetDefaultPolicyVersion), and these actions name the policy, not the role: without this path the role protections
+ * above would leave the roles' permissions open to anyone with IAM write.
+ */
+export const PROTECTED_POLICY_PATH = "/modelshare-protected/";
+
+/** Changes to a customer-managed policy that change what every role it is attached to may do. */
+export const POLICY_PROTECTED_ACTIONS = [
+  "iam:CreatePolicyVersion",
+  "iam:DeletePolicy",
+  "iam:DeletePolicyVersion",
+  "iam:SetDefaultPolicyVersion",
+  "iam:TagPolicy",
+  "iam:UntagPolicy",
+] as const;
+
+/** The protected policies in every account the SCP is attached to. */
+export function protectedPolicyArns(partition: string): string {
+  return `arn:${partition}:iam::*:policy${PROTECTED_POLICY_PATH}*`;
+}
+
+/**
+ * The modelshare parameters of a consumer account (the runtime values applications read and the promotion history a
+ * rollback reads): only the deploy roles may write, delete, label, tag or share them. SSM has no resource control
+ * policies (FACTS.md), so the SCP is where this is enforced.
+ */
+export const PARAMETER_PROTECTED_ACTIONS = [
+  "ssm:AddTagsToResource",
+  "ssm:DeleteParameter",
+  "ssm:DeleteParameters",
+  "ssm:DeleteResourcePolicy",
+  "ssm:LabelParameterVersion",
+  "ssm:PutParameter",
+  "ssm:PutResourcePolicy",
+  "ssm:RemoveTagsFromResource",
+  "ssm:UnlabelParameterVersion",
+] as const;
+
+/** Every /modelshare/ parameter in every account and region the SCP is attached to. */
+export function modelshareParameterArns(partition: string): string {
+  return `arn:${partition}:ssm:*:*:parameter${MODELSHARE_PARAMETER_PATH}*`;
+}
+
 export interface ConsumerGuardrailInput {
   readonly partition: string;
   /**
@@ -63,6 +122,11 @@ export interface ConsumerGuardrailInput {
    * grow with the number of environments. Nobody in a consumer account may change a deploy role itself.
    */
   readonly deployRoleNames: readonly string[];
+  /**
+   * Principals (ARN patterns allowed) that create and rotate the deploy roles and the protected policies in every
+   * consumer account, e.g. a StackSets execution role; protected like the deploy roles. @default []
+   */
+  readonly roleAdminPrincipalArns?: readonly string[];
 }
 
 /** A role name in every account: SCPs only ever evaluate principals of the accounts they are attached to. */
@@ -79,6 +143,8 @@ function roleInAnyAccount(partition: string, nameWithPath: string): string {
 export function consumerGuardrailPolicy(input: ConsumerGuardrailInput): PolicyDocument {
   const deployRoles = uniqueSorted(input.deployRoleNames.map((name) => roleInAnyAccount(input.partition, name)));
   const deployersOnly = exemptionOf(deployRoles);
+  const roleAdmins = input.roleAdminPrincipalArns ?? [];
+  const roleAdminsOnly = exemptionOf(roleAdmins);
   const statements: Statement[] = [
     { Sid: "DenyModelManagementInConsumers", Effect: "Deny", Action: [...CONSUMER_DENIED_ACTIONS], Resource: "*" },
     {
@@ -88,11 +154,19 @@ export function consumerGuardrailPolicy(input: ConsumerGuardrailInput): PolicyDo
       Resource: [`arn:${input.partition}:iam::*:role${MODELSHARE_ROLE_PATH}*`],
       ...(deployersOnly ? { Condition: deployersOnly } : {}),
     },
+    {
+      Sid: "ProtectModelshareParameters",
+      Effect: "Deny",
+      Action: [...PARAMETER_PROTECTED_ACTIONS],
+      Resource: modelshareParameterArns(input.partition),
+      ...(deployersOnly ? { Condition: deployersOnly } : {}),
+    },
   ];
   statements.push(...smokeTestGuardrailStatements(input.partition, deployersOnly));
   if (deployRoles.length > 0) {
-    statements.push({ Sid: "ProtectDeployRoles", Effect: "Deny", Action: EXEMPT_ROLE_PROTECTED_ACTIONS, Resource: deployRoles });
+    statements.push({ Sid: "ProtectDeployRoles", Effect: "Deny", Action: EXEMPT_ROLE_PROTECTED_ACTIONS, Resource: uniqueSorted([...deployRoles, ...roleAdmins]), ...(roleAdminsOnly ? { Condition: roleAdminsOnly } : {}) });
   }
+  statements.push(protectedPoliciesStatement(input.partition, roleAdmins));
   return policyDocument(statements);
 }
 
@@ -142,6 +216,12 @@ function smokeTestGuardrailStatements(partition: string, deployersOnly: Statemen
   ];
 }
 
+/** Nobody but the role admins changes a protected policy (the deploy, exempt and IAM-admin roles' permissions). */
+function protectedPoliciesStatement(partition: string, admins: readonly string[]): Statement {
+  const adminsOnly = exemptionOf(admins);
+  return { Sid: "ProtectRolePolicies", Effect: "Deny", Action: [...POLICY_PROTECTED_ACTIONS], Resource: protectedPolicyArns(partition), ...(adminsOnly ? { Condition: adminsOnly } : {}) };
+}
+
 export interface MlGuardrailInput {
   readonly partition: string;
   readonly region: string;
@@ -161,6 +241,10 @@ export interface MlGuardrailInput {
    * like the exempt roles, exempt from nothing here. @default []
    */
   readonly otherExemptRoleArns?: readonly string[];
+  /** Principals (patterns allowed) that may also change the exempt roles and the protected policies (guardrail.roleAdminPrincipalArns). @default [] */
+  readonly roleAdminPrincipalArns?: readonly string[];
+  /** The training principal (dataLake.trainingPrincipalArn), exempt from the training protection only. */
+  readonly trainingPrincipalArn?: string;
 }
 
 function exemptionOf(arns: readonly string[]): Statement["Condition"] | undefined {
@@ -178,10 +262,18 @@ function exemptionOf(arns: readonly string[]): Statement["Condition"] | undefine
 export function mlGuardrailPolicy(input: MlGuardrailInput): PolicyDocument {
   const projectPrefix = `arn:${input.partition}:rekognition:${input.region}:${input.mlAccountId}:project/${input.projectName}`;
   const exempt = exemptionOf(input.exemptRoleArns);
-  const admins = input.exemptRoleAdminArns ?? [];
+  const admins = uniqueSorted([...(input.exemptRoleAdminArns ?? []), ...(input.roleAdminPrincipalArns ?? [])]);
   const adminExemption = exemptionOf(admins);
+  // The ML guardrail shares the 5,120-character SCP quota with the detective controls' statements, so statements with
+  // the same exemption are merged (a Deny applies only where action and resource types match, so merging a role's
+  // actions with a policy's, or the model's with the training ones on the same project, denies nothing more).
+  const separateTrainer = input.trainingPrincipalArn !== undefined && !input.exemptRoleArns.includes(input.trainingPrincipalArn);
+  const trainers = exemptionOf([...input.exemptRoleArns, ...(separateTrainer ? [input.trainingPrincipalArn as string] : [])]);
+  const modelActions = separateTrainer ? [...MODEL_PROTECTED_ACTIONS] : [...MODEL_PROTECTED_ACTIONS, ...TRAINING_PROTECTED_ACTIONS].sort();
   const statements: Statement[] = [
-    { Sid: "ProtectSharedModel", Effect: "Deny", Action: [...MODEL_PROTECTED_ACTIONS], Resource: [`${projectPrefix}/*`], ...(exempt ? { Condition: exempt } : {}) },
+    { Sid: "ProtectSharedModel", Effect: "Deny", Action: modelActions, Resource: [`${projectPrefix}/*`], ...(exempt ? { Condition: exempt } : {}) },
+    // Training and datasets: the project itself (CreateProjectVersion, CreateDataset) and everything under it.
+    ...(separateTrainer ? [{ Sid: "ProtectTraining", Effect: "Deny" as const, Action: [...TRAINING_PROTECTED_ACTIONS], Resource: [`${projectPrefix}/*`], ...(trainers ? { Condition: trainers } : {}) }] : []),
     { Sid: "DenyModelExport", Effect: "Deny", Action: [...MODEL_EXPORT_ACTIONS], Resource: "*", ...(exempt ? { Condition: exempt } : {}) },
     {
       Sid: "ProtectSharedRoles",
@@ -191,10 +283,11 @@ export function mlGuardrailPolicy(input: MlGuardrailInput): PolicyDocument {
       ...(exempt ? { Condition: exempt } : {}),
     },
     {
+      // The exempt, IAM-admin and training roles, and the protected policies their permissions come from.
       Sid: "ProtectExemptRoles",
       Effect: "Deny",
-      Action: EXEMPT_ROLE_PROTECTED_ACTIONS,
-      Resource: uniqueSorted([...input.exemptRoleArns, ...admins, ...(input.otherExemptRoleArns ?? [])]),
+      Action: [...EXEMPT_ROLE_PROTECTED_ACTIONS, ...POLICY_PROTECTED_ACTIONS].sort(),
+      Resource: [...uniqueSorted([...input.exemptRoleArns, ...admins, ...(input.otherExemptRoleArns ?? []), ...(separateTrainer ? [input.trainingPrincipalArn as string] : [])]), protectedPolicyArns(input.partition)],
       ...(adminExemption ? { Condition: adminExemption } : {}),
     },
   ];

@@ -45,6 +45,8 @@ export interface PipelinePolicyInput {
 }
 
 export const PIPELINE_REKOGNITION_DESCRIBE = "rekognition:DescribeProjectVersions";
+/** promote, status and deploy list the shared project's project policies (src/promotion/projectPolicies.ts). */
+export const PIPELINE_REKOGNITION_LIST_POLICIES = "rekognition:ListProjectPolicies";
 export const PIPELINE_REKOGNITION_LIFECYCLE = ["rekognition:StartProjectVersion", "rekognition:StopProjectVersion"] as const;
 export const HISTORY_ACTIONS = ["ssm:GetParameterHistory", "ssm:PutParameter"] as const;
 /** What the lease (src/promotion/lease.ts) does with its one item: read, create, extend, release. */
@@ -71,7 +73,7 @@ export function pipelinePromotionPolicy(input: PipelinePolicyInput): PolicyDocum
   const projectResource = "arn" in input.project ? input.project.arn : `${base}:project/${projectName}/*`;
   const allowNew = input.allowNewVersions ?? true;
   const statements: Statement[] = [
-    { Sid: "DescribeModelVersions", Effect: "Allow", Action: PIPELINE_REKOGNITION_DESCRIBE, Resource: projectResource },
+    { Sid: "DescribeModelVersions", Effect: "Allow", Action: [PIPELINE_REKOGNITION_DESCRIBE, PIPELINE_REKOGNITION_LIST_POLICIES], Resource: projectResource },
   ];
   const versionResources = allowNew ? [`${base}:project/${projectName}/version/*`] : uniqueSorted(input.versionArns);
   if (versionResources.length > 0) {

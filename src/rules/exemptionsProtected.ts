@@ -1,3 +1,4 @@
+import { POLICY_PROTECTED_ACTIONS, PROTECTED_POLICY_PATH } from "../policies/guardrail";
 import { conditionValues, documentsOf, globPattern, listOf, statementsOf, StatementJson } from "./documents";
 import type { Rule } from "./types";
 
@@ -16,9 +17,19 @@ function covers(patterns: readonly string[], value: string): boolean {
   return patterns.some((pattern) => globPattern(pattern).test(value));
 }
 
-/** Whether some Deny of the document denies `action` on `roleArn` (whatever its own exemption). */
-function deniedOn(statements: readonly StatementJson[], action: string, roleArn: string): boolean {
-  return statements.some((s) => s.Effect === "Deny" && covers(listOf(s.Action), action) && covers(listOf(s.Resource), roleArn));
+/** Whether some Deny of the document denies `action` on `arn` (whatever its own exemption). */
+function deniedOn(statements: readonly StatementJson[], action: string, arn: string): boolean {
+  return statements.some((s) => s.Effect === "Deny" && covers(listOf(s.Action), action) && covers(listOf(s.Resource), arn));
+}
+
+/**
+ * The customer-managed policies an exempted role may carry live under PROTECTED_POLICY_PATH (README, "Guardrails"):
+ * a new default version of one changes the role's permissions without touching the role, so the SCP that exempts
+ * roles must deny changing them too, in any account it reaches.
+ */
+function openPolicyActions(statements: readonly StatementJson[], partition: string): string[] {
+  const probe = `arn:${partition}:iam::123456789012:policy${PROTECTED_POLICY_PATH}modelshare-rule-probe`;
+  return POLICY_PROTECTED_ACTIONS.filter((action) => !deniedOn(statements, action, probe));
 }
 
 /**
@@ -28,11 +39,12 @@ function deniedOn(statements: readonly StatementJson[], action: string, roleArn:
  */
 export const exemptionsProtected: Rule = {
   id: "exemptions-protected",
-  message: `Every role an SCP exempts by aws:PrincipalArn is itself protected by a Deny of ${TAKEOVER_ACTIONS.join(", ")} in the same SCP.`,
+  message: `Every role an SCP exempts by aws:PrincipalArn is itself protected by a Deny of ${TAKEOVER_ACTIONS.join(", ")} in the same SCP, and so are the customer-managed policies under ${PROTECTED_POLICY_PATH} (${POLICY_PROTECTED_ACTIONS.join(", ")}).`,
   reason:
     "An SCP exemption names a role ARN, not the people behind it: an administrator who can update that role's trust " +
     "policy, attach a policy to it, pass it to a service or delete and re-create it acts as the exempt role and walks " +
-    "past the guardrail.",
+    "past the guardrail. A new default version of a customer-managed policy attached to it changes its permissions " +
+    "without touching the role (IAM API Reference, SetDefaultPolicyVersion).",
   checkResource(resource) {
     const details: string[] = [];
     for (const parsed of documentsOf(resource)) {
@@ -43,6 +55,9 @@ export const exemptionsProtected: Rule = {
         const open = TAKEOVER_ACTIONS.filter((action) => !deniedOn(statements, action, principal));
         if (open.length > 0) details.push(`${parsed.field} exempts ${principal} but does not deny ${open.join(", ")} on it`);
       }
+      const partition = [...exempted].map((arn) => arn.split(":")[1]).find((p) => p !== undefined && p !== "" && !p.includes("*")) ?? "aws";
+      const openPolicies = exempted.size > 0 ? openPolicyActions(statements, partition) : [];
+      if (openPolicies.length > 0) details.push(`${parsed.field} exempts roles but does not deny ${openPolicies.join(", ")} on the protected policies (policy${PROTECTED_POLICY_PATH}*) their permissions come from`);
     }
     return details;
   },

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 // MockMonitor is not re-exported from the runtime index; subclassing it is the one way to see each
 // resource's parent, which the Mocks interface does not receive.
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import type { OrganizationView } from "../config/placement";
 
 /**
  * Pulumi mocks that behave like AWS closely enough to review a deployment offline: ids and ARNs are built
@@ -103,6 +104,12 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
   readonly vpcAttributes = new Map<string, { enableDnsSupport: boolean; enableDnsHostnames: boolean }>();
   /** Names of referenced stacks' outputs served as secrets (as `pulumi config set --secret` / pulumi.secret() outputs are). */
   readonly secretStackOutputs = new Set<string>();
+  /**
+   * The organization Organizations reports (management account, accounts under each OU or root): `organization` when a
+   * test sets one, else the one the running ML stack's config declares (set by synth and the test helpers).
+   */
+  organization?: OrganizationView;
+  declaredOrganization?: OrganizationView;
   /** What a StackReference of the stack now running is served of a referenced stack's outputs (default: all). */
   stackReferenceView: (outputs: Record<string, unknown>) => Record<string, unknown> = (outputs) => outputs;
   private readonly providersByName = new Map<string, ProviderInfo>();
@@ -294,6 +301,12 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
     }
   }
 
+  private organizationOrFail(): OrganizationView {
+    const organization = this.organization ?? this.declaredOrganization;
+    if (!organization) throw providerError("modelshare's mocks know no organization: set recorder.organization (or declaredOrganization from the ML config)");
+    return organization;
+  }
+
   call(args: pulumi.runtime.MockCallArgs): pulumi.runtime.MockCallResult {
     this.lookups.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
     const provider = this.providerOf(args.provider);
@@ -359,6 +372,17 @@ export class ResourceRecorder implements pulumi.runtime.Mocks {
         if (!role && trust === undefined) throw providerError(`reading IAM Role (${name}): couldn't find resource`);
         const path = role?.path ?? "/";
         return { id: name, name, path, arn: `arn:aws:iam::${account}:role${path}${name}`, tags: role?.tags ?? {}, ...(trust !== undefined ? { assumeRolePolicy: trust } : {}) };
+      }
+      case "aws:organizations/getOrganization:getOrganization": {
+        const organization = this.organizationOrFail();
+        return { id: "o-exampleorg", arn: `arn:aws:organizations::${organization.managementAccountId}:organization/o-exampleorg`, featureSet: "ALL", masterAccountId: organization.managementAccountId, masterAccountArn: `arn:aws:organizations::${organization.managementAccountId}:account/o-exampleorg/${organization.managementAccountId}`, masterAccountEmail: "", masterAccountName: "", accounts: [], nonMasterAccounts: [], roots: [], awsServiceAccessPrincipals: [], enabledPolicyTypes: [] };
+      }
+      case "aws:organizations/getOrganizationalUnitDescendantAccounts:getOrganizationalUnitDescendantAccounts": {
+        const parentId = String(args.inputs.parentId);
+        const accounts = this.organizationOrFail().accountsUnder.get(parentId);
+        // As Organizations answers ListAccountsForParent for an id it does not know.
+        if (accounts === undefined) throw providerError(`listing Organizations Accounts (${parentId}): ParentNotFoundException: You specified a root or OU that doesn't exist.`);
+        return { id: parentId, parentId, accounts: accounts.map((id) => ({ id, arn: `arn:aws:organizations::${this.organizationOrFail().managementAccountId}:account/o-exampleorg/${id}`, email: "", joinedMethod: "INVITED", joinedTimestamp: "", name: id, state: "ACTIVE", status: "ACTIVE" })) };
       }
       case "aws:ec2/getSubnet:getSubnet": {
         const id = String(args.inputs.id);

@@ -1,5 +1,6 @@
 import * as path from "node:path";
 import type * as pulumiTypes from "@pulumi/pulumi";
+import { declaredOrganization } from "../config/placement";
 import { ConfigError } from "../config/problems";
 import { toRuntimeConfig, topLevelSecretKeys } from "../config/raw";
 import { parseStackName } from "../config/projectChecks";
@@ -79,6 +80,8 @@ export async function synthesize(stackFiles: readonly StackFile[], given?: Resou
     const config = stackFile.config;
     recorder.stackReferenceView = stackReferenceViewFor(config);
     if (config.stackKind === "consumer") checkMlStackReference(config.mlStack, recorder, stackFile.file);
+    // Offline, Organizations is what the config declares (the config checks hold it to the guardrail targets).
+    recorder.declaredOrganization = config.stackKind === "ml" ? declaredOrganization(config) : undefined;
     await installMocks(recorder, PROJECT_NAME, stackFile.stack);
     pulumi.runtime.setAllConfig(toRuntimeConfig(stackFile.fileConfig), topLevelSecretKeys(stackFile.secretPaths ?? []));
     const outputs = (await resolveDeep(await runStack())) as Record<string, unknown>;

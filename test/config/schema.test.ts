@@ -85,13 +85,13 @@ describe("stack config validation", () => {
 
   it("requires the management role while the guardrail is on, and catches typos in keys", () => {
     const config = withConfig(exampleConfig("ml"), (c) => {
-      c["modelshare:guardrail"] = { enabled: true, consumerTargetIds: ["ou-ab12-qa000001"], managmentRoleArn: "arn:aws:iam::999999999999:role/x" };
+      c["modelshare:guardrail"] = { enabled: true, consumerTargetIds: ["ou-ab12-qa000001", "ou-ab12-prod0001"], managmentRoleArn: "arn:aws:iam::999999999999:role/x" };
     });
     const problems = problemsOf(config);
     expect(problems).to.have.length(1);
     expect(problems[0]).to.include("modelshare:guardrail").and.to.include('unknown key "managmentRoleArn"');
     const missing = withConfig(exampleConfig("ml"), (c) => {
-      c["modelshare:guardrail"] = { enabled: true, consumerTargetIds: ["ou-ab12-qa000001"] };
+      c["modelshare:guardrail"] = { enabled: true, consumerTargetIds: ["ou-ab12-qa000001", "ou-ab12-prod0001"] };
     });
     expect(problemsOf(missing)[0]).to.include("modelshare:guardrail.managementRoleArn").and.to.include("is required while guardrail.enabled is true");
   });

@@ -131,6 +131,7 @@ describe("engine lane: the real pulumi engine against the emulator", function ()
     setStackConfig(projectDir, "ml", ["modelshare:detective", "accessAnalyzer", "enabled"], false);
     setStackConfig(projectDir, "ml", ["modelshare:detective", "configRule", "enabled"], false);
     setStackConfig(projectDir, "ml", ["modelshare:promotion", "bakeSeconds"], 0);
+    for (const [name, ou] of Object.entries(world.consumerOuByEnvironment)) setStackConfig(projectDir, "ml", ["modelshare:consumers", name, "organizationalUnitIds"], [ou]);
     for (const [name, c] of Object.entries(consumers)) consumerCredentials[name] = await assumeRole(region, c["modelshare:deployRoleArn"], pipeline);
     // moto runs Lambda functions only in Docker, which this machine lacks: the lane's consumers use the direct smoke
     // test (an explicit, waived opt-in; docs/engine-lane.md), so promote's verify reaches the Rekognition fake.

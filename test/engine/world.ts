@@ -27,6 +27,8 @@ export interface World {
   readonly pipeline: AwsCredentialIdentity;
   /** Ids the emulator gave the consumer OUs (AWS generates OU ids; config must name real ones). */
   readonly consumerOuIds: readonly string[];
+  /** The OU of each consumer environment's account (modelshare:consumers.<env>.organizationalUnitIds). */
+  readonly consumerOuByEnvironment: Readonly<Record<string, string>>;
 }
 
 export async function assumeRole(region: string, roleArn: string, credentials?: AwsCredentialIdentity): Promise<AwsCredentialIdentity> {
@@ -44,10 +46,12 @@ export async function createWorld(accounts: LaneAccounts, consumers: Readonly<Re
   const management = new OrganizationsClient({ region, credentials: await assumeRole(region, accounts.managementRoleArn) });
   const rootId = (await management.send(new ListRootsCommand({}))).Roots?.[0]?.Id as string;
   const consumerOuIds: string[] = [];
+  const consumerOuByEnvironment: Record<string, string> = {};
   for (const [name, accountId] of Object.entries(consumers)) {
     const ou = (await management.send(new CreateOrganizationalUnitCommand({ ParentId: rootId, Name: name }))).OrganizationalUnit?.Id as string;
     await management.send(new MoveAccountCommand({ AccountId: accountId, SourceParentId: rootId, DestinationParentId: ou }));
     consumerOuIds.push(ou);
+    consumerOuByEnvironment[name] = ou;
   }
 
   // The exempt and deploy roles exist before modelshare is deployed, each trusting one exact role (what the
@@ -61,5 +65,5 @@ export async function createWorld(accounts: LaneAccounts, consumers: Readonly<Re
 
   const dataLake = new S3Client({ region, forcePathStyle: true, credentials: await assumeRole(region, accounts.dataLakeRoleArn) });
   await dataLake.send(new CreateBucketCommand({ Bucket: accounts.dataLakeBucket }));
-  return { pipeline, consumerOuIds };
+  return { pipeline, consumerOuIds, consumerOuByEnvironment };
 }

@@ -1,6 +1,8 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { readStackFile, toRuntimeConfig } from "../../src/config/raw";
+import { rawConfigFromFlat, readStackFile, toRuntimeConfig } from "../../src/config/raw";
+import { declaredOrganization, OrganizationView } from "../../src/config/placement";
+import { parseStackConfig } from "../../src/config/schema";
 import { promiseOf, RecordedResource, ResourceRecorder, resolveDeep, settle } from "../../src/synth/mocks";
 import { runStack } from "../../stacks";
 
@@ -21,9 +23,20 @@ export function withConfig(base: Record<string, unknown>, edit: (config: Record<
   return copy;
 }
 
+/** The organization an ML stack file declares (none for a consumer stack, or a config the program will refuse). */
+function declaredOrganizationOf(fileConfig: Record<string, unknown>): OrganizationView | undefined {
+  try {
+    const config = parseStackConfig(rawConfigFromFlat(fileConfig), "test");
+    return config.stackKind === "ml" ? declaredOrganization(config) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Runs the real stack program under the mocks with the given Pulumi.<stack>.yaml `config:` map. */
 export async function runProgram(fileConfig: Record<string, unknown>, secretKeys: readonly string[] = []): Promise<{ outputs: Record<string, any>; resources: RecordedResource[] }> {
   recorder.reset();
+  recorder.declaredOrganization = declaredOrganizationOf(fileConfig);
   pulumi.runtime.setAllConfig(toRuntimeConfig(fileConfig), [...secretKeys]);
   const outputs = (await resolveDeep(await runStack())) as Record<string, any>;
   await settle();

@@ -59,6 +59,7 @@ describe("access matrix: the data-lake category", function () {
       "rekognition.amazonaws.com -> read training data for another account: ImplicitlyDenied",
       "rekognition.amazonaws.com -> read training data with no source account: ImplicitlyDenied",
       "rekognition.amazonaws.com -> read another team's data for the ML account: ImplicitlyDenied",
+      "rekognition.amazonaws.com -> read training data for another project of the ML account: ImplicitlyDenied",
     ]);
     expect(decision(rows, "training principal -> read training data").reason).to.include("bucket policy of example-corp-data-lake#ModelsharedefectdetectorTrainingRead");
   });
@@ -72,6 +73,11 @@ describe("access matrix: the data-lake category", function () {
     const open = await rowsOf(await mlTopology((d) => Object.assign(d, { rekognitionServicePrincipal: true, requireSourceAccount: false })));
     expect(open.filter((r) => r.mismatch)).to.deep.equal([]);
     expect(decision(open, "rekognition.amazonaws.com -> read training data for another account").decision).to.equal("Allowed");
+    // Security review L1: aws:SourceArn keeps another project's jobs (any ML-account trainer's) out, unless turned off.
+    expect(decision(guarded, "rekognition.amazonaws.com -> read training data for another project of the ML account").decision).to.equal("ImplicitlyDenied");
+    const anyProject = await rowsOf(await mlTopology((d) => Object.assign(d, { rekognitionServicePrincipal: true, requireSourceArn: false })));
+    expect(anyProject.filter((r) => r.mismatch)).to.deep.equal([]);
+    expect(decision(anyProject, "rekognition.amazonaws.com -> read training data for another project of the ML account").decision).to.equal("Allowed");
   });
 
   it("in merge mode reads the synthesized bucket policy, foreign statements included", async () => {

@@ -20,7 +20,7 @@ describe("access matrix: the detective controls and the promotion lease", () => 
 
   it("lets no ML-account administrator take, break or delete the lease (the SCP's own statement), while anyone may read it and the pipeline holds it", async () => {
     const writes = ofKind("lease-administrator");
-    expect(writes.map((r) => r.action).sort()).to.deep.equal(["dynamodb:DeleteItem", "dynamodb:DeleteTable", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:UpdateTable", "dynamodb:UpdateTimeToLive"]);
+    expect(writes.map((r) => r.action).sort()).to.deep.equal(["dynamodb:DeleteItem", "dynamodb:DeleteTable", "dynamodb:PutItem", "dynamodb:PutResourcePolicy", "dynamodb:UpdateItem", "dynamodb:UpdateTable", "dynamodb:UpdateTimeToLive"]);
     for (const row of writes) expect(row.reason, row.action).to.match(/explicitly denied by SCP modelshare-ml-guardrail#ProtectPromotionLease/);
     expect(ofKind("lease-read").map((r) => r.decision)).to.deep.equal(["Allowed"]);
     for (const row of ofKind("lease-pipeline")) expect(row.reason).to.include("#HoldPromotionLease");

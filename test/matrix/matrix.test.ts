@@ -74,7 +74,7 @@ describe("access matrix", function () {
     it("has the ML guardrail explicitly deny administrators, shared-role sessions and the pipeline on itself; the exempt roles act where they are meant to", () => {
       for (const row of rows.filter((r) => r.category === "guardrails" && r.kind.startsWith("ml-administrator"))) {
         expect(row.decision, row.scenario).to.equal("ExplicitlyDenied");
-        expect(row.reason, row.scenario).to.match(/SCP modelshare-ml-guardrail#(ProtectSharedModel|ProtectSharedRoles|ProtectExemptRoles)/);
+        expect(row.reason, row.scenario).to.match(/SCP modelshare-ml-guardrail#(ProtectSharedModel|ProtectSharedRoles|ProtectExemptRoles|ProtectTraining|ProtectRolePolicies)/);
       }
       expect(rows.filter((r) => r.kind === "ml-administrator-exempt-role").map((r) => r.resource)).to.include.members([
         "arn:aws:iam::111111111111:role/modelshare-pipeline",

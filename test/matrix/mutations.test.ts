@@ -107,6 +107,34 @@ const MUTATIONS: readonly Mutation[] = [
     mutate: statements(ML_SCP, "content", eachStatement((s) => JSON.parse(JSON.stringify(s).replace("alarm:modelshare-model-*", "alarm:modelshare-model-defect-detector.2024-05-20*")))),
   },
   { defect: "detach the ML guardrail from the access analyzer's account", category: "detective", mutate: (stacks) => withResource(stacks, "modelshare-ml-guardrail-555555555555", "remove") },
+  // Found by the security review (M6): defects no row used to ask about.
+  {
+    defect: "let qa's shared-role trust also admit the ML account's root, unconditionally",
+    category: "outside-callers",
+    mutate: statements("shared-qa-role", "assumeRolePolicy", (list) => [...list, { Effect: "Allow", Principal: { AWS: "arn:aws:iam::111111111111:root" }, Action: "sts:AssumeRole" }]),
+  },
+  {
+    defect: "let qa's shared-role trust also admit prod's account (within the organization)",
+    category: "outside-callers",
+    mutate: statements("shared-qa-role", "assumeRolePolicy", (list) => [...list, { Effect: "Allow", Principal: { AWS: "arn:aws:iam::333333333333:root" }, Action: "sts:AssumeRole", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } } }]),
+  },
+  { defect: "widen qa's application policy sts:AssumeRole to *", category: "consumer-account", mutate: statements("qa-app-model-access", "policy", eachStatement((s) => (JSON.stringify(s.Action).includes("sts:AssumeRole") ? { ...s, Resource: "*" } : s))) },
+  { defect: "widen qa's application policy to ssm:* on *", category: "consumer-account", mutate: statements("qa-app-model-access", "policy", eachStatement((s) => (JSON.stringify(s.Action).includes("ssm:") ? { ...s, Action: "ssm:*", Resource: "*" } : s))) },
+  { defect: "remove qa's SSM endpoint policy (AWS then applies full access)", category: "consumer-account", mutate: (stacks) => withResource(stacks, "qa-endpoints-ssm", ({ policy: _, ...inputs }) => inputs) },
+  { defect: "detach the consumer guardrail from prod's OU", category: "guardrails", mutate: (stacks) => withResource(stacks, "modelshare-consumer-guardrail-ou-ab12-prod0001", "remove") },
+  { defect: "drop the shared role's network Deny (keeping the Allow's condition)", category: "network", mutate: statements("shared-qa-detect", "policy", withoutSid("DenyOutsideConsumerEndpoints")) },
+  { defect: "drop the consumer guardrail's protection of the /modelshare/ parameters", category: "consumer-account", mutate: statements(CONSUMER_SCP, "content", withoutSid("ProtectModelshareParameters")) },
+  {
+    defect: "drop training and dataset actions from the ML guardrail",
+    category: "guardrails",
+    mutate: statements(ML_SCP, "content", eachStatement((s) => ({ ...s, Action: [s.Action].flat().filter((a: string) => !/Dataset|CreateProjectVersion/.test(a)) }))),
+  },
+  {
+    defect: "drop the protected policies from the ML guardrail's protection of the exempt roles",
+    category: "guardrails",
+    mutate: statements(ML_SCP, "content", eachStatement((s) => (s.Sid === "ProtectExemptRoles" ? { ...s, Resource: [s.Resource].flat().filter((r: string) => !r.includes(":policy/")) } : s))),
+  },
+  { defect: "drop the consumer guardrail's protection of the protected policies", category: "guardrails", mutate: statements(CONSUMER_SCP, "content", withoutSid("ProtectRolePolicies")) },
 ];
 
 describe("the access matrix catches injected defects (mutation test)", function () {

@@ -54,7 +54,7 @@ describe("policy builders and budgets (pure)", () => {
       mlConfig((c) => {
         for (let i = 0; i < 30; i++) {
           const account = String(500000000000 + i);
-          c["modelshare:consumers"][`env${i}`] = { accountId: account, applicationPrincipalArns: [`arn:aws:iam::${account}:role/app`] };
+          c["modelshare:consumers"][`env${i}`] = { accountId: account, organizationalUnitIds: ["ou-ab12-qa000001"], applicationPrincipalArns: [`arn:aws:iam::${account}:role/app`] };
         }
       }),
     );

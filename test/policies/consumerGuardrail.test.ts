@@ -41,7 +41,8 @@ describe("consumer guardrail: the names the shared roles trust (issue 8, hole 3)
 
   it("keeps denying model management, and stays one size whatever the number of environments", async () => {
     expect(await decision(ADMIN, "rekognition:CopyProjectVersion", `arn:aws:rekognition:us-east-1:${QA}:project/copy/1716196364001`)).to.equal("ExplicitlyDenied");
-    // The smoke-test function and role statements (H1) added ~600 characters; still well under the 5,120 of an SCP.
-    expect(policySize(guardrail)).to.be.lessThan(2500);
+    // The smoke-test function and role statements (H1) added ~600 characters, the /modelshare/ parameters and the
+    // protected policies (security review M3, M4) ~700; still well under the 5,120 of an SCP.
+    expect(policySize(guardrail)).to.be.lessThan(3200);
   });
 });

@@ -18,6 +18,7 @@ const INPUT: DataLakeGrantInput = {
   trainingPrincipalArn: "arn:aws:iam::111111111111:role/modelshare-pipeline",
   rekognitionServicePrincipal: false,
   requireSourceAccount: true,
+  region: "us-east-1",
 };
 const BUCKET = "arn:aws:s3:::corp-data-lake";
 
@@ -61,9 +62,14 @@ describe("data-lake grant", () => {
     const read = withService.ModelsharedefectdetectorServiceRead;
     expect(read.Principal).to.deep.equal({ Service: "rekognition.amazonaws.com" });
     expect(read.Resource).to.equal(`${BUCKET}/rekognition/defect/training/*`);
-    expect(read.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "111111111111" } });
+    // Security review L1: aws:SourceArn narrows the grant to jobs of the shared project, not any ML-account trainer's.
+    const project = { ArnLike: { "aws:SourceArn": "arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/*" } };
+    expect(read.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "111111111111" }, ...project });
     expect(withService.ModelsharedefectdetectorServiceWrite.Condition.StringEquals).to.deep.equal({ "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceAccount": "111111111111" });
-    const unconditioned = bySid(dataLakeStatements({ ...INPUT, rekognitionServicePrincipal: true, requireSourceAccount: false }));
+    expect(withService.ModelsharedefectdetectorServiceBucket.Condition.ArnLike).to.deep.equal(project.ArnLike);
+    const withoutSourceArn = bySid(dataLakeStatements({ ...INPUT, rekognitionServicePrincipal: true, requireSourceArn: false }));
+    expect(withoutSourceArn.ModelsharedefectdetectorServiceRead.Condition).to.deep.equal({ StringEquals: { "aws:SourceAccount": "111111111111" } });
+    const unconditioned = bySid(dataLakeStatements({ ...INPUT, rekognitionServicePrincipal: true, requireSourceAccount: false, requireSourceArn: false }));
     expect(unconditioned.ModelsharedefectdetectorServiceRead.Condition).to.equal(undefined);
   });
 

@@ -91,7 +91,8 @@ describe("ML guardrail: the roles it exempts, and export of the model (issue 8, 
 
   it("does not grow with anything but the exempt and admin roles", () => {
     const size = policySize(mlGuardrailPolicy(input));
-    expect(size).to.be.lessThan(2600);
+    // Since the security review: also training and datasets, and the protected policies (a fixed ~400 characters).
+    expect(size).to.be.lessThan(3000);
     const longer = "a-much-longer-project-name-than-before";
     expect(policySize(mlGuardrailPolicy({ ...input, projectName: longer }))).to.equal(size + longer.length - input.projectName.length);
   });

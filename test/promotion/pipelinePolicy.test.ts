@@ -10,7 +10,7 @@ describe("pipeline role policy (pure)", () => {
 
   it("describes the exact project, starts and stops only that project's versions, and assumes only the named roles", () => {
     const policy = pipelinePromotionPolicy(pipelinePolicyInputFromConfig(project.ml.config, consumers));
-    expect(statement(policy, "DescribeModelVersions")).to.deep.include({ Action: "rekognition:DescribeProjectVersions", Resource: PROJECT_ARN });
+    expect(statement(policy, "DescribeModelVersions")).to.deep.include({ Action: ["rekognition:DescribeProjectVersions", "rekognition:ListProjectPolicies"], Resource: PROJECT_ARN });
     expect(statement(policy, "StartAndStopModelVersions")).to.deep.include({
       Action: ["rekognition:StartProjectVersion", "rekognition:StopProjectVersion"],
       Resource: ["arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/*"],

@@ -281,21 +281,32 @@ describe("rules", () => {
     it("passes both guardrails: every exempted role is protected by the same SCP", async () => {
       expect(await check(exemptionsProtected, scp(mlGuardrailPolicy({ ...ML_INPUT, exemptRoleArns: [PIPELINE], exemptRoleAdminArns: ["arn:aws:iam::111111111111:role/iam-admin"] })))).to.deep.equal([]);
       expect(await check(exemptionsProtected, scp(consumerGuardrailPolicy({ partition: "aws", deployRoleNames: ["modelshare-deploy", "ci/deployer"] })))).to.deep.equal([]);
+      // Role admins (guardrail.roleAdminPrincipalArns) and the training principal are exempt, so protected too.
+      const stackSets = "arn:aws:iam::*:role/stacksets-exec-*";
+      expect(await check(exemptionsProtected, scp(consumerGuardrailPolicy({ partition: "aws", deployRoleNames: ["modelshare-deploy"], roleAdminPrincipalArns: [stackSets] })))).to.deep.equal([]);
+      expect(await check(exemptionsProtected, scp(mlGuardrailPolicy({ ...ML_INPUT, exemptRoleArns: [PIPELINE], roleAdminPrincipalArns: [stackSets], trainingPrincipalArn: "arn:aws:iam::111111111111:role/trainer" })))).to.deep.equal([]);
     });
     it("fails an SCP that exempts a role it leaves open to takeover (the guardrail before issue 8)", async () => {
       const before = policyDocument([
         { Sid: "ProtectSharedModel", Effect: "Deny", Action: ["rekognition:StartProjectVersion"], Resource: "*", Condition: { ArnNotLike: { "aws:PrincipalArn": [PIPELINE] } } },
         { Sid: "ProtectSharedRoles", Effect: "Deny", Action: ["iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"], Resource: "arn:aws:iam::111111111111:role/modelshare/*", Condition: { ArnNotLike: { "aws:PrincipalArn": [PIPELINE] } } },
       ]);
+      const POLICIES_OPEN = "content exempts roles but does not deny iam:CreatePolicyVersion, iam:DeletePolicy, iam:DeletePolicyVersion, iam:SetDefaultPolicyVersion, iam:TagPolicy, iam:UntagPolicy on the protected policies (policy/modelshare-protected/*) their permissions come from";
       expect(await check(exemptionsProtected, scp(before))).to.deep.equal([
         `content exempts ${PIPELINE} but does not deny iam:CreateRole, iam:DeleteRole, iam:UpdateAssumeRolePolicy, iam:PutRolePolicy, iam:AttachRolePolicy, iam:PassRole on it`,
+        POLICIES_OPEN,
       ]);
       const withoutPassRole = policyDocument([
         ...before.Statement,
         { Effect: "Deny", Action: "iam:*Role*", Resource: PIPELINE },
       ]);
-      expect(await check(exemptionsProtected, scp(withoutPassRole))).to.deep.equal([]);
-      const partial = policyDocument([...before.Statement, { Effect: "Deny", Action: ["iam:UpdateAssumeRolePolicy", "iam:DeleteRole", "iam:CreateRole"], Resource: PIPELINE }]);
+      // The roles are protected, but their customer-managed policies are not (security review M4): still a finding.
+      expect(await check(exemptionsProtected, scp(withoutPassRole))).to.deep.equal([POLICIES_OPEN]);
+      const beforeReview = policyDocument([...withoutPassRole.Statement, { Effect: "Deny", Action: ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion"], Resource: "arn:aws:iam::*:policy/modelshare-protected/*" }]);
+      expect(await check(exemptionsProtected, scp(beforeReview))).to.deep.equal([POLICIES_OPEN.replace("iam:CreatePolicyVersion, ", "").replace("iam:SetDefaultPolicyVersion, ", "")]);
+      const protectedPolicies = policyDocument([...withoutPassRole.Statement, { Effect: "Deny", Action: "iam:*Policy*", Resource: "arn:aws:iam::*:policy/modelshare-protected/*" }]);
+      expect(await check(exemptionsProtected, scp(protectedPolicies))).to.deep.equal([]);
+      const partial = policyDocument([...protectedPolicies.Statement.filter((s) => s.Resource !== PIPELINE), { Effect: "Deny", Action: ["iam:UpdateAssumeRolePolicy", "iam:DeleteRole", "iam:CreateRole"], Resource: PIPELINE }]);
       expect(await check(exemptionsProtected, scp(partial))).to.deep.equal([`content exempts ${PIPELINE} but does not deny iam:PutRolePolicy, iam:AttachRolePolicy, iam:PassRole on it`]);
     });
   });

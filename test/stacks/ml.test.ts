@@ -89,6 +89,8 @@ describe("ML stack program", () => {
         "arn:aws:iam::111111111111:role/modelshare-pipeline",
         // Exempt from the detective-controls statement in its own account: protected like the others.
         "arn:aws:iam::555555555555:role/modelshare-access-analyzer-admin",
+        // The customer-managed policies those roles may carry (security review M4).
+        "arn:aws:iam::*:policy/modelshare-protected/*",
       ]);
       expect(bySid.ProtectExemptRoles.Condition).to.deep.equal({ ArnNotLike: { "aws:PrincipalArn": ["arn:aws:iam::111111111111:role/iam-admin"] } });
     });

@@ -1,6 +1,7 @@
 import { DescribeSubnetsCommand, DescribeVpcAttributeCommand, DescribeVpcEndpointServicesCommand, DescribeVpcEndpointsCommand, DescribeVpcsCommand, Filter } from "@aws-sdk/client-ec2";
 import { GetRoleCommand, ListRolesCommand } from "@aws-sdk/client-iam";
 import { GetCallerIdentityCommand } from "@aws-sdk/client-sts";
+import { DescribeOrganizationCommand, ListAccountsForParentCommand, ListOrganizationalUnitsForParentCommand } from "@aws-sdk/client-organizations";
 import { AwsClients } from "./aws";
 import { getBucketPolicy } from "./resources/s3";
 import { InvokeFunction, optStr, Props, str, tagsFrom } from "./types";
@@ -9,6 +10,59 @@ import { InvokeFunction, optStr, Props, str, tagsFrom } from "./types";
 function filters(args: Props): Filter[] {
   const list = Array.isArray(args.filters) ? (args.filters as Array<{ name?: string; values?: string[] }>) : [];
   return list.map((f) => ({ Name: f.name, Values: f.values }));
+}
+
+/** As the provider's data source with returnOrganizationOnly: DescribeOrganization alone. */
+async function getOrganization(aws: AwsClients): Promise<Props> {
+  const organization = (await aws.organizations.send(new DescribeOrganizationCommand({}))).Organization ?? {};
+  return {
+    id: organization.Id,
+    arn: organization.Arn,
+    featureSet: organization.FeatureSet,
+    masterAccountArn: organization.MasterAccountArn,
+    masterAccountEmail: organization.MasterAccountEmail,
+    masterAccountId: organization.MasterAccountId,
+    masterAccountName: "",
+    returnOrganizationOnly: true,
+    accounts: [],
+    nonMasterAccounts: [],
+    roots: [],
+    awsServiceAccessPrincipals: [],
+    enabledPolicyTypes: [],
+  };
+}
+
+/** Every page of a paginated Organizations list (bounded, so a looping token cannot hang the lane). */
+async function allPages<T>(page: (token: string | undefined) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
+  const items: T[] = [];
+  let token: string | undefined;
+  for (let i = 0; i < 1000; i++) {
+    const result = await page(token);
+    items.push(...result.items);
+    token = result.next;
+    if (!token) return items;
+  }
+  throw new Error("Organizations returned more than 1000 pages");
+}
+
+/** As the provider's data source: the accounts under a parent at every depth (ListAccountsForParent, ListOrganizationalUnitsForParent). */
+async function getOrganizationalUnitDescendantAccounts(aws: AwsClients, args: Props): Promise<Props> {
+  const parentId = str(args, "parentId");
+  const accounts: Props[] = [];
+  const visit = async (parent: string): Promise<void> => {
+    const direct = await allPages(async (token) => {
+      const r = await aws.organizations.send(new ListAccountsForParentCommand({ ParentId: parent, NextToken: token }));
+      return { items: r.Accounts ?? [], next: r.NextToken };
+    });
+    accounts.push(...direct.map((a) => ({ id: a.Id, arn: a.Arn, email: a.Email, name: a.Name, status: a.Status, state: a.Status, joinedMethod: a.JoinedMethod, joinedTimestamp: a.JoinedTimestamp?.toISOString() ?? "" })));
+    const children = await allPages(async (token) => {
+      const r = await aws.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parent, NextToken: token }));
+      return { items: r.OrganizationalUnits ?? [], next: r.NextToken };
+    });
+    for (const child of children) if (child.Id) await visit(child.Id);
+  };
+  await visit(parentId);
+  return { id: parentId, parentId, accounts };
 }
 
 async function getVpc(aws: AwsClients, args: Props): Promise<Props> {
@@ -136,4 +190,6 @@ export const INVOKES: Record<string, InvokeFunction> = {
   "aws:iam/getRole:getRole": getRole,
   "aws:ec2/getVpcEndpointService:getVpcEndpointService": getVpcEndpointService,
   "aws:s3/getBucketPolicy:getBucketPolicy": getBucketPolicy,
+  "aws:organizations/getOrganization:getOrganization": getOrganization,
+  "aws:organizations/getOrganizationalUnitDescendantAccounts:getOrganizationalUnitDescendantAccounts": getOrganizationalUnitDescendantAccounts,
 };

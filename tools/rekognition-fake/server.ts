@@ -83,9 +83,16 @@ export class RekognitionFake {
     return version;
   }
 
+  /** Project policies by project ARN (ListProjectPolicies; none unless a test adds one). */
+  readonly projectPolicies = new Map<string, { PolicyName: string; PolicyRevisionId: string; PolicyDocument: string }[]>();
+
   handle(action: string, body: Record<string, unknown>): Record<string, unknown> {
     this.calls.push({ action, body });
     switch (action) {
+      case "ListProjectPolicies": {
+        if (typeof body.ProjectArn !== "string") throw new ServiceError("InvalidParameterException", "ProjectArn is required");
+        return { ProjectPolicies: (this.projectPolicies.get(body.ProjectArn) ?? []).map((p) => ({ ...p, ProjectArn: body.ProjectArn })) };
+      }
       case "DescribeProjectVersions": {
         const project = body.ProjectArn;
         if (typeof project !== "string") throw new ServiceError("InvalidParameterException", "ProjectArn is required");

@@ -2,6 +2,7 @@ import { policyDocument } from "../../policies/document";
 import { EKS_POD_IDENTITY_TAG_KEYS } from "../../policies/sharedRole";
 import type { CategoryId, Expectation, MatrixCase } from "../cases";
 import { Caller, EndpointPath, endpointPath, matrixCase, roleCaller } from "../requests";
+import type { NamedPolicy } from "../simulator";
 import type { ConsumerView, SharedRoleView, Topology } from "../topology";
 
 /** What the categories share: the usual callers, paths and expectations, named once. */
@@ -46,9 +47,10 @@ export function applicationCaller(topology: Topology, consumer: ConsumerView): C
 }
 
 /** A shared role's session in the ML account: its inline policies, its IAM tags and any transitive tags it inherited. */
-export function sharedRoleCaller(topology: Topology, role: SharedRoleView, extra: { sessionPolicy?: unknown } = {}): Caller {
+export function sharedRoleCaller(topology: Topology, role: SharedRoleView, extra: { sessionPolicy?: unknown; extraPolicies?: readonly NamedPolicy[] } = {}): Caller {
   const consumer = topology.consumers.get(role.environment);
-  return roleCaller(topology, role.roleArn, "ml", role.inlinePolicies, { principalTags: { ...role.tags, ...transitiveTags(topology, consumer) }, ...extra });
+  const { extraPolicies = [], ...session } = extra;
+  return roleCaller(topology, role.roleArn, "ml", [...role.inlinePolicies, ...extraPolicies], { principalTags: { ...role.tags, ...transitiveTags(topology, consumer) }, ...session });
 }
 
 export function stsPath(consumer: ConsumerView | undefined): EndpointPath | undefined {

@@ -110,8 +110,9 @@ export function dataLakeCases(topology: Topology): MatrixCase[] {
   cases.push(roleCase("data-lake-other-principal", "an account outside the organization -> read training data", outsider, OUTSIDE_ORGANIZATION_ID, [ADMINISTRATOR], r.readTraining, "Denied"));
 
   // 3. Rekognition's service principal: allowed only when opted in, and for the ML account only unless turned off.
-  const service = (scenario: string, request: S3Request, sourceAccount: string | undefined, expected: Expectation) => {
-    const context = { ...request.context, ...(sourceAccount !== undefined ? { "aws:SourceAccount": sourceAccount } : {}) };
+  const sharedProjectJob = `${topology.projectArn.slice(0, topology.projectArn.lastIndexOf("/"))}/version/matrix-training/1700000000000`;
+  const service = (scenario: string, request: S3Request, sourceAccount: string | undefined, expected: Expectation, sourceArn: string | undefined = sharedProjectJob) => {
+    const context = { ...request.context, ...(sourceAccount !== undefined ? { "aws:SourceAccount": sourceAccount } : {}), ...(sourceArn !== undefined ? { "aws:SourceArn": sourceArn } : {}) };
     cases.push({
       category: "data-lake",
       kind: "data-lake-service-principal",
@@ -135,5 +136,8 @@ export function dataLakeCases(topology: Topology): MatrixCase[] {
   service("read training data for another account", r.readTraining, strangerAccount(topology), optedIn && !d.requireSourceAccount ? "Allowed" : "Denied");
   service("read training data with no source account", r.readTraining, undefined, optedIn && !d.requireSourceAccount ? "Allowed" : "Denied");
   service("read another team's data for the ML account", r.readElsewhere, ml.mlAccountId, "Denied");
+  // Another project of the ML account (anyone there may create one): its jobs are not the training principal's.
+  const otherProject = `arn:${ml.partition}:rekognition:${ml.region}:${ml.mlAccountId}:project/someone-elses-model/version/v1/1700000000000`;
+  service("read training data for another project of the ML account", r.readTraining, ml.mlAccountId, optedIn && !d.requireSourceArn ? "Allowed" : "Denied", otherProject);
   return cases;
 }

@@ -45,7 +45,50 @@ export function exportCases(topology: Topology): MatrixCase[] {
     const consumerAdmin = roleCaller(topology, roleArnIn(topology, account, "administrator"), "consumer", [ADMINISTRATOR]);
     ask("consumer-administrator-copy", `${firstConsumer} account administrator -> CopyProjectVersion into a project of its own account`, consumerAdmin, "rekognition:CopyProjectVersion", `${base}:${account}:project/exported-copy/1700000000001`, guardedBy(consumerGuardrail(topology)));
   }
+  const projectPolicy = existingProjectPolicy(topology);
   const outsider = roleCaller(topology, roleArnIn(topology, strangers.otherOrganization, "administrator"), "outsider", [ADMINISTRATOR]);
-  ask("outsider-copy", "an account of another organization -> CopyProjectVersion of a shared version (no project policy names it)", outsider, "rekognition:CopyProjectVersion", version, { expected: "Denied" });
+  const named = projectPolicy ? "no listed project policy names it" : "no project policy names it";
+  cases.push(matrixCase(topology, { category: "export", kind: "outsider-copy", scenario: `an account of another organization -> CopyProjectVersion of a shared version (${named})`, caller: outsider, action: "rekognition:CopyProjectVersion", resource: version, resourceAccount: ml.mlAccountId, expected: "Denied", ...(projectPolicy ? { resourcePolicy: projectPolicy } : {}) }));
+  if (projectPolicy) cases.push(...projectPolicyCopyCases(topology, version, projectPolicy));
   return cases;
+}
+
+/** The project policies the config accepts on the adopted project (model.existingProjectPolicies), as one resource policy. */
+function existingProjectPolicy(topology: Topology): { policy: unknown; label: string } | undefined {
+  const listed = topology.ml.model.existingProjectPolicies;
+  if (listed.length === 0) return undefined;
+  return { policy: { Version: "2012-10-17", Statement: listed.flatMap((p) => p.document.Statement) }, label: `project policies ${listed.map((p) => p.name).join(", ")}` };
+}
+
+/**
+ * What the listed project policies let through: each account they name copies a shared version, unless a guardrail
+ * of that account stops it (a consumer's or the ML account's). Whether to keep such a policy is the config's decision;
+ * the matrix shows its reach.
+ */
+function projectPolicyCopyCases(topology: Topology, version: string, projectPolicy: { policy: unknown; label: string }): MatrixCase[] {
+  const ml = topology.ml;
+  const statements = (projectPolicy.policy as { Statement: { Effect?: unknown; Principal?: unknown }[] }).Statement;
+  const accounts = new Set<string>();
+  for (const statement of statements) {
+    if (statement.Effect !== "Allow") continue;
+    const principal = statement.Principal as { AWS?: string | string[] } | string | undefined;
+    const aws = typeof principal === "object" && principal !== null ? [principal.AWS ?? []].flat() : [];
+    for (const p of aws) accounts.add(/^\d{12}$/.test(p) ? p : p.split(":")[4] ?? "");
+  }
+  const consumerAccounts = new Set(Object.values(ml.consumers).map((c) => c.accountId));
+  return [...accounts].filter((a) => /^\d{12}$/.test(a)).sort().map((account) => {
+    const accountClass = account === ml.mlAccountId ? "ml" : consumerAccounts.has(account) ? "consumer" : "other-member";
+    const intent = accountClass === "ml" ? guardedBy(mlGuardrail(topology)) : accountClass === "consumer" ? guardedBy(consumerGuardrail(topology)) : { expected: "Allowed" as const };
+    return matrixCase(topology, {
+      category: "export",
+      kind: "project-policy-copy",
+      scenario: `an administrator of ${account}, which ${projectPolicy.label} names -> CopyProjectVersion of a shared version (accepted in model.existingProjectPolicies)`,
+      caller: roleCaller(topology, roleArnIn(topology, account, "administrator"), accountClass, [ADMINISTRATOR]),
+      action: "rekognition:CopyProjectVersion",
+      resource: version,
+      resourceAccount: ml.mlAccountId,
+      ...intent,
+      resourcePolicy: projectPolicy,
+    });
+  });
 }

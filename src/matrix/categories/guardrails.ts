@@ -1,6 +1,6 @@
 import { parseRoleArn } from "../../arn";
 import { MODELSHARE_ROLE_PATH } from "../../contract";
-import { CONSUMER_DENIED_ACTIONS, EXEMPT_ROLE_PROTECTED_ACTIONS, MODEL_PROTECTED_ACTIONS, ROLE_PROTECTED_ACTIONS } from "../../policies/guardrail";
+import { CONSUMER_DENIED_ACTIONS, EXEMPT_ROLE_PROTECTED_ACTIONS, MODEL_PROTECTED_ACTIONS, POLICY_PROTECTED_ACTIONS, PROTECTED_POLICY_PATH, ROLE_PROTECTED_ACTIONS, TRAINING_PROTECTED_ACTIONS } from "../../policies/guardrail";
 import type { MatrixCase } from "../cases";
 import { ADMINISTRATOR, roleArnIn, scpLevels } from "../callers";
 import { Caller, matrixCase, roleCaller } from "../requests";
@@ -11,7 +11,7 @@ import { pipelinePolicy } from "./legitimate";
 import { LEASE_PARTITION_KEYS } from "../../policies/pipeline";
 
 /** Writes and table changes the ML guardrail keeps for the pipeline (ProtectPromotionLease), one row each. */
-const LEASE_WRITES = ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:UpdateTimeToLive"] as const;
+const LEASE_WRITES = ["dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:UpdateItem", "dynamodb:DeleteTable", "dynamodb:UpdateTable", "dynamodb:UpdateTimeToLive", "dynamodb:PutResourcePolicy"] as const;
 
 const actionName = (action: string) => action.split(":")[1];
 
@@ -32,7 +32,54 @@ function localResource(action: string, local: { version: string; project: string
  * pipeline, break-glass, IAM-admin and deploy roles where they are meant to act and where they are not.
  */
 export function guardrailCases(topology: Topology): MatrixCase[] {
-  return [...mlAccountCases(topology), ...consumerAccountCases(topology)];
+  return [...mlAccountCases(topology), ...mlTrainingAndPolicyCases(topology), ...consumerAccountCases(topology)];
+}
+
+/** A principal a role-admin pattern stands for, in `account` (`*` and `?` filled in). */
+export function roleAdminIn(pattern: string, account: string): string {
+  const [arn, partition, service, , patternAccount, resource] = pattern.split(":");
+  return [arn, partition, service, "", patternAccount === "*" ? account : patternAccount, resource.replace(/[*?]/g, "x")].join(":");
+}
+
+/** A customer-managed policy under the protected path, as an exempt, IAM-admin or deploy role would carry it. */
+function protectedPolicyIn(topology: Topology, account: string, name: string): string {
+  return `arn:${topology.ml.partition}:iam::${account}:policy${PROTECTED_POLICY_PATH}${name}`;
+}
+
+/**
+ * The ML account beyond the model's lifecycle: training and datasets of the shared project,
+ * the protected customer-managed policies, and the role admins (guardrail.roleAdminPrincipalArns).
+ */
+function mlTrainingAndPolicyCases(topology: Topology): MatrixCase[] {
+  const ml = topology.ml;
+  const scp = mlGuardrail(topology);
+  const cases: MatrixCase[] = [];
+  const ask = (kind: string, scenario: string, caller: Caller, action: string, resource: string, intent: { expected: "Allowed" | "Denied"; deniedBy?: string }) =>
+    cases.push(matrixCase(topology, { category: "guardrails", kind, scenario, caller, action, resource, resourceAccount: ml.mlAccountId, ...intent }));
+  const admin = roleCaller(topology, roleArnIn(topology, ml.mlAccountId, "ml-account-administrator"), "ml", [ADMINISTRATOR]);
+  const asAdministrator = (roleArn: string) => roleCaller(topology, roleArn, "ml", [ADMINISTRATOR]);
+
+  const dataset = `${topology.projectArn.slice(0, topology.projectArn.lastIndexOf("/"))}/dataset/train/1700000000000`;
+  for (const action of TRAINING_PROTECTED_ACTIONS) {
+    const resource = action === "rekognition:CreateProjectVersion" || action === "rekognition:CreateDataset" ? topology.projectArn : dataset;
+    ask("ml-administrator-training", `ML-account administrator -> ${actionName(action)} on the shared project (poison or squat what the pipeline promotes next)`, admin, action, resource, guardedBy(scp));
+  }
+  const trainer = ml.dataLake.trainingPrincipalArn ?? ml.pipelineRoleArn;
+  ask("training-principal", "training principal -> CreateProjectVersion on the shared project (what it is for)", asAdministrator(trainer), "rekognition:CreateProjectVersion", topology.projectArn, { expected: "Allowed" });
+
+  const pipelinePolicyArn = protectedPolicyIn(topology, ml.mlAccountId, "modelshare-pipeline-deploy");
+  for (const action of POLICY_PROTECTED_ACTIONS) {
+    ask("ml-administrator-protected-policy", `ML-account administrator -> ${actionName(action)} on a protected policy (the pipeline's customer-managed policy)`, admin, action, pipelinePolicyArn, guardedBy(scp));
+  }
+  ask("pipeline-self", "pipeline role, even with AdministratorAccess -> SetDefaultPolicyVersion on its own protected policy", asAdministrator(ml.pipelineRoleArn), "iam:SetDefaultPolicyVersion", pipelinePolicyArn, guardedBy(scp));
+  const admins = [...ml.guardrail.exemptRoleAdminArns, ...ml.guardrail.roleAdminPrincipalArns.map((p) => roleAdminIn(p, ml.mlAccountId))];
+  for (const iamAdmin of admins) ask("iam-admin", `${iamAdmin.split("/").pop()} (role admin) -> CreatePolicyVersion on a protected policy (what it is for)`, asAdministrator(iamAdmin), "iam:CreatePolicyVersion", pipelinePolicyArn, { expected: "Allowed" });
+  for (const pattern of ml.guardrail.roleAdminPrincipalArns) {
+    const roleAdmin = roleAdminIn(pattern, ml.mlAccountId);
+    ask("role-admin", `role admin ${roleAdmin.split("/").pop()} -> UpdateAssumeRolePolicy on the pipeline role (rotating the exempt roles is what it is for)`, asAdministrator(roleAdmin), "iam:UpdateAssumeRolePolicy", ml.pipelineRoleArn, { expected: "Allowed" });
+    ask("role-admin", `ML-account administrator -> UpdateAssumeRolePolicy on role admin ${roleAdmin.split("/").pop()} (exempt, so protected)`, admin, "iam:UpdateAssumeRolePolicy", roleAdmin, guardedBy(scp));
+  }
+  return cases;
 }
 
 function mlAccountCases(topology: Topology): MatrixCase[] {
@@ -125,6 +172,16 @@ function consumerAccountCases(topology: Topology): MatrixCase[] {
     }
     if (consumer && full.has(env)) {
       ask("pass-application-role", `account administrator -> PassRole on the application role (allowed by design: whoever deploys the application hands it to its compute)`, admin, "iam:PassRole", consumer.applicationRoleArn, { expected: "Allowed" });
+    }
+    if (full.has(env)) {
+      const deployPolicy = protectedPolicyIn(topology, account, "modelshare-deploy-permissions");
+      for (const action of POLICY_PROTECTED_ACTIONS) ask("consumer-administrator-protected-policy", `account administrator -> ${actionName(action)} on a protected policy (the deploy role's customer-managed policy)`, admin, action, deployPolicy, guardedBy(scp));
+      if (deployArn) ask("deploy-role", "deploy role, with AdministratorAccess -> CreatePolicyVersion on its own protected policy", roleCaller(topology, deployArn, "consumer", [ADMINISTRATOR]), "iam:CreatePolicyVersion", deployPolicy, guardedBy(scp));
+      for (const pattern of ml.guardrail.roleAdminPrincipalArns) {
+        const roleAdmin = roleAdminIn(pattern, account);
+        if (deployArn) ask("role-admin", `role admin ${roleAdmin.split("/").pop()} -> UpdateAssumeRolePolicy on the deploy role (creating and rotating it is what it is for)`, roleCaller(topology, roleAdmin, "consumer", [ADMINISTRATOR]), "iam:UpdateAssumeRolePolicy", deployArn, { expected: "Allowed" });
+        ask("role-admin", `account administrator -> UpdateAssumeRolePolicy on role admin ${roleAdmin.split("/").pop()} (exempt, so protected)`, admin, "iam:UpdateAssumeRolePolicy", roleAdmin, guardedBy(scp));
+      }
     }
     if (deployArn && scp !== undefined) {
       const deployActions = full.has(env) ? EXEMPT_ROLE_PROTECTED_ACTIONS : ["iam:UpdateAssumeRolePolicy"];

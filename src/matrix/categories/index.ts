@@ -1,6 +1,7 @@
 import type { ActionCatalog } from "../actions";
 import type { CategoryId, MatrixCase } from "../cases";
 import type { Topology } from "../topology";
+import { consumerAccountCases } from "./consumerAccount";
 import { crossEnvironmentCases } from "./crossEnvironment";
 import { dataLakeCases } from "./dataLake";
 import { detectiveCases } from "./detective";
@@ -31,6 +32,7 @@ export const CATEGORIES: readonly MatrixCategory[] = [
   { id: "export", title: "copying a version and project-policy changes", cases: exportCases },
   { id: "detective", title: "the access analyzer, the Config rule, the recorder and the model's alarms: only the pipeline changes them", cases: detectiveCases },
   { id: "smoke-test", title: "the smoke-test function and role: who may invoke or change the function, pass or assume the role", cases: smokeTestCases },
+  { id: "consumer-account", title: "a consumer account's application, other workloads and administrator: its roles, the /modelshare/ parameters, the SSM endpoint", cases: consumerAccountCases },
 ];
 
 /** Every request of the matrix, category by category, in a stable order. */

@@ -27,6 +27,9 @@ function versionsPerStatement(topology: Topology, role: SharedRoleView): string[
   return [...chosen].sort();
 }
 
+/** An identity policy added to a shared role by mistake, broader than its own: the network Deny must still stop it. */
+const BROAD_DETECT_ALLOW = { name: "broad-allow-added-by-mistake", policy: policyDocument([{ Effect: "Allow", Action: DETECT_ACTION, Resource: "*" }]) };
+
 /**
  * Network: the shared-role session's DetectCustomLabels without a VPC endpoint, through an endpoint of another
  * account and through another environment's endpoint; the application's AssumeRole without the STS endpoint; and
@@ -54,6 +57,12 @@ export function networkCases(topology: Topology): MatrixCase[] {
         matrixCase(topology, { category: "network", kind, scenario: `${env} shared-role session -> DetectCustomLabels on ${isGranted(topology, env, version) ? "a granted" : "a"} version, ${scenario}`, caller: session, action: DETECT_ACTION, resource: version, resourceAccount: ml.mlAccountId, expected, ...(endpoint ? { endpoint } : {}) });
       const openly = isGranted(topology, env, version) && !privateOnly(topology, env) ? "Allowed" : "Denied";
       cases.push(detect("detect-without-endpoint", "not through a VPC endpoint", openly));
+      if (privateOnly(topology, env) && version === versionsPerStatement(topology, role)[0]) {
+        // The Deny must hold on its own: a session that also holds a broad Allow (a policy added by mistake) still
+        // cannot call from outside the consumer's endpoints (README: "an explicit Deny without IfExists").
+        const broadened = sharedRoleCaller(topology, role, { extraPolicies: [BROAD_DETECT_ALLOW] });
+        cases.push(matrixCase(topology, { category: "network", kind: "detect-broad-allow-without-endpoint", scenario: `${env} shared-role session that also holds an Allow of DetectCustomLabels on * -> a version, not through a VPC endpoint`, caller: broadened, action: DETECT_ACTION, resource: version, resourceAccount: ml.mlAccountId, expected: "Denied" }));
+      }
       const opened = openedRekognitionPath(topology, consumer);
       if (opened) {
         // The consumer's own endpoint id (aws:SourceVpce) and account (aws:VpceAccount) still match: by design.

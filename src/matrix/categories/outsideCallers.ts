@@ -2,7 +2,7 @@ import { policyDocument } from "../../policies/document";
 import type { MatrixCase } from "../cases";
 import { ADMINISTRATOR, roleArnIn, strangerAccounts } from "../callers";
 import { Caller, matrixCase, roleCaller } from "../requests";
-import { policyShape, representatives } from "../selection";
+import { neighboursOf, policyShape, representatives, rolesTrusting } from "../selection";
 import type { Topology } from "../topology";
 import { applicationCaller, assumeCase, legitimateAssumeExtras, sharedRoles, stsPath } from "./common";
 
@@ -52,6 +52,7 @@ export function outsideCallerCases(topology: Topology): MatrixCase[] {
       roleCaller(topology, roleArn, accountClass, [ADMINISTRATOR], organizationId !== undefined ? { organizationId } : {});
 
     cases.push(denied("consumer-other-workload", `another workload in ${env}'s account`, admin(roleArnIn(topology, account, "other-workload"), "consumer"), { endpoint: true }));
+    cases.push(denied("ml-administrator", "an ML-account administrator (not exempt)", roleCaller(topology, roleArnIn(topology, ml.mlAccountId, "ml-account-administrator"), "ml", [ADMINISTRATOR])));
     cases.push(denied("consumer-account-root", `${env}'s account root user`, { type: "account-root", account, accountClass: "consumer", organizationId: ml.organizationId, identityPolicies: [ADMINISTRATOR] }));
     if (perShape.has(env)) {
       cases.push(denied("organization-member", "another account of the organization", admin(roleArnIn(topology, strangers.member, "administrator"), "other-member")));
@@ -89,5 +90,36 @@ export function outsideCallerCases(topology: Topology): MatrixCase[] {
       }
     }
   }
+  cases.push(...otherConsumerAdministratorCases(topology));
   return cases;
+}
+
+/**
+ * Each consumer account's administrator against the other environments' shared roles: the accounts the organization
+ * trusts most, and the ones a trust opened "to the organization" or to the wrong account would let in. Asked of the
+ * neighbours and of every role whose trust names the account (../selection.ts), so the rows stay linear.
+ */
+function otherConsumerAdministratorCases(topology: Topology): MatrixCase[] {
+  const roles = sharedRoles(topology);
+  const environments = roles.map((role) => role.environment);
+  return Object.keys(topology.ml.consumers)
+    .sort()
+    .flatMap((env) => {
+      const account = topology.ml.consumers[env].accountId;
+      const adminArn = roleArnIn(topology, account, "administrator");
+      const chosen = new Set([...neighboursOf(environments, env), ...rolesTrusting(adminArn, roles).map((r) => r.environment)]);
+      return roles
+        .filter((role) => chosen.has(role.environment) && topology.ml.consumers[role.environment]?.accountId !== account)
+        .map((target) =>
+          assumeCase(topology, {
+            category: "outside-callers",
+            kind: "other-consumer-administrator",
+            scenario: `${env}'s account administrator -> ${target.environment}'s shared role`,
+            caller: roleCaller(topology, adminArn, "consumer", [ADMINISTRATOR]),
+            target,
+            expected: "Denied",
+            ...legitimateAssumeExtras(topology, topology.consumers.get(target.environment), target.environment),
+          }),
+        );
+    });
 }
