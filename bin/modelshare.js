@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // Runs the compiled CLI (dist/, built by `npm ci` through the `prepare` script, or `npm run build`).
 "use strict";
+// Node 20 is this project's pinned runtime (package.json engines): the AWS SDK's NodeVersionSupportWarning would print
+// 8 lines before every AWS command. AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true is the opt-out the SDK team
+// documents (aws/aws-sdk-js-v3 issue #7983); a value the user set is kept.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 const args = process.argv.slice(2);
 // `modelshare --version` answers from package.json without loading the commands (the same text commander prints).
 if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {

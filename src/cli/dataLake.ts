@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { Command } from "commander";
 import { BucketPolicyJson, checkDataLakeStatements, DataLakeCheckResult, parseBucketPolicy } from "../policies/dataLake";
 import type { Statement } from "../policies/document";
-import { EXIT, UsageError } from "./common";
+import { EXIT, projectDirectoryOption, UsageError } from "./common";
 
 /** The file synth writes for the data-lake owner (and this command reads). */
 export const DATA_LAKE_STATEMENTS_FILE = "data-lake-statements.json";
@@ -29,6 +29,8 @@ export interface DataLakeCheckFlags {
 
 export interface DataLakeCheckIo {
   readonly cwd: string;
+  /** The project directory (--cwd, else the working directory): where synth wrote out/, the default statements. */
+  readonly projectDir?: string;
   stdout(text: string): void;
 }
 
@@ -39,7 +41,7 @@ function readRegularFile(flag: string, file: string, cwd: string): string {
   try {
     stats = statSync(resolved);
   } catch {
-    throw new UsageError(`${flag} ${JSON.stringify(file)}: no such file`);
+    throw new UsageError(`${flag} ${JSON.stringify(file)}: no such file (looked for ${resolved})`);
   }
   if (!stats.isFile()) throw new UsageError(`${flag} ${JSON.stringify(file)}: is not a regular file; give a JSON file`);
   if (stats.size > 1024 * 1024) throw new UsageError(`${flag} ${JSON.stringify(file)}: is ${stats.size} bytes; a bucket policy is at most 20 KB`);
@@ -90,7 +92,8 @@ function formatResult(file: DataLakeStatementsFile, result: DataLakeCheckResult)
 /** `modelshare data-lake check`: does a bucket policy hold the grant synth wrote? Returns the exit code. */
 export function runDataLakeCheck(flags: DataLakeCheckFlags, io: DataLakeCheckIo): number {
   if (flags.policy === undefined) throw new UsageError("--policy is required: the bucket's current policy as JSON (aws s3api get-bucket-policy --bucket NAME > policy.json)");
-  const statementsFile = readStatementsFile(flags.statements ?? path.join("out", DATA_LAKE_STATEMENTS_FILE), io.cwd);
+  // The default is where `modelshare synth` writes it: out/ of the project directory, wherever this runs from.
+  const statementsFile = readStatementsFile(flags.statements ?? path.join(io.projectDir ?? io.cwd, "out", DATA_LAKE_STATEMENTS_FILE), io.cwd);
   const result = checkDataLakeStatements(readPolicy(flags.policy, io.cwd), statementsFile.statements);
   io.stdout(flags.json ? `${JSON.stringify({ bucketName: statementsFile.bucketName, ...result }, null, 2)}\n` : formatResult(statementsFile, result));
   return result.ok ? EXIT.ok : EXIT.failed;
@@ -102,10 +105,11 @@ export function registerDataLake(program: Command, io: () => DataLakeCheckIo = (
     .command("check")
     .description("Check that a bucket policy holds every statement of the grant (OUT/data-lake-statements.json, written by synth), unchanged")
     .option("--policy <file>", "the bucket's current policy: a policy document, or the output of aws s3api get-bucket-policy")
-    .option("--statements <file>", `the grant written by modelshare synth (default out/${DATA_LAKE_STATEMENTS_FILE})`)
+    .option("--statements <file>", `the grant written by modelshare synth (default: out/${DATA_LAKE_STATEMENTS_FILE} of the project directory, --cwd)`)
     .option("--json", "print the result as JSON on stdout")
     .addHelpText("after", "\nExit codes: 0 every statement is present and unchanged; 1 a statement is missing or different; 2 bad input (a file missing, not JSON or not a policy).")
-    .action((flags: DataLakeCheckFlags) => {
-      process.exitCode = runDataLakeCheck(flags, io());
+    .action((flags: DataLakeCheckFlags, command: Command) => {
+      const base = io();
+      process.exitCode = runDataLakeCheck(flags, { ...base, projectDir: base.projectDir ?? projectDirectoryOption(command, base.cwd) });
     });
 }

@@ -62,6 +62,7 @@ export function registerDeploy(program: Command, context: () => CliContext = () 
         lease: { lease: promotionLeaseFor(ctx, project), identity: () => leaseIdentity(ctx, project, `deploy ${[selection.ml, ...selection.consumers].filter(Boolean).join(",")}`) },
         project,
         approve: (plans) => approvePlan("deploy", plans, yes, ctx),
+        ...(ctx.signal ? { signal: ctx.signal } : {}),
       });
       if (flags.preview) ctx.stderr(`\n${formatPlan(results.map((r) => ({ stack: r.stack, changes: r.resources ?? [] })))}\n\n`);
       ctx.stdout(flags.json ? `${JSON.stringify({ stacks: results }, null, 2)}\n` : `${formatDeploySummary(results)}\n`);

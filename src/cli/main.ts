@@ -1,6 +1,7 @@
 import { Command, CommanderError } from "commander";
 import { explainAwsError } from "./awsErrors";
 import { EXIT, UsageError } from "./common";
+import { runInterruptible } from "./interrupt";
 import { registerInvoke } from "./invoke";
 import { registerDeploy } from "./deploy";
 import { registerPromote } from "./promote";
@@ -40,28 +41,54 @@ export function buildProgram(): Command {
   return program;
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+/**
+ * Runs the command line and returns the exit code. A thrown error is reported on stderr and, when `--json` was asked
+ * for, also as `{ "error": { "name", "message", "exitCode", "hint"? } }` on stdout, so a pipeline that parses stdout
+ * gets the reason rather than nothing. SIGINT/SIGTERM: see ./interrupt (exit 130/143).
+ */
+export async function main(argv: readonly string[], out: CliOutput = defaultOutput): Promise<number> {
   if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
-    process.stdout.write(`${packageVersion()}\n`);
+    out.stdout(`${packageVersion()}\n`);
     return EXIT.ok;
   }
   const program = buildProgram();
-  try {
-    await program.parseAsync([...argv], { from: "user" });
-    return Number(process.exitCode ?? EXIT.ok);
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // --help and --version exit 0; unknown options and missing arguments are bad input.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.badInput;
-    }
-    if (error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\n`);
-      return EXIT.badInput;
-    }
-    const hint = explainAwsError(error);
-    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n${hint ? `  hint: ${hint}\n` : ""}`);
-    return EXIT.failed;
+  const json = argv.includes("--json");
+  return runInterruptible(
+    async () => {
+      await program.parseAsync([...argv], { from: "user" });
+      return Number(process.exitCode ?? EXIT.ok);
+    },
+    (error) => reportError(error, json, out),
+  );
+}
+
+interface CliOutput {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+const defaultOutput: CliOutput = { stdout: (text: string) => void process.stdout.write(text), stderr: (text: string) => void process.stderr.write(text) };
+
+function reportError(error: unknown, json: boolean, out: CliOutput): number {
+  let exitCode: number = EXIT.failed;
+  let hint: string | undefined;
+  if (error instanceof CommanderError) {
+    // --help and --version exit 0; unknown options and missing arguments are bad input (commander printed them).
+    if (error.exitCode === 0) return EXIT.ok;
+    exitCode = EXIT.badInput;
+  } else if (error instanceof UsageError) {
+    exitCode = EXIT.badInput;
+    out.stderr(`error: ${error.message}\n`);
+  } else {
+    hint = explainAwsError(error);
+    out.stderr(`error: ${error instanceof Error ? error.message : String(error)}\n${hint ? `  hint: ${hint}\n` : ""}`);
   }
+  if (json) {
+    const name = error instanceof Error ? error.name : "Error";
+    const message = (error instanceof Error ? error.message : String(error)).replace(/^error: /, "");
+    out.stdout(`${JSON.stringify({ error: { name, message, exitCode, ...(hint ? { hint } : {}) } }, null, 2)}\n`);
+  }
+  return exitCode;
 }
 
 if (require.main === module) {

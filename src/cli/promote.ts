@@ -3,7 +3,7 @@ import { projectDirectoryOption } from "./common";
 import { CliContext, defaultCliContext, engineDepsFor, exitCodeFor, formatResult, loadProjectForCli, loadProjectOffline, projectArnOf } from "../promotion/cliContext";
 import { refusedForProjectPolicies } from "../promotion/projectPolicies";
 import { executePromotion, InterruptedPromotionError } from "../promotion/engine";
-import { FileJournalStore } from "../promotion/journal";
+import { currentOwner, FileJournalStore, FileLocks } from "../promotion/journal";
 import { planFromJournal, planPromotion, resolveInterrupted } from "../promotion/plan";
 import { PromotionPlan, PromotionRequest } from "../promotion/types";
 import { promotionRequestFromOptions } from "../promotion/validation";
@@ -57,7 +57,7 @@ export function registerPromote(program: Command, context: () => CliContext = ()
       const project = flags.dryRun ? await loadProjectOffline(ctx) : await loadProjectForCli(ctx);
       const request = promotionRequestFromOptions(project, flags);
       if (flags.dryRun) {
-        const plan = dryRunPlan(ctx.stateDir, project, request);
+        const plan = dryRunPlan(ctx.stateDir, project, request, ctx);
         const head = plan.resumes
           ? `plan: resume the interrupted ${plan.resumes.kind} of ${plan.env} to ${plan.version} (journal ${plan.resumes.journal}, ${plan.resumes.phase}, started by ${plan.resumes.who} at ${plan.resumes.startedAt})`
           : `plan: promote ${plan.env} from ${plan.previous} to ${plan.version}`;
@@ -83,7 +83,10 @@ export interface DryRunPlan extends PromotionPlan {
  * run resumes it, or refuses with the same message and exit code), else a plan from the checkout's files. The
  * checkout is compared with what is deployed only by the real run (a dry run makes no Pulumi call).
  */
-function dryRunPlan(stateDir: string, project: Project, request: PromotionRequest): DryRunPlan {
+function dryRunPlan(stateDir: string, project: Project, request: PromotionRequest, ctx: CliContext): DryRunPlan {
+  // A run of this environment alive in this checkout: the real run is refused (PromotionConflictError, exit 1), and
+  // so is the dry run, rather than planning a "resume" of a journal that is not interrupted.
+  new FileLocks(stateDir, ctx.liveness).acquireEnvironment(request.environment, currentOwner(ctx.commandLine, new Date(ctx.now()))).release();
   const journals = new FileJournalStore(stateDir);
   const journal = journals.read(request.environment);
   const decision = resolveInterrupted(journal, { kind: "promote", env: request.environment, version: request.version });

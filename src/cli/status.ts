@@ -56,7 +56,7 @@ export function registerStatus(program: Command, context: () => CliContext = () 
       }
       const alarms = await versionAlarms(ctx, project, descriptions);
       const warnings = await projectPolicyWarnings(ctx, project, projectArn);
-      let report = { ...summarizeStatus(project, descriptions, journals, env, deployed, alarms), lease, ...(warnings.length > 0 ? { warnings } : {}) };
+      let report = { ...summarizeStatus(project, descriptions, journals, env, deployed, alarms, ctx.liveness), lease, ...(warnings.length > 0 ? { warnings } : {}) };
       if (flags.history) {
         const store = new SsmHistoryStore(historyClientFor(ctx, project));
         const history: Record<string, HistoryRecord[]> = {};

@@ -250,6 +250,9 @@ const dataLakeSchema = z
 export const MAX_INFERENCE_UNITS = 1000;
 const INFERENCE_UNITS_LIMIT = `must be at most ${MAX_INFERENCE_UNITS} (modelshare's bound; the account's Rekognition quota may be lower)`;
 
+/** The longest `pulumi up` by default; DEFAULT_LEASE_TIMING.maxHoldMs is sized with it (docs/promotion.md "Bounds"). */
+export const DEFAULT_UP_TIMEOUT_MINUTES = 30;
+
 export const promotionSchema = z
   .strictObject({
     /** Inference units a version is started with. */
@@ -264,6 +267,13 @@ export const promotionSchema = z
     pricePerInferenceUnitHour: z.number().nonnegative().default(4),
     /** After the switch, watch the new version's alarms this long and undo the switch if one fires (0: no bake). */
     bakeSeconds: bakeSecondsSchema,
+    /** The longest one `pulumi up` of a promotion or deploy may take before it is cancelled (docs/promotion.md "Bounds"). */
+    upTimeoutMinutes: z.number().int().min(1).max(120).default(DEFAULT_UP_TIMEOUT_MINUTES),
+    /**
+     * Seconds waited after the switch before the old version is revoked and stopped, so that applications that
+     * cache the configured version (ModelClient's parameterTtlMs, 60 s by default) have moved on: default 90.
+     */
+    drainSeconds: z.number().int().min(0).max(3600).default(90),
   })
   .prefault({});
 

@@ -5,16 +5,19 @@ import type { SSMClient } from "@aws-sdk/client-ssm";
 import type { STSClient } from "@aws-sdk/client-sts";
 import { resolve } from "node:path";
 import { explainAwsError } from "../cli/awsErrors";
+import { processInterruptSignal } from "../cli/interrupt";
+import { setTimeout as sleepFor } from "node:timers/promises";
 import { Progress, stderrProgress, UsageError } from "../cli/common";
 import { ML_OUTPUTS, promotionLeaseTableName } from "../contract";
 import { NAMESPACE } from "../config/schema";
 import { terminalConfirm } from "./approval";
+import { boundedClientConfig } from "./awsClients";
 import { assumedRoleCredentials, sessionName } from "./credentials";
 import { cloudwatchSdk, dynamodbSdk, lambdaSdk, rekognitionSdk, ssmSdk, stsSdk } from "./sdk";
 import { EngineDeps, PromotionResult } from "./engine";
 import { SsmHistoryStore } from "./history";
 import { currentOwner, FileJournalStore, FileLocks, Liveness, processLiveness } from "./journal";
-import { DEFAULT_LEASE_TIMING, DynamoLeaseStore, LeaseIdentity, LeaseTiming, PromotionLease } from "./lease";
+import { DEFAULT_LEASE_TIMING, DynamoLeaseStore, LeaseIdentity, leaseIdentityFrom, LeaseTiming, PromotionLease } from "./lease";
 import { DEFAULT_START_TIMING, DEFAULT_STOP_TIMING, ModelLifecycle, WaitTiming } from "./model";
 import { versionLabel } from "./plan";
 import { loadProjectFiles, Project, ProjectError, ProjectReader } from "./project";
@@ -36,6 +39,8 @@ export interface CliContext {
   /** Where the promotion journal and locks live. */
   readonly stateDir: string;
   readonly now: () => number;
+  /** A monotonic clock for the durations the lease decides on (performance.now); tests leave it out and use `now`. */
+  readonly monotonic?: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
@@ -61,6 +66,8 @@ export interface CliContext {
   readonly interactive: boolean;
   /** Asks a yes/no question (only called when interactive). */
   readonly confirm: (question: string) => Promise<boolean>;
+  /** Aborted on SIGINT/SIGTERM (../cli/interrupt): long operations stop at a safe point. */
+  readonly signal?: AbortSignal;
 }
 
 /** The real context, for the project in `projectDir` (the working directory or --cwd: never this package's own files). */
@@ -68,15 +75,19 @@ export function defaultCliContext(projectDir: string): CliContext {
   const stsClients = new Map<string, STSClient>();
   const sts = (region: string) => {
     let client = stsClients.get(region);
-    if (!client) stsClients.set(region, (client = new (stsSdk().STSClient)({ region })));
+    if (!client) stsClients.set(region, (client = new (stsSdk().STSClient)(boundedClientConfig(region))));
     return client;
   };
   const workspaces = new Map<boolean, Promise<StackWorkspace>>();
+  const signal = processInterruptSignal();
   return {
     projectDir,
+    signal,
     stateDir: resolve(projectDir, ".modelshare"),
     now: Date.now,
-    sleep: (ms) => new Promise((done) => setTimeout(done, ms)),
+    monotonic: () => performance.now(),
+    // A wait (for the lease, between polls) ends at once on SIGINT/SIGTERM.
+    sleep: (ms) => sleepUnless(ms, signal),
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     progress: stderrProgress(),
@@ -86,11 +97,11 @@ export function defaultCliContext(projectDir: string): CliContext {
       if (!workspace) workspaces.set(create, (workspace = loadPulumiWorkspace().create(projectDir, { createMissingStacks: create })));
       return workspace;
     },
-    rekognition: (region) => new (rekognitionSdk().RekognitionClient)({ region }),
+    rekognition: (region) => new (rekognitionSdk().RekognitionClient)(boundedClientConfig(region)),
     sts,
-    ssm: (region, credentials) => new (ssmSdk().SSMClient)({ region, ...(credentials ? { credentials } : {}) }),
-    dynamodb: (region) => new (dynamodbSdk().DynamoDBClient)({ region }),
-    cloudwatch: (region) => new (cloudwatchSdk().CloudWatchClient)({ region }),
+    ssm: (region, credentials) => new (ssmSdk().SSMClient)({ ...boundedClientConfig(region), ...(credentials ? { credentials } : {}) }),
+    dynamodb: (region) => new (dynamodbSdk().DynamoDBClient)(boundedClientConfig(region)),
+    cloudwatch: (region) => new (cloudwatchSdk().CloudWatchClient)(boundedClientConfig(region)),
     leaseTiming: DEFAULT_LEASE_TIMING,
     smokeTester: new RunnerSmokeTester({ function: new LambdaSmokeTester((region) => new (lambdaSdk().LambdaClient)({ region })), direct: new ModelClientSmokeTester(sts) }),
     liveness: processLiveness,
@@ -99,6 +110,10 @@ export function defaultCliContext(projectDir: string): CliContext {
     interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
     confirm: terminalConfirm(),
   };
+}
+
+function sleepUnless(ms: number, signal: AbortSignal): Promise<void> {
+  return sleepFor(ms, undefined, { signal }).catch(() => signal.throwIfAborted());
 }
 
 /**
@@ -148,7 +163,7 @@ function invalidating(workspace: StackWorkspace, reader: ProjectReader): StackWo
       reader.invalidate(stack);
       await workspace.removeConfig(stack, key, options);
     },
-    up: (stack, onOutput) => workspace.up(stack, onOutput),
+    up: (stack, onOutput, options) => workspace.up(stack, onOutput, options),
     preview: (stack, options) => workspace.preview(stack, options),
     outputs: (stack) => workspace.outputs(stack),
     refreshPreview: (stack, onOutput) => workspace.refreshPreview(stack, onOutput),
@@ -190,13 +205,13 @@ export function modelLifecycleFor(context: CliContext, projectArn: string, regio
 export function promotionLeaseFor(context: CliContext, project: Project): PromotionLease {
   const ml = project.ml.config;
   const store = new DynamoLeaseStore(context.dynamodb(ml.region), promotionLeaseTableName(ml.rolePrefix), `account ${ml.mlAccountId}, ${ml.region}`);
-  return new PromotionLease(store, { now: context.now, sleep: context.sleep }, context.liveness, context.leaseTiming);
+  return new PromotionLease(store, { now: context.now, sleep: context.sleep, ...(context.monotonic ? { monotonic: context.monotonic } : {}) }, context.liveness, context.leaseTiming);
 }
 
 /** Who takes the lease: this process and the AWS identity it runs as. */
 export async function leaseIdentity(context: CliContext, project: Project, purpose: string): Promise<LeaseIdentity> {
   const owner = currentOwner(context.commandLine, new Date(context.now()));
-  return { user: owner.user, host: owner.host, pid: owner.pid, who: await callerIdentity(context, project, `${owner.user}@${owner.host}`), command: owner.command, purpose };
+  return leaseIdentityFrom(owner, await callerIdentity(context, project, `${owner.user}@${owner.host}`), purpose);
 }
 
 async function callerIdentity(context: CliContext, project: Project, local: string): Promise<string> {
@@ -225,6 +240,7 @@ export async function engineDepsFor(context: CliContext, project: Project): Prom
     now: context.now,
     sleep: context.sleep,
     progress: context.progress,
+    ...(context.signal ? { signal: context.signal } : {}),
     owner,
     who: () => callerIdentity(context, project, `${owner.user}@${owner.host}`),
     alarms: (region) => new CloudWatchAlarmReader(context.cloudwatch(region)),

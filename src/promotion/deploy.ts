@@ -1,5 +1,7 @@
 import { UsageError } from "../cli/common";
+import { DEFAULT_UP_TIMEOUT_MINUTES } from "../config/schema";
 import { mapBounded } from "./bounded";
+import { boundedUp } from "./boundedUp";
 import { DeployedState, grantsFromOutputs, readDeployedConfigured } from "./deployed";
 import { deployHazards, StaleCheckoutError } from "./drift";
 import { describeLease, HeldLease, LeaseIdentity, LeaseTableMissingError, PromotionLease } from "./lease";
@@ -65,6 +67,8 @@ export interface DeployDeps {
    * It throws to refuse (the user declined). Without it (the benchmark, older callers) the update runs directly.
    */
   readonly approve?: (plans: readonly StackPlan[]) => Promise<boolean>;
+  /** Aborted on SIGINT/SIGTERM: the update in flight is cancelled and awaited, the rest are not run. */
+  readonly signal?: AbortSignal;
 }
 
 export interface DeployOptions {
@@ -76,6 +80,8 @@ export { mapBounded };
 
 export async function deployStacks(selection: StackSelection, options: DeployOptions, deps: DeployDeps): Promise<StackDeployResult[]> {
   const width = Math.max(0, ...[selection.ml ?? "", ...selection.consumers].map((s) => s.length));
+  // Each update is bounded like a promotion's (modelshare:promotion.upTimeoutMinutes of the ML stack).
+  const timeoutMs = (deps.project?.ml.config.promotion.upTimeoutMinutes ?? DEFAULT_UP_TIMEOUT_MINUTES) * 60_000;
   const once = (preview: boolean) => async (stack: string, kind: "ml" | "consumer"): Promise<StackDeployResult> => {
     const started = deps.now();
     const output = linePrefixer(`[${stack.padEnd(width)}] `, deps.writeOutput);
@@ -86,7 +92,10 @@ export async function deployStacks(selection: StackSelection, options: DeployOpt
         const found = await deps.workspace.preview(stack, { onOutput: output.write });
         result = { changes: found.counts, resources: found.changes };
       } else {
-        result = { changes: await deps.workspace.up(stack, output.write) };
+        // The fence before each update: a deploy whose lease was broken or taken over stops here (LeaseLostError).
+        deps.signal?.throwIfAborted();
+        await lease?.check();
+        result = { changes: await boundedUp(deps.workspace, stack, { timeoutMs, onOutput: output.write, ...(deps.signal ? { signal: deps.signal } : {}) }) };
       }
       output.flush();
       return { stack, kind, operation, status: "ok", seconds: (deps.now() - started) / 1000, ...result };

@@ -1,17 +1,18 @@
 import { own } from "../config/lists";
 import { randomUUID } from "node:crypto";
 import { Progress } from "../cli/common";
+import { interruptedBy, InterruptedError } from "../cli/interrupt";
 import { grantsFromOutputs, readDeployedState } from "./deployed";
 import { requireCurrentCheckout } from "./drift";
 import { HistoryStore } from "./history";
 import { FileLocks, JournalStore, PromotionConflictError } from "./journal";
-import { describeLease, HeldLease, LeaseLostError, PromotionLease } from "./lease";
+import { describeLease, HeldLease, leaseIdentityFrom, LeaseLostError, PromotionLease } from "./lease";
 import { ModelLifecycle } from "./model";
 import { Intent, planPromotion, recheckOnResume, resolveInterrupted, versionLabel } from "./plan";
 import { Project } from "./project";
 import { StepContext } from "./stepContext";
 import { STEPS } from "./steps";
-import { HistoryRecord, InferenceUnits, Journal, JournalStep, Outcome, Owner, PromotionRequest, StepId } from "./types";
+import { HistoryRecord, InferenceUnits, Journal, JournalStep, Outcome, Owner, PromotionRequest, RunOutcome, StepId } from "./types";
 import { SmokeTester } from "./verify";
 import type { AlarmReader } from "./alarms";
 import { StackBusyError, StackNotDeployedError, StackWorkspace } from "./workspace";
@@ -46,6 +47,8 @@ export interface EngineDeps {
   readonly who: () => Promise<string>;
   /** The model's alarms in the ML account's region (the bake step reads them). */
   readonly alarms: (region: string) => AlarmReader;
+  /** Aborted on SIGINT/SIGTERM: the run stops at a safe point, keeps its journal and releases the lease. */
+  readonly signal?: AbortSignal;
 }
 
 export interface StepReport {
@@ -59,7 +62,7 @@ export interface PromotionResult {
   readonly kind: Journal["kind"];
   readonly version: string;
   readonly previous: string;
-  readonly outcome: Outcome;
+  readonly outcome: RunOutcome;
   readonly failedStep?: StepId;
   readonly reason?: string;
   /** This run continued a journal left by an interrupted run. */
@@ -98,16 +101,21 @@ export async function executePromotion(input: PromotionInput, deps: EngineDeps):
   const env = input.intent.env;
   const lock = deps.locks.acquireEnvironment(env, deps.owner);
   try {
-    // The journal is read (and a corrupt one refused) before any AWS call.
-    const decision = resolveInterrupted(deps.journals.read(env), input.intent);
+    // The journal is read (and a corrupt one refused) before any AWS call. A finished run whose outcome is still to
+    // be written to the history is not in the way: its record is written first, under the lease.
+    const existing = deps.journals.read(env);
+    const finished = existing?.pendingRecord && (existing.pendingRecord.outcome === "succeeded" || existing.pendingRecord.outcome === "failed") ? existing : undefined;
+    const decision = resolveInterrupted(finished ? undefined : existing, input.intent);
     if (decision.action === "refuse") throw new InterruptedPromotionError(decision.message);
     const who = await deps.who();
     const purpose = `${input.intent.kind} ${env}${input.intent.version ? ` to ${versionLabel(input.intent.version)}` : ""}`;
     deps.progress.step("lease", `taking the promotion lease (${deps.lease.store.location})`);
-    const lease = await deps.lease.acquire({ user: deps.owner.user, host: deps.owner.host, pid: deps.owner.pid, who, command: deps.owner.command, purpose }, (holder) =>
+    const lease = await deps.lease.acquire(leaseIdentityFrom(deps.owner, who, purpose), (holder) =>
       deps.progress.waiting(`the promotion lease, held by ${describeLease(holder, deps.now())}`),
     );
     try {
+      if (existing?.pendingRecord) await writePendingRecord(existing, deps);
+      if (finished) deps.journals.remove(env);
       let journal: Journal;
       let resumed = true;
       switch (decision.action) {
@@ -205,11 +213,13 @@ async function recheckBeforeSwitch(journal: Journal, context: StepContext): Prom
 async function run(journal: Journal, resumed: boolean, deps: EngineDeps, lease: HeldLease): Promise<PromotionResult> {
   const context = new StepContext(journal, deps, lease);
   let undoFailure: { step: StepId; reason: string } | undefined;
+  delete journal.interrupted;
 
   if (journal.phase === "forward") {
     if (resumed) await recheckBeforeSwitch(journal, context);
     for (const step of journal.steps) {
       if (step.state === "done" || step.state === "skipped") continue;
+      if (deps.signal?.aborted) return interrupted(journal, step, resumed, context, undefined);
       const started = deps.now();
       step.state = "running";
       step.startedAt = new Date(started).toISOString();
@@ -223,6 +233,8 @@ async function run(journal: Journal, resumed: boolean, deps: EngineDeps, lease: 
         context.save();
         deps.progress.done(step.id, `${result.skipped ? "skipped" : "done"} in ${seconds(deps.now() - started)}: ${result.note}`);
       } catch (error) {
+        const interruption = interruptedBy(deps.signal, error);
+        if (interruption) return interrupted(journal, step, resumed, context, interruption);
         const reason = failureReason(error, journal.env);
         step.state = "failed";
         step.note = reason;
@@ -237,14 +249,25 @@ async function run(journal: Journal, resumed: boolean, deps: EngineDeps, lease: 
     }
   }
 
-  if (journal.phase === "undoing") undoFailure = await undoSteps(journal, context);
+  if (journal.phase === "undoing") {
+    const undo = await undoSteps(journal, context);
+    if (undo !== undefined && "interrupted" in undo) return interrupted(journal, undo.step, resumed, context, undo.interrupted);
+    undoFailure = undo;
+  }
 
   const outcome: Outcome =
     journal.phase === "forward" ? "succeeded" : journal.phase === "cleanup-pending" ? "cleanup-pending" : undoFailure ? "undo-failed" : journal.undoneByRollback ? "succeeded" : "failed";
   const reason = outcomeReason(journal, outcome, undoFailure);
   const historyError = await recordOnce(journal, outcome, reason, deps);
-  // An incomplete undo and a pending clean-up keep their journal, so that the next run finishes them.
-  if (outcome === "succeeded" || outcome === "failed") deps.journals.remove(journal.env);
+  if (historyError) {
+    // Kept with the journal: the next run of this environment writes it before anything else (a lost record would
+    // leave `rollback` without its target and the units the version ran with).
+    journal.pendingRecord = { outcome, ...(reason !== undefined ? { reason } : {}) };
+    deps.journals.write(journal);
+  } else if (outcome === "succeeded" || outcome === "failed") {
+    // An incomplete undo and a pending clean-up keep their journal, so that the next run finishes them.
+    deps.journals.remove(journal.env);
+  }
   const undid = journal.undoneByRollback !== undefined;
   return {
     env: journal.env,
@@ -268,11 +291,48 @@ function verifiedSwitch(journal: Journal): boolean {
   return bake === undefined || bake.state === "done" || bake.state === "skipped";
 }
 
+/**
+ * SIGINT/SIGTERM: the step in flight stopped at a safe point (its `pulumi up` cancelled and awaited). Nothing is
+ * undone (the operator asked to stop, not to change more); the journal says where the run stopped, and the same
+ * command resumes it, re-checking what it must (or `rollback --env` undoes it).
+ */
+function interrupted(journal: Journal, step: JournalStep | undefined, resumed: boolean, context: StepContext, interruption: InterruptedError | undefined): PromotionResult {
+  const deps = context.deps;
+  const signal = interruption?.signal ?? (deps.signal?.reason instanceof InterruptedError ? deps.signal.reason.signal : "SIGTERM");
+  journal.interrupted = { signal, at: new Date(deps.now()).toISOString(), ...(step ? { step: step.id } : {}) };
+  context.save();
+  const where = step ? `during ${step.id}` : "between steps";
+  const reason = `interrupted by ${signal} ${where}; the journal keeps the run: re-run the same command to continue, or \`modelshare rollback --env ${journal.env}\` to undo it`;
+  deps.progress.done(step?.id ?? "run", `INTERRUPTED: ${reason}`);
+  return {
+    env: journal.env,
+    kind: journal.kind,
+    version: journal.version,
+    previous: journal.previous,
+    outcome: "interrupted",
+    ...(step ? { failedStep: step.id } : {}),
+    reason,
+    resumed,
+    steps: journal.steps.map((s) => ({ id: s.id, state: s.state, ...(s.note !== undefined ? { note: s.note } : {}) })),
+  };
+}
+
+/** Writes the outcome a finished run could not record; refuses to go on (exit 1) while the history stays unwritable. */
+async function writePendingRecord(journal: Journal, deps: EngineDeps): Promise<void> {
+  const pending = journal.pendingRecord!;
+  deps.progress.step("history", `writing the ${pending.outcome} outcome of the earlier ${journal.kind} of ${journal.env} to ${versionLabel(journal.version)}, which could not be recorded then`);
+  const error = await recordOnce(journal, pending.outcome, pending.reason, deps);
+  if (error) throw new Error(`${error}; it belongs to the earlier ${journal.kind} of ${journal.env} (journal ${journal.id}); nothing else was done: re-run once the history parameter can be written`);
+  delete journal.pendingRecord;
+  deps.journals.write(journal);
+}
+
 /** The failed (or interrupted) step is undone too: it may have changed something before it failed. */
-async function undoSteps(journal: Journal, context: StepContext): Promise<{ step: StepId; reason: string } | undefined> {
+async function undoSteps(journal: Journal, context: StepContext): Promise<{ step: StepId; reason: string } | { step: JournalStep; interrupted: InterruptedError } | undefined> {
   const deps = context.deps;
   for (const step of [...journal.steps].reverse()) {
     if (step.state !== "done" && step.state !== "failed" && step.state !== "running") continue;
+    deps.signal?.throwIfAborted();
     const started = deps.now();
     deps.progress.step(`undo ${step.id}`, `undoing ${step.id}`);
     try {
@@ -282,6 +342,8 @@ async function undoSteps(journal: Journal, context: StepContext): Promise<{ step
       context.save();
       deps.progress.done(`undo ${step.id}`, `done in ${seconds(deps.now() - started)}: ${note}`);
     } catch (error) {
+      const interruption = interruptedBy(deps.signal, error);
+      if (interruption) return { step, interrupted: interruption };
       const failure = { step: step.id, reason: failureReason(error, journal.env) };
       deps.progress.done(`undo ${step.id}`, `FAILED: ${failure.reason}`);
       return failure;

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from "node:crypto";
 import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { hostname, userInfo } from "node:os";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../cli/common";
+import { Liveness, processIdentity, processLiveness } from "./processIdentity";
 import { Journal, Owner, STEP_IDS } from "./types";
 
 /**
@@ -157,9 +158,14 @@ function createExclusive(path: string, content: string): boolean {
   }
 }
 
-/** A lock file's text; undefined when the file is gone. */
+/**
+ * A lock file's text; undefined when the file is gone. Only a regular file is opened: a FIFO there would block this
+ * synchronous read, and with it the event loop (no deadline or lease renewal could fire); anything else reads as
+ * text that names no owner, so the lock is refused naming the file.
+ */
 function readText(path: string): string | undefined {
   try {
+    if (!lstatSync(path).isFile()) return "";
     return readFileSync(path, "utf8");
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
@@ -182,18 +188,9 @@ function unreadableOwner(path: string): Owner {
   return { user: "unknown", host: "unknown", pid: 0, since: "unknown", command: `an unreadable lock file ${path}` };
 }
 
-/** Is the process that owns a lock (or the lease) still running? "unknown" when it ran on another host. */
-export type Liveness = (owner: Pick<Owner, "host" | "pid">) => boolean | "unknown";
-
-export const processLiveness: Liveness = (owner) => {
-  if (owner.host !== hostname()) return "unknown";
-  try {
-    process.kill(owner.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
+/** Is the process that owns a lock (or the lease) still running? See ./processIdentity: "unknown" unless this process can tell. */
+export type { Liveness } from "./processIdentity";
+export { processLiveness } from "./processIdentity";
 
 export function currentOwner(command: string, now: Date = new Date()): Owner {
   let user = "unknown";
@@ -202,7 +199,8 @@ export function currentOwner(command: string, now: Date = new Date()): Owner {
   } catch {
     user = process.env.USER ?? "unknown";
   }
-  return { user, host: hostname(), pid: process.pid, since: now.toISOString(), command };
+  const { host, pid, ...where } = processIdentity();
+  return { user, host, pid, ...where, since: now.toISOString(), command };
 }
 
 export function describeOwner(owner: Owner): string {

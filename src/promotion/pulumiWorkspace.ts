@@ -1,7 +1,7 @@
 import { ConcurrentUpdateError, EngineEvent, LocalWorkspace, OutputMap, PulumiCommand, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
 import type { AutomationConfigValue } from "../config/raw";
 import { changesFromSteps, StepMetadata } from "./changes";
-import { DriftedResource, PreviewOptions, PulumiNotFoundError, StackBusyError, StackChanges, StackNotDeployedError, StackPreview, StackWorkspace } from "./workspace";
+import { DriftedResource, OperationOptions, PreviewOptions, PulumiNotFoundError, StackBusyError, StackChanges, StackNotDeployedError, StackPreview, StackWorkspace } from "./workspace";
 
 /**
  * The one Automation API adapter: a LocalWorkspace over the project directory, so the stacks run the project's
@@ -68,8 +68,8 @@ export class PulumiWorkspace implements StackWorkspace {
     await mapStackErrors(stack, async () => (await this.stack(stack)).removeConfig(key, options.path));
   }
 
-  async up(stack: string, onOutput?: (chunk: string) => void): Promise<StackChanges> {
-    const result = await mapStackErrors(stack, async () => (await this.stack(stack)).up({ onOutput, color: "never" }));
+  async up(stack: string, onOutput?: (chunk: string) => void, options: OperationOptions = {}): Promise<StackChanges> {
+    const result = await mapStackErrors(stack, async () => (await this.stack(stack)).up({ onOutput, color: "never", ...(options.signal ? { signal: options.signal } : {}) }));
     return result.summary.resourceChanges ?? {};
   }
 

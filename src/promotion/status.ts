@@ -1,6 +1,7 @@
 import { own } from "../config/lists";
 import { DeployedState } from "./deployed";
 import { checkoutDrift } from "./drift";
+import type { Liveness } from "./processIdentity";
 import { describeLease, LeaseRecord } from "./lease";
 import { VersionDescription } from "./model";
 import { UsageState, usageState, usersOf, VersionUse, versionLabel } from "./plan";
@@ -24,7 +25,11 @@ export interface EnvironmentStatus {
   readonly grantedVersions: readonly string[];
   readonly healthy: boolean;
   readonly problems: readonly string[];
-  readonly promotionInProgress?: { readonly kind: string; readonly to: string; readonly since: string; readonly by: string };
+  /**
+   * A journal that is not a pending clean-up. `state`: running (its owner lives), interrupted (a signal stopped it,
+   * or its owner is gone: `resume` continues it, `rollback --env` undoes it), or unknown (its owner ran elsewhere).
+   */
+  readonly promotionInProgress?: { readonly kind: string; readonly to: string; readonly since: string; readonly by: string; readonly state: "running" | "interrupted" | "unknown"; readonly resume: string };
   /** The switch was verified and done; revoking or stopping `from` failed: re-running `command` finishes it. */
   readonly cleanupPending?: { readonly kind: string; readonly from: string; readonly to: string; readonly step?: StepId; readonly reason?: string; readonly since: string; readonly by: string; readonly command: string };
   /** Where this checkout's stack files differ from what is deployed (the values shown are the deployed ones). */
@@ -71,6 +76,18 @@ export interface StatusReport {
   readonly drift?: DriftReport;
 }
 
+function inProgress(journal: Journal, ownerAlive: Liveness): NonNullable<EnvironmentStatus["promotionInProgress"]> {
+  const alive = journal.interrupted ? false : ownerAlive(journal.owner);
+  return {
+    kind: journal.kind,
+    to: journal.version,
+    since: journal.startedAt,
+    by: journal.who,
+    state: alive === true ? "running" : alive === false ? "interrupted" : "unknown",
+    resume: `modelshare ${journal.kind === "promote" ? `promote --env ${journal.env} --version ${journal.version}` : `rollback --env ${journal.env} --to ${journal.version}`}`,
+  };
+}
+
 export function leaseStatus(record: LeaseRecord | "unreadable" | undefined, now: number): LeaseStatus {
   if (record === undefined) return null;
   if (record === "unreadable") return { unreadable: true };
@@ -94,6 +111,7 @@ export function summarizeStatus(
   onlyEnv?: string,
   deployed?: DeployedState,
   alarms: Readonly<Record<string, VersionAlarms>> = {},
+  ownerAlive: Liveness = () => "unknown",
 ): StatusReport {
   const state = deployed ? deployedUsage(project, deployed, journals) : usageState(project, journals);
   const drift = deployed ? checkoutDrift(project, deployed) : [];
@@ -122,7 +140,7 @@ export function summarizeStatus(
       grantedVersions: granted,
       healthy: problems.length === 0,
       problems,
-      ...(journal && journal.phase !== "cleanup-pending" ? { promotionInProgress: { kind: journal.kind, to: journal.version, since: journal.startedAt, by: journal.who } } : {}),
+      ...(journal && journal.phase !== "cleanup-pending" ? { promotionInProgress: inProgress(journal, ownerAlive) } : {}),
       ...(journal && journal.phase === "cleanup-pending"
         ? {
             cleanupPending: {
@@ -211,7 +229,11 @@ export function formatStatus(report: StatusReport): string {
     lines.push(`  calls    ${versionLabel(e.configuredVersion)}`);
     lines.push(`  granted  ${e.grantedVersions.map(versionLabel).join(", ") || "(nothing)"}`);
     for (const p of e.problems) lines.push(`  problem: ${p}`);
-    if (e.promotionInProgress) lines.push(`  ${e.promotionInProgress.kind} to ${versionLabel(e.promotionInProgress.to)} in progress since ${e.promotionInProgress.since} (${e.promotionInProgress.by})`);
+    if (e.promotionInProgress) {
+      const p = e.promotionInProgress;
+      const state = p.state === "running" ? "in progress" : p.state === "interrupted" ? "INTERRUPTED (its run is gone)" : "in progress or interrupted (its run is on another host)";
+      lines.push(`  ${p.kind} to ${versionLabel(p.to)} ${state} since ${p.since} (${p.by})${p.state === "running" ? "" : `; continue it with \`${p.resume}\`, or undo it with \`modelshare rollback --env ${e.env}\``}`);
+    }
     if (e.cleanupPending) {
       const c = e.cleanupPending;
       lines.push(`  CLEANUP PENDING: ${c.kind} to ${versionLabel(c.to)} by ${c.by} since ${c.since}; ${c.step ?? "clean-up"} of ${versionLabel(c.from)} failed${c.reason ? ` (${c.reason.split("\n")[0]})` : ""}; finish it with \`${c.command}\``);

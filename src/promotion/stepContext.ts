@@ -1,5 +1,6 @@
 import { NAMESPACE } from "../config/schema";
 import { ML_OUTPUTS } from "../contract";
+import { boundedUp } from "./boundedUp";
 import { grantsFromOutputs, readDeployedState } from "./deployed";
 import { requireCurrentCheckout } from "./drift";
 import type { EngineDeps } from "./engine";
@@ -42,8 +43,9 @@ export class StepContext {
     return this.deps.loadProject();
   }
 
-  /** Before every change: stop here if the lease is gone (LeaseLostError). */
+  /** Before every change: stop here if the run was interrupted (InterruptedError) or the lease is gone (LeaseLostError). */
   async guard(): Promise<void> {
+    this.deps.signal?.throwIfAborted();
     await this.lease.check();
   }
 
@@ -81,10 +83,12 @@ export class StepContext {
     };
   }
 
+  /** A bounded `pulumi up` (promotion.upTimeoutMinutes), cancelled through the run's signal on SIGINT/SIGTERM. */
   async up(stack: string): Promise<void> {
     await this.guard();
-    this.deps.progress.waiting(`pulumi up of stack ${stack}`);
-    await this.deps.workspace.up(stack);
+    const minutes = (await this.project()).ml.config.promotion.upTimeoutMinutes;
+    this.deps.progress.waiting(`pulumi up of stack ${stack} (bounded at ${minutes} min)`);
+    await boundedUp(this.deps.workspace, stack, { timeoutMs: minutes * 60_000, ...(this.deps.signal ? { signal: this.deps.signal } : {}) });
   }
 
   /**
@@ -137,6 +141,43 @@ export class StepContext {
     const configured = Object.fromEntries(Object.entries(deployed.configured).filter((e): e is [string, string] => e[1] !== undefined));
     const state: UsageState = { configured, granted: deployed.grants, inFlight: others.map((j) => ({ env: j.env, versions: [j.version, j.previous] })) };
     return usersOf(version, state);
+  }
+
+  /**
+   * Applications read the configured version from SSM and cache it (ModelClient: parameterTtlMs, 60 s by default,
+   * docs/client.md); until they re-read it they call the previous version. Revoke and stop therefore wait until
+   * modelshare:promotion.drainSeconds have passed since the switch finished (time spent in between counts), showing
+   * what they wait for; the lease is renewed meanwhile by its timer.
+   */
+  async drainAfterSwitch(): Promise<void> {
+    const seconds = (await this.project()).ml.config.promotion.drainSeconds;
+    const finishedAt = this.journal.steps.find((s) => s.id === "switch")?.finishedAt;
+    if (seconds === 0 || finishedAt === undefined) return;
+    const until = Date.parse(finishedAt) + seconds * 1000;
+    if (until <= this.deps.now()) return;
+    this.deps.progress.waiting(
+      `${Math.ceil((until - this.deps.now()) / 1000)}s more for applications to re-read the configured version before ${versionLabel(this.journal.previous)} is revoked or stopped (promotion.drainSeconds ${seconds})`,
+    );
+    while (this.deps.now() < until) {
+      this.deps.signal?.throwIfAborted();
+      await this.deps.sleep(Math.min(until - this.deps.now(), 15_000));
+    }
+  }
+
+  /**
+   * After the switch the environment calls the new version; the previous one is its only fallback. Revoke and stop
+   * take that fallback away, so they go on only while the new version is RUNNING, described now (a resume may come
+   * hours later, after someone stopped it): otherwise the step fails and the clean-up stays pending.
+   */
+  async requireNewVersionRunning(): Promise<void> {
+    const { version, previous } = this.journal;
+    const description = await (await this.models()).describe(version);
+    if (description) this.observe(description);
+    if (description?.status === "RUNNING") return;
+    throw new Error(
+      `${this.env} calls ${versionLabel(version)}, which is ${description ? description.status : "not found"}: ${versionLabel(previous)} is kept granted and running as its fallback. ` +
+        `Start ${versionLabel(version)} again (modelshare model start) and re-run the same command, or roll back (modelshare rollback --env ${this.env})`,
+    );
   }
 
   /** Gets a version RUNNING: starts it if needed (or joins a start under way) and waits with a waiter scoped to it. */

@@ -96,6 +96,10 @@ export interface Owner {
   readonly user: string;
   readonly host: string;
   readonly pid: number;
+  /** Where the process ran, precisely enough to tell it is gone (./processIdentity). Absent in older lock files. */
+  readonly bootId?: string;
+  readonly pidNamespace?: string;
+  readonly startTime?: string;
   /** ISO time the owner took the lock. */
   readonly since: string;
   /** The command line, for the refusal message. */
@@ -131,10 +135,20 @@ export interface Journal {
   recorded?: Outcome[];
   /** An outcome whose PutParameter was sent but not yet noted in `recorded`: a re-run checks the history first. */
   recording?: Outcome;
+  /** A SIGINT/SIGTERM stopped the run at a safe point in this step; the same command resumes it. */
+  interrupted?: { readonly signal: string; readonly at: string; readonly step?: StepId };
+  /**
+   * The run ended with this outcome but could not write it to the history: kept (with the journal) until a later run
+   * of this environment writes it, before it does anything else.
+   */
+  pendingRecord?: { readonly outcome: Outcome; readonly reason?: string };
 }
 
 /** cleanup-pending: the environment calls the new version; revoking or stopping the previous one failed (see reason). */
 export type Outcome = "succeeded" | "failed" | "undo-failed" | "cleanup-pending";
+
+/** What a run reports: an outcome, or "interrupted" (SIGINT/SIGTERM: the journal is kept and the same command resumes). */
+export type RunOutcome = Outcome | "interrupted";
 
 /** One promotion or rollback, as kept in the consumer account's SSM history parameter. */
 export interface HistoryRecord {

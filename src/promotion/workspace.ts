@@ -41,6 +41,10 @@ export interface DriftedResource {
   readonly properties: readonly string[];
 }
 
+export interface OperationOptions {
+  readonly signal?: AbortSignal;
+}
+
 export interface StackWorkspace {
   /**
    * The stack's config as `pulumi up` sees it (Automation API Stack.getAllConfig: `pulumi config --show-secrets
@@ -49,7 +53,8 @@ export interface StackWorkspace {
   getAllConfig(stack: string): Promise<Record<string, AutomationConfigValue>>;
   setConfig(stack: string, key: string, value: string, options: { path: boolean }): Promise<void>;
   removeConfig(stack: string, key: string, options: { path: boolean }): Promise<void>;
-  up(stack: string, onOutput?: (chunk: string) => void): Promise<StackChanges>;
+  /** `signal` cancels the update (the Automation API sends the pulumi CLI SIGINT, a graceful cancel). */
+  up(stack: string, onOutput?: (chunk: string) => void, options?: OperationOptions): Promise<StackChanges>;
   preview(stack: string, options?: PreviewOptions): Promise<StackPreview>;
   /** The stack's outputs, plain values. */
   outputs(stack: string): Promise<Record<string, unknown>>;

@@ -74,7 +74,9 @@ describe("promotion engine (fake workspace, aws-sdk-client-mock)", () => {
     expect(result.outcome).to.equal("succeeded");
     expect(result.steps.find((x) => x.id === "verify")?.note).to.match(/attempt 4/);
     expect(s.smoke.calls).to.have.length(4);
-    expect(s.clock.sleeps).to.deep.equal([1000, 2000, 4000]);
+    expect(s.clock.sleeps.slice(0, 3)).to.deep.equal([1000, 2000, 4000]);
+    // The only other waits: the drain after the switch (promotion.drainSeconds, 90 s by default), before revoke.
+    expect(s.clock.sleeps.slice(3).reduce((a, b) => a + b, 0)).to.equal(90_000);
     expect(s.progress.filter((l) => l.includes("IAM propagation"))).to.have.length(3);
     expect(s.violations).to.deep.equal([]);
   });

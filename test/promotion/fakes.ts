@@ -31,7 +31,7 @@ import { Liveness } from "../../src/promotion/journal";
 import { DEFAULT_LEASE_TIMING } from "../../src/promotion/lease";
 import { DetectedLabel, SmokeTester, SmokeTestRequest } from "../../src/promotion/verify";
 import { ChangeKind, ResourceChange } from "../../src/promotion/changes";
-import { DriftedResource, PreviewOptions, StackChanges, StackNotDeployedError, StackPreview, StackWorkspace } from "../../src/promotion/workspace";
+import { DriftedResource, OperationOptions, PreviewOptions, StackChanges, StackNotDeployedError, StackPreview, StackWorkspace } from "../../src/promotion/workspace";
 import { AutomationConfigValue, flatFromAutomationConfig } from "../../src/config/raw";
 
 /**
@@ -241,7 +241,7 @@ export class FakeWorkspace implements StackWorkspace {
   }
 
   /** Runs the faults for an operation; returns whether the operation must throw after taking effect. */
-  private async check(kind: Operation["kind"], stack: string): Promise<boolean> {
+  private async check(kind: Operation["kind"], stack: string, signal?: AbortSignal): Promise<boolean> {
     const op = { kind, stack, config: readStack(this.dir, stack), dir: this.dir };
     this.calls.push(op);
     let failAfter = false;
@@ -249,7 +249,8 @@ export class FakeWorkspace implements StackWorkspace {
       const verdict = fault(op);
       if (verdict === "fail") throw new Error(`injected failure of ${kind} ${stack}`);
       if (verdict === "busy") throw this.busyError(stack);
-      if (verdict === "hang") await new Promise(() => undefined);
+      // Hangs like an update that takes for ever; a cancel (the signal: pulumi gets SIGINT) ends it, as pulumi would.
+      if (verdict === "hang") await new Promise((_, reject) => signal?.addEventListener("abort", () => reject(new Error(`update of ${stack} cancelled`)), { once: true }));
       if (verdict === "fail-after") failAfter = true;
     }
     return failAfter;
@@ -340,8 +341,8 @@ export class FakeWorkspace implements StackWorkspace {
     this.after(failAfter, "removeConfig", stack);
   }
 
-  async up(stack: string, onOutput?: (chunk: string) => void): Promise<StackChanges> {
-    const failAfter = await this.check("up", stack);
+  async up(stack: string, onOutput?: (chunk: string) => void, options: OperationOptions = {}): Promise<StackChanges> {
+    const failAfter = await this.check("up", stack, options.signal);
     this.concurrentUps++;
     this.maxConcurrentUps = Math.max(this.maxConcurrentUps, this.concurrentUps);
     try {

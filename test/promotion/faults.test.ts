@@ -297,7 +297,7 @@ describe("fault injection: promotion in a simulated world, the invariant checked
       expectSettled(s, V1);
     });
 
-    it("a history write that fails: the promotion stands, exit 1, and the next run records it once", async () => {
+    it("a history write that fails: the promotion stands, exit 1, and the next run writes the pending record exactly once", async () => {
       s = new Scenario(TWO_ENVS, MODELS);
       const deps = await s.deps();
       const first = await executePromotion(promote("prod", V3), { ...deps, history: { append: async () => Promise.reject(new Error("ThrottlingException")), list: (env) => deps.history.list(env) } });
@@ -305,6 +305,9 @@ describe("fault injection: promotion in a simulated world, the invariant checked
       expect(first.historyError).to.match(/ThrottlingException/);
       expect(historyOf(s, "prod")).to.deep.equal([]);
       expect(s.workspace.deployedConfigured("prod")).to.equal(V3);
+      // The next run of prod (here a rollback) writes the pending record first, then its own: each once.
+      await executePromotion({ intent: { kind: "rollback", env: "prod" }, request: async () => ({ kind: "rollback", environment: "prod", version: V1, keepOld: false }) }, await s.deps());
+      expect(historyOf(s, "prod").map((r) => `${r.kind} ${r.outcome}`)).to.deep.equal(["promote succeeded", "rollback succeeded"]);
       expect(s.violations).to.deep.equal([]);
     });
 
@@ -314,10 +317,10 @@ describe("fault injection: promotion in a simulated world, the invariant checked
       let cutOff = false;
       s.smoke.beforeCall = () => void (cutOff = true);
       s.aws.failDynamo = (command) => (cutOff && command === "UpdateItem" ? Object.assign(new Error("connect ETIMEDOUT"), { name: "TimeoutError" }) : undefined);
-      const timing = { durationMs: 45_000, renewEveryMs: 15_000, safetyMarginMs: 5_000, skewMs: 1_000, maxHoldMs: 3600_000, waitMs: 3600_000, pollMs: 5_000 };
+      const timing = { durationMs: 45_000, renewEveryMs: 15_000, safetyMarginMs: 5_000, maxHoldMs: 3600_000, waitMs: 3600_000, pollMs: 5_000 };
       const first = await executePromotion(promote("prod", V3), await s.deps({ leaseTiming: timing }));
       expect(first.outcome).to.equal("undo-failed");
-      expect(first.reason).to.match(/switch failed \(stopped before the next change: the promotion lease expires/);
+      expect(first.reason).to.match(/switch failed \(stopped before the next change: the promotion lease could not be confirmed in DynamoDB/);
       expect(s.workspace.deployedConfigured("prod")).to.equal(V1);
       cutOff = false;
       s.aws.failDynamo = undefined;

@@ -20,10 +20,11 @@ describe("promotion lease (DynamoDB conditional writes, aws-sdk-client-mock)", (
   beforeEach(() => (aws = new AwsWorld({})));
   afterEach(() => aws.restore());
 
-  it("creates the item only when absent or expired, with the holder's record and a TTL a day after expiry; releases it by its token", async () => {
+  it("creates the item only when absent, with the holder's record, a version and a TTL a day after expiry; releases it by its token", async () => {
     const held = await lease().acquire(identity("promote prod to v2"));
     const put = aws.dynamodb.commandCalls(PutItemCommand)[0].args[0].input;
-    expect(put).to.deep.include({ TableName: TABLE, ConditionExpression: "attribute_not_exists(#pk) OR #expiresAt < :staleBefore", ReturnValuesOnConditionCheckFailure: "ALL_OLD" });
+    expect(put).to.deep.include({ TableName: TABLE, ConditionExpression: "attribute_not_exists(#pk)", ReturnValuesOnConditionCheckFailure: "ALL_OLD" });
+    expect(aws.leaseItem()!.version.S).to.match(/^[0-9a-f-]{36}$/);
     const item = aws.leaseItem()!;
     expect(item.pk).to.deep.equal({ S: "promotion" });
     expect(item).to.deep.include({ user: { S: "alice" }, host: { S: "ci-runner-7" }, pid: { N: "4242" }, purpose: { S: "promote prod to v2" } });
@@ -48,20 +49,40 @@ describe("promotion lease (DynamoDB conditional writes, aws-sdk-client-mock)", (
     expect(aws.leaseItem()!.purpose).to.deep.equal({ S: "promote qa to v3" });
   });
 
-  it("takes over an expired lease, and of two runs that find it expired exactly one gets it", async () => {
+  it("takes over a lease whose version stayed unchanged for a lease duration on the taker's clock, and of two takers exactly one gets it", async () => {
     await lease().acquire(identity("crashed run", 7, "gone-host"));
-    clock.sleep(DEFAULT_LEASE_TIMING.durationMs + DEFAULT_LEASE_TIMING.skewMs + 1);
-    const timing = { ...DEFAULT_LEASE_TIMING, waitMs: 0 };
+    const timing = { ...DEFAULT_LEASE_TIMING, waitMs: DEFAULT_LEASE_TIMING.durationMs + DEFAULT_LEASE_TIMING.pollMs };
+    const started = clock.now();
     const results = await Promise.allSettled([lease(() => true, timing).acquire(identity("run A", 1)), lease(() => true, timing).acquire(identity("run B", 2))]);
     expect(results.filter((r) => r.status === "fulfilled")).to.have.length(1);
     expect(results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason)[0]).to.be.instanceOf(LeaseHeldError);
+    expect(clock.now() - started).to.be.at.least(DEFAULT_LEASE_TIMING.durationMs);
+    const replace = aws.dynamodb.commandCalls(PutItemCommand).map((c) => c.args[0].input.ConditionExpression);
+    expect(replace).to.include("#token = :token AND #version = :version");
   });
 
-  it("does not count a lease as expired before the clock-skew allowance has passed", async () => {
-    await lease().acquire(identity("live elsewhere", 7, "other-host"));
-    clock.sleep(DEFAULT_LEASE_TIMING.durationMs + 1); // expired by our clock, but within the skew allowance
-    const error = await lease(() => true, { ...DEFAULT_LEASE_TIMING, waitMs: 0 }).acquire(identity("eager")).catch((e: unknown) => e);
+  it("never decides from the holder's wall clock: an item whose expiry lies long in the past is still waited for a whole duration", async () => {
+    // Written by a holder whose clock is 12 minutes behind ours (a laptop without NTP): by our clock it "expired" already.
+    const skewed = new PromotionLease(store(), { now: () => clock.now() - 12 * 60_000, sleep: clock.sleep }, () => true);
+    await skewed.acquire(identity("live elsewhere", 7, "other-host"));
+    const error = await lease(() => true, { ...DEFAULT_LEASE_TIMING, waitMs: DEFAULT_LEASE_TIMING.durationMs - 1000 }).acquire(identity("eager")).catch((e: unknown) => e);
     expect(error).to.be.instanceOf(LeaseHeldError);
+  });
+
+  it("a holder that renews (a new version) is never taken over, however long the other run waits", async () => {
+    const holder = await lease().acquire(identity("alive", 7, "other-host"));
+    let renewing = true;
+    const keepRenewing = (async () => {
+      while (renewing) {
+        await holder.check();
+        await new Promise((done) => setTimeout(done, 1));
+      }
+    })();
+    const error = await lease(() => true, { ...DEFAULT_LEASE_TIMING, waitMs: 3 * DEFAULT_LEASE_TIMING.durationMs }).acquire(identity("waiter")).catch((e: unknown) => e);
+    renewing = false;
+    await keepRenewing;
+    expect(error).to.be.instanceOf(LeaseHeldError);
+    expect(aws.leaseItem()!.purpose).to.deep.equal({ S: "alive" });
   });
 
   it("deletes at once a lease whose holder ran on this host and is gone (a crash), and never one on another host", async () => {
@@ -75,19 +96,21 @@ describe("promotion lease (DynamoDB conditional writes, aws-sdk-client-mock)", (
     expect(error).to.be.instanceOf(LeaseHeldError);
   });
 
-  it("renews when due before a change, and a run whose lease was broken stops before its next change", async () => {
+  it("every check before a change is a fencing write on token and version that renews, and a run whose lease was broken stops before its next change", async () => {
     const held = await lease().acquire(identity("long run"));
-    await held.check();
-    expect(aws.dynamodb.commandCalls(UpdateItemCommand)).to.have.length(0); // not due yet
-    clock.sleep(DEFAULT_LEASE_TIMING.renewEveryMs);
+    const first = aws.leaseItem()!.version.S;
     await held.check();
     const update = aws.dynamodb.commandCalls(UpdateItemCommand)[0].args[0].input;
-    expect(update).to.deep.include({ ConditionExpression: "#token = :token" });
+    expect(update).to.deep.include({ ConditionExpression: "#token = :token AND #version = :version" });
+    expect(update.ExpressionAttributeValues![":version"]).to.deep.equal({ S: first });
+    expect(aws.leaseItem()!.version.S).to.not.equal(first);
+    clock.sleep(30_000);
+    await held.check();
+    expect(aws.dynamodb.commandCalls(UpdateItemCommand)).to.have.length(2); // not only when a renewal is due
     expect(Number(aws.leaseItem()!.expiresAt.N)).to.equal(clock.now() + DEFAULT_LEASE_TIMING.durationMs);
 
     const broken = await lease().breakLease();
     expect(broken.broken).to.include({ purpose: "long run" });
-    clock.sleep(DEFAULT_LEASE_TIMING.renewEveryMs);
     const error = await held.check().catch((e: unknown) => e);
     expect(error).to.be.instanceOf(LeaseLostError);
     expect((error as Error).message).to.match(/^stopped before the next change: the promotion lease was broken or taken over/);

@@ -5,6 +5,8 @@ import { StepDefinition } from "./step";
 export const revokeStep: StepDefinition = {
   async run(context, step) {
     const { previous } = context.journal;
+    await context.drainAfterSwitch();
+    await context.requireNewVersionRunning();
     const env = context.env;
     const consumerStack = (await context.project()).consumers[env].stack;
     await context.changeGrants(async (project) => {

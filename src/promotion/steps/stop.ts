@@ -10,6 +10,8 @@ import { stopVersion } from "./stopping";
 export const stopStep: StepDefinition = {
   async run(context, step) {
     const { previous } = context.journal;
+    await context.drainAfterSwitch();
+    await context.requireNewVersionRunning();
     const uses = await context.usersOf(previous);
     if (uses.length > 0) return { skipped: true, note: `${versionLabel(previous)} kept running: still used by ${describeUses(uses)}` };
     return stopVersion(context, previous, {
