@@ -65,6 +65,8 @@ describe("promotion recovery: pending records, resumes after the switch, deploy'
       return undefined;
     });
     s.workspace.upDelayMs = 50; // the ML `up` takes a while; B takes the lease meanwhile
+    // Something to apply (deploy previews first and applies nothing when nothing would change).
+    s.workspace.deployed.ml = { ...s.workspace.deployed.ml, "modelshare:promotion": { pricePerInferenceUnitHour: 3 } };
     const result = await s.cli(registerDeploy, ["deploy", "--json"]);
     const upsAfter = s.workspace.calls.slice(taken).filter((c) => c.kind === "up").map((c) => c.stack);
     expect({ exit: result.exitCode, upsAfterLeaseTaken: upsAfter }).to.deep.equal({ exit: 1, upsAfterLeaseTaken: [] });
