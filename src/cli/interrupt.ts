@@ -88,8 +88,9 @@ export function installInterruptHandlers(io: InterruptIo = processIo, controller
  * Runs a command under the handlers and returns its exit code: 130/143 when a signal interrupted it, whatever the
  * command itself returned or threw.
  */
-export async function runInterruptible(run: (signal: AbortSignal) => Promise<number>, onError: (error: unknown) => number, io?: InterruptIo): Promise<number> {
-  const interruption = installInterruptHandlers(io);
+export async function runInterruptible(run: (signal: AbortSignal) => Promise<number>, onError: (error: unknown) => number, io: InterruptIo = processIo): Promise<number> {
+  // The process's own signal (processInterruptSignal) only for the real process; a test's handlers get their own.
+  const interruption = installInterruptHandlers(io, io === processIo ? (current ??= new AbortController()) : new AbortController());
   try {
     const code = await run(interruption.signal).catch(onError);
     const signal = interruption.received();

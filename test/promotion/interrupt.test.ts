@@ -1,9 +1,11 @@
 import { expect } from "chai";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { installInterruptHandlers, InterruptedError, InterruptSignal } from "../../src/cli/interrupt";
+import { installInterruptHandlers, InterruptedError, InterruptSignal, runInterruptible } from "../../src/cli/interrupt";
+import { executePromotion } from "../../src/promotion/engine";
+import { V1, V2, V3 } from "./fakes";
+import { promote, Scenario, until } from "./harness";
 
 /**
  * SIGINT/SIGTERM during a step (SRE review S3): the step stops at a safe point (its `pulumi up` cancelled and
@@ -45,34 +47,57 @@ describe("SIGINT and SIGTERM", () => {
     interruption.dispose();
   });
 
-  for (const [signal, code] of [["SIGTERM", 143]] as const) {
-    it(`${signal} during the switch's pulumi up (child process): the up is cancelled, the journal notes it, the lease is released, exit ${code}`, async function () {
-      this.timeout(30_000);
-      const leaseFile = join(mkdtempSync(join(tmpdir(), "modelshare-signal-")), "lease.json");
-      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", join(__dirname, "interruptChild.ts")], {
-        cwd: join(__dirname, "..", ".."),
-        env: { ...process.env, LEASE_FILE: leaseFile, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+  it("SIGTERM during the switch's pulumi up: the up is cancelled, the journal notes where, the lease is released, exit 143; nothing is undone", async () => {
+    const s = new Scenario({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }, { [V1]: "RUNNING", [V2]: "RUNNING", [V3]: "TRAINING_COMPLETED" });
+    try {
+      const atSwitch = (op: { kind: string; stack: string; config: Record<string, any> }) => op.kind === "up" && op.stack === "prod" && op.config["modelshare:modelVersionArn"] === V3;
+      s.workspace.faults.push((op) => (atSwitch(op) ? "hang" : undefined)); // an update that takes minutes
+      const p = fakeProcess();
+      let outcome: string | undefined;
+      const running = runInterruptible(
+        async (signal) => {
+          outcome = (await executePromotion(promote("prod", V3), await s.deps({ signal }))).outcome;
+          return 0;
+        },
+        () => 1,
+        { ...p.io, graceMs: 60_000 },
+      );
+      await until(() => s.workspace.calls.some(atSwitch));
+      p.send("SIGTERM");
+      const code = await running;
+      const journal = JSON.parse(readFileSync(join(s.dir, ".modelshare", "journal", "prod.json"), "utf8")) as { steps: { id: string; state: string }[]; interrupted?: { signal: string; step: string } };
+      expect({
+        code,
+        outcome,
+        lease: s.aws.leaseItem(),
+        switchState: journal.steps.find((x) => x.id === "switch")?.state,
+        interrupted: journal.interrupted && { signal: journal.interrupted.signal, step: journal.interrupted.step },
+        prodCalls: s.workspace.deployedConfigured("prod"),
+        v3: s.aws.status(V3),
+      }).to.deep.equal({ code: 143, outcome: "interrupted", lease: undefined, switchState: "running", interrupted: { signal: "SIGTERM", step: "switch" }, prodCalls: V1, v3: "RUNNING" });
+      expect(p.exits).to.deep.equal([]); // it reached the safe point itself, without the grace period's forced exit
+    } finally {
+      s.restore();
+    }
+  });
+
+  for (const [signal, code] of [["SIGTERM", 143], ["SIGINT", 130]] as const) {
+    it(`a real ${signal} sent to a process running a command under the handlers ends it at its safe point with exit ${code}`, async function () {
+      this.timeout(20_000);
+      // Only src/cli/interrupt.ts is loaded: the OS signal reaches the handlers, aborts the run's signal, and sets the code.
+      const script = `const { runInterruptible } = require(${JSON.stringify(join(__dirname, "..", "..", "src", "cli", "interrupt.ts"))});
+        setInterval(() => undefined, 1000);
+        runInterruptible(async (signal) => { process.stdout.write("READY\\n"); await new Promise((_, reject) => signal.addEventListener("abort", () => reject(signal.reason))); return 0; }, (e) => (process.stdout.write("STOPPED " + e.name + "\\n"), 1)).then((c) => process.exit(c));`;
+      const child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "-e", script], { cwd: join(__dirname, "..", ".."), stdio: ["ignore", "pipe", "pipe"] });
       let out = "";
       child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
       const exited = new Promise<number | null>((done) => child.on("exit", (c) => done(c)));
-      const deadline = Date.now() + 25_000;
-      while (!/READY (\S+)/.test(out) && Date.now() < deadline) await new Promise((done) => setTimeout(done, 20));
-      const dir = /READY (\S+)/.exec(out)?.[1];
-      expect(dir, `child not ready: ${out}`).to.be.a("string");
+      const deadline = Date.now() + 15_000;
+      while (!out.includes("READY") && Date.now() < deadline) await new Promise((done) => setTimeout(done, 20));
       child.kill(signal);
-      const exitCode = await Promise.race([exited, new Promise<"still running">((done) => setTimeout(() => done("still running"), 10_000))]);
+      const exitCode = await Promise.race([exited, new Promise<"still running">((done) => setTimeout(() => done("still running"), 5_000))]);
       if (exitCode === "still running") child.kill("SIGKILL");
-      const lease = JSON.parse(readFileSync(leaseFile, "utf8")) as Record<string, { S?: string }> | null;
-      const journal = JSON.parse(readFileSync(join(dir!, ".modelshare", "journal", "prod.json"), "utf8")) as { steps: { id: string; state: string }[]; interrupted?: { signal: string; step: string } };
-      expect({
-        exitCode,
-        outcome: /OUTCOME (\S+)/.exec(out)?.[1],
-        leaseLeftBehind: lease === null ? null : lease.purpose?.S,
-        switchState: journal.steps.find((x) => x.id === "switch")?.state,
-        interrupted: journal.interrupted && { signal: journal.interrupted.signal, step: journal.interrupted.step },
-      }).to.deep.equal({ exitCode: code, outcome: "interrupted", leaseLeftBehind: null, switchState: "running", interrupted: { signal, step: "switch" } });
+      expect({ exitCode, out: out.trim() }).to.deep.equal({ exitCode: code, out: "READY\nSTOPPED InterruptedError" });
     });
   }
 });
