@@ -22,3 +22,6 @@ export function boundedClientConfig(region: string, timeouts: AwsTimeouts = DEFA
     requestHandler: { connectionTimeout: timeouts.connectionTimeoutMs, requestTimeout: timeouts.requestTimeoutMs, throwOnRequestTimeout: true },
   };
 }
+
+/** A synchronous Invoke lasts as long as the smoke-test function runs (its timeout is 30 s, components/SmokeTestFunction.ts). */
+export const SMOKE_FUNCTION_TIMEOUTS: AwsTimeouts = { ...DEFAULT_AWS_TIMEOUTS, requestTimeoutMs: 60_000 };

@@ -11,7 +11,7 @@ import { Progress, stderrProgress, UsageError } from "../cli/common";
 import { ML_OUTPUTS, promotionLeaseTableName } from "../contract";
 import { NAMESPACE } from "../config/schema";
 import { terminalConfirm } from "./approval";
-import { boundedClientConfig } from "./awsClients";
+import { boundedClientConfig, SMOKE_FUNCTION_TIMEOUTS } from "./awsClients";
 import { assumedRoleCredentials, sessionName } from "./credentials";
 import { cloudwatchSdk, dynamodbSdk, lambdaSdk, rekognitionSdk, ssmSdk, stsSdk } from "./sdk";
 import { EngineDeps, PromotionResult } from "./engine";
@@ -103,7 +103,7 @@ export function defaultCliContext(projectDir: string): CliContext {
     dynamodb: (region) => new (dynamodbSdk().DynamoDBClient)(boundedClientConfig(region)),
     cloudwatch: (region) => new (cloudwatchSdk().CloudWatchClient)(boundedClientConfig(region)),
     leaseTiming: DEFAULT_LEASE_TIMING,
-    smokeTester: new RunnerSmokeTester({ function: new LambdaSmokeTester((region) => new (lambdaSdk().LambdaClient)({ region })), direct: new ModelClientSmokeTester(sts) }),
+    smokeTester: new RunnerSmokeTester({ function: new LambdaSmokeTester((region) => new (lambdaSdk().LambdaClient)(boundedClientConfig(region, SMOKE_FUNCTION_TIMEOUTS))), direct: new ModelClientSmokeTester(sts) }),
     liveness: processLiveness,
     modelTiming: { start: DEFAULT_START_TIMING, stop: DEFAULT_STOP_TIMING },
     commandLine: `modelshare ${process.argv.slice(2).join(" ")}`,
