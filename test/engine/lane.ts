@@ -131,6 +131,9 @@ describe("engine lane: the real pulumi engine against the emulator", function ()
     setStackConfig(projectDir, "ml", ["modelshare:detective", "accessAnalyzer", "enabled"], false);
     setStackConfig(projectDir, "ml", ["modelshare:detective", "configRule", "enabled"], false);
     setStackConfig(projectDir, "ml", ["modelshare:promotion", "bakeSeconds"], 0);
+    // The drain between switch and revoke waits out the clients' parameter cache (90 s by default); the lane has no
+    // long-lived clients, so a short drain keeps the step on the real path without three idle minutes per run.
+    setStackConfig(projectDir, "ml", ["modelshare:promotion", "drainSeconds"], 5);
     for (const [name, ou] of Object.entries(world.consumerOuByEnvironment)) setStackConfig(projectDir, "ml", ["modelshare:consumers", name, "organizationalUnitIds"], [ou]);
     for (const [name, c] of Object.entries(consumers)) consumerCredentials[name] = await assumeRole(region, c["modelshare:deployRoleArn"], pipeline);
     // moto runs Lambda functions only in Docker, which this machine lacks: the lane's consumers use the direct smoke
