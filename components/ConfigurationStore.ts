@@ -7,8 +7,11 @@ export interface ConfigurationStoreArgs {
   readonly environment: string;
   /** The model version this environment's applications call. */
   readonly modelVersionArn: pulumi.Input<string>;
-  /** The environment's shared role in the ML account (the ML stack's sharedRoleArns output). */
-  readonly sharedRoleArn: pulumi.Input<string>;
+  /**
+   * The environment's shared role in the ML account (the ML stack's sharedRoleArns output). Omit in copy mode, where
+   * the application calls its own copy with its own credentials and the shared-role-arn parameter is not created.
+   */
+  readonly sharedRoleArn?: pulumi.Input<string>;
   /** Region of the shared model (where the client calls Rekognition and STS). */
   readonly region: pulumi.Input<string>;
   /** Applications must call Rekognition's FIPS endpoint (the environment's endpoint is rekognition-fips). @default false */
@@ -29,9 +32,9 @@ export class ConfigurationStore extends pulumi.ComponentResource {
 
   constructor(name: string, args: ConfigurationStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("modelshare:index:ConfigurationStore", name, {}, opts);
-    const values: Record<ParameterKey, pulumi.Input<string>> = {
+    const values: Partial<Record<ParameterKey, pulumi.Input<string>>> = {
       modelVersionArn: args.modelVersionArn,
-      sharedRoleArn: args.sharedRoleArn,
+      ...(args.sharedRoleArn !== undefined ? { sharedRoleArn: args.sharedRoleArn } : {}),
       region: args.region,
     };
     const optionalValues: Record<OptionalParameterKey, string> = {
@@ -44,10 +47,10 @@ export class ConfigurationStore extends pulumi.ComponentResource {
         { name: fullName, type: "String", tier: "Standard", value, description: `modelshare: ${key} for ${args.environment}`, tags: args.tags },
         { parent: this },
       );
-    const keys = Object.keys(PARAMETER_NAMES) as ParameterKey[];
+    const keys = (Object.keys(PARAMETER_NAMES) as ParameterKey[]).filter((key) => values[key] !== undefined);
     const optionalKeys = Object.keys(OPTIONAL_PARAMETER_NAMES) as OptionalParameterKey[];
     const parameters = [
-      ...keys.map((key) => parameter(PARAMETER_NAMES[key], parameterName(args.environment, key), key, values[key])),
+      ...keys.map((key) => parameter(PARAMETER_NAMES[key], parameterName(args.environment, key), key, values[key] as pulumi.Input<string>)),
       ...optionalKeys.map((key) => parameter(OPTIONAL_PARAMETER_NAMES[key], optionalParameterName(args.environment, key), key, optionalValues[key])),
     ];
     this.parameterNames = Object.fromEntries(keys.map((key) => [key, parameterName(args.environment, key)])) as Record<ParameterKey, string>;

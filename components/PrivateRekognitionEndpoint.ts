@@ -22,8 +22,11 @@ export interface PrivateRekognitionEndpointArgs {
   readonly fips?: boolean;
   /** Endpoint policies (built by rekognitionEndpointPolicy / stsEndpointPolicy / ssmEndpointPolicy). */
   readonly rekognitionPolicy: PolicyDocument;
-  /** The regional STS endpoint's policy (built by stsEndpointPolicy): only AssumeRole on the shared role. */
-  readonly stsPolicy: PolicyDocument;
+  /**
+   * The regional STS endpoint's policy (built by stsEndpointPolicy): only AssumeRole on the shared role. Omit for no
+   * STS endpoint (a copy environment calls its own copy with its own credentials: no AssumeRole).
+   */
+  readonly stsPolicy?: PolicyDocument;
   /** Create an SSM endpoint with this policy; omit for none. */
   readonly ssmPolicy?: PolicyDocument;
   /**
@@ -117,7 +120,7 @@ export class PrivateRekognitionEndpoint extends pulumi.ComponentResource {
     const own = (key: ModelshareEndpointKey, service: "rekognition" | "rekognition-fips" | "sts" | "ssm", policy: PolicyDocument): aws.ec2.VpcEndpoint | undefined =>
       adopted.has(key) ? undefined : interfaceEndpoint(service, endpointServiceName(args.region, service), policy);
     const rekognition = own("rekognition", args.fips ? "rekognition-fips" : "rekognition", args.rekognitionPolicy);
-    const sts = own("sts", "sts", args.stsPolicy);
+    const sts = args.stsPolicy !== undefined ? own("sts", "sts", args.stsPolicy) : undefined;
     const ssm = args.ssmPolicy !== undefined ? own("ssm", "ssm", args.ssmPolicy) : undefined;
     const endpointId = (key: ModelshareEndpointKey, created: aws.ec2.VpcEndpoint | undefined) => {
       const id = created?.id ?? adopted.get(key)?.endpointId;

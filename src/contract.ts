@@ -37,6 +37,17 @@ export const PER_ENVIRONMENT_ML_OUTPUTS = [
 ] as const;
 
 /**
+ * Per-environment ML outputs of copy mode (issue 14). Read as optional: an ML stack deployed before copy mode has
+ * none of them, and every environment then shares.
+ */
+export const ML_COPY_OUTPUTS = {
+  /** environment -> "share" | "copy" */
+  sharing: "sharing",
+  /** environment (copy mode) -> `{ policyName, document }`: the project policy that lets its account copy its granted versions */
+  projectPolicies: "projectPolicies",
+} as const;
+
+/**
  * Outputs of the ML stack that only the modelshare CLI reads (consumer stacks do not: readMlOutputs requires every
  * ML_OUTPUTS name, and a consumer stack must not fail against an ML stack deployed before these existed).
  */

@@ -7,6 +7,7 @@ import { consumerGuardrailPolicy, leaseTableGuardrailStatement, mlGuardrailPolic
 import { PrivateAccess, sharedRolePermissionsPolicy, sharedRoleTrustPolicy } from "./policies/sharedRole";
 import { detectiveGuardrailStatements } from "./policies/detectiveGuardrail";
 import { DetectivePlan, planDetective } from "./detective/plan";
+import { projectCopyPolicy, projectPolicyName } from "./policies/projectPolicy";
 
 /**
  * Everything the ML stack will create, computed from config alone (no resources): the components only wire
@@ -40,9 +41,22 @@ export interface DataLakePlan {
   readonly trainingPrincipalPolicy: PolicyDocument;
 }
 
+/** A copy environment's project policy on the ML project (applied by the CLI: PutProjectPolicy, docs/copy.md). */
+export interface ProjectPolicyPlan {
+  readonly environment: string;
+  readonly consumerAccountId: string;
+  readonly policyName: string;
+  readonly grantedVersionArns: readonly string[];
+  /** undefined: nothing granted, the policy is deleted. */
+  readonly document?: PolicyDocument;
+}
+
 export interface MlPlan {
   readonly projectName: string;
+  /** One per shared environment: a copy environment has no shared role. */
   readonly sharedRoles: readonly SharedRolePlan[];
+  /** One per copy environment. */
+  readonly projectPolicies: readonly ProjectPolicyPlan[];
   readonly scps: readonly ScpPlan[];
   readonly dataLake?: DataLakePlan;
   /** Access Analyzer, the Config rule, the model's alarms (src/detective/plan.ts); empty when none is enabled. */
@@ -67,7 +81,7 @@ export function privateAccessOf(config: MlConfig, environment: string): PrivateA
 
 export function planMl(config: MlConfig): MlPlan {
   const projectName = projectNameOf(config);
-  const sharedRoles = environments(config).map((environment): SharedRolePlan => {
+  const sharedRoles = sharedEnvironments(config).map((environment): SharedRolePlan => {
     const consumer = config.consumers[environment];
     const roleName = sharedRoleName(config.rolePrefix, environment);
     return {
@@ -122,7 +136,7 @@ export function planMl(config: MlConfig): MlPlan {
     scps.push({
       name: `${config.rolePrefix}-consumer-guardrail`,
       description: "modelshare: consumer accounts call the shared model; they do not manage Rekognition models or take over the roles it trusts",
-      document: consumerGuardrailPolicy({ partition: config.partition, deployRoleNames: config.guardrail.consumerDeployRoleNames, roleAdminPrincipalArns: config.guardrail.roleAdminPrincipalArns }),
+      document: consumerGuardrailPolicy({ partition: config.partition, deployRoleNames: config.guardrail.consumerDeployRoleNames, roleAdminPrincipalArns: config.guardrail.roleAdminPrincipalArns, copyEnvironments: copyEnvironments(config).length > 0 }),
       targetIds: config.guardrail.consumerTargetIds,
     });
     const detectiveProtection = detectiveGuardrailStatements({
@@ -144,7 +158,7 @@ export function planMl(config: MlConfig): MlPlan {
     });
   }
 
-  return { projectName, sharedRoles, scps, dataLake, detective };
+  return { projectName, sharedRoles, projectPolicies: planProjectPolicies(config), scps, dataLake, detective };
 }
 
 function guardTag(tags: Readonly<Record<string, string>>): { key: string; value: string } {
@@ -161,6 +175,30 @@ function defaultMlTargets(mlAccountId: string, managementRoleArn: string | undef
   const analyzerAccount = detective.analyzer?.accountId;
   const management = managementRoleArn?.split(":")[4];
   return analyzerAccount !== undefined && analyzerAccount !== mlAccountId && analyzerAccount !== management ? [mlAccountId, analyzerAccount] : [mlAccountId];
+}
+
+/** Environments that call the ML account's model through a shared role. */
+export function sharedEnvironments(config: MlConfig): string[] {
+  return environments(config).filter((env) => config.consumers[env].sharing === "share");
+}
+
+/** Environments that call a copy of the model in their own account. */
+export function copyEnvironments(config: MlConfig): string[] {
+  return environments(config).filter((env) => config.consumers[env].sharing === "copy");
+}
+
+function planProjectPolicies(config: MlConfig): ProjectPolicyPlan[] {
+  return copyEnvironments(config).map((environment) => {
+    const consumer = config.consumers[environment];
+    const document = projectCopyPolicy({ partition: config.partition, environment, consumerAccountId: consumer.accountId, grantedVersionArns: consumer.grantedVersions });
+    return {
+      environment,
+      consumerAccountId: consumer.accountId,
+      policyName: projectPolicyName(config.rolePrefix, environment),
+      grantedVersionArns: consumer.grantedVersions,
+      ...(document ? { document } : {}),
+    };
+  });
 }
 
 function planDataLake(config: MlConfig, projectName: string): DataLakePlan | undefined {

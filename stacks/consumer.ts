@@ -6,10 +6,14 @@ import { PrivateRekognitionEndpoint } from "../components/PrivateRekognitionEndp
 import { SmokeTestFunction } from "../components/SmokeTestFunction";
 import { SmokeTestRole } from "../components/SmokeTestRole";
 import { parseRoleArn } from "../src/arn";
-import { applicationRoleArn, crossCheckWithMl, defaultApplicationRoleName, MlStackOutputs, outputDetailsValue, readMlOutputs } from "../src/config/crossStack";
+import { applicationRoleArn, crossCheckWithMl, sharingOf, defaultApplicationRoleName, MlStackOutputs, outputDetailsValue, readMlOutputs } from "../src/config/crossStack";
 import { ConfigError } from "../src/config/problems";
 import { ConsumerConfig, NAMESPACE } from "../src/config/schema";
 import { CONSUMER_OUTPUTS, MODELSHARE_ROLE_PATH, OPTIONAL_PARAMETER_NAMES, smokeTestFunctionArn, smokeTestFunctionName, OptionalParameterKey, optionalParameterName, parameterName, PARAMETER_NAMES, ParameterKey, standardTags } from "../src/contract";
+import { copyOf, NOT_COPIED_YET } from "../src/config/copy";
+import { CopyDestination } from "../components/CopyDestination";
+import { copyApplicationPolicy, copyKeyPolicy, copyRekognitionEndpointPolicy, copySmokeTestPolicy, outputBucketPolicy } from "../src/policies/copy";
+import { PolicyDocument } from "../src/policies/document";
 import { BudgetError } from "../src/errors";
 import { checkInlineBudget } from "../src/plan";
 import {
@@ -41,6 +45,46 @@ export function parameterArns(config: ConsumerConfig): string[] {
   return names.map((name) => `arn:${config.partition}:ssm:${config.region}:${config.accountId}:parameter${name}`);
 }
 
+/** The documents and values that differ between the two ways an environment reaches the model. */
+interface ModelAccess {
+  /** Share mode: the ML account's role the application assumes; copy mode: none. */
+  readonly sharedRoleArn?: string;
+  /** What the model-version-arn parameter says: the ML version (share) or this account's copy of it (copy). */
+  readonly calledVersionArn: string;
+  readonly applicationPolicy: PolicyDocument;
+  readonly rekognitionEndpointPolicy: PolicyDocument;
+  /** Share mode only: applications assume the shared role through the STS endpoint. */
+  readonly stsEndpointPolicy?: PolicyDocument;
+  readonly smokeTestPolicy: PolicyDocument;
+}
+
+/** Share mode: assume the ML stack's shared role, call the versions granted to this environment. */
+function sharedAccess(config: ConsumerConfig, ml: MlStackOutputs, ownParameterArns: string[]): ModelAccess {
+  const env = config.environment;
+  const sharedRoleArn = ml.sharedRoleArns[env];
+  // On EKS Pod Identity the application's session carries transitive tags: its chained AssumeRole needs TagSession.
+  const tagSession = config.application.trustedServices.includes(EKS_POD_IDENTITY_SERVICE);
+  return {
+    sharedRoleArn,
+    calledVersionArn: config.modelVersionArn,
+    applicationPolicy: applicationPolicy({ sharedRoleArn, parameterArns: ownParameterArns, tagSession }),
+    rekognitionEndpointPolicy: rekognitionEndpointPolicy({ sharedRoleArn, grantedVersionArns: ml.grantedVersions[env] }),
+    stsEndpointPolicy: stsEndpointPolicy({ sharedRoleArn, consumerAccountId: config.accountId, tagSession }),
+    smokeTestPolicy: smokeTestPolicy({ sharedRoleArn }),
+  };
+}
+
+/** Copy mode: call this account's own copies with the application's own credentials; no shared role, no STS. */
+function copyAccess(config: ConsumerConfig, ownParameterArns: string[]): ModelAccess {
+  const copiedVersionArns = (config.copy?.versions ?? []).map((v) => v.copy);
+  return {
+    calledVersionArn: copyOf(config.copy, config.modelVersionArn) ?? NOT_COPIED_YET,
+    applicationPolicy: copyApplicationPolicy({ copiedVersionArns, parameterArns: ownParameterArns }),
+    rekognitionEndpointPolicy: copyRekognitionEndpointPolicy({ copiedVersionArns, consumerAccountId: config.accountId }),
+    smokeTestPolicy: copySmokeTestPolicy({ copiedVersionArns }),
+  };
+}
+
 /**
  * A consumer account's stack (qa, prod, ...): reads its shared role from the ML stack, then creates the private
  * endpoints, the application's access and the configuration store. The ML stack's outputs are awaited and
@@ -56,13 +100,9 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
   if (problems.length > 0) throw new ConfigError(problems, `the ${config.environment} stack's config (checked against ${config.mlStack})`);
 
   const env = config.environment;
-  const sharedRoleArn = ml.sharedRoleArns[env];
-  const granted = ml.grantedVersions[env];
   const ownParameterArns = parameterArns(config);
-  // On EKS Pod Identity the application's session carries transitive tags: its chained AssumeRole needs TagSession.
-  const tagSession = config.application.trustedServices.includes(EKS_POD_IDENTITY_SERVICE);
-  const appPolicy = applicationPolicy({ sharedRoleArn, parameterArns: ownParameterArns, tagSession });
-  const overBudget = checkInlineBudget(`application role of "${env}": inline policies together`, [appPolicy], config.quotas);
+  const access = sharingOf(ml, env) === "copy" ? copyAccess(config, ownParameterArns) : sharedAccess(config, ml, ownParameterArns);
+  const overBudget = checkInlineBudget(`application role of "${env}": inline policies together`, [access.applicationPolicy], config.quotas);
   if (overBudget.length > 0) throw new BudgetError(overBudget);
 
   const tags = standardTags(env);
@@ -79,7 +119,7 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
       : [];
 
   const network = config.network;
-  const networkPlan = await planNetwork(config, sharedRoleArn, provider);
+  const networkPlan = await planNetwork(config, access.sharedRoleArn ?? "(none: copy mode)", provider);
   const endpoints = new PrivateRekognitionEndpoint(
     `${env}-endpoints`,
     {
@@ -91,8 +131,8 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
       allowedCidrs: network.allowedCidrs,
       allowedSecurityGroupIds: network.allowedSecurityGroupIds,
       fips: network.fips,
-      rekognitionPolicy: rekognitionEndpointPolicy({ sharedRoleArn, grantedVersionArns: granted }),
-      stsPolicy: stsEndpointPolicy({ sharedRoleArn, consumerAccountId: config.accountId, tagSession }),
+      rekognitionPolicy: access.rekognitionEndpointPolicy,
+      ...(access.stsEndpointPolicy ? { stsPolicy: access.stsEndpointPolicy } : {}),
       ssmPolicy: network.ssmEndpoint ? ssmEndpointPolicy({ parameterArns: ownParameterArns, consumerAccountId: config.accountId }) : undefined,
       adoptedEndpoints: networkPlan.adoptedEndpoints,
       computeEndpoints: networkPlan.computeEndpoints,
@@ -109,18 +149,36 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
       existingRoleName: config.application.existingRoleName,
       path: MODELSHARE_ROLE_PATH,
       trustPolicy: applicationTrustPolicy({ services: config.application.trustedServices }),
-      policy: appPolicy,
+      policy: access.applicationPolicy,
       tags,
     },
     { provider },
   );
 
   for (const check of deployTrust) new CheckedRoleTrust(`${env}-trust-deploy-role`, check);
-  const smokeTest = smokeTestResources(config, { sharedRoleArn, ml, endpoints, provider, tags });
+  const smokeTest = smokeTestResources(config, { sharedRoleArn: access.sharedRoleArn, smokeTestPolicy: access.smokeTestPolicy, ml, endpoints, provider, tags });
+
+  const copy = config.copy;
+  const copyDestination =
+    access.sharedRoleArn === undefined && copy !== undefined
+      ? new CopyDestination(
+          `${env}-copy`,
+          {
+            environment: env,
+            projectName: copy.projectName,
+            outputBucketName: copy.outputBucketName,
+            bucketPolicy: outputBucketPolicy({ partition: config.partition, bucketName: copy.outputBucketName }),
+            ...(copy.createKmsKey ? { createKeyPolicy: copyKeyPolicy({ partition: config.partition, accountId: config.accountId }) } : {}),
+            ...(copy.kmsKeyArn !== undefined ? { kmsKeyArn: copy.kmsKeyArn } : {}),
+            tags,
+          },
+          { provider },
+        )
+      : undefined;
 
   const store = new ConfigurationStore(
     `${env}-config`,
-    { environment: env, modelVersionArn: config.modelVersionArn, sharedRoleArn, region: ml.region, useFipsEndpoint: network.fips, tags },
+    { environment: env, modelVersionArn: access.calledVersionArn, ...(access.sharedRoleArn ? { sharedRoleArn: access.sharedRoleArn } : {}), region: ml.region, useFipsEndpoint: network.fips, tags },
     { provider },
   );
 
@@ -128,7 +186,9 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
     environment: env,
     accountId: config.accountId,
     modelVersionArn: config.modelVersionArn,
-    sharedRoleArn,
+    ...(access.sharedRoleArn ? { sharedRoleArn: access.sharedRoleArn } : {}),
+    sharing: access.sharedRoleArn ? "share" : "copy",
+    ...(copyDestination ? { copy: { projectArn: copyDestination.projectArn, outputBucketName: copyDestination.bucketName, outputPrefix: config.copy!.outputPrefix, ...(copyDestination.kmsKeyArn ? { kmsKeyArn: copyDestination.kmsKeyArn } : {}), calledVersionArn: access.calledVersionArn } } : {}),
     applicationRoleArn: application.roleArn ?? applicationRoleArn(config),
     parameterNames: store.parameterNames,
     optionalParameterNames: store.optionalParameterNames,
@@ -151,7 +211,7 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
  */
 function smokeTestResources(
   config: ConsumerConfig,
-  context: { sharedRoleArn: string; ml: MlStackOutputs; endpoints: PrivateRekognitionEndpoint; provider: pulumi.ProviderResource; tags: Record<string, string> },
+  context: { sharedRoleArn?: string; smokeTestPolicy: PolicyDocument; ml: MlStackOutputs; endpoints: PrivateRekognitionEndpoint; provider: pulumi.ProviderResource; tags: Record<string, string> },
 ): { functionArn?: pulumi.Output<string> } | undefined {
   const smoke = config.smokeTest;
   const smokeRole = smoke?.createRole ? parseRoleArn(smoke.principalRoleArn) : undefined;
@@ -169,13 +229,14 @@ function smokeTestResources(
       trustPolicy: inFunction
         ? smokeTestFunctionTrustPolicy({ accountId: config.accountId, functionArn })
         : smokeTestTrustPolicy({ partition: config.partition, mlAccountId: ml.mlAccountId, pipelineRoleArn: ml.pipelineRoleArn, organizationId: ml.organizationId }),
-      policy: smokeTestPolicy({ sharedRoleArn: context.sharedRoleArn }),
+      policy: context.smokeTestPolicy,
       managedPolicyArns: inFunction ? [lambdaVpcAccessPolicyArn(config.partition)] : [],
       tags,
     },
     { provider },
   );
-  if (!inFunction) return {};
+  // Copy mode has no shared role for the function to assume: verifying a copy through it is not built yet (docs/copy.md).
+  if (!inFunction || context.sharedRoleArn === undefined) return {};
   const fn = new SmokeTestFunction(
     `${env}-smoke-test`,
     {

@@ -26,7 +26,8 @@ function ownServices(config: ConsumerConfig): { key: ModelshareEndpointKey; serv
   const region = config.region;
   return [
     { key: "rekognition", serviceName: endpointServiceName(region, config.network.fips ? "rekognition-fips" : "rekognition") },
-    { key: "sts", serviceName: endpointServiceName(region, "sts") },
+    // A copy environment calls its own copy with its own credentials: no AssumeRole, no STS endpoint.
+    ...(config.copy === undefined ? [{ key: "sts" as const, serviceName: endpointServiceName(region, "sts") }] : []),
     ...(config.network.ssmEndpoint ? [{ key: "ssm" as const, serviceName: endpointServiceName(region, "ssm") }] : []),
   ];
 }

@@ -7,7 +7,7 @@ import { PromotionLease } from "../components/PromotionLease";
 import { SharedModelRole } from "../components/SharedModelRole";
 import { parseRoleArn } from "../src/arn";
 import { environments, MlConfig, NAMESPACE } from "../src/config/schema";
-import { ML_OUTPUTS, ML_PROMOTION_OUTPUTS, PROMOTION_LEASE_ATTRIBUTES, promotionLeaseTableName, SHARED_ROLE_PATH, standardTags } from "../src/contract";
+import { ML_COPY_OUTPUTS, ML_OUTPUTS, ML_PROMOTION_OUTPUTS, PROMOTION_LEASE_ATTRIBUTES, promotionLeaseTableName, SHARED_ROLE_PATH, standardTags } from "../src/contract";
 import { BudgetError } from "../src/errors";
 import { checkBucketPolicyBudget, checkMlBudgets, DataLakePlan, MlPlan, planMl, SharedRolePlan } from "../src/plan";
 import { ConfigError } from "../src/config/problems";
@@ -125,6 +125,9 @@ export async function mlStack(config: MlConfig): Promise<Record<string, pulumi.I
     [ML_OUTPUTS.pipelineRoleArn]: config.pipelineRoleArn,
     [ML_OUTPUTS.consumerGuardrail]: { enabled: config.guardrail.enabled, deployRoleNames: [...config.guardrail.consumerDeployRoleNames] },
     ...(plan.dataLake !== undefined ? { [DATA_LAKE_OUTPUT]: dataLakeOutput(plan.dataLake) } : {}),
+    [ML_COPY_OUTPUTS.sharing]: byEnvironment((env) => config.consumers[env].sharing),
+    // Applied by the CLI (PutProjectPolicy): @pulumi/aws has no resource for Rekognition project policies (docs/copy.md).
+    [ML_COPY_OUTPUTS.projectPolicies]: Object.fromEntries(plan.projectPolicies.map((p) => [p.environment, { policyName: p.policyName, document: p.document ?? null }])),
     [ML_PROMOTION_OUTPUTS.promotionLeaseTable]: lease.tableName,
     [ML_PROMOTION_OUTPUTS.promotionLeaseTableArn]: lease.tableArn,
     ...(Object.keys(detective).length > 0 ? { [ML_PROMOTION_OUTPUTS.detective]: detective } : {}),

@@ -1,8 +1,10 @@
 import { own } from "./lists";
 import { parseProjectArn, parseProjectVersionArn, parseRoleArn } from "../arn";
-import { ML_OUTPUTS, MODELSHARE_ROLE_PATH, PER_ENVIRONMENT_ML_OUTPUTS } from "../contract";
+import { ML_COPY_OUTPUTS, ML_OUTPUTS, MODELSHARE_ROLE_PATH, PER_ENVIRONMENT_ML_OUTPUTS } from "../contract";
 import { ConfigProblem } from "./problems";
 import { ConsumerConfig, NAMESPACE } from "./schema";
+import { SharingMode } from "./copy";
+import { sharingModeProblems } from "./projectChecks";
 
 /** What a consumer stack reads from the ML stack. */
 export interface MlStackOutputs {
@@ -17,6 +19,13 @@ export interface MlStackOutputs {
   readonly eksPodIdentity: Record<string, boolean>;
   readonly pipelineRoleArn: string;
   readonly consumerGuardrail: { readonly enabled: boolean; readonly deployRoleNames: readonly string[] };
+  /** environment -> share | copy (ML_COPY_OUTPUTS.sharing; an ML stack deployed before copy mode has none: all share). */
+  readonly sharing?: Record<string, SharingMode>;
+}
+
+/** The mode of an environment as the ML stack exports it. */
+export function sharingOf(ml: Pick<MlStackOutputs, "sharing">, environment: string): SharingMode {
+  return own(ml.sharing, environment) ?? "share";
 }
 
 /**
@@ -39,8 +48,9 @@ export function crossCheckWithMl(config: ConsumerConfig, ml: MlStackOutputs, mlS
   const problems: ConfigProblem[] = [];
   const key = (path: string) => `${NAMESPACE}:${path}`;
   const env = config.environment;
-  const defined = Object.keys(ml.sharedRoleArns).sort();
-  if (!Object.hasOwn(ml.sharedRoleArns, env)) {
+  const mode = sharingOf(ml, env);
+  const defined = [...new Set([...Object.keys(ml.sharedRoleArns), ...Object.keys(ml.sharing ?? {})])].sort();
+  if (!Object.hasOwn(ml.sharedRoleArns, env) && mode !== "copy") {
     problems.push({
       key: key("environment"),
       value: env,
@@ -48,6 +58,7 @@ export function crossCheckWithMl(config: ConsumerConfig, ml: MlStackOutputs, mlS
     });
     return problems;
   }
+  problems.push(...sharingModeProblems(mode, config, ml.region, mlStackName));
 
   const version = parseProjectVersionArn(config.modelVersionArn);
   const project = parseProjectArn(ml.projectArn);
@@ -70,6 +81,7 @@ export function crossCheckWithMl(config: ConsumerConfig, ml: MlStackOutputs, mlS
       message: `is not granted to "${env}" by the ML stack; granted: ${granted.join(", ") || "none"} (grant it with modelshare promote, or add it to modelshare:consumers.${env}.grantedVersions and deploy the ML stack)`,
     });
   }
+  if (mode === "copy") return [...problems, ...crossCheckOwnedPrincipals(config, ml, mode)];
   const appRoleArn = applicationRoleArn(config);
   const trusted = own(ml.trustedPrincipalArns, env) ?? [];
   if (!trusted.includes(appRoleArn)) {
@@ -79,7 +91,7 @@ export function crossCheckWithMl(config: ConsumerConfig, ml: MlStackOutputs, mlS
       message: `this application role is not trusted by the shared role of "${env}"; the ML stack trusts: ${trusted.join(", ") || "none"}`,
     });
   }
-  problems.push(...crossCheckPodIdentity(config, ml), ...crossCheckOwnedPrincipals(config, ml));
+  problems.push(...crossCheckPodIdentity(config, ml), ...crossCheckOwnedPrincipals(config, ml, mode));
   return problems;
 }
 
@@ -88,7 +100,7 @@ export function crossCheckWithMl(config: ConsumerConfig, ml: MlStackOutputs, mlS
  * smoke-test role it creates must be in this account under /modelshare/ and trusted by the ML stack, and with the
  * guardrail on, the stack must deploy as one of the roles it lets change /modelshare/ roles.
  */
-function crossCheckOwnedPrincipals(config: ConsumerConfig, ml: MlStackOutputs): ConfigProblem[] {
+function crossCheckOwnedPrincipals(config: ConsumerConfig, ml: MlStackOutputs, mode: SharingMode): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const key = (path: string) => `${NAMESPACE}:${path}`;
   const env = config.environment;
@@ -102,7 +114,7 @@ function crossCheckOwnedPrincipals(config: ConsumerConfig, ml: MlStackOutputs): 
         message: `must be a role of this account (${config.accountId}) under ${MODELSHARE_ROLE_PATH}, which this stack creates (smokeTest.createRole); or set smokeTest.createRole: false for a role created elsewhere`,
       });
     }
-    if (!(own(ml.trustedPrincipalArns, env) ?? []).includes(smoke.principalRoleArn)) {
+    if (mode === "share" && !(own(ml.trustedPrincipalArns, env) ?? []).includes(smoke.principalRoleArn)) {
       problems.push({
         key: key("smokeTest.principalRoleArn"),
         value: smoke.principalRoleArn,
@@ -157,7 +169,9 @@ export async function readMlOutputs(get: (name: string) => Promise<unknown>, mlS
   if (missing.length > 0) {
     throw new Error(`the ML stack ${mlStackName} has no output ${missing.join(", ")}: deploy the ML stack (pulumi up -s ml) before this consumer stack, and check modelshare:mlStack`);
   }
-  return Object.fromEntries(names.map((name, i) => [name, values[i]])) as unknown as MlStackOutputs;
+  // Optional: an ML stack deployed before copy mode exports no modes (every environment shares).
+  const sharing = ((await get(ML_COPY_OUTPUTS.sharing)) ?? {}) as Record<string, SharingMode>;
+  return { ...Object.fromEntries(names.map((name, i) => [name, values[i]])), sharing } as unknown as MlStackOutputs;
 }
 
 /**
@@ -166,9 +180,11 @@ export async function readMlOutputs(get: (name: string) => Promise<unknown>, mlS
  */
 export function mlOutputsFor(environment: string, outputs: Record<string, unknown>): Record<string, unknown> {
   const roles = outputs[ML_OUTPUTS.sharedRoleArns] as Record<string, unknown> | undefined;
-  if (!roles || !Object.hasOwn(roles, environment)) return outputs;
+  const modes = outputs[ML_COPY_OUTPUTS.sharing] as Record<string, unknown> | undefined;
+  const known = (roles && Object.hasOwn(roles, environment)) || (modes && Object.hasOwn(modes, environment));
+  if (!known) return outputs;
   const view: Record<string, unknown> = { ...outputs };
-  for (const name of PER_ENVIRONMENT_ML_OUTPUTS) {
+  for (const name of [...PER_ENVIRONMENT_ML_OUTPUTS, ...Object.values(ML_COPY_OUTPUTS)]) {
     const map = outputs[name] as Record<string, unknown> | undefined;
     if (map && Object.hasOwn(map, environment)) view[name] = { [environment]: map[environment] };
   }

@@ -2,6 +2,7 @@ import { basename, isAbsolute, resolve } from "node:path";
 import { ConfigError, ConfigProblem } from "./problems";
 import { notRegularFileReason } from "./raw";
 import { ConsumerConfig, MlConfig, NAMESPACE, StackConfig } from "./schema";
+import { SharingMode } from "./copy";
 
 /**
  * Checks across the stack files of one project, shared by synth and the CLI: exactly one ML stack, one consumer
@@ -92,9 +93,11 @@ export function projectProblems(stacks: readonly ProjectStackConfig[], options: 
     if (entry.accountId !== c.accountId) {
       add(consumer.file, { key: `${NAMESPACE}:accountId`, value: c.accountId, message: `differs from ${NAMESPACE}:consumers.${c.environment}.accountId ${entry.accountId} in ${basename(ml.file)}` });
     }
+    for (const problem of sharingModeProblems(entry.sharing, c, ml.config.region, basename(ml.file))) add(consumer.file, problem);
     const smoke = c.smokeTest;
     if (smoke === undefined) continue;
-    if (!entry.applicationPrincipalArns.includes(smoke.principalRoleArn)) {
+    // A copy environment's smoke test calls its own copy directly: no shared role has to trust it.
+    if (entry.sharing === "share" && !entry.applicationPrincipalArns.includes(smoke.principalRoleArn)) {
       add(consumer.file, {
         key: `${NAMESPACE}:smokeTest.principalRoleArn`,
         value: smoke.principalRoleArn,
@@ -108,4 +111,24 @@ export function projectProblems(stacks: readonly ProjectStackConfig[], options: 
     }
   }
   return [...byFile].map(([file, problems]) => new ConfigError(problems, file));
+}
+
+/**
+ * The consumer stack must agree with the ML stack's `consumers.<env>.sharing`: a copy environment needs the
+ * `modelshare:copy` block (the destination project and the S3 output location CopyProjectVersion requires) and the
+ * model's region; a shared environment has no copy block.
+ */
+export function sharingModeProblems(mode: SharingMode, consumer: ConsumerConfig, mlRegion: string, mlFile: string): ConfigProblem[] {
+  const env = consumer.environment;
+  if (mode === "share") {
+    return consumer.copy === undefined ? [] : [{ key: `${NAMESPACE}:copy`, value: consumer.copy.projectName, message: `is set, but ${NAMESPACE}:consumers.${env}.sharing in ${mlFile} is share: set sharing: copy there, or remove this block` }];
+  }
+  const problems: ConfigProblem[] = [];
+  if (consumer.copy === undefined) {
+    problems.push({ key: `${NAMESPACE}:copy.outputBucketName`, message: `is missing: ${NAMESPACE}:consumers.${env}.sharing in ${mlFile} is copy, which needs ${NAMESPACE}:copy with projectName (the destination project) and outputBucketName (the S3 output location CopyProjectVersion writes to)` });
+  }
+  if (consumer.region !== mlRegion) {
+    problems.push({ key: "aws:region", value: consumer.region, message: `differs from the model's region ${mlRegion} (${mlFile}): CopyProjectVersion copies only between accounts of the same region` });
+  }
+  return problems;
 }

@@ -11,6 +11,7 @@ import { didYouMean } from "./suggest";
 import { waiversSchema } from "./waivers";
 import { bakeSecondsSchema, detectiveProblems, detectiveSchema } from "./detective";
 import { configuredManagementAccount, declaredPlacementProblems, managementAccountProblems } from "./placement";
+import { copyProblems, copySchema, SHARING_MODES } from "./copy";
 
 /**
  * The configuration schema of both stack programs. Pure: it takes the raw `modelshare:*` values (from Pulumi's
@@ -122,8 +123,13 @@ const privateAccessSchema = z
 
 const consumerSchema = z.strictObject({
   accountId,
-  /** Principals of the consumer account that may assume this environment's shared role. */
-  applicationPrincipalArns: z.array(exactRoleArn).min(1, "name at least one application role ARN"),
+  /**
+   * `share` (default): the environment calls the ML account's version through its shared role. `copy`: the version is
+   * copied into the environment's own account (CopyProjectVersion) and called there; no shared role (src/config/copy.ts).
+   */
+  sharing: z.enum(SHARING_MODES).default("share"),
+  /** Principals of the consumer account that may assume this environment's shared role (share mode; none in copy mode). */
+  applicationPrincipalArns: z.array(exactRoleArn).default([]),
   /** Model versions this environment may call. */
   grantedVersions: z.array(versionArn).default([]),
   /** Optional sts:ExternalId (not a secret; for third-party callers). */
@@ -420,6 +426,8 @@ export const consumerConfigSchema = z.strictObject({
   network: networkSchema,
   application: applicationSchema,
   smokeTest: smokeTestSchema.optional(),
+  /** Copy mode only (the ML stack's consumers.<env>.sharing: copy): where the copy lives in this account. */
+  copy: copySchema.optional(),
   quotas: quotasSchema,
   /** Accepted rule findings of this stack (src/config/waivers.ts). */
   waivers: waiversSchema,
@@ -491,6 +499,7 @@ function crossCheckMl(config: MlConfig): ConfigProblem[] {
     seenLower.set(lower, environment);
 
     const consumer = config.consumers[environment];
+    problems.push(...sharingProblems(envKey, consumer));
     if (consumer.accountId === config.mlAccountId) {
       problems.push({ key: key(`${envKey}.accountId`), value: consumer.accountId, message: "is the ML account; a consumer must be another account" });
     }
@@ -643,6 +652,18 @@ function roleAdminProblems(config: MlConfig): ConfigProblem[] {
   return problems;
 }
 
+/** A shared environment needs principals for its shared role; a copy environment has no shared role to trust them. */
+function sharingProblems(envKey: string, consumer: MlConfig["consumers"][string]): ConfigProblem[] {
+  const key = `${NAMESPACE}:${envKey}.applicationPrincipalArns`;
+  if (consumer.sharing === "share" && consumer.applicationPrincipalArns.length === 0) {
+    return [{ key, value: consumer.applicationPrincipalArns, message: "name at least one application role ARN (the principals that may assume this environment's shared role)" }];
+  }
+  if (consumer.sharing === "copy" && consumer.applicationPrincipalArns.length > 0) {
+    return [{ key, value: consumer.applicationPrincipalArns, message: `is set, but ${envKey}.sharing is copy: a copy environment has no shared role to trust them (its application calls its own copy with its own credentials); remove the list` }];
+  }
+  return [];
+}
+
 /** IAM's limits for the names modelshare builds from config: a role name is 1-64 characters of [\w+=,.@-]. */
 export const IAM_ROLE_NAME_MAX = 64;
 
@@ -736,9 +757,11 @@ function crossCheckConsumer(config: ConsumerConfig): ConfigProblem[] {
   accountOf("smokeTest.principalRoleArn", config.smokeTest?.principalRoleArn, "the smoke-test principal (it calls the model the way the environment's applications do)");
   problems.push(...smokeTestRunnerProblems(config));
   const version = parseProjectVersionArn(config.modelVersionArn);
-  if (typeof version === "object" && version.region !== config.region) {
+  // Copy mode reports the region as aws:region (copyProblems): the copy must be made where the model is.
+  if (typeof version === "object" && version.region !== config.region && config.copy === undefined) {
     problems.push({ key: key("modelVersionArn"), value: config.modelVersionArn, message: `is in region ${version.region}, but this stack's aws:region is ${config.region}; the shared model is called in its own region` });
   }
+  problems.push(...copyProblems(config));
   if (typeof version === "object" && version.accountId === config.accountId) {
     problems.push({ key: key("modelVersionArn"), value: config.modelVersionArn, message: "belongs to this consumer account; it must be the ML account's model version" });
   }

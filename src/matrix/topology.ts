@@ -259,7 +259,8 @@ export function topologyOf(stacks: readonly StackLike[]): Topology {
   const rolePolicies = resources.get(TYPES.rolePolicy) ?? [];
 
   const sharedRoles = new Map<string, SharedRoleView>();
-  for (const environment of environments(ml)) {
+  // A copy environment has no shared role: its rows are the copy category's (categories/copy.ts).
+  for (const environment of environments(ml).filter((env) => ml.consumers[env].sharing === "share")) {
     const roleName = sharedRoleName(ml.rolePrefix, environment);
     const role = (resources.get(TYPES.role) ?? []).find((r) => r.inputs.name === roleName);
     const arn = roleArns[environment];

@@ -127,7 +127,26 @@ export interface ConsumerGuardrailInput {
    * consumer account, e.g. a StackSets execution role; protected like the deploy roles. @default []
    */
   readonly roleAdminPrincipalArns?: readonly string[];
+  /**
+   * Some environment copies the model into its own account (sharing: copy): the deploy roles, which promotion acts
+   * as there, may then create the destination project and copy, start, stop and delete its versions; nobody else
+   * may. Without copy environments nobody in a consumer account may (today's guardrail). @default false
+   */
+  readonly copyEnvironments?: boolean;
 }
+
+/**
+ * What promotion does in a copy environment's account (CreateProject at deploy, then CopyProjectVersion,
+ * StartProjectVersion, StopProjectVersion, DeleteProjectVersion): only the deploy roles may, when any environment copies.
+ */
+export const COPY_LIFECYCLE_ACTIONS = [
+  "rekognition:CopyProjectVersion",
+  "rekognition:CreateProject",
+  "rekognition:DeleteProject",
+  "rekognition:DeleteProjectVersion",
+  "rekognition:StartProjectVersion",
+  "rekognition:StopProjectVersion",
+] as const;
 
 /** A role name in every account: SCPs only ever evaluate principals of the accounts they are attached to. */
 function roleInAnyAccount(partition: string, nameWithPath: string): string {
@@ -145,8 +164,11 @@ export function consumerGuardrailPolicy(input: ConsumerGuardrailInput): PolicyDo
   const deployersOnly = exemptionOf(deployRoles);
   const roleAdmins = input.roleAdminPrincipalArns ?? [];
   const roleAdminsOnly = exemptionOf(roleAdmins);
+  const copying = input.copyEnvironments === true;
+  const lifecycle = new Set<string>(COPY_LIFECYCLE_ACTIONS);
   const statements: Statement[] = [
-    { Sid: "DenyModelManagementInConsumers", Effect: "Deny", Action: [...CONSUMER_DENIED_ACTIONS], Resource: "*" },
+    { Sid: "DenyModelManagementInConsumers", Effect: "Deny", Action: CONSUMER_DENIED_ACTIONS.filter((a) => !copying || !lifecycle.has(a)), Resource: "*" },
+    ...(copying ? [{ Sid: "CopyLifecycleByDeployRolesOnly", Effect: "Deny" as const, Action: [...COPY_LIFECYCLE_ACTIONS], Resource: "*", ...(deployersOnly ? { Condition: deployersOnly } : {}) }] : []),
     {
       Sid: "ProtectTrustedRoles",
       Effect: "Deny",

@@ -15,6 +15,7 @@ export function deploymentIntent(configs: readonly StackConfig[]): DeploymentInt
   const sharedRoles = new Map<string, SharedRoleIntent>();
   const modelVersionArns = new Set<string>();
   const endpointSources = new Map<string, EndpointSources>();
+  const copiedVersions = new Map<string, readonly string[]>();
   let organizationId: string | undefined;
   let consumerGuardrail: boolean | undefined;
   let existingPoliciesPerTarget: Record<string, number> = {};
@@ -28,12 +29,15 @@ export function deploymentIntent(configs: readonly StackConfig[]): DeploymentInt
       config.model.versions.forEach((arn) => modelVersionArns.add(arn));
       for (const environment of environments(config)) {
         const consumer = config.consumers[environment];
+        consumer.grantedVersions.forEach((arn) => modelVersionArns.add(arn));
+        // A copy environment has no shared role (it calls its own copy).
+        if (consumer.sharing === "copy") continue;
         const roleName = sharedRoleName(config.rolePrefix, environment);
         sharedRoles.set(roleName, { environment, roleName, grantedVersionArns: consumer.grantedVersions });
-        consumer.grantedVersions.forEach((arn) => modelVersionArns.add(arn));
       }
     } else {
       endpointSources.set(config.environment, { cidrs: config.network.allowedCidrs, securityGroupIds: config.network.allowedSecurityGroupIds });
+      if (config.copy !== undefined) copiedVersions.set(config.environment, config.copy.versions.map((v) => v.copy));
     }
   }
   return {
@@ -41,6 +45,7 @@ export function deploymentIntent(configs: readonly StackConfig[]): DeploymentInt
     sharedRoles,
     modelVersionArns,
     endpointSources,
+    copiedVersions,
     existingPoliciesPerTarget,
     ...(consumerGuardrail !== undefined ? { consumerGuardrail } : {}),
     ...(detective !== undefined ? { detective } : {}),

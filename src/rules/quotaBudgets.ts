@@ -13,7 +13,7 @@ import type { Rule, Violation } from "./types";
 const NO_PERMISSIONS: PolicyDocument = policyDocument([]);
 
 function planWith(parts: { sharedRoles?: SharedRolePlan[]; scps?: ScpPlan[] }): MlPlan {
-  return { projectName: "", sharedRoles: parts.sharedRoles ?? [], scps: parts.scps ?? [], detective: {} };
+  return { projectName: "", sharedRoles: parts.sharedRoles ?? [], projectPolicies: [], scps: parts.scps ?? [], detective: {} };
 }
 
 function trustOnlyRole(name: string, trustPolicy: PolicyDocument): SharedRolePlan {

@@ -13,11 +13,14 @@ function grantedFor(resource: CheckedResource, context: RuleContext): { granted:
     if (role) return { granted: role.grantedVersionArns, environment: role.environment };
   }
   if (resource.type === TYPES.vpcEndpoint && context.environment !== undefined) {
+    // A copy environment's endpoint admits its own copies (sharing: copy), not the ML account's versions.
+    const copies = intent.copiedVersions?.get(context.environment);
+    if (copies !== undefined) return { granted: copies, environment: `${context.environment} (its own copies, modelshare:copy.versions)` };
     const role = [...intent.sharedRoles.values()].find((r) => r.environment === context.environment);
     if (role) return { granted: role.grantedVersionArns, environment: role.environment };
   }
   // The subject is unknown (e.g. the role name is not known yet during preview): every version granted to anyone.
-  const everyGrant = [...intent.sharedRoles.values()].flatMap((r) => r.grantedVersionArns);
+  const everyGrant = [...[...intent.sharedRoles.values()].flatMap((r) => r.grantedVersionArns), ...[...(intent.copiedVersions?.values() ?? [])].flat()];
   return { granted: everyGrant, environment: "any environment" };
 }
 

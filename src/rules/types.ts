@@ -38,6 +38,8 @@ export interface DeploymentIntent {
   readonly sharedRoles: ReadonlyMap<string, SharedRoleIntent>;
   /** Every model version ARN the ML config knows (model.versions and every grant). */
   readonly modelVersionArns: ReadonlySet<string>;
+  /** Copy environments (sharing: copy): the copies in their own account each may call, by environment. */
+  readonly copiedVersions?: ReadonlyMap<string, readonly string[]>;
   /** Callers admitted to each consumer environment's endpoints, by environment. */
   readonly endpointSources: ReadonlyMap<string, EndpointSources>;
   /** Whether the consumer guardrail is on (modelshare:guardrail.enabled): it protects only roles under /modelshare/. */
