@@ -9,7 +9,7 @@ import type { SimulationInput } from "./simulator";
 export type Expectation = "Allowed" | "Denied";
 
 /** The red-team categories, in report order. Each has a file under ./categories that turns the topology into cases. */
-export const CATEGORY_IDS = ["legitimate", "cross-environment", "outside-callers", "network", "shared-role-abuse", "guardrails", "data-lake", "export", "detective", "smoke-test", "consumer-account"] as const;
+export const CATEGORY_IDS = ["legitimate", "cross-environment", "outside-callers", "network", "shared-role-abuse", "guardrails", "data-lake", "export", "detective", "smoke-test", "consumer-account", "copy"] as const;
 export type CategoryId = (typeof CATEGORY_IDS)[number];
 
 export interface MatrixCase {

@@ -1,7 +1,7 @@
 import { roleArn } from "../arn";
 import { applicationRoleArn } from "../config/crossStack";
 import { ConsumerConfig, environments, MlConfig } from "../config/schema";
-import { promotionLeaseTableName, SHARED_ROLE_PATH, sharedRoleName, smokeTestFunctionName } from "../contract";
+import { ML_COPY_OUTPUTS, promotionLeaseTableName, SHARED_ROLE_PATH, sharedRoleName, smokeTestFunctionName } from "../contract";
 import { dynamoTableArn } from "../policies/pipeline";
 import { planMl } from "../plan";
 import { documentsOf, PolicyJson, TYPES } from "../rules/documents";
@@ -77,6 +77,20 @@ export interface FunctionView {
   readonly resourcePolicy: PolicyJson;
 }
 
+/** A copy environment (sharing: copy): what lets it copy, and what must not exist for it. */
+export interface CopyEnvironmentView {
+  readonly environment: string;
+  readonly accountId: string;
+  /** The ML project's policy for this environment, as the ML stack exports it (applied by the CLI); none when nothing is granted. */
+  readonly projectPolicy?: PolicyJson;
+  /**
+   * A role the ML stack synthesized under the name a shared role of this environment would have: there must be
+   * none (its trust policy is what the matrix asks; an empty trust when there is none).
+   */
+  readonly strayRoleTrust?: PolicyJson;
+  readonly strayRoleArn: string;
+}
+
 /** The data-lake grant: the bucket policy that carries it, and the training principal's own policy. */
 export interface DataLakeView {
   readonly bucketName: string;
@@ -123,6 +137,8 @@ export interface Topology {
   /** The promotion lease table's ARN (every ML stack creates it). */
   readonly leaseTableArn: string;
   readonly detective: DetectiveView;
+  /** Copy environments by name (none: every environment shares). */
+  readonly copyEnvironments: ReadonlyMap<string, CopyEnvironmentView>;
 }
 
 function document(resource: SynthesizedResource, kind?: string): PolicyJson | undefined {
@@ -328,5 +344,24 @@ export function topologyOf(stacks: readonly StackLike[]): Topology {
     dataLake: dataLakeView(mlStack),
     leaseTableArn: dynamoTableArn(ml.partition, ml.region, ml.mlAccountId, promotionLeaseTableName(ml.rolePrefix)),
     detective,
+    copyEnvironments: copyEnvironmentViews(mlStack, ml, resources),
   };
+}
+
+function copyEnvironmentViews(mlStack: StackLike, ml: MlConfig, resources: Map<string, SynthesizedResource[]>): Map<string, CopyEnvironmentView> {
+  const policies = outputRecord(mlStack.outputs, ML_COPY_OUTPUTS.projectPolicies);
+  const views = new Map<string, CopyEnvironmentView>();
+  for (const environment of environments(ml).filter((env) => ml.consumers[env].sharing === "copy")) {
+    const roleName = sharedRoleName(ml.rolePrefix, environment);
+    const stray = (resources.get(TYPES.role) ?? []).find((r) => r.inputs.name === roleName);
+    const exported = policies[environment] as { document?: PolicyJson | null } | undefined;
+    views.set(environment, {
+      environment,
+      accountId: ml.consumers[environment].accountId,
+      ...(exported?.document ? { projectPolicy: exported.document } : {}),
+      ...(stray ? { strayRoleTrust: document(stray, "trust") ?? {} } : {}),
+      strayRoleArn: roleArn(ml.partition, ml.mlAccountId, SHARED_ROLE_PATH, roleName),
+    });
+  }
+  return views;
 }

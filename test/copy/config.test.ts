@@ -1,14 +1,12 @@
 import { expect } from "chai";
-import * as path from "node:path";
-import { readStackFile, rawConfigFromFlat } from "../../src/config/raw";
+import { rawConfigFromFlat } from "../../src/config/raw";
 import { ConsumerConfig, MlConfig, parseStackConfig } from "../../src/config/schema";
 import { projectProblems } from "../../src/config/projectChecks";
 import { crossCheckWithMl, MlStackOutputs } from "../../src/config/crossStack";
 import { problemsOf } from "../helpers/config";
-import { PROJECT_ROOT, withConfig } from "../helpers/pulumi";
+import { withConfig } from "../helpers/pulumi";
+import { COPY_DIR, copyExample } from "./helpers";
 
-export const COPY_DIR = path.join(PROJECT_ROOT, "examples", "copy");
-export const copyExample = (stack: "ml" | "qa" | "prod" | "staging") => readStackFile(path.join(COPY_DIR, `Pulumi.${stack}.yaml`));
 const parse = (config: Record<string, unknown>) => parseStackConfig(rawConfigFromFlat(config), "Pulumi.test.yaml");
 
 /** Project-level problems (ML file vs staging file) as `file: key: message` lines. */

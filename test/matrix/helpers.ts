@@ -1,5 +1,5 @@
 import * as path from "node:path";
-import { rawConfigFromFlat } from "../../src/config/raw";
+import { rawConfigFromFlat, readStackFile } from "../../src/config/raw";
 import { parseStackConfig } from "../../src/config/schema";
 import type { MatrixRow } from "../../src/matrix";
 import type { StackLike } from "../../src/matrix/topology";
@@ -49,4 +49,15 @@ export function find(rows: readonly MatrixRow[], test: (row: MatrixRow) => boole
   const row = rows.find(test);
   if (!row) throw new Error("no such row");
   return row;
+}
+
+/** The copy-mode example (examples/copy: qa and prod share, staging copies) synthesized. */
+export async function synthesizeCopyExample(): Promise<SynthesizedStack[]> {
+  const dir = path.join(PROJECT_ROOT, "examples", "copy");
+  const files: StackFile[] = (["ml", "prod", "qa", "staging"] as const).map((stack) => {
+    const file = path.join(dir, `Pulumi.${stack}.yaml`);
+    const fileConfig = readStackFile(file);
+    return { stack, file, fileConfig, config: parseStackConfig(rawConfigFromFlat(fileConfig), `Pulumi.${stack}.yaml`) };
+  });
+  return synthesize(files);
 }

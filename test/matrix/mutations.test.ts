@@ -3,7 +3,7 @@ import { buildAccessMatrix, CategoryId, loadSimulator, Simulator } from "../../s
 import type { StackLike } from "../../src/matrix/topology";
 import { installMocks } from "../../src/synth/mocks";
 import { recorder } from "../helpers/pulumi";
-import { RED_TEAM_EDITS, synthesizeExample, withDocument, withResource } from "./helpers";
+import { RED_TEAM_EDITS, synthesizeCopyExample, synthesizeExample, withDocument, withResource } from "./helpers";
 
 /**
  * The proof is only as good as the defects it catches. Each mutation injects one deliberate defect into a copy of
@@ -159,6 +159,61 @@ describe("the access matrix catches injected defects (mutation test)", function 
       const mutated = mutation.mutate(stacks);
       expect(JSON.stringify(mutated), "the mutation changed nothing").not.to.equal(JSON.stringify(stacks));
       // The category meant to see the defect is enough to prove it is seen (and keeps each test fast).
+      const matrix = await buildAccessMatrix(mutated, simulator, { categories: [mutation.category] });
+      expect(matrix.mismatches, "no mismatch").to.be.greaterThan(0);
+    });
+  }
+});
+
+/** Copy mode (issue 14): defects in what lets a copy environment copy, call and manage its copies. */
+const STAGING_ROOT = "arn:aws:iam::555555555555:root";
+const withProjectPolicy = (edit: (document: any) => any) => (stacks: readonly StackLike[]): StackLike[] =>
+  stacks.map((stack) => {
+    const policies = stack.outputs.projectPolicies as Record<string, { policyName: string; document: any }> | undefined;
+    if (!policies?.staging) return stack;
+    return { ...stack, outputs: { ...stack.outputs, projectPolicies: { ...policies, staging: { ...policies.staging, document: edit(structuredClone(policies.staging.document)) } } } };
+  });
+const withStrayStagingRole = (stacks: readonly StackLike[]): StackLike[] =>
+  stacks.map((stack) => {
+    const template = stack.config.stackKind === "ml" ? stack.resources.find((r) => r.type === "aws:iam/role:Role" && r.inputs.name === "modelshare-qa") : undefined;
+    if (!template) return stack;
+    const trust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: STAGING_ROOT }, Action: "sts:AssumeRole" }] };
+    const stray = { ...template, name: "modelshare-staging-role", inputs: { ...template.inputs, name: "modelshare-staging", assumeRolePolicy: JSON.stringify(trust) } };
+    return { ...stack, resources: [...stack.resources, stray] };
+  });
+
+const COPY_MUTATIONS: readonly Mutation[] = [
+  { defect: "open the project policy to every principal", category: "copy", mutate: withProjectPolicy((d) => ({ ...d, Statement: d.Statement.map((s: any) => ({ ...s, Principal: "*" })) })) },
+  { defect: "let the project policy admit every version of the project", category: "copy", mutate: withProjectPolicy((d) => ({ ...d, Statement: d.Statement.map((s: any) => ({ ...s, Resource: "arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/*" })) })) },
+  { defect: "name another consumer's account in the project policy too", category: "copy", mutate: withProjectPolicy((d) => ({ ...d, Statement: d.Statement.map((s: any) => ({ ...s, Principal: { AWS: [STAGING_ROOT, "arn:aws:iam::222222222222:root"] } })) })) },
+  { defect: "widen the copy application's DetectCustomLabels to its whole project", category: "copy", mutate: statements("staging-app-model-access", "policy", eachStatement((s) => (s.Sid === "DetectWithOwnCopies" ? { ...s, Resource: "arn:aws:rekognition:us-east-1:555555555555:project/defect-detector-staging/*" } : s))) },
+  { defect: "let the copy application call the ML account's versions too", category: "copy", mutate: statements("staging-app-model-access", "policy", eachStatement((s) => (s.Sid === "DetectWithOwnCopies" ? { ...s, Resource: "*" } : s))) },
+  { defect: "drop the consumer guardrail's deploy-role-only copy lifecycle Deny", category: "copy", mutate: statements(CONSUMER_SCP, "content", withoutSid("CopyLifecycleByDeployRolesOnly")) },
+  { defect: "create a shared role for the copy environment anyway", category: "copy", mutate: withStrayStagingRole },
+];
+
+describe("the access matrix catches injected defects in copy mode (mutation test, issue 14)", function () {
+  let stacks: StackLike[];
+  let simulator: Simulator;
+
+  before(async () => {
+    stacks = await synthesizeCopyExample();
+    simulator = await loadSimulator();
+  });
+  after(async () => {
+    await installMocks(recorder, "modelshare", "test");
+  });
+
+  it("has copy rows and no mismatch on the unmutated copy example", async () => {
+    const matrix = await buildAccessMatrix(stacks, simulator, { categories: ["copy"] });
+    expect(matrix.rows.length).to.be.at.least(15);
+    expect(matrix.mismatches).to.equal(0);
+  });
+
+  for (const mutation of COPY_MUTATIONS) {
+    it(`reports a mismatch in ${mutation.category} when we ${mutation.defect}`, async () => {
+      const mutated = mutation.mutate(stacks);
+      expect(JSON.stringify(mutated), "the mutation changed nothing").not.to.equal(JSON.stringify(stacks));
       const matrix = await buildAccessMatrix(mutated, simulator, { categories: [mutation.category] });
       expect(matrix.mismatches, "no mismatch").to.be.greaterThan(0);
     });

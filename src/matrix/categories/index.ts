@@ -2,6 +2,7 @@ import type { ActionCatalog } from "../actions";
 import type { CategoryId, MatrixCase } from "../cases";
 import type { Topology } from "../topology";
 import { consumerAccountCases } from "./consumerAccount";
+import { copyCases } from "./copy";
 import { crossEnvironmentCases } from "./crossEnvironment";
 import { dataLakeCases } from "./dataLake";
 import { detectiveCases } from "./detective";
@@ -33,6 +34,7 @@ export const CATEGORIES: readonly MatrixCategory[] = [
   { id: "detective", title: "the access analyzer, the Config rule, the recorder and the model's alarms: only the pipeline changes them", cases: detectiveCases },
   { id: "smoke-test", title: "the smoke-test function and role: who may invoke or change the function, pass or assume the role", cases: smokeTestCases },
   { id: "consumer-account", title: "a consumer account's application, other workloads and administrator: its roles, the /modelshare/ parameters, the SSM endpoint", cases: consumerAccountCases },
+  { id: "copy", title: "copy environments: who may copy from the source, who may start/stop/call the copy, no shared role", cases: copyCases },
 ];
 
 /** Every request of the matrix, category by category, in a stable order. */
