@@ -5,7 +5,8 @@ import { deployStacks, formatDeploySummary, parseStackList, selectStacks } from 
 import { requireInteger } from "../promotion/validation";
 import { approvePlan, requireApprovalPossible } from "../promotion/approval";
 import { formatPlan } from "../promotion/changes";
-import { refusedForProjectPolicies } from "../promotion/projectPolicies";
+import { applyProjectPolicies, deployedProjectPolicies, plannedProjectPolicies, refusedForProjectPolicies } from "../promotion/projectPolicies";
+import { ML_OUTPUTS } from "../contract";
 
 interface DeployFlags {
   stacks?: string;
@@ -36,7 +37,7 @@ export function registerDeploy(program: Command, context: () => CliContext = () 
         "shared role, endpoint, project or lease table marked !!); in a terminal it asks before applying, without one it needs --yes.\n" +
         "An update holds the promotion lease and is refused (nothing deployed) when this checkout's files would take a version away\n" +
         "from an environment that calls it, or switch an environment's version (that is `modelshare promote`'s job).\n" +
-        "Before the ML stack, an adopted project's project policies are listed (ListProjectPolicies): one not in model.existingProjectPolicies refuses the deploy.\n" +
+        "Before the ML stack, an adopted project's project policies are listed (ListProjectPolicies): one not in model.existingProjectPolicies, and not modelshare's own copy policy with its planned document, refuses the deploy.\n" +
         "Exit codes: 0 every stack succeeded (or nothing to change); 1 a stack (or its preview) failed (consumer stacks are not run when the ML stack fails), the plan was declined, the lease is held, the checkout is refused, or the project carries an unlisted project policy; 2 bad input (including no --yes without a terminal).",
     )
     .action(async (flags: DeployFlags) => {
@@ -52,9 +53,10 @@ export function registerDeploy(program: Command, context: () => CliContext = () 
       const concurrency = requireInteger("--concurrency", flags.concurrency, 1, 64) ?? DEFAULT_CONCURRENCY;
       const project = await loadProjectForCli(ctx, { createMissingStacks: true });
       const selection = selectStacks(project, parseStackList(flags.stacks));
-      const adopted = project.ml.config.model.projectArn;
-      if (selection.ml && adopted !== undefined && (await refusedForProjectPolicies(ctx, adopted, project.ml.config, "modelshare deploy: refused, nothing deployed"))) return;
       const workspace = await ctx.workspace({ createMissingStacks: true });
+      const adopted = project.ml.config.model.projectArn;
+      // modelshare's own copy policies (planned by the config or applied by the last deploy) are expected, not foreign.
+      if (selection.ml && adopted !== undefined && (await refusedForProjectPolicies(ctx, adopted, project.ml.config, "modelshare deploy: refused, nothing deployed", await deployedProjectPolicies(workspace, selection.ml)))) return;
       const results = await deployStacks(selection, { preview: flags.preview === true, concurrency }, {
         workspace,
         now: ctx.now,
@@ -63,6 +65,14 @@ export function registerDeploy(program: Command, context: () => CliContext = () 
         project,
         approve: (plans) => approvePlan("deploy", plans, yes, ctx),
         ...(ctx.signal ? { signal: ctx.signal } : {}),
+        afterMlUpdate: async (stack) => {
+          const outputs = await workspace.outputs(stack);
+          const planned = plannedProjectPolicies(outputs);
+          const projectArn = String(outputs[ML_OUTPUTS.projectArn] ?? project.ml.config.model.projectArn ?? "");
+          if (planned.length === 0 || projectArn === "") return undefined;
+          const changes = await applyProjectPolicies(ctx.rekognition(project.ml.config.region), projectArn, planned);
+          return `project policies of ${projectArn}: ${changes.map((c) => `${c.policyName} ${c.action}`).join(", ")}`;
+        },
       });
       if (flags.preview) ctx.stderr(`\n${formatPlan(results.map((r) => ({ stack: r.stack, changes: r.resources ?? [] })))}\n\n`);
       ctx.stdout(flags.json ? `${JSON.stringify({ stacks: results }, null, 2)}\n` : `${formatDeploySummary(results)}\n`);

@@ -38,6 +38,11 @@ export interface PipelinePolicyInput {
    */
   readonly allowNewVersions?: boolean;
   readonly consumers: readonly PipelineConsumer[];
+  /**
+   * Some environment copies the model (sharing: copy): the pipeline applies their project policies on the project
+   * (src/promotion/projectPolicies.ts). @default false
+   */
+  readonly copyEnvironments?: boolean;
   /** The promotion lease table (contract.promotionLeaseTableName); without it, no lease statement (a policy for an older ML stack). */
   readonly promotionLeaseTableName?: string;
   /** Name prefix of the model's alarms (src/detective/alarms.ts), when they exist: the bake and `status` read them. */
@@ -48,6 +53,7 @@ export const PIPELINE_REKOGNITION_DESCRIBE = "rekognition:DescribeProjectVersion
 /** promote, status and deploy list the shared project's project policies (src/promotion/projectPolicies.ts). */
 export const PIPELINE_REKOGNITION_LIST_POLICIES = "rekognition:ListProjectPolicies";
 export const PIPELINE_REKOGNITION_LIFECYCLE = ["rekognition:StartProjectVersion", "rekognition:StopProjectVersion"] as const;
+export const PROJECT_POLICY_ACTIONS = ["rekognition:DeleteProjectPolicy", "rekognition:ListProjectPolicies", "rekognition:PutProjectPolicy"] as const;
 export const HISTORY_ACTIONS = ["ssm:GetParameterHistory", "ssm:PutParameter"] as const;
 /** What the lease (src/promotion/lease.ts) does with its one item: read, create, extend, release. */
 export const LEASE_ACTIONS = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"] as const;
@@ -78,6 +84,10 @@ export function pipelinePromotionPolicy(input: PipelinePolicyInput): PolicyDocum
   const versionResources = allowNew ? [`${base}:project/${projectName}/version/*`] : uniqueSorted(input.versionArns);
   if (versionResources.length > 0) {
     statements.push({ Sid: "StartAndStopModelVersions", Effect: "Allow", Action: [...PIPELINE_REKOGNITION_LIFECYCLE], Resource: versionResources });
+  }
+  if (input.copyEnvironments) {
+    // ListProjectPolicies, PutProjectPolicy and DeleteProjectPolicy act on the project resource (IAM service authorization reference).
+    statements.push({ Sid: "ManageCopyProjectPolicies", Effect: "Allow", Action: [...PROJECT_POLICY_ACTIONS], Resource: projectResource });
   }
   statements.push(...[...input.consumers].sort((a, b) => a.environment.localeCompare(b.environment)).flatMap(consumerStatements));
   if (input.promotionLeaseTableName !== undefined) {
@@ -165,6 +175,7 @@ export function pipelinePolicyInputFromConfig(ml: MlConfig, consumers: readonly 
     ...(options.allowNewVersions !== undefined ? { allowNewVersions: options.allowNewVersions } : {}),
     promotionLeaseTableName: promotionLeaseTableName(ml.rolePrefix),
     ...(ml.detective.alarms.enabled ? { modelAlarmNamePrefix: modelAlarmPrefix(ml.rolePrefix) } : {}),
+    ...(Object.values(ml.consumers).some((c) => c.sharing === "copy") ? { copyEnvironments: true } : {}),
     consumers: consumers.map((c) => ({
       environment: c.environment,
       accountId: c.accountId,

@@ -69,6 +69,11 @@ export interface DeployDeps {
   readonly approve?: (plans: readonly StackPlan[]) => Promise<boolean>;
   /** Aborted on SIGINT/SIGTERM: the update in flight is cancelled and awaited, the rest are not run. */
   readonly signal?: AbortSignal;
+  /**
+   * After the ML stack's update (not a preview): what the ML stack plans but Pulumi cannot apply, i.e. the copy
+   * environments' project policies (./projectPolicies). Returns a note for the output; a failure fails the ML stack.
+   */
+  readonly afterMlUpdate?: (stack: string) => Promise<string | undefined>;
 }
 
 export interface DeployOptions {
@@ -96,6 +101,10 @@ export async function deployStacks(selection: StackSelection, options: DeployOpt
         deps.signal?.throwIfAborted();
         await lease?.check();
         result = { changes: await boundedUp(deps.workspace, stack, { timeoutMs, onOutput: output.write, ...(deps.signal ? { signal: deps.signal } : {}) }) };
+        if (kind === "ml" && deps.afterMlUpdate) {
+          const note = await deps.afterMlUpdate(stack);
+          if (note) output.write(`${note}\n`);
+        }
       }
       output.flush();
       return { stack, kind, operation, status: "ok", seconds: (deps.now() - started) / 1000, ...result };

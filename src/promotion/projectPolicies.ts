@@ -1,5 +1,8 @@
-import type { RekognitionClient } from "@aws-sdk/client-rekognition";
+import type { ProjectPolicy, RekognitionClient } from "@aws-sdk/client-rekognition";
 import type { MlConfig } from "../config/schema";
+import { ML_COPY_OUTPUTS } from "../contract";
+import { planMl } from "../plan";
+import { PolicyJson } from "../rules/documents";
 import { rekognitionSdk } from "./sdk";
 
 /**
@@ -50,12 +53,37 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Each live project policy the config does not accept, in words (empty: nothing unexpected). */
-export function unexpectedProjectPolicies(live: readonly LiveProjectPolicy[], config: MlConfig): string[] {
+/**
+ * The copy policies modelshare itself plans (`<rolePrefix>-copy-<env>`, one per copy environment, docs/copy.md), from
+ * the checkout's config; with `deployed` (the ML stack's output projectPolicies: what the last deploy applied) too,
+ * so a config edit not deployed yet does not make the policy on the project unexpected.
+ */
+export function ownProjectPolicies(config: MlConfig, deployed: readonly PlannedProjectPolicy[] = []): PlannedProjectPolicy[] {
+  const fromConfig = planMl(config).projectPolicies.map((p): PlannedProjectPolicy => ({ policyName: p.policyName, document: (p.document as PolicyJson | undefined) ?? null }));
+  return [...fromConfig, ...deployed];
+}
+
+/**
+ * Each live project policy the config does not accept, in words (empty: nothing unexpected). Accepted: the policies
+ * listed in model.existingProjectPolicies with their document, and modelshare's own copy policies with exactly a
+ * document modelshare planned (`own`); one of modelshare's names with another document is flagged.
+ */
+export function unexpectedProjectPolicies(live: readonly LiveProjectPolicy[], config: MlConfig, own: readonly PlannedProjectPolicy[] = ownProjectPolicies(config)): string[] {
   const accepted = new Map(config.model.existingProjectPolicies.map((p) => [p.name, canonicalJson(p.document)]));
+  const planned = new Map<string, Set<string>>();
+  for (const p of own) {
+    const documents = planned.get(p.policyName) ?? new Set<string>();
+    if (p.document !== null) documents.add(canonicalJson(p.document));
+    planned.set(p.policyName, documents);
+  }
   return live.flatMap((policy) => {
     const listed = accepted.get(policy.name);
+    const ours = planned.get(policy.name);
     const revision = policy.revisionId ? ` (revision ${policy.revisionId})` : "";
+    if (listed === undefined && ours !== undefined) {
+      if (ours.has(canonicalJson(policy.document))) return [];
+      return [`project policy "${policy.name}"${revision} has the name of modelshare's copy policy but not the document modelshare planned (config consumers.<env>.grantedVersions, ML stack output projectPolicies): someone changed who may copy the model; find out who, then delete it (rekognition delete-project-policy, by a role the ML guardrail exempts) and deploy again`];
+    }
     if (listed === undefined) {
       return [`project policy "${policy.name}"${revision} is on the shared project but not in modelshare:model.existingProjectPolicies: it lets the principals it names copy every version (CopyProjectVersion). Remove it (rekognition delete-project-policy, by a role the ML guardrail exempts), or list it with its document if it is meant to be there`];
     }
@@ -67,8 +95,17 @@ export function unexpectedProjectPolicies(live: readonly LiveProjectPolicy[], co
 }
 
 /** The problems of the shared project's policies now, asked through `client` (the ML account's credentials). */
-export async function projectPolicyProblems(client: RekognitionClient, projectArn: string, config: MlConfig): Promise<string[]> {
-  return unexpectedProjectPolicies(await listProjectPolicies(client, projectArn), config);
+export async function projectPolicyProblems(client: RekognitionClient, projectArn: string, config: MlConfig, deployed: readonly PlannedProjectPolicy[] = []): Promise<string[]> {
+  return unexpectedProjectPolicies(await listProjectPolicies(client, projectArn), config, ownProjectPolicies(config, deployed));
+}
+
+/** The copy policies the ML stack's last update planned (none when the stack is not deployed or its outputs cannot be read). */
+export async function deployedProjectPolicies(workspace: { outputs(stack: string): Promise<Record<string, unknown>> }, mlStack: string): Promise<PlannedProjectPolicy[]> {
+  try {
+    return plannedProjectPolicies(await workspace.outputs(mlStack));
+  } catch {
+    return [];
+  }
 }
 
 /** What the check needs of the CLI's context. */
@@ -82,11 +119,78 @@ export interface ProjectPolicyCheckContext {
  * Before `deploy` and `promote` change anything: lists the shared project's policies and, when one is not accepted,
  * says so on stderr and sets exit code 1. Returns whether the command must stop.
  */
-export async function refusedForProjectPolicies(ctx: ProjectPolicyCheckContext, projectArn: string, config: MlConfig, refusal: string): Promise<boolean> {
+export async function refusedForProjectPolicies(ctx: ProjectPolicyCheckContext, projectArn: string, config: MlConfig, refusal: string, deployed: readonly PlannedProjectPolicy[] = []): Promise<boolean> {
   ctx.progress.waiting(`the project policies of ${projectArn} (Rekognition ListProjectPolicies)`);
-  const problems = await projectPolicyProblems(ctx.rekognition(config.region), projectArn, config);
+  const problems = await projectPolicyProblems(ctx.rekognition(config.region), projectArn, config, deployed);
   if (problems.length === 0) return false;
   ctx.stderr(`${refusal}:\n${problems.map((p) => `  - ${p}`).join("\n")}\n`);
   process.exitCode = 1;
   return true;
+}
+
+/**
+ * Applies the ML stack's planned project policies (output `projectPolicies`) to the ML project: PutProjectPolicy,
+ * DeleteProjectPolicy, ListProjectPolicies (Rekognition API Reference). @pulumi/aws 7 has no resource for project
+ * policies, and a dynamic provider would run with the engine's ambient credentials and a serialized closure that the
+ * offline tests and the engine lane cannot exercise; so the ML stack plans them (typed, checked by the rules and the
+ * matrix like every other document) and this module applies them with the pipeline's credentials, right after the
+ * ML stack's update (`modelshare deploy`) and in promotion's grant and revoke. Only policies named by modelshare
+ * (`<rolePrefix>-copy-<env>`) are touched; a project may hold policies of others.
+ *
+ * Updates are conditional: PutProjectPolicy and DeleteProjectPolicy take the PolicyRevisionId that was read, and
+ * Rekognition refuses the call when the policy changed meanwhile (InvalidPolicyRevisionIdException), so a concurrent
+ * edit is never overwritten silently.
+ */
+
+/** One environment's planned policy, as the ML stack exports it; `document: null` when nothing is granted. */
+export interface PlannedProjectPolicy {
+  readonly policyName: string;
+  readonly document: PolicyJson | null;
+}
+
+export type ProjectPolicyChange =
+  | { readonly action: "put"; readonly policyName: string; readonly document: string; readonly revisionId?: string }
+  | { readonly action: "delete"; readonly policyName: string; readonly revisionId?: string }
+  | { readonly action: "unchanged"; readonly policyName: string };
+
+/** The planned policies of the ML stack's outputs (none from an ML stack deployed before copy mode). */
+export function plannedProjectPolicies(outputs: Record<string, unknown>): PlannedProjectPolicy[] {
+  const value = outputs[ML_COPY_OUTPUTS.projectPolicies];
+  if (!value || typeof value !== "object") return [];
+  return Object.values(value as Record<string, PlannedProjectPolicy>).filter((p) => p && typeof p.policyName === "string");
+}
+
+/** What to do for each planned policy, given what the project holds now. Pure. */
+export function projectPolicyChanges(planned: readonly PlannedProjectPolicy[], current: readonly Pick<ProjectPolicy, "PolicyName" | "PolicyDocument" | "PolicyRevisionId">[]): ProjectPolicyChange[] {
+  return planned.map((plan): ProjectPolicyChange => {
+    const existing = current.find((p) => p.PolicyName === plan.policyName);
+    const revision = existing?.PolicyRevisionId !== undefined ? { revisionId: existing.PolicyRevisionId } : {};
+    if (plan.document === null) return existing ? { action: "delete", policyName: plan.policyName, ...revision } : { action: "unchanged", policyName: plan.policyName };
+    const document = JSON.stringify(plan.document);
+    if (existing?.PolicyDocument !== undefined && sameDocument(existing.PolicyDocument, plan.document)) return { action: "unchanged", policyName: plan.policyName };
+    return { action: "put", policyName: plan.policyName, document, ...revision };
+  });
+}
+
+function sameDocument(text: string, planned: PolicyJson): boolean {
+  try {
+    return canonicalJson(JSON.parse(text)) === canonicalJson(planned);
+  } catch {
+    return false;
+  }
+}
+
+/** Brings the project's modelshare policies to the plan; returns what was done, one line per policy. */
+export async function applyProjectPolicies(client: RekognitionClient, projectArn: string, planned: readonly PlannedProjectPolicy[]): Promise<ProjectPolicyChange[]> {
+  if (planned.length === 0) return [];
+  const current = (await listProjectPolicies(client, projectArn)).map((p) => ({ PolicyName: p.name, PolicyDocument: JSON.stringify(p.document), ...(p.revisionId ? { PolicyRevisionId: p.revisionId } : {}) }));
+  const changes = projectPolicyChanges(planned, current);
+  for (const change of changes) {
+    if (change.action === "put") {
+      await client.send(new (rekognitionSdk().PutProjectPolicyCommand)({ ProjectArn: projectArn, PolicyName: change.policyName, PolicyDocument: change.document, ...(change.revisionId ? { PolicyRevisionId: change.revisionId } : {}) }));
+    } else if (change.action === "delete") {
+      await client.send(new (rekognitionSdk().DeleteProjectPolicyCommand)({ ProjectArn: projectArn, PolicyName: change.policyName, ...(change.revisionId ? { PolicyRevisionId: change.revisionId } : {}) }));
+    }
+  }
+  return changes;
 }
