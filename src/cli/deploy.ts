@@ -56,7 +56,8 @@ export function registerDeploy(program: Command, context: () => CliContext = () 
       const workspace = await ctx.workspace({ createMissingStacks: true });
       const adopted = project.ml.config.model.projectArn;
       // modelshare's own copy policies (planned by the config or applied by the last deploy) are expected, not foreign.
-      if (selection.ml && adopted !== undefined && (await refusedForProjectPolicies(ctx, adopted, project.ml.config, "modelshare deploy: refused, nothing deployed", await deployedProjectPolicies(workspace, selection.ml)))) return;
+      const mlStack = selection.ml;
+      if (mlStack && adopted !== undefined && (await refusedForProjectPolicies(ctx, adopted, project.ml.config, "modelshare deploy: refused, nothing deployed", () => deployedProjectPolicies(workspace, mlStack)))) return;
       const results = await deployStacks(selection, { preview: flags.preview === true, concurrency }, {
         workspace,
         now: ctx.now,

@@ -64,7 +64,7 @@ export function registerPromote(program: Command, context: () => CliContext = ()
         ctx.stdout(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : `${[head, ...plan.steps.map((s) => `  ${s.id.padEnd(14)}  ${s.detail}`)].join("\n")}\n`);
         return;
       }
-      if (await refusedForProjectPolicies(ctx, await projectArnOf(ctx, project), project.ml.config, "modelshare promote: refused, nothing changed", await deployedProjectPolicies(await ctx.workspace(), project.ml.stack))) return;
+      if (await refusedForProjectPolicies(ctx, await projectArnOf(ctx, project), project.ml.config, "modelshare promote: refused, nothing changed", async () => deployedProjectPolicies(await ctx.workspace(), project.ml.stack))) return;
       const deps = await engineDepsFor(ctx, project);
       const approve = promotionApproval("promote", yes, ctx, deps);
       const result = await executePromotion({ intent: { kind: "promote", env: request.environment, version: request.version }, request: async () => request, approve }, deps);

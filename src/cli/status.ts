@@ -107,7 +107,7 @@ async function versionAlarms(ctx: CliContext, project: Project, descriptions: re
 /** A project policy that appeared on the shared project since it was adopted: a warning, not a failure of `status`. */
 async function projectPolicyWarnings(ctx: CliContext, project: Project, projectArn: string): Promise<string[]> {
   try {
-    return await projectPolicyProblems(ctx.rekognition(project.ml.config.region), projectArn, project.ml.config, await deployedProjectPolicies(await ctx.workspace(), project.ml.stack));
+    return await projectPolicyProblems(ctx.rekognition(project.ml.config.region), projectArn, project.ml.config, async () => deployedProjectPolicies(await ctx.workspace(), project.ml.stack));
   } catch (error) {
     return [`could not list the shared project's project policies (ListProjectPolicies): ${error instanceof Error ? error.message : String(error)}`];
   }

@@ -95,9 +95,15 @@ export function unexpectedProjectPolicies(live: readonly LiveProjectPolicy[], co
 }
 
 /** The problems of the shared project's policies now, asked through `client` (the ML account's credentials). */
-export async function projectPolicyProblems(client: RekognitionClient, projectArn: string, config: MlConfig, deployed: readonly PlannedProjectPolicy[] = []): Promise<string[]> {
-  return unexpectedProjectPolicies(await listProjectPolicies(client, projectArn), config, ownProjectPolicies(config, deployed));
+export async function projectPolicyProblems(client: RekognitionClient, projectArn: string, config: MlConfig, deployed: DeployedProjectPolicies = async () => []): Promise<string[]> {
+  const live = await listProjectPolicies(client, projectArn);
+  const problems = unexpectedProjectPolicies(live, config);
+  // The ML stack's outputs are read only when the config's plan leaves a problem (no Pulumi call in the usual case).
+  return problems.length === 0 ? problems : unexpectedProjectPolicies(live, config, ownProjectPolicies(config, await deployed()));
 }
+
+/** The copy policies the last deploy applied, read on demand. */
+export type DeployedProjectPolicies = () => Promise<readonly PlannedProjectPolicy[]>;
 
 /** The copy policies the ML stack's last update planned (none when the stack is not deployed or its outputs cannot be read). */
 export async function deployedProjectPolicies(workspace: { outputs(stack: string): Promise<Record<string, unknown>> }, mlStack: string): Promise<PlannedProjectPolicy[]> {
@@ -119,7 +125,7 @@ export interface ProjectPolicyCheckContext {
  * Before `deploy` and `promote` change anything: lists the shared project's policies and, when one is not accepted,
  * says so on stderr and sets exit code 1. Returns whether the command must stop.
  */
-export async function refusedForProjectPolicies(ctx: ProjectPolicyCheckContext, projectArn: string, config: MlConfig, refusal: string, deployed: readonly PlannedProjectPolicy[] = []): Promise<boolean> {
+export async function refusedForProjectPolicies(ctx: ProjectPolicyCheckContext, projectArn: string, config: MlConfig, refusal: string, deployed?: DeployedProjectPolicies): Promise<boolean> {
   ctx.progress.waiting(`the project policies of ${projectArn} (Rekognition ListProjectPolicies)`);
   const problems = await projectPolicyProblems(ctx.rekognition(config.region), projectArn, config, deployed);
   if (problems.length === 0) return false;

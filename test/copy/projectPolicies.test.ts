@@ -1,7 +1,10 @@
 import { expect } from "chai";
 import { mockClient } from "aws-sdk-client-mock";
 import { DeleteProjectPolicyCommand, ListProjectPoliciesCommand, PutProjectPolicyCommand, RekognitionClient } from "@aws-sdk/client-rekognition";
-import { applyProjectPolicies, plannedProjectPolicies, projectPolicyChanges } from "../../src/promotion/projectPolicies";
+import { applyProjectPolicies, ownProjectPolicies, plannedProjectPolicies, projectPolicyChanges, projectPolicyProblems, unexpectedProjectPolicies } from "../../src/promotion/projectPolicies";
+import { parseMlConfig } from "../../src/config/schema";
+import { rawConfigFromFlat } from "../../src/config/raw";
+import { copyExample } from "./helpers";
 import { deployStacks, selectStacks } from "../../src/promotion/deploy";
 import { loadProjectFiles } from "../../src/promotion/project";
 import { FakeWorkspace, V1, writeProject } from "../promotion/fakes";
@@ -108,5 +111,57 @@ describe("copy mode: the pipeline may apply project policies, on the project onl
       Action: ["rekognition:DeleteProjectPolicy", "rekognition:ListProjectPolicies", "rekognition:PutProjectPolicy"],
       Resource: PROJECT,
     });
+  });
+});
+
+describe("copy mode and the project-policy check (security review M5): modelshare's own copy policies are expected", () => {
+  let rekognition: ReturnType<typeof mockClient>;
+  before(() => (rekognition = mockClient(RekognitionClient)));
+  after(() => rekognition.restore());
+  const config = parseMlConfig(rawConfigFromFlat(copyExample("ml")), "Pulumi.ml.yaml");
+  const [planned] = ownProjectPolicies(config);
+  const GRANTED = "arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/defect-detector.2024-09-02T14.30.05/1725287405000";
+
+  it("plans one policy per copy environment from the config: <rolePrefix>-copy-<env>, the account root, the granted versions", () => {
+    expect(ownProjectPolicies(config).map((p) => p.policyName)).to.deep.equal(["modelshare-copy-staging"]);
+    expect(planned.document).to.deep.include({ Statement: [{ Sid: "CopyGrantedVersionsToStaging", Effect: "Allow", Principal: { AWS: "arn:aws:iam::555555555555:root" }, Action: "rekognition:CopyProjectVersion", Resource: [GRANTED] }] });
+  });
+
+  it("accepts modelshare's copy policy with exactly the planned document (key order aside), not listed in existingProjectPolicies", () => {
+    expect(config.model.existingProjectPolicies).to.deep.equal([]);
+    const { Version, Statement } = planned.document as { Version: string; Statement: Record<string, unknown>[] };
+    const reordered = { Statement: Statement.map((st) => Object.fromEntries(Object.entries(st).reverse())), Version };
+    expect(unexpectedProjectPolicies([{ name: "modelshare-copy-staging", revisionId: "r1", document: planned.document }], config)).to.deep.equal([]);
+    expect(unexpectedProjectPolicies([{ name: "modelshare-copy-staging", document: reordered }], config)).to.deep.equal([]);
+  });
+
+  it("flags modelshare's copy-policy name with another document than planned (another account, another version, Principal *)", () => {
+    const statement = (planned.document as { Statement: Record<string, unknown>[] }).Statement[0];
+    for (const changed of [{ Principal: { AWS: "arn:aws:iam::666666666666:root" } }, { Resource: [VERSION] }, { Principal: "*" }]) {
+      const problems = unexpectedProjectPolicies([{ name: "modelshare-copy-staging", revisionId: "r2", document: { ...planned.document, Statement: [{ ...statement, ...changed }] } }], config);
+      expect(problems, JSON.stringify(changed)).to.have.length(1);
+      expect(problems[0]).to.include('"modelshare-copy-staging" (revision r2)').and.to.include("not the document modelshare planned");
+    }
+  });
+
+  it("flags modelshare's name for an environment that shares (no copy policy planned) and any other unlisted policy, as before", () => {
+    const problems = unexpectedProjectPolicies([{ name: "modelshare-copy-qa", document: planned.document }, { name: "legacy-share", document: planned.document }], config);
+    expect(problems).to.have.length(2);
+    for (const p of problems) expect(p).to.include("not in modelshare:model.existingProjectPolicies");
+  });
+
+  it("also expects the document the last deploy applied (ML stack output), read only when the config's plan leaves a problem: a grant edited in the config but not deployed yet is no refusal", async () => {
+    const applied = { policyName: "modelshare-copy-staging", document: DOCUMENT };
+    expect(unexpectedProjectPolicies([{ name: "modelshare-copy-staging", document: DOCUMENT }], config)).to.have.length(1);
+    expect(unexpectedProjectPolicies([{ name: "modelshare-copy-staging", document: DOCUMENT }], config, ownProjectPolicies(config, [applied]))).to.deep.equal([]);
+    const client = new RekognitionClient({ region: "us-east-1" });
+    let reads = 0;
+    const deployed = async () => (reads++, [applied]);
+    rekognition.on(ListProjectPoliciesCommand).resolves({ ProjectPolicies: [{ PolicyName: "modelshare-copy-staging", PolicyDocument: JSON.stringify(planned.document) }] });
+    expect(await projectPolicyProblems(client, PROJECT, config, deployed)).to.deep.equal([]);
+    expect(reads).to.equal(0);
+    rekognition.on(ListProjectPoliciesCommand).resolves({ ProjectPolicies: [{ PolicyName: "modelshare-copy-staging", PolicyDocument: JSON.stringify(DOCUMENT) }] });
+    expect(await projectPolicyProblems(client, PROJECT, config, deployed)).to.deep.equal([]);
+    expect(reads).to.equal(1);
   });
 });
