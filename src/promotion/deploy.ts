@@ -102,6 +102,9 @@ export async function deployStacks(selection: StackSelection, options: DeployOpt
         await lease?.check();
         result = { changes: await boundedUp(deps.workspace, stack, { timeoutMs, onOutput: output.write, ...(deps.signal ? { signal: deps.signal } : {}) }) };
         if (kind === "ml" && deps.afterMlUpdate) {
+          // The project-policy writes are changes too: the same fence as before an `up`.
+          deps.signal?.throwIfAborted();
+          await lease?.check();
           const note = await deps.afterMlUpdate(stack);
           if (note) output.write(`${note}\n`);
         }

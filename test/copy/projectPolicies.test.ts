@@ -6,6 +6,7 @@ import { parseMlConfig } from "../../src/config/schema";
 import { rawConfigFromFlat } from "../../src/config/raw";
 import { copyExample } from "./helpers";
 import { deployStacks, selectStacks } from "../../src/promotion/deploy";
+import { PromotionLease } from "../../src/promotion/lease";
 import { loadProjectFiles } from "../../src/promotion/project";
 import { FakeWorkspace, V1, writeProject } from "../promotion/fakes";
 import { pipelinePromotionPolicy } from "../../src/policies/pipeline";
@@ -97,6 +98,33 @@ describe("copy mode: applying the planned project policies (issue 14)", () => {
     });
     expect(failing.map((r) => `${r.stack}:${r.status}`)).to.deep.equal(["ml:failed", "qa:not-run"]);
     expect(failing[0].error).to.include("PutProjectPolicy");
+  });
+  it("deploy checks its lease again before applying them: a lease lost during the ML update writes no project policy", async () => {
+    const dir = writeProject({ configured: { qa: V1 }, granted: { qa: [V1] } });
+    const project = loadProjectFiles(dir);
+    const workspace = new FakeWorkspace(dir);
+    let checks = 0;
+    const held = {
+      check: async () => {
+        checks += 1;
+        if (checks > 1) throw new Error("the promotion lease was broken or taken over");
+      },
+      release: async () => undefined,
+    };
+    const lease = { acquire: async () => held } as unknown as PromotionLease;
+    const applied: string[] = [];
+    const results = await deployStacks(selectStacks(project, undefined), { preview: false, concurrency: 1 }, {
+      workspace,
+      now: Date.now,
+      writeOutput: () => {},
+      lease: { lease, identity: async () => ({ user: "a", host: "h", pid: 1, who: "a", command: "modelshare deploy", purpose: "deploy" }) },
+      afterMlUpdate: async (stack) => {
+        applied.push(stack);
+        return undefined;
+      },
+    });
+    expect({ applied, checks, statuses: results.map((r) => `${r.stack}:${r.status}`) }).to.deep.equal({ applied: [], checks: 2, statuses: ["ml:failed", "qa:not-run"] });
+    expect(results[0].error).to.include("broken or taken over");
   });
 });
 
