@@ -87,6 +87,12 @@ export async function deployStacks(selection: StackSelection, options: DeployOpt
   const width = Math.max(0, ...[selection.ml ?? "", ...selection.consumers].map((s) => s.length));
   // Each update is bounded like a promotion's (modelshare:promotion.upTimeoutMinutes of the ML stack).
   const timeoutMs = (deps.project?.ml.config.promotion.upTimeoutMinutes ?? DEFAULT_UP_TIMEOUT_MINUTES) * 60_000;
+  // The fence before each change: an interrupted deploy, or one whose lease was broken or taken over
+  // (LeaseLostError), stops here.
+  const fence = async () => {
+    deps.signal?.throwIfAborted();
+    await lease?.check();
+  };
   const once = (preview: boolean) => async (stack: string, kind: "ml" | "consumer"): Promise<StackDeployResult> => {
     const started = deps.now();
     const output = linePrefixer(`[${stack.padEnd(width)}] `, deps.writeOutput);
@@ -97,14 +103,10 @@ export async function deployStacks(selection: StackSelection, options: DeployOpt
         const found = await deps.workspace.preview(stack, { onOutput: output.write });
         result = { changes: found.counts, resources: found.changes };
       } else {
-        // The fence before each update: a deploy whose lease was broken or taken over stops here (LeaseLostError).
-        deps.signal?.throwIfAborted();
-        await lease?.check();
+        await fence();
         result = { changes: await boundedUp(deps.workspace, stack, { timeoutMs, onOutput: output.write, ...(deps.signal ? { signal: deps.signal } : {}) }) };
         if (kind === "ml" && deps.afterMlUpdate) {
-          // The project-policy writes are changes too: the same fence as before an `up`.
-          deps.signal?.throwIfAborted();
-          await lease?.check();
+          await fence(); // the project-policy writes are changes too
           const note = await deps.afterMlUpdate(stack);
           if (note) output.write(`${note}\n`);
         }
