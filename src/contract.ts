@@ -67,6 +67,8 @@ export const CONSUMER_OUTPUTS = {
   modelVersionArn: "modelVersionArn",
   /** The smoke-test function promotion's verify invokes (smokeTest.runner "function"). */
   smokeTestFunctionArn: "smokeTestFunctionArn",
+  /** Copy mode: `{ projectArn, outputBucketName, outputPrefix, kmsKeyArn?, calledVersionArn }` (the destination). */
+  copy: "copy",
 } as const;
 
 /**

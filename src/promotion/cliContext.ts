@@ -48,7 +48,8 @@ export interface CliContext {
   /** Created on first use: a dry run never looks for the pulumi CLI. */
   /** The Pulumi workspace; only `deploy` asks it to create stacks that do not exist yet. */
   readonly workspace: (options?: { readonly createMissingStacks?: boolean }) => Promise<StackWorkspace>;
-  readonly rekognition: (region: string) => RekognitionClient;
+  /** Rekognition in a region, with optional credentials (a consumer account's, through its deploy role: copy mode). */
+  readonly rekognition: (region: string, credentials?: ReturnType<typeof assumedRoleCredentials>) => RekognitionClient;
   readonly sts: (region: string) => STSClient;
   /** SSM client in a region with optional credentials (a consumer account's, through its deploy role). */
   readonly ssm: (region: string, credentials?: ReturnType<typeof assumedRoleCredentials>) => SSMClient;
@@ -97,7 +98,7 @@ export function defaultCliContext(projectDir: string): CliContext {
       if (!workspace) workspaces.set(create, (workspace = loadPulumiWorkspace().create(projectDir, { createMissingStacks: create })));
       return workspace;
     },
-    rekognition: (region) => new (rekognitionSdk().RekognitionClient)(boundedClientConfig(region)),
+    rekognition: (region, credentials) => new (rekognitionSdk().RekognitionClient)({ ...boundedClientConfig(region), ...(credentials ? { credentials } : {}) }),
     sts,
     ssm: (region, credentials) => new (ssmSdk().SSMClient)({ ...boundedClientConfig(region), ...(credentials ? { credentials } : {}) }),
     dynamodb: (region) => new (dynamodbSdk().DynamoDBClient)(boundedClientConfig(region)),
@@ -170,15 +171,32 @@ function invalidating(workspace: StackWorkspace, reader: ProjectReader): StackWo
   };
 }
 
+/** An environment's deploy-role credentials (assumed through regional STS), when its consumer config names a deploy role. */
+export function consumerCredentials(context: CliContext, project: Project, env: string, purpose: string): ReturnType<typeof assumedRoleCredentials> | undefined {
+  const consumer = project.consumers[env].config;
+  return consumer.deployRoleArn ? assumedRoleCredentials(context.sts(consumer.region), consumer.deployRoleArn, sessionName(purpose, env), context.now) : undefined;
+}
+
+/**
+ * Rekognition in a copy environment's account, as its deploy role (the one principal the consumer guardrail lets copy,
+ * start, stop and delete versions of the destination project): one client per environment.
+ */
+export function consumerRekognitionFor(context: CliContext, project: Project, purpose: string): (env: string) => RekognitionClient {
+  const clients = new Map<string, RekognitionClient>();
+  return (env) => {
+    let client = clients.get(env);
+    if (!client) clients.set(env, (client = context.rekognition(project.consumers[env].config.region, consumerCredentials(context, project, env, purpose))));
+    return client;
+  };
+}
+
 /** SSM in an environment's account: through its deploy role when the consumer config names one. */
 export function historyClientFor(context: CliContext, project: Project): (env: string) => SSMClient {
   const clients = new Map<string, SSMClient>();
   return (env) => {
     let client = clients.get(env);
     if (!client) {
-      const consumer = project.consumers[env].config;
-      const credentials = consumer.deployRoleArn ? assumedRoleCredentials(context.sts(consumer.region), consumer.deployRoleArn, sessionName("history", env), context.now) : undefined;
-      client = context.ssm(consumer.region, credentials);
+      client = context.ssm(project.consumers[env].config.region, consumerCredentials(context, project, env, "history"));
       clients.set(env, client);
     }
     return client;

@@ -49,3 +49,24 @@ export async function readDeployedState(workspace: StackWorkspace, project: Proj
   const versions = await mapBounded(envs, OUTPUT_READS_AT_ONCE, (env) => readDeployedConfigured(workspace, project.consumers[env].stack));
   return { grants, configured: Object.fromEntries(envs.map((env, i) => [env, versions[i]])) };
 }
+
+/** A copy environment's destination, as its deployed consumer stack exports it (output `copy`). */
+export interface DeployedCopyDestination {
+  readonly projectArn: string;
+  readonly outputBucketName: string;
+  readonly outputPrefix: string;
+  readonly kmsKeyArn?: string;
+}
+
+/** The destination of a copy environment's deployed stack; an error naming the stack when it has none (not deployed in copy mode). */
+export async function readCopyDestination(workspace: StackWorkspace, stack: string): Promise<DeployedCopyDestination> {
+  const value = (await workspace.outputs(stack))[CONSUMER_OUTPUTS.copy] as Partial<Record<keyof DeployedCopyDestination, unknown>> | undefined;
+  const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
+  const projectArn = text(value?.projectArn);
+  const outputBucketName = text(value?.outputBucketName);
+  if (projectArn === undefined || outputBucketName === undefined) {
+    throw new Error(`the consumer stack ${stack} has no ${CONSUMER_OUTPUTS.copy} output with the destination project and output bucket: deploy it in copy mode first (modelshare deploy --stacks ${stack})`);
+  }
+  const kmsKeyArn = text(value?.kmsKeyArn);
+  return { projectArn, outputBucketName, outputPrefix: typeof value?.outputPrefix === "string" ? value.outputPrefix : "", ...(kmsKeyArn ? { kmsKeyArn } : {}) };
+}
