@@ -41,6 +41,7 @@ class SlowWorkspace implements StackWorkspace {
   }
 
   async setConfig(): Promise<void> {}
+  async setConfigs(): Promise<void> {}
   async removeConfig(): Promise<void> {}
   async outputs(): Promise<Record<string, unknown>> {
     return {};

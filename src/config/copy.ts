@@ -69,6 +69,11 @@ export const copySchema = z.strictObject({
     .string()
     .regex(/^arn:aws[a-z-]*:kms:[a-z]{2}(-[a-z]+)+-\d:\d{12}:key\/[0-9a-f-]{36}$/, "must be a KMS key ARN like arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab (not an alias, not a wildcard)")
     .optional(),
+  /**
+   * After a promotion away from a version, delete this environment's copy of it (DeleteProjectVersion, once stopped)
+   * and remove it from `versions`. @default false (the stopped copy stays: a rollback starts it again without copying)
+   */
+  deleteOldCopies: z.boolean().default(false),
   /** The copies this environment holds (promotion adds one per copied version); the application may call exactly these. */
   versions: z.array(copiedVersionSchema).default([]),
 });

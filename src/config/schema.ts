@@ -280,6 +280,8 @@ export const promotionSchema = z
      * cache the configured version (ModelClient's parameterTtlMs, 60 s by default) have moved on: default 90.
      */
     drainSeconds: z.number().int().min(0).max(3600).default(90),
+    /** Copy mode: how long promotion waits for a copy to reach COPYING_COMPLETED. @default 120 */
+    copyTimeoutMinutes: z.number().int().min(1).max(1440).default(120),
   })
   .prefault({});
 

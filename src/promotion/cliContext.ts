@@ -18,6 +18,7 @@ import { EngineDeps, PromotionResult } from "./engine";
 import { SsmHistoryStore } from "./history";
 import { currentOwner, FileJournalStore, FileLocks, Liveness, processLiveness } from "./journal";
 import { DEFAULT_LEASE_TIMING, DynamoLeaseStore, LeaseIdentity, leaseIdentityFrom, LeaseTiming, PromotionLease } from "./lease";
+import { DEFAULT_COPY_TIMING, ModelCopier } from "./copying";
 import { DEFAULT_START_TIMING, DEFAULT_STOP_TIMING, ModelLifecycle, WaitTiming } from "./model";
 import { versionLabel } from "./plan";
 import { loadProjectFiles, Project, ProjectError, ProjectReader } from "./project";
@@ -60,7 +61,8 @@ export interface CliContext {
   readonly leaseTiming: LeaseTiming;
   readonly smokeTester: SmokeTester;
   readonly liveness: Liveness;
-  readonly modelTiming: { readonly start: WaitTiming; readonly stop: WaitTiming };
+  /** Polling of the model waiters; `copy` (copy mode's COPYING_COMPLETED wait) is bounded by promotion.copyTimeoutMinutes. */
+  readonly modelTiming: { readonly start: WaitTiming; readonly stop: WaitTiming; readonly copy?: WaitTiming };
   /** The command line, shown to whoever finds the lock held. */
   readonly commandLine: string;
   /** A person can answer a prompt (stdin and stderr are terminals): deploy, promote and rollback ask before applying. */
@@ -160,6 +162,10 @@ function invalidating(workspace: StackWorkspace, reader: ProjectReader): StackWo
       reader.invalidate(stack);
       await workspace.setConfig(stack, key, value, options);
     },
+    setConfigs: async (stack, values, options) => {
+      reader.invalidate(stack);
+      await workspace.setConfigs(stack, values, options);
+    },
     removeConfig: async (stack, key, options) => {
       reader.invalidate(stack);
       await workspace.removeConfig(stack, key, options);
@@ -245,11 +251,15 @@ export async function engineDepsFor(context: CliContext, project: Project): Prom
   const reader = new ProjectReader(context.projectDir, await context.workspace());
   const workspace = invalidating(await context.workspace(), reader);
   const owner = currentOwner(context.commandLine, new Date(context.now()));
+  const consumerRekognition = consumerRekognitionFor(context, project, "promote");
   return {
     projectDir: context.projectDir,
     loadProject: () => asUsageError(() => reader.load()),
     workspace,
     modelLifecycle: (projectArn, region) => modelLifecycleFor(context, projectArn, region),
+    rekognition: (region) => context.rekognition(region),
+    copyLifecycle: (env, destinationProjectArn) => new ModelLifecycle(consumerRekognition(env), destinationProjectArn, context.modelTiming),
+    copier: (env, destinationProjectArn, maxWaitSeconds) => new ModelCopier(consumerRekognition(env), destinationProjectArn, { ...(context.modelTiming.copy ?? DEFAULT_COPY_TIMING), maxWaitSeconds }),
     smokeTester: context.smokeTester,
     journals: new FileJournalStore(context.stateDir),
     locks: new FileLocks(context.stateDir, context.liveness),

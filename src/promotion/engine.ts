@@ -7,8 +7,10 @@ import { requireCurrentCheckout } from "./drift";
 import { HistoryStore } from "./history";
 import { FileLocks, JournalStore, PromotionConflictError } from "./journal";
 import { describeLease, HeldLease, leaseIdentityFrom, LeaseLostError, PromotionLease } from "./lease";
+import type { RekognitionClient } from "@aws-sdk/client-rekognition";
+import { ModelCopier } from "./copying";
 import { ModelLifecycle } from "./model";
-import { Intent, planPromotion, recheckOnResume, resolveInterrupted, versionLabel } from "./plan";
+import { copyEnvironments, Intent, planPromotion, recheckOnResume, resolveInterrupted, versionLabel } from "./plan";
 import { Project } from "./project";
 import { StepContext } from "./stepContext";
 import { STEPS } from "./steps";
@@ -34,6 +36,12 @@ export interface EngineDeps {
   readonly loadProject: () => Promise<Project>;
   readonly workspace: StackWorkspace;
   readonly modelLifecycle: (projectArn: string, region: string) => ModelLifecycle;
+  /** Rekognition in the ML account (the project policies of copy mode), with the pipeline's credentials. */
+  readonly rekognition: (region: string) => RekognitionClient;
+  /** Copy mode: versions of an environment's destination project, in its account (as its deploy role). */
+  readonly copyLifecycle: (env: string, destinationProjectArn: string) => ModelLifecycle;
+  /** Copy mode: CopyProjectVersion into that project and DeleteProjectVersion there; the wait bounded at maxWaitSeconds. */
+  readonly copier: (env: string, destinationProjectArn: string, maxWaitSeconds: number) => ModelCopier;
   readonly smokeTester: SmokeTester;
   readonly journals: JournalStore;
   readonly locks: FileLocks;
@@ -177,6 +185,7 @@ async function startJournal(input: PromotionInput, deps: EngineDeps, who: string
     phase: "forward",
     steps: plan.steps.map((s) => ({ ...s, state: "pending", effects: {} })),
     ...(request.units ? { units: request.units } : {}),
+    ...(copyEnvironments(project).has(env) ? { sharing: "copy" as const } : {}),
   };
 }
 
@@ -201,7 +210,7 @@ async function recheckBeforeSwitch(journal: Journal, context: StepContext): Prom
   if (!recheckOnResume(journal)) return;
   for (const step of journal.steps) {
     if (step.state !== "done") continue;
-    if (step.id === "ensure-running" || step.id === "verify") step.state = "pending";
+    if (step.id === "ensure-running" || step.id === "verify" || step.id === "copy") step.state = "pending";
     if (step.id === "grant") {
       const grants = grantsFromOutputs(await context.mlOutputs(), (await context.project()).ml.stack);
       if (!(grants[journal.env] ?? []).includes(journal.version)) step.state = "pending";
@@ -418,7 +427,9 @@ function unitsOfRun(journal: Journal): Pick<HistoryRecord, "units"> {
   const stopped = journal.steps.find((s) => s.id === "stop")?.effects.stoppedUnits;
   const units: Record<string, InferenceUnits> = {};
   for (const arn of [journal.previous, journal.version]) {
-    const seen = journal.models?.[arn]?.units ?? (arn === journal.previous ? stopped : undefined);
+    // Copy mode: what the environment's copy of the version ran with.
+    const copy = journal.copies?.[arn];
+    const seen = journal.models?.[arn]?.units ?? (copy !== undefined ? journal.models?.[copy]?.units : undefined) ?? (arn === journal.previous ? stopped : undefined);
     if (seen) units[arn] = seen;
   }
   return Object.keys(units).length > 0 ? { units } : {};

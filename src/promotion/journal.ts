@@ -92,6 +92,8 @@ const journalSchema = z.looseObject({
   owner: z.looseObject({ user: z.string(), host: z.string(), pid: z.number(), since: z.string(), command: z.string() }),
   phase: z.enum(["forward", "undoing", "cleanup-pending"]),
   steps: z.array(stepSchema),
+  sharing: z.literal("copy").optional(),
+  copies: z.record(z.string(), z.string()).optional(),
 });
 
 function readJournal(path: string, env: string): Journal | undefined {

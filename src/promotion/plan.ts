@@ -1,4 +1,5 @@
 import { parseProjectVersionArn } from "../arn";
+import { copyOf } from "../config/copy";
 import { NAMESPACE } from "../config/schema";
 import { Project } from "./project";
 import { modelAlarmNames } from "../detective/alarms";
@@ -27,16 +28,26 @@ export interface VersionUse {
   readonly how: UseKind;
 }
 
+/**
+ * Who needs ML versions RUNNING. A copy environment (sharing: copy) runs its own copies: its configured version and its
+ * grants name what it may copy, not what must run in the ML account, so it is no user of a running ML version.
+ */
 export function usageState(project: Project, journals: readonly Journal[] = []): UsageState {
+  const copying = copyEnvironments(project);
   const configured: Record<string, string> = {};
-  for (const [env, consumer] of Object.entries(project.consumers)) configured[env] = consumer.config.modelVersionArn;
+  for (const [env, consumer] of Object.entries(project.consumers)) if (!copying.has(env)) configured[env] = consumer.config.modelVersionArn;
   const granted: Record<string, readonly string[]> = {};
-  for (const [env, consumer] of Object.entries(project.ml.config.consumers)) granted[env] = consumer.grantedVersions;
+  for (const [env, consumer] of Object.entries(project.ml.config.consumers)) if (!copying.has(env)) granted[env] = consumer.grantedVersions;
   return {
     configured,
     granted,
-    inFlight: journals.map((j) => ({ env: j.env, versions: [j.version, j.previous] })),
+    inFlight: journals.filter((j) => j.sharing !== "copy").map((j) => ({ env: j.env, versions: [j.version, j.previous] })),
   };
+}
+
+/** The environments the ML stack's config says copy (consumers.<env>.sharing: copy). */
+export function copyEnvironments(project: Project): Set<string> {
+  return new Set(Object.entries(project.ml.config.consumers).filter(([, c]) => c.sharing === "copy").map(([env]) => env));
 }
 
 /** Every use of a version by any environment. A version with no use can be stopped. */
@@ -82,6 +93,7 @@ export function planPromotion(
   otherJournals: readonly Journal[] = [],
   options: { readonly stop: "predict" | "at-run-time" } = { stop: "predict" },
 ): PromotionPlan {
+  if (copyEnvironments(project).has(request.environment)) return planCopyPromotion(project, request);
   const env = request.environment;
   const consumer = project.consumers[env];
   const ml = project.ml;
@@ -141,6 +153,61 @@ export function planPromotion(
           ? `stop ${versionLabel(previous)} (no environment uses or is granted it); it is STOPPING once StopProjectVersion is accepted`
           : `stop ${versionLabel(previous)} if, when this step runs, no environment uses or is granted it`,
       });
+    }
+  }
+  return { env, version: request.version, previous, steps };
+}
+
+/**
+ * A copy environment's promotion (issue 14): grant (the project policy lets the environment's account copy the
+ * version) > copy (into its destination project, waiting for COPYING_COMPLETED) > ensure-running (its copy, in its
+ * account) > verify (the copy, called directly) > switch > stop (its previous copy) > delete-copy (with
+ * copy.deleteOldCopies) > revoke (the project policy no longer lets it copy the previous version). No bake: the model's
+ * alarms watch the ML account's versions, not a copy in another account (docs/copy.md). A copy is used by its own
+ * environment only, so stopping the previous one needs no reference counting across environments.
+ */
+function planCopyPromotion(project: Project, request: PromotionRequest): PromotionPlan {
+  const env = request.environment;
+  const consumer = project.consumers[env];
+  const ml = project.ml;
+  const copy = consumer.config.copy;
+  const previous = consumer.config.modelVersionArn;
+  const granted = ml.config.consumers[env]?.grantedVersions ?? [];
+  const name = versionLabel(request.version);
+  const policy = `${ml.config.rolePrefix}-copy-${env}`;
+  const units = ml.config.promotion;
+  const unitsText = units.maxInferenceUnits !== undefined ? `${units.minInferenceUnits}-${units.maxInferenceUnits}` : `${units.minInferenceUnits}`;
+  const existing = copyOf(copy, request.version);
+  const previousCopy = copyOf(copy, previous);
+  const steps: PlannedStep[] = [];
+  if (!granted.includes(request.version)) {
+    steps.push({ id: "grant", stack: ml.stack, detail: `add ${name} to ${NAMESPACE}:consumers.${env}.grantedVersions; up ${ml.stack}, then put project policy ${policy} (account ${consumer.config.accountId} may copy ${name})` });
+  }
+  steps.push({
+    id: "copy",
+    stack: consumer.stack,
+    detail: existing
+      ? `use ${env}'s copy ${versionLabel(existing)} of ${name} (${NAMESPACE}:copy.versions), or copy it again if it is gone; up ${consumer.stack}`
+      : `as ${consumer.config.deployRoleArn}, CopyProjectVersion ${name} into project ${copy?.projectName} (output s3://${copy?.outputBucketName}/${copy?.outputPrefix}); wait for COPYING_COMPLETED (up to ${units.copyTimeoutMinutes} min); add it to ${NAMESPACE}:copy.versions; up ${consumer.stack}`,
+  });
+  steps.push({ id: "ensure-running", detail: `make sure ${env}'s copy of ${name} is RUNNING in account ${consumer.config.accountId}: start it with ${unitsText} inference unit(s) if it is not, and wait until RUNNING (billed there)` });
+  const smoke = consumer.config.smokeTest;
+  steps.push({
+    id: "verify",
+    detail: smoke
+      ? `as ${smoke.principalRoleArn}, call DetectCustomLabels on ${env}'s copy of ${name} directly (no shared role) with ${smoke.image}, expecting "${smoke.expectedLabel}" >= ${smoke.minConfidence}% (retry until ${smoke.deadlineSeconds}s)`
+      : `no ${NAMESPACE}:smokeTest in ${consumer.path}`,
+  });
+  if (previous !== request.version) {
+    steps.push({ id: "switch", stack: consumer.stack, detail: `set ${NAMESPACE}:modelVersionArn of ${consumer.stack} from ${versionLabel(previous)} to ${name} (its parameter then names the copy); up ${consumer.stack}` });
+    if (!request.keepOld && previousCopy !== undefined) {
+      steps.push({ id: "stop", detail: `stop ${env}'s copy ${versionLabel(previousCopy)} of ${versionLabel(previous)} (only ${env} calls it); it is STOPPING once StopProjectVersion is accepted` });
+      if (copy?.deleteOldCopies) {
+        steps.push({ id: "delete-copy", stack: consumer.stack, detail: `remove ${versionLabel(previousCopy)} from ${NAMESPACE}:copy.versions; up ${consumer.stack}; once it is STOPPED, DeleteProjectVersion (a rollback copies again)` });
+      }
+    }
+    if (!request.keepOld && granted.includes(previous)) {
+      steps.push({ id: "revoke", stack: ml.stack, detail: `remove ${versionLabel(previous)} from ${NAMESPACE}:consumers.${env}.grantedVersions; up ${ml.stack}, then put project policy ${policy} (account ${consumer.config.accountId} may no longer copy it)` });
     }
   }
   return { env, version: request.version, previous, steps };
@@ -233,7 +300,7 @@ function resolveCleanupPending(journal: Journal, intent: Intent): Resumption {
 }
 
 /** Steps before the switch whose result a crash may have invalidated (the version stopped, a grant taken away). */
-export const RECHECKED_BEFORE_SWITCH = ["ensure-running", "grant", "verify"] as const;
+export const RECHECKED_BEFORE_SWITCH = ["ensure-running", "grant", "copy", "verify"] as const;
 
 /** Whether a resumed run re-checks the steps before the switch: only while the switch has not happened. */
 export function recheckOnResume(journal: Journal): boolean {

@@ -64,6 +64,11 @@ export class PulumiWorkspace implements StackWorkspace {
     await mapStackErrors(stack, async () => (await this.stack(stack)).setConfig(key, { value, secret: false }, options.path));
   }
 
+  async setConfigs(stack: string, values: Readonly<Record<string, string>>, options: { path: boolean }): Promise<void> {
+    const config = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, { value, secret: false }]));
+    await mapStackErrors(stack, async () => (await this.stack(stack)).setAllConfig(config, options.path));
+  }
+
   async removeConfig(stack: string, key: string, options: { path: boolean }): Promise<void> {
     await mapStackErrors(stack, async () => (await this.stack(stack)).removeConfig(key, options.path));
   }

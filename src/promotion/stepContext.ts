@@ -6,7 +6,11 @@ import { requireCurrentCheckout } from "./drift";
 import type { EngineDeps } from "./engine";
 import { HeldLease } from "./lease";
 import { ModelLifecycle, startActionFor, unitsOf, VersionDescription } from "./model";
-import { usersOf, UsageState, VersionUse, versionLabel } from "./plan";
+import { copyOf } from "../config/copy";
+import { ModelCopier } from "./copying";
+import { DeployedCopyDestination, readCopyDestination } from "./deployed";
+import { applyProjectPolicies, plannedProjectPolicies } from "./projectPolicies";
+import { copyEnvironments, usersOf, UsageState, VersionUse, versionLabel } from "./plan";
 import { Project } from "./project";
 import { InferenceUnits, Journal, JournalStep, StepEffects } from "./types";
 import { addToConfigList, removeFromConfigList } from "./workspace";
@@ -18,6 +22,7 @@ import { addToConfigList, removeFromConfigList } from "./workspace";
  */
 export class StepContext {
   private lifecycle: ModelLifecycle | undefined;
+  private destination: Promise<DeployedCopyDestination> | undefined;
 
   constructor(
     readonly journal: Journal,
@@ -61,6 +66,66 @@ export class StepContext {
       this.lifecycle = this.deps.modelLifecycle(projectArn, ml.config.region);
     }
     return this.lifecycle;
+  }
+
+  /** A copy environment's promotion (sharing: copy when it started). */
+  get copying(): boolean {
+    return this.journal.sharing === "copy";
+  }
+
+  /** The copy environment's destination (project, bucket, key), as its deployed consumer stack exports it. */
+  async copyDestination(): Promise<DeployedCopyDestination> {
+    this.destination ??= this.project().then((p) => readCopyDestination(this.deps.workspace, p.consumers[this.env].stack));
+    return this.destination;
+  }
+
+  /** Versions of the environment's destination project, in its account (as its deploy role). */
+  async copyModels(): Promise<ModelLifecycle> {
+    return this.deps.copyLifecycle(this.env, (await this.copyDestination()).projectArn);
+  }
+
+  async copier(): Promise<ModelCopier> {
+    const minutes = (await this.project()).ml.config.promotion.copyTimeoutMinutes;
+    return this.deps.copier(this.env, (await this.copyDestination()).projectArn, minutes * 60);
+  }
+
+  /** The environment's copy of an ML version: the one this run made or found, else the one its config lists. */
+  async copyOfVersion(source: string): Promise<string | undefined> {
+    const known = this.journal.copies?.[source];
+    if (known !== undefined) return known;
+    return copyOf((await this.project()).consumers[this.env].config.copy, source);
+  }
+
+  noteCopy(source: string, copy: string | undefined): void {
+    const copies = { ...(this.journal.copies ?? {}) };
+    if (copy === undefined) delete copies[source];
+    else copies[source] = copy;
+    this.journal.copies = copies;
+    this.save();
+  }
+
+  /**
+   * What the environment calls for `version`, and where it runs: the ML version in the ML account (share), or the
+   * environment's copy in its own account (copy; undefined when there is no copy).
+   */
+  async runningTarget(version: string): Promise<{ readonly arn: string; readonly models: ModelLifecycle } | undefined> {
+    if (!this.copying) return { arn: version, models: await this.models() };
+    const copy = await this.copyOfVersion(version);
+    return copy === undefined ? undefined : { arn: copy, models: await this.copyModels() };
+  }
+
+  /**
+   * Copy mode: brings the ML project's policies to what the ML stack's last update planned (output projectPolicies),
+   * with the pipeline's credentials, each write conditional on the revision read (./projectPolicies).
+   */
+  async applyProjectPolicies(): Promise<string> {
+    const project = await this.project();
+    const outputs = await this.mlOutputs();
+    const projectArn = String(outputs[ML_OUTPUTS.projectArn] ?? project.ml.config.model.projectArn ?? "");
+    await this.guard();
+    this.deps.progress.waiting(`the project policies of ${projectArn} (Rekognition PutProjectPolicy / DeleteProjectPolicy)`);
+    const changes = await applyProjectPolicies(this.deps.rekognition(project.ml.config.region), projectArn, plannedProjectPolicies(outputs));
+    return changes.map((c) => `${c.policyName} ${c.action}`).join(", ");
   }
 
   /** Units to start `version` with: the request's (a rollback: what it last ran with), else modelshare:promotion's. */
@@ -136,10 +201,14 @@ export class StepContext {
    * made from this, under the lease, at the moment of stopping.
    */
   async usersOf(version: string): Promise<VersionUse[]> {
-    const deployed = await readDeployedState(this.deps.workspace, await this.project());
-    const others = this.deps.journals.list().filter((j) => j.env !== this.env);
-    const configured = Object.fromEntries(Object.entries(deployed.configured).filter((e): e is [string, string] => e[1] !== undefined));
-    const state: UsageState = { configured, granted: deployed.grants, inFlight: others.map((j) => ({ env: j.env, versions: [j.version, j.previous] })) };
+    const project = await this.project();
+    const deployed = await readDeployedState(this.deps.workspace, project);
+    // Copy environments run their own copies: they need no ML version running (./plan usageState).
+    const copying = copyEnvironments(project);
+    const others = this.deps.journals.list().filter((j) => j.env !== this.env && j.sharing !== "copy");
+    const configured = Object.fromEntries(Object.entries(deployed.configured).filter((e): e is [string, string] => e[1] !== undefined && !copying.has(e[0])));
+    const granted = Object.fromEntries(Object.entries(deployed.grants).filter(([env]) => !copying.has(env)));
+    const state: UsageState = { configured, granted, inFlight: others.map((j) => ({ env: j.env, versions: [j.version, j.previous] })) };
     return usersOf(version, state);
   }
 
@@ -171,19 +240,21 @@ export class StepContext {
    */
   async requireNewVersionRunning(): Promise<void> {
     const { version, previous } = this.journal;
-    const description = await (await this.models()).describe(version);
+    const target = await this.runningTarget(version);
+    const description = target ? await target.models.describe(target.arn) : undefined;
     if (description) this.observe(description);
     if (description?.status === "RUNNING") return;
+    const what = this.copying ? `its copy of ${versionLabel(version)}` : versionLabel(version);
     throw new Error(
-      `${this.env} calls ${versionLabel(version)}, which is ${description ? description.status : "not found"}: ${versionLabel(previous)} is kept granted and running as its fallback. ` +
+      `${this.env} calls ${what}, which is ${description ? description.status : "not found"}: ${versionLabel(previous)} is kept granted and running as its fallback. ` +
         `Start ${versionLabel(version)} again (modelshare model start) and re-run the same command, or roll back (modelshare rollback --env ${this.env})`,
     );
   }
 
   /** Gets a version RUNNING: starts it if needed (or joins a start under way) and waits with a waiter scoped to it. */
-  async ensureRunning(version: string, onStart: () => void, requestedUnits?: InferenceUnits): Promise<string> {
+  async ensureRunning(version: string, onStart: () => void, requestedUnits?: InferenceUnits, models?: ModelLifecycle): Promise<string> {
     const units = requestedUnits ?? (await this.unitsFor(version));
-    const models = await this.models();
+    models ??= await this.models();
     const name = versionLabel(version);
     const description = await models.require(version);
     this.observe(description);

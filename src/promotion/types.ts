@@ -4,10 +4,14 @@
  */
 
 /**
- * The promotion steps, in the order they run (zero downtime: the new version is RUNNING and granted before the switch).
- * `bake` (issue 13) watches the new version's alarms after the switch; the switch counts as verified once it passed.
+ * The promotion steps (zero downtime: the new version is RUNNING and granted before the switch). A shared environment
+ * runs ensure-running, grant, verify, switch, bake, revoke, stop. `bake` (issue 13) watches the new version's alarms
+ * after the switch; the switch counts as verified once it passed. A copy environment (issue 14, sharing: copy) runs
+ * grant (the project policy), copy, ensure-running (its copy), verify, switch, stop (its previous copy), delete-copy
+ * (with copy.deleteOldCopies), revoke: the order of ./plan's planPromotion. Ids are only ever added (the JSON output,
+ * the journal and the history name them).
  */
-export const STEP_IDS = ["ensure-running", "grant", "verify", "switch", "bake", "revoke", "stop"] as const;
+export const STEP_IDS = ["ensure-running", "grant", "verify", "switch", "bake", "revoke", "stop", "copy", "delete-copy"] as const;
 export type StepId = (typeof STEP_IDS)[number];
 
 export type PromotionKind = "promote" | "rollback";
@@ -67,6 +71,16 @@ export interface StepEffects {
   stoppedVersion?: boolean;
   /** stop: the units the previous version ran with, so an undo restarts it as it was. */
   stoppedUnits?: InferenceUnits;
+  /** copy: the VersionName given to CopyProjectVersion, written before the call (a re-run finds the copy by it). */
+  copyVersionName?: string;
+  /** copy: the copy this promotion made (CopyProjectVersion's ProjectVersionArn): an undo deletes it. */
+  copiedVersion?: string;
+  /** copy: this promotion added the copy to the consumer stack's modelshare:copy.versions. */
+  addedCopyEntry?: boolean;
+  /** delete-copy: this promotion removed the previous copy's entry from modelshare:copy.versions. */
+  removedCopyEntry?: boolean;
+  /** delete-copy: this promotion deleted the previous copy (DeleteProjectVersion): not undoable; a rollback copies again. */
+  deletedCopy?: string;
 }
 
 /** A version as DescribeProjectVersions showed it during this promotion, under the lease `lease`. */
@@ -129,6 +143,10 @@ export interface Journal {
   readonly units?: Readonly<Record<string, InferenceUnits>>;
   /** What DescribeProjectVersions showed during the run, per version. */
   models?: Record<string, ObservedVersion>;
+  /** A copy environment's promotion (ML stack's consumers.<env>.sharing: copy when it started). */
+  readonly sharing?: "copy";
+  /** Copy mode: the environment's copy of each ML version the run deals with (ML version ARN -> copy ARN). */
+  copies?: Record<string, string>;
   /** `rollback --env` is undoing this interrupted promotion: the outcome is recorded as that rollback's. */
   undoneByRollback?: { readonly who: string; readonly at: string };
   /** Outcomes already written to the history (each outcome is written once, also across crashes and re-runs). */

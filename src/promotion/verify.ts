@@ -25,8 +25,8 @@ export interface SmokeTestRequest {
   readonly environment: string;
   readonly region: string;
   readonly modelVersionArn: string;
-  /** The environment's shared role in the ML account (ML stack output sharedRoleArns[env]). */
-  readonly sharedRoleArn: string;
+  /** The environment's shared role in the ML account (ML stack output sharedRoleArns[env]); none in copy mode (the call is direct). */
+  readonly sharedRoleArn?: string;
   /** The consumer-account principal the call starts from (the smoke-test role). */
   readonly principalRoleArn: string;
   /**

@@ -53,6 +53,11 @@ export interface StackWorkspace {
   getAllConfig(stack: string): Promise<Record<string, AutomationConfigValue>>;
   setConfig(stack: string, key: string, value: string, options: { path: boolean }): Promise<void>;
   removeConfig(stack: string, key: string, options: { path: boolean }): Promise<void>;
+  /**
+   * Sets several keys in one write of the stack file (`pulumi config set-all`): an object written key by key (a copy's
+   * `{ source, copy }`) would be left half-written, and refused by the schema, by a crash between two `config set`.
+   */
+  setConfigs(stack: string, values: Readonly<Record<string, string>>, options: { path: boolean }): Promise<void>;
   /** `signal` cancels the update (the Automation API sends the pulumi CLI SIGINT, a graceful cancel). */
   up(stack: string, onOutput?: (chunk: string) => void, options?: OperationOptions): Promise<StackChanges>;
   preview(stack: string, options?: PreviewOptions): Promise<StackPreview>;

@@ -28,7 +28,8 @@ describe("promotion's canary bake", () => {
   describe("the plan", () => {
     it("adds bake after switch, keeping every other step id and their order; a rollback and a bake of 0 have none", () => {
       s = new Scenario(LAYOUT, MODELS);
-      expect(STEP_IDS).to.deep.equal(["ensure-running", "grant", "verify", "switch", "bake", "revoke", "stop"]);
+      // Copy mode (issue 14) appended its steps: the existing ids keep their order.
+      expect(STEP_IDS).to.deep.equal(["ensure-running", "grant", "verify", "switch", "bake", "revoke", "stop", "copy", "delete-copy"]);
       const project = loadProjectFiles(s.dir);
       const plan = planPromotion(project, { kind: "promote", environment: "prod", version: V3, keepOld: false });
       expect(plan.steps.map((x) => x.id)).to.deep.equal(["ensure-running", "grant", "verify", "switch", "bake", "revoke", "stop"]);

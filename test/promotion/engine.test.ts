@@ -97,8 +97,8 @@ describe("promotion engine (fake workspace, aws-sdk-client-mock)", () => {
   });
 
   describe("a fault at each step before the switch is undone in reverse; after it, the clean-up is left pending; the invariant holds throughout", () => {
-    // The bake (issue 13) has its own cases: test/promotion/bake.test.ts and faults.test.ts.
-    const faults: Record<Exclude<StepId, "bake">, (s: Scenario) => void> = {
+    // The bake (issue 13) has its own cases: test/promotion/bake.test.ts and faults.test.ts; copy mode's: test/copy/promotion.test.ts.
+    const faults: Record<Exclude<StepId, "bake" | "copy" | "delete-copy">, (s: Scenario) => void> = {
       "ensure-running": (x) => (x.aws.startEndsFailed = () => true),
       grant: (x) => x.workspace.faults.push((op) => (op.kind === "up" && op.stack === "ml" && op.config["modelshare:consumers"].prod.grantedVersions.includes(V3) ? "fail" : undefined)),
       verify: (x) => (x.smoke.labels = [{ name: "dent", confidence: 99 }]),

@@ -299,25 +299,14 @@ export class FakeWorkspace implements StackWorkspace {
   readonly missingStacks = new Set<string>();
 
   async setConfig(stack: string, key: string, value: string, options: { path: boolean }): Promise<void> {
+    await this.setConfigs(stack, { [key]: value }, options);
+  }
+
+  /** As `pulumi config set-all`: one check, one write of the file. */
+  async setConfigs(stack: string, values: Readonly<Record<string, string>>, options: { path: boolean }): Promise<void> {
     const failAfter = await this.check("setConfig", stack);
     this.edit(stack, (config) => {
-      if (!options.path) {
-        config[key] = value;
-        return;
-      }
-      const { top, path } = parseConfigPath(key);
-      if (path.length === 0) {
-        config[top] = value;
-        return;
-      }
-      config[top] ??= typeof path[0] === "number" ? [] : {};
-      let cursor = config[top];
-      path.forEach((segment, i) => {
-        const last = i === path.length - 1;
-        if (typeof segment === "number" && segment > cursor.length) throw new Error(`could not set config: ${key}: array index out of range`);
-        if (last) cursor[segment] = value;
-        else cursor = cursor[segment] ??= typeof path[i + 1] === "number" ? [] : {};
-      });
+      for (const [key, value] of Object.entries(values)) setConfigValue(config, key, value, options.path);
     });
     this.world.onEdited();
     this.after(failAfter, "setConfig", stack);
@@ -460,6 +449,27 @@ export class FakeWorkspace implements StackWorkspace {
   upsOf(stack: string): number {
     return this.calls.filter((c) => c.kind === "up" && c.stack === stack).length;
   }
+}
+
+/** One `pulumi config set` on a stack file's config: block, with Pulumi's `--path` rules. */
+function setConfigValue(config: Record<string, any>, key: string, value: string, path: boolean): void {
+  if (!path) {
+    config[key] = value;
+    return;
+  }
+  const parsed = parseConfigPath(key);
+  if (parsed.path.length === 0) {
+    config[parsed.top] = value;
+    return;
+  }
+  config[parsed.top] ??= typeof parsed.path[0] === "number" ? [] : {};
+  let cursor = config[parsed.top];
+  parsed.path.forEach((segment, i) => {
+    const last = i === parsed.path.length - 1;
+    if (typeof segment === "number" && segment > cursor.length) throw new Error(`could not set config: ${key}: array index out of range`);
+    if (last) cursor[segment] = value;
+    else cursor = cursor[segment] ??= typeof parsed.path[i + 1] === "number" ? [] : {};
+  });
 }
 
 /** A change as the preview adapter reports it, with a URN like the engine's (`parent$type::name`). */
@@ -855,6 +865,7 @@ export function testContext(options: TestContextOptions): CliContext {
     modelTiming: {
       start: { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 5 },
       stop: { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 5 },
+      copy: { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 5 },
     },
     commandLine: options.commandLine ?? "modelshare promote (test)",
     interactive: options.interactive ?? true,

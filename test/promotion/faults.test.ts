@@ -38,7 +38,7 @@ function hangForever(signal: () => void): Promise<never> {
 }
 
 /** The operation that carries each step's change, for prod's promotion V1 -> V3. */
-const CHANGE_OF: Record<Exclude<StepId, "ensure-running" | "verify" | "stop" | "bake">, (op: Operation) => boolean> = {
+const CHANGE_OF: Record<Exclude<StepId, "ensure-running" | "verify" | "stop" | "bake" | "copy" | "delete-copy">, (op: Operation) => boolean> = {
   grant: (op) => op.kind === "up" && op.stack === "ml" && op.config["modelshare:consumers"].prod.grantedVersions.includes(V3) && op.config["modelshare:consumers"].prod.grantedVersions.includes(V1),
   switch: (op) => op.kind === "up" && op.stack === "prod" && op.config["modelshare:modelVersionArn"] === V3,
   revoke: (op) => op.kind === "up" && op.stack === "ml" && !op.config["modelshare:consumers"].prod.grantedVersions.includes(V1),
@@ -111,7 +111,7 @@ function arm(s: Scenario, step: StepId, kind: FaultKind): Armed {
     };
     return { died: diedPromise, wrap };
   }
-  const match = CHANGE_OF[step];
+  const match = CHANGE_OF[step as keyof typeof CHANGE_OF];
   s.workspace.faults.push((op) => {
     if (!match(op) || !once()) return undefined;
     if (kind === "dies there") {

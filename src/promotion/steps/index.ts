@@ -1,4 +1,6 @@
 import { StepId } from "../types";
+import { copyStep } from "./copy";
+import { deleteCopyStep } from "./deleteCopy";
 import { bakeStep } from "./bake";
 import { ensureRunningStep } from "./ensureRunning";
 import { grantStep } from "./grant";
@@ -19,4 +21,6 @@ export const STEPS: Record<StepId, StepDefinition> = {
   bake: bakeStep,
   revoke: revokeStep,
   stop: stopStep,
+  copy: copyStep,
+  "delete-copy": deleteCopyStep,
 };

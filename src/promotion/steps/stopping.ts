@@ -1,4 +1,4 @@
-import { stopActionFor } from "../model";
+import { ModelLifecycle, stopActionFor } from "../model";
 import { versionLabel } from "../plan";
 import { StepContext } from "../stepContext";
 import { InferenceUnits } from "../types";
@@ -10,6 +10,8 @@ export interface StopOptions {
   readonly wait: boolean;
   /** Called with the units it ran with, just before StopProjectVersion (the journal records them first). */
   readonly onStop?: (units: InferenceUnits | undefined) => void;
+  /** Where the version lives: the ML account's project by default; a copy environment's destination project in copy mode. */
+  readonly models?: ModelLifecycle;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface StopOptions {
  * (ResourceInUseException) counts as done when the version is STOPPING or STOPPED by then.
  */
 export async function stopVersion(context: StepContext, version: string, options: StopOptions): Promise<{ note: string; skipped?: boolean }> {
-  const models = await context.models();
+  const models = options.models ?? (await context.models());
   const name = versionLabel(version);
   const description = await models.describe(version);
   if (!description) return { note: `${name} no longer exists`, skipped: true };
