@@ -1,5 +1,10 @@
 import {
+  CopyProjectVersionCommand,
+  DeleteProjectPolicyCommand,
+  DeleteProjectVersionCommand,
   DescribeProjectVersionsCommand,
+  ListProjectPoliciesCommand,
+  PutProjectPolicyCommand,
   RekognitionClient,
   StartProjectVersionCommand,
   StopProjectVersionCommand,
@@ -25,7 +30,8 @@ import { parse as parseYaml, stringify as stringifyYaml } from "yaml";
 import { Progress } from "../../src/cli/common";
 import { rawConfigFromFlat } from "../../src/config/raw";
 import { parseStackConfig } from "../../src/config/schema";
-import { CONSUMER_OUTPUTS, ML_OUTPUTS, ML_PROMOTION_OUTPUTS, promotionLeaseTableName } from "../../src/contract";
+import { projectCopyPolicy, projectPolicyName } from "../../src/policies/projectPolicy";
+import { CONSUMER_OUTPUTS, ML_COPY_OUTPUTS, ML_OUTPUTS, ML_PROMOTION_OUTPUTS, promotionLeaseTableName } from "../../src/contract";
 import { CliContext } from "../../src/promotion/cliContext";
 import { Liveness } from "../../src/promotion/journal";
 import { DEFAULT_LEASE_TIMING } from "../../src/promotion/lease";
@@ -59,6 +65,22 @@ export interface ProjectLayout {
   readonly withoutSmokeTest?: string[];
   /** modelshare:promotion.bakeSeconds (with detective.alarms on): the canary bake after the switch. */
   readonly bakeSeconds?: number;
+  /**
+   * Copy environments (issue 14, sharing: copy): environment -> the copies it holds (ML version -> copy ARN, see
+   * COPY_OF) and whether old copies are deleted. Its configured version names the ML version, as in share mode.
+   */
+  readonly copyEnvs?: Record<string, { readonly copies: Record<string, string>; readonly deleteOldCopies?: boolean }>;
+}
+
+/** A copy environment's destination project (created by its consumer stack). */
+export function destinationProject(env: string): string {
+  return `arn:aws:rekognition:us-east-1:${consumerAccount(env)}:project/${env}-models/1720000000000`;
+}
+
+/** A copy of `source` in `env`'s destination project, as a layout's copyEnvs name it. */
+export function COPY_OF(env: string, source: string, suffix = "seed"): string {
+  const name = /\/version\/([^/]+)\//.exec(source)![1];
+  return `arn:aws:rekognition:us-east-1:${consumerAccount(env)}:project/${env}-models/version/${name}-${suffix}/1721000000000`;
 }
 
 const CONSUMER_ACCOUNTS: Record<string, string> = { qa: "222222222222", prod: "333333333333", "pre-prod": "444444444444" };
@@ -83,11 +105,13 @@ export function writeProject(layout: ProjectLayout): string {
     "modelshare:consumers": Object.fromEntries(
       envs.map((env) => [
         env,
-        {
-          accountId: consumerAccount(env),
-          applicationPrincipalArns: [`arn:aws:iam::${consumerAccount(env)}:role/app`, `arn:aws:iam::${consumerAccount(env)}:role/modelshare/modelshare-${env}-smoke-test`],
-          grantedVersions: layout.granted[env] ?? [],
-        },
+        layout.copyEnvs?.[env]
+          ? { accountId: consumerAccount(env), sharing: "copy", applicationPrincipalArns: [], grantedVersions: layout.granted[env] ?? [] }
+          : {
+              accountId: consumerAccount(env),
+              applicationPrincipalArns: [`arn:aws:iam::${consumerAccount(env)}:role/app`, `arn:aws:iam::${consumerAccount(env)}:role/modelshare/modelshare-${env}-smoke-test`],
+              grantedVersions: layout.granted[env] ?? [],
+            },
       ]),
     ),
     "modelshare:guardrail": { enabled: false },
@@ -106,6 +130,16 @@ export function writeProject(layout: ProjectLayout): string {
       "modelshare:mlStack": "organization/modelshare/ml",
       "modelshare:modelVersionArn": layout.configured[env],
       "modelshare:network": { allowedCidrs: ["10.20.0.0/16"] },
+      ...(layout.copyEnvs?.[env]
+        ? {
+            "modelshare:copy": {
+              projectName: `${env}-models`,
+              outputBucketName: `example-${env}-model-copies`,
+              ...(layout.copyEnvs[env].deleteOldCopies ? { deleteOldCopies: true } : {}),
+              versions: Object.entries(layout.copyEnvs[env].copies).map(([source, copy]) => ({ source, copy })),
+            },
+          }
+        : {}),
       ...(layout.withoutSmokeTest?.includes(env)
         ? {}
         : {
@@ -191,6 +225,8 @@ export class DeployedWorld {
   readonly configReads: string[] = [];
   /** environment -> versions its Rekognition endpoint policy allows */
   readonly endpointAllows: Record<string, string[]> = {};
+  /** Copy environments: environment -> the copies its deployed stack lists (its application role and endpoint allow them). */
+  readonly copyAllows: Record<string, string[]> = {};
   readonly calls: Operation[] = [];
   onDeployed: () => void = () => {};
   /** After every change of a checkout's files (setConfig, removeConfig). */
@@ -202,12 +238,28 @@ export class DeployedWorld {
     for (const env of Object.keys(ml["modelshare:consumers"])) {
       this.stacks[env] = readStack(dir, env);
       this.endpointAllows[env] = [...(ml["modelshare:consumers"][env].grantedVersions ?? [])];
+      if (this.copying(env)) this.copyAllows[env] = listedCopies(this.stacks[env]).map((v) => v.copy);
     }
   }
 
   grants(env: string): string[] {
     return this.stacks.ml["modelshare:consumers"][env]?.grantedVersions ?? [];
   }
+
+  /** Whether the deployed ML stack says the environment copies. */
+  copying(env: string): boolean {
+    return this.stacks.ml["modelshare:consumers"][env]?.sharing === "copy";
+  }
+
+  /** What a copy environment's deployed model-version-arn parameter names: its copy of the configured version. */
+  calledCopy(env: string): string | undefined {
+    const stack = this.stacks[env];
+    return listedCopies(stack).find((v) => v.source === stack["modelshare:modelVersionArn"])?.copy;
+  }
+}
+
+function listedCopies(config: Record<string, any>): { source: string; copy: string }[] {
+  return ((config["modelshare:copy"]?.versions ?? []) as { source: string; copy: string }[]).filter((v) => v && typeof v === "object");
 }
 
 export class FakeWorkspace implements StackWorkspace {
@@ -353,6 +405,7 @@ export class FakeWorkspace implements StackWorkspace {
       const changed = JSON.stringify(config) !== JSON.stringify(this.deployed[stack]);
       this.deployed[stack] = config;
       if (env !== undefined) this.world.endpointAllows[env] = [...this.world.grants(env)];
+      if (env !== undefined && this.world.copying(env)) this.world.copyAllows[env] = listedCopies(config).map((v) => v.copy);
       this.world.onDeployed();
       this.after(failAfter, "up", stack);
       return changed ? { update: 1, same: 9 } : { same: 10 };
@@ -421,15 +474,37 @@ export class FakeWorkspace implements StackWorkspace {
     const deployed = this.deployed[stack];
     if (deployed === undefined) throw new StackNotDeployedError(stack);
     if (deployed["modelshare:stackKind"] === "consumer") {
-      return { [CONSUMER_OUTPUTS.environment]: deployed["modelshare:environment"], [CONSUMER_OUTPUTS.modelVersionArn]: deployed["modelshare:modelVersionArn"] };
+      const env = deployed["modelshare:environment"];
+      const copy = deployed["modelshare:copy"];
+      return {
+        [CONSUMER_OUTPUTS.environment]: env,
+        [CONSUMER_OUTPUTS.modelVersionArn]: deployed["modelshare:modelVersionArn"],
+        ...(copy ? { [CONSUMER_OUTPUTS.copy]: { projectArn: destinationProject(env), outputBucketName: copy.outputBucketName, outputPrefix: copy.outputPrefix ?? "modelshare-copies/", calledVersionArn: this.world.calledCopy(env) ?? "none" } } : {}),
+      };
     }
-    const consumers = (deployed["modelshare:consumers"] ?? {}) as Record<string, { grantedVersions?: string[] }>;
+    const consumers = (deployed["modelshare:consumers"] ?? {}) as Record<string, { grantedVersions?: string[]; sharing?: string }>;
+    const copying = Object.entries(consumers).filter(([, c]) => c.sharing === "copy");
     return {
       [ML_OUTPUTS.projectArn]: PROJECT_ARN,
-      [ML_OUTPUTS.sharedRoleArns]: Object.fromEntries(Object.keys(consumers).map((env) => [env, SHARED_ROLE(env)])),
+      [ML_OUTPUTS.sharedRoleArns]: Object.fromEntries(Object.keys(consumers).filter((env) => consumers[env].sharing !== "copy").map((env) => [env, SHARED_ROLE(env)])),
       [ML_OUTPUTS.grantedVersions]: Object.fromEntries(Object.entries(consumers).map(([env, c]) => [env, c.grantedVersions ?? []])),
+      ...(copying.length > 0
+        ? {
+            [ML_COPY_OUTPUTS.sharing]: Object.fromEntries(Object.entries(consumers).map(([env, c]) => [env, c.sharing ?? "share"])),
+            [ML_COPY_OUTPUTS.projectPolicies]: Object.fromEntries(copying.map(([env, c]) => [env, plannedCopyPolicy(env, c.grantedVersions ?? [])])),
+          }
+        : {}),
       [ML_PROMOTION_OUTPUTS.promotionLeaseTable]: promotionLeaseTableName(deployed["modelshare:rolePrefix"] ?? "modelshare"),
     };
+  }
+
+  /** A copy environment's deployed view: the copy its parameter names, and the copies its stack allows. */
+  deployedCopy(env: string): string | undefined {
+    return this.world.calledCopy(env);
+  }
+
+  copyAllows(env: string): string[] {
+    return this.world.copyAllows[env] ?? [];
   }
 
   /** Deployed view: what the environment's applications call, and what its shared role may call. */
@@ -472,6 +547,14 @@ function setConfigValue(config: Record<string, any>, key: string, value: string,
   });
 }
 
+/** The project policy the ML program plans for a copy environment (the real builder, src/policies/projectPolicy.ts), or null. */
+export function plannedCopyPolicy(env: string, granted: readonly string[]): { policyName: string; document: unknown } {
+  return {
+    policyName: projectPolicyName("modelshare", env),
+    document: projectCopyPolicy({ partition: "aws", environment: env, consumerAccountId: consumerAccount(env), grantedVersionArns: granted }) ?? null,
+  };
+}
+
 /** A change as the preview adapter reports it, with a URN like the engine's (`parent$type::name`). */
 export function fakeChange(stack: string, kind: ChangeKind, type: string, name: string, parentType?: string): ResourceChange {
   return { kind, type, name, urn: `urn:pulumi:${stack}::modelshare::${parentType ? `${parentType}$` : ""}${type}::${name}` };
@@ -500,6 +583,8 @@ function decryptFake(value: unknown, found: { secret: boolean }): unknown {
 
 export interface ModelState {
   status: string;
+  /** A copy: the version it was copied from (DescribeProjectVersions' SourceProjectVersionArn). */
+  source?: string;
   minInferenceUnits?: number;
   maxInferenceUnits?: number;
   /** Describes left before a STARTING/STOPPING version settles. */
@@ -537,19 +622,36 @@ export class AwsWorld {
   startEndsFailed?: (arn: string) => boolean;
   /** How many DescribeProjectVersions see a version STOPPING before it is STOPPED (a real stop takes minutes). */
   stopPolls = 1;
+  /** Copy mode: the ML project's project policies (name -> document text, revision), as Rekognition keeps them. */
+  readonly projectPolicies: Record<string, { document: string; revision: string }> = {};
+  private revisions = 0;
+  readonly copies: string[] = [];
+  readonly deletions: string[] = [];
+  /** Runs before / after CopyProjectVersion and DeleteProjectVersion take effect; may throw or hang (fault injection). */
+  beforeCopy: (source: string) => Promise<void> | void = () => {};
+  afterCopy: (copy: string) => Promise<void> | void = () => {};
+  beforeDelete: (arn: string) => Promise<void> | void = () => {};
+  afterDelete: (arn: string) => Promise<void> | void = () => {};
+  /** How many DescribeProjectVersions see a copy COPYING_IN_PROGRESS before it is COPYING_COMPLETED. */
+  copyPolls = 2;
+  /** The copy ends COPYING_FAILED instead. */
+  copyEndsFailed?: (source: string) => boolean;
 
   constructor(initial: Record<string, string>) {
     for (const [arn, status] of Object.entries(initial)) this.models[arn] = { status, ...(status === "RUNNING" ? { minInferenceUnits: 1 } : {}) };
     this.rekognition.on(DescribeProjectVersionsCommand).callsFake((input) => {
       const names: string[] | undefined = input.VersionNames;
+      // A project ARN is .../project/NAME/TIMESTAMP; its versions are .../project/NAME/version/...
+      const project = String(input.ProjectArn ?? "").replace(/\/\d+$/, "/version/");
       const descriptions = Object.entries(this.models)
-        .filter(([arn]) => names === undefined || names.some((n) => arn.includes(`/version/${n}/`)))
+        .filter(([arn]) => arn.startsWith(project) && (names === undefined || names.some((n) => arn.includes(`/version/${n}/`))))
         .map(([arn, state]) => {
           this.settle(arn, state);
-          return { ProjectVersionArn: arn, Status: state.status, MinInferenceUnits: state.minInferenceUnits, MaxInferenceUnits: state.maxInferenceUnits };
+          return { ProjectVersionArn: arn, Status: state.status, MinInferenceUnits: state.minInferenceUnits, MaxInferenceUnits: state.maxInferenceUnits, ...(state.source ? { SourceProjectVersionArn: state.source } : {}) };
         });
       return { ProjectVersionDescriptions: descriptions };
     });
+    this.mockCopies();
     this.rekognition.on(StartProjectVersionCommand).callsFake(async (input) => {
       const arn = input.ProjectVersionArn as string;
       await this.beforeStart(arn);
@@ -558,7 +660,7 @@ export class AwsWorld {
       // Like Rekognition: a version that is starting, running or stopping cannot be started.
       if (["STARTING", "RUNNING", "STOPPING"].includes(this.status(arn))) throw resourceInUse(`${arn} is ${this.status(arn)}`);
       this.starts.push(arn);
-      this.models[arn] = { status: "STARTING", minInferenceUnits: input.MinInferenceUnits, maxInferenceUnits: input.MaxInferenceUnits, settleAfter: 2 };
+      this.models[arn] = { ...(this.models[arn]?.source ? { source: this.models[arn].source } : {}), status: "STARTING", minInferenceUnits: input.MinInferenceUnits, maxInferenceUnits: input.MaxInferenceUnits, settleAfter: 2 };
       this.onChange();
       await this.afterStart(arn);
       return { Status: "STARTING" };
@@ -603,6 +705,74 @@ export class AwsWorld {
           .map((name) => ({ AlarmName: name, StateValue: this.alarms[name]?.state ?? "OK", StateReason: this.alarms[name]?.reason ?? "Threshold Crossed: no datapoints were received", StateUpdatedTimestamp: new Date(Date.parse("2025-03-01T10:00:00Z")) })),
       };
     });
+  }
+
+  /**
+   * CopyProjectVersion authorized like Rekognition does across accounts: a project policy of the source project must
+   * let the destination's account copy that version; the copy is COPYING_IN_PROGRESS for `copyPolls` describes.
+   * DeleteProjectVersion refuses a version that runs. Project policies keep a revision that conditional writes check.
+   */
+  private mockCopies(): void {
+    this.rekognition.on(CopyProjectVersionCommand).callsFake(async (input) => {
+      const source = String(input.SourceProjectVersionArn);
+      const destination = String(input.DestinationProjectArn);
+      await this.beforeCopy(source);
+      const account = destination.split(":")[4];
+      const allowed = Object.values(this.projectPolicies).some(({ document }) => {
+        const statements = (JSON.parse(document) as { Statement: { Effect: string; Principal: { AWS: string }; Action: string; Resource: string | string[] }[] }).Statement;
+        return statements.some((st) => st.Effect === "Allow" && st.Principal.AWS === `arn:aws:iam::${account}:root` && st.Action === "rekognition:CopyProjectVersion" && ([] as string[]).concat(st.Resource).includes(source));
+      });
+      if (!allowed) throw accessDenied(`account ${account} may not copy ${source}: no project policy allows it`);
+      if (this.models[source] === undefined) throw Object.assign(new Error(`${source} not found`), { name: "ResourceNotFoundException" });
+      const copy = `${destination.replace(/\/\d+$/, "")}/version/${input.VersionName}/${1730500000000 + this.copies.length}`;
+      if (this.models[copy] !== undefined || Object.keys(this.models).some((arn) => arn.includes(`/version/${input.VersionName}/`) && arn.startsWith(destination.replace(/\/\d+$/, "")))) {
+        throw Object.assign(new Error(`a version named ${input.VersionName} exists`), { name: "ResourceInUseException" });
+      }
+      this.copies.push(copy);
+      this.models[copy] = { status: "COPYING_IN_PROGRESS", source, settleAfter: this.copyPolls };
+      this.onChange();
+      await this.afterCopy(copy);
+      return { ProjectVersionArn: copy };
+    });
+    this.rekognition.on(DeleteProjectVersionCommand).callsFake(async (input) => {
+      const arn = String(input.ProjectVersionArn);
+      await this.beforeDelete(arn);
+      if (this.models[arn] === undefined) throw Object.assign(new Error(`${arn} not found`), { name: "ResourceNotFoundException" });
+      if (["STARTING", "RUNNING", "STOPPING", "COPYING_IN_PROGRESS"].includes(this.status(arn))) throw resourceInUse(`${arn} is ${this.status(arn)}`);
+      this.deletions.push(arn);
+      delete this.models[arn];
+      this.onChange();
+      await this.afterDelete(arn);
+      return { Status: "DELETING" };
+    });
+    this.rekognition.on(ListProjectPoliciesCommand).callsFake(() => ({
+      ProjectPolicies: Object.entries(this.projectPolicies).map(([name, p]) => ({ PolicyName: name, PolicyDocument: p.document, PolicyRevisionId: p.revision })),
+    }));
+    const revisionCheck = (name: string, revision: string | undefined) => {
+      const current = this.projectPolicies[name];
+      if ((current === undefined) !== (revision === undefined) || (current && current.revision !== revision)) {
+        throw Object.assign(new Error(`revision ${revision} of ${name} is not the current one`), { name: "InvalidPolicyRevisionIdException" });
+      }
+    };
+    this.rekognition.on(PutProjectPolicyCommand).callsFake((input) => {
+      revisionCheck(String(input.PolicyName), input.PolicyRevisionId);
+      this.projectPolicies[String(input.PolicyName)] = { document: String(input.PolicyDocument), revision: `r${++this.revisions}` };
+      this.onChange();
+      return { PolicyRevisionId: `r${this.revisions}` };
+    });
+    this.rekognition.on(DeleteProjectPolicyCommand).callsFake((input) => {
+      revisionCheck(String(input.PolicyName), input.PolicyRevisionId);
+      delete this.projectPolicies[String(input.PolicyName)];
+      this.onChange();
+      return {};
+    });
+  }
+
+  /** The versions a copy environment's project policy lets its account copy (none without a policy). */
+  copyableBy(env: string): string[] {
+    const policy = this.projectPolicies[`modelshare-copy-${env}`];
+    if (!policy) return [];
+    return (JSON.parse(policy.document) as { Statement: { Resource: string | string[] }[] }).Statement.flatMap((st) => ([] as string[]).concat(st.Resource)).sort();
   }
 
   /** DynamoDB with the semantics the lease relies on: conditional writes, evaluated on the stored item. */
@@ -678,6 +848,7 @@ export class AwsWorld {
     if (state.settleAfter > 0) return;
     delete state.settleAfter;
     if (state.status === "STARTING") state.status = this.startEndsFailed?.(arn) ? "FAILED" : "RUNNING";
+    else if (state.status === "COPYING_IN_PROGRESS") state.status = this.copyEndsFailed?.(state.source ?? "") ? "COPYING_FAILED" : "COPYING_COMPLETED";
     else if (state.status === "STOPPING") state.status = "STOPPED";
     this.onChange();
   }
@@ -752,15 +923,24 @@ export class WorldSmokeTester implements SmokeTester {
   private readonly seenGrant = new Map<string, number>();
 
   constructor(
-    private readonly workspace: FakeWorkspace,
-    private readonly aws: AwsWorld,
+    readonly workspace: FakeWorkspace,
+    readonly aws: AwsWorld,
   ) {}
 
   beforeCall: () => void = () => {};
 
+  /** Copy mode: a direct call (no shared role) on a copy the environment's deployed stack lists, which must run. */
+  private async detectOnCopy(request: SmokeTestRequest): Promise<readonly DetectedLabel[]> {
+    if (request.sharedRoleArn !== undefined) throw accessDenied(`a copy environment has no shared role; got ${request.sharedRoleArn}`);
+    if (!this.workspace.copyAllows(request.environment).includes(request.modelVersionArn)) throw accessDenied(`${request.modelVersionArn} is not one of ${request.environment}'s listed copies`);
+    if (this.aws.status(request.modelVersionArn) !== "RUNNING") throw Object.assign(new Error(`${request.modelVersionArn} is ${this.aws.status(request.modelVersionArn)}`), { name: "ModelNotRunningError" });
+    return this.labels;
+  }
+
   async detectLabels(request: SmokeTestRequest): Promise<readonly DetectedLabel[]> {
     this.calls.push(request);
     this.beforeCall();
+    if (this.workspace.world.copying(request.environment)) return this.detectOnCopy(request);
     if (request.sharedRoleArn !== SHARED_ROLE(request.environment)) throw accessDenied(`wrong shared role ${request.sharedRoleArn}`);
     if (!this.workspace.deployedGrants(request.environment).includes(request.modelVersionArn)) {
       const error = new Error(`DetectCustomLabels on ${request.modelVersionArn} was denied`);

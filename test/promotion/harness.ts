@@ -56,12 +56,33 @@ export class Scenario {
   checkInvariant(when: string): void {
     this.checks++;
     for (const env of this.environments()) {
+      if (this.workspace.world.copying(env)) {
+        this.checkCopyInvariant(env, when);
+        continue;
+      }
       const calls = this.workspace.deployedConfigured(env);
       if (!this.workspace.deployedGrants(env).includes(calls)) this.violations.push(`${when}: ${env} calls ${calls}, which is not granted to it`);
       if (!this.workspace.endpointAllows(env).includes(calls)) this.violations.push(`${when}: ${env} calls ${calls}, which its endpoint policy does not allow`);
       const status = this.aws.status(calls);
       if (status !== "RUNNING") this.violations.push(`${when}: ${env} calls ${calls}, which is ${status}`);
     }
+  }
+
+  /**
+   * A copy environment: its deployed configured version is granted to it, its parameter names a copy (never the
+   * "not copied yet" placeholder once it had one), the copy is one its deployed stack allows, and it is RUNNING.
+   */
+  private checkCopyInvariant(env: string, when: string): void {
+    const source = this.workspace.deployedConfigured(env);
+    if (!this.workspace.deployedGrants(env).includes(source)) this.violations.push(`${when}: ${env} is configured for ${source}, which is not granted to it`);
+    const copy = this.workspace.deployedCopy(env);
+    if (copy === undefined) {
+      this.violations.push(`${when}: ${env}'s parameter names no copy of ${source}`);
+      return;
+    }
+    if (!this.workspace.copyAllows(env).includes(copy)) this.violations.push(`${when}: ${env} calls ${copy}, which its stack does not allow`);
+    const status = this.aws.status(copy);
+    if (status !== "RUNNING") this.violations.push(`${when}: ${env} calls its copy ${copy}, which is ${status}`);
   }
 
   /** A second operator: another checkout of the project (its files as they are now), sharing the deployed world. */

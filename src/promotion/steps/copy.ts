@@ -31,7 +31,9 @@ export const copyStep: StepDefinition = {
   },
   async undo(context, step) {
     const source = context.journal.version;
-    const made = step.effects.copiedVersion;
+    // A copy whose CopyProjectVersion response was lost is found by the name journalled before the call.
+    const named = step.effects.copyVersionName;
+    const made = step.effects.copiedVersion ?? (named !== undefined ? (await (await context.copier()).findByName(named))?.arn : undefined);
     const notes: string[] = [];
     if (step.effects.addedCopyEntry && (await unlistCopy(context, source))) {
       await context.up((await context.project()).consumers[context.env].stack);
