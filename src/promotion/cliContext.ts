@@ -259,7 +259,12 @@ export async function engineDepsFor(context: CliContext, project: Project): Prom
     modelLifecycle: (projectArn, region) => modelLifecycleFor(context, projectArn, region),
     rekognition: (region) => context.rekognition(region),
     copyLifecycle: (env, destinationProjectArn) => new ModelLifecycle(consumerRekognition(env), destinationProjectArn, context.modelTiming),
-    copier: (env, destinationProjectArn, maxWaitSeconds) => new ModelCopier(consumerRekognition(env), destinationProjectArn, { ...(context.modelTiming.copy ?? DEFAULT_COPY_TIMING), maxWaitSeconds }),
+    // promotion.copyTimeoutMinutes bounds the wait; a context's own copy timing may bound it further.
+    copier: (env, destinationProjectArn, maxWaitSeconds) =>
+      new ModelCopier(consumerRekognition(env), destinationProjectArn, {
+        ...(context.modelTiming.copy ?? DEFAULT_COPY_TIMING),
+        maxWaitSeconds: Math.min(maxWaitSeconds, context.modelTiming.copy?.maxWaitSeconds ?? maxWaitSeconds),
+      }),
     smokeTester: context.smokeTester,
     journals: new FileJournalStore(context.stateDir),
     locks: new FileLocks(context.stateDir, context.liveness),

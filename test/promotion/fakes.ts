@@ -632,6 +632,8 @@ export class AwsWorld {
   afterCopy: (copy: string) => Promise<void> | void = () => {};
   beforeDelete: (arn: string) => Promise<void> | void = () => {};
   afterDelete: (arn: string) => Promise<void> | void = () => {};
+  /** Runs before PutProjectPolicy / DeleteProjectPolicy check the revision (someone else's write in between). */
+  beforePolicyWrite: (name: string) => void = () => {};
   /** How many DescribeProjectVersions see a copy COPYING_IN_PROGRESS before it is COPYING_COMPLETED. */
   copyPolls = 2;
   /** The copy ends COPYING_FAILED instead. */
@@ -749,6 +751,7 @@ export class AwsWorld {
       ProjectPolicies: Object.entries(this.projectPolicies).map(([name, p]) => ({ PolicyName: name, PolicyDocument: p.document, PolicyRevisionId: p.revision })),
     }));
     const revisionCheck = (name: string, revision: string | undefined) => {
+      this.beforePolicyWrite(name);
       const current = this.projectPolicies[name];
       if ((current === undefined) !== (revision === undefined) || (current && current.revision !== revision)) {
         throw Object.assign(new Error(`revision ${revision} of ${name} is not the current one`), { name: "InvalidPolicyRevisionIdException" });

@@ -2,7 +2,8 @@ import { expect } from "chai";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { installInterruptHandlers, InterruptedError, InterruptSignal, runInterruptible } from "../../src/cli/interrupt";
+import { installInterruptHandlers, InterruptedError, runInterruptible } from "../../src/cli/interrupt";
+import { fakeProcess } from "../helpers/fakeProcess";
 import { executePromotion } from "../../src/promotion/engine";
 import { V1, V2, V3 } from "./fakes";
 import { promote, Scenario, until } from "./harness";
@@ -11,18 +12,6 @@ import { promote, Scenario, until } from "./harness";
  * SIGINT/SIGTERM during a step (SRE review S3): the step stops at a safe point (its `pulumi up` cancelled and
  * awaited), the journal says where, the lease is released, the exit code is 128 + the signal's number.
  */
-function fakeProcess() {
-  const handlers = new Map<string, () => void>();
-  const lines: string[] = [];
-  const exits: number[] = [];
-  return {
-    io: { on: (s: InterruptSignal, h: () => void) => void handlers.set(s, h), off: (s: InterruptSignal) => void handlers.delete(s), write: (l: string) => void lines.push(l), exit: (c: number) => void exits.push(c), graceMs: 50 },
-    send: (s: InterruptSignal) => handlers.get(s)?.(),
-    lines,
-    exits,
-  };
-}
-
 describe("SIGINT and SIGTERM", () => {
   it("the first signal aborts the run's signal with InterruptedError and says how to force; a second one exits at once with 130/143", () => {
     const p = fakeProcess();

@@ -1,0 +1,148 @@
+import { expect } from "chai";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { registerPromote } from "../../src/cli/promote";
+import { registerRollback } from "../../src/cli/rollback";
+import { runInterruptible } from "../../src/cli/interrupt";
+import { executePromotion } from "../../src/promotion/engine";
+import { readStack, V1, V2, V3 } from "../promotion/fakes";
+import { historyOf, promote, Scenario, until } from "../promotion/harness";
+import { fakeProcess } from "../helpers/fakeProcess";
+import { copyScenario, PROD_V1 } from "./promotionWorld";
+
+/**
+ * Copy-mode promotion beyond the fault matrix (test/copy/promotionFaults.test.ts): a copy Rekognition fails, a copy
+ * that never finishes (the bounded wait), a project policy write that fails, SIGTERM while a copy is in progress,
+ * rollback, and the CLI (`--from qa`, `--dry-run --json`, the project-policy check before any change).
+ */
+describe("copy mode: promotion cases", () => {
+  let s: Scenario;
+  afterEach(() => s?.restore());
+
+  const isNewCopy = (arn: string) => /project\/prod-models\/version\/defect-detector\.v3-/.test(arn);
+  const listed = () => (readStack(s.dir, "prod")["modelshare:copy"].versions as { source: string }[]).map((v) => v.source);
+
+  it("a copy that ends COPYING_FAILED fails the step with Rekognition's status; the failed copy is deleted and the grant undone", async () => {
+    s = copyScenario();
+    s.aws.copyEndsFailed = (source) => source === V3;
+    const result = await executePromotion(promote("prod", V3), await s.deps());
+    expect(result.outcome).to.equal("failed");
+    expect(result.failedStep).to.equal("copy");
+    expect(result.reason).to.match(/the copy .*defect-detector\.v3-[a-f0-9]{8}.* failed: it is COPYING_FAILED/);
+    expect(Object.keys(s.aws.models).filter(isNewCopy)).to.deep.equal([]);
+    expect(s.aws.deletions.filter(isNewCopy)).to.have.length(1);
+    expect(s.aws.copyableBy("prod")).to.deep.equal([V1]);
+    expect(s.workspace.deployedGrants("prod")).to.deep.equal([V1]);
+    expect(listed()).to.deep.equal([V1]);
+    expect(s.violations).to.deep.equal([]);
+  });
+
+  it("the wait for COPYING_COMPLETED is bounded: at the bound the step fails saying so; the undo deletes the copy once it ends", async () => {
+    s = copyScenario();
+    s.aws.copyPolls = 1_000_000; // does not finish
+    const bounded = { modelTiming: { start: fast, stop: fast, copy: { ...fast, maxWaitSeconds: 0.05 } } };
+    const first = await executePromotion(promote("prod", V3), await s.deps(bounded));
+    // The undo waits for the copy to end before deleting it (Rekognition deletes no version in progress): bounded too.
+    expect(first.outcome).to.equal("undo-failed");
+    expect(first.reason).to.match(/copy failed \(the copy .* was not done within 0\.05s; it is COPYING_IN_PROGRESS\); undoing copy then failed/);
+    expect(s.workspace.deployedConfigured("prod")).to.equal(V1);
+    // Once the copy ends, the same command finishes the undo: the copy is deleted, the grant removed.
+    s.aws.models[s.aws.copies[0]].settleAfter = 1;
+    const again = await executePromotion(promote("prod", V3), await s.deps(bounded));
+    expect(again.outcome, again.reason).to.equal("failed");
+    expect(s.aws.deletions).to.deep.equal([s.aws.copies[0]]);
+    expect(s.workspace.deployedGrants("prod")).to.deep.equal([V1]);
+    expect(s.violations).to.deep.equal([]);
+  });
+
+  it("someone writes prod's project policy between the grant's read and its write: the conditional write is refused, the grant undone", async () => {
+    s = copyScenario();
+    let once = true;
+    s.aws.beforePolicyWrite = (name) => {
+      if (!once || name !== "modelshare-copy-prod") return;
+      once = false;
+      s.aws.projectPolicies[name] = { ...s.aws.projectPolicies[name], revision: "r-someone-else" };
+    };
+    const result = await executePromotion(promote("prod", V3), await s.deps());
+    expect(result.outcome).to.equal("failed");
+    expect(result.failedStep).to.equal("grant");
+    expect(result.reason).to.match(/InvalidPolicyRevisionIdException|is not the current one/);
+    expect(result.steps.find((x) => x.id === "grant")?.state).to.equal("undone");
+    expect(s.workspace.deployedGrants("prod")).to.deep.equal([V1]);
+    expect(s.aws.copyableBy("prod")).to.deep.equal([V1]);
+    expect(s.aws.copies).to.deep.equal([]);
+    expect(s.violations).to.deep.equal([]);
+  });
+
+  it("SIGTERM while the copy is in progress: the wait ends at once, the journal keeps the copy, the same command resumes without copying twice", async () => {
+    s = copyScenario();
+    s.aws.copyPolls = 1_000_000;
+    const p = fakeProcess();
+    let outcome: string | undefined;
+    const running = runInterruptible(
+      async (signal) => {
+        outcome = (await executePromotion(promote("prod", V3), await s.deps({ signal, modelTiming: { start: fast, stop: fast, copy: { minDelaySeconds: 1, maxDelaySeconds: 2, maxWaitSeconds: 3600 } } }))).outcome;
+        return 0;
+      },
+      () => 1,
+      { ...p.io, graceMs: 60_000 },
+    );
+    await until(() => s.aws.copies.length === 1);
+    p.send("SIGTERM");
+    expect(await running).to.equal(143);
+    expect(outcome).to.equal("interrupted");
+    const journal = JSON.parse(readFileSync(join(s.dir, ".modelshare", "journal", "prod.json"), "utf8")) as { steps: { id: string; effects: { copiedVersion?: string } }[]; interrupted?: { step: string } };
+    expect(journal.interrupted?.step).to.equal("copy");
+    expect(journal.steps.find((x) => x.id === "copy")?.effects.copiedVersion).to.equal(s.aws.copies[0]);
+    expect(s.aws.leaseItem()).to.equal(undefined);
+    s.aws.models[s.aws.copies[0]].settleAfter = 1;
+    const resumed = await executePromotion(promote("prod", V3), await s.deps());
+    expect(resumed.outcome, resumed.reason).to.equal("succeeded");
+    expect(s.aws.copies).to.have.length(1);
+    expect(s.workspace.deployedCopy("prod")).to.equal(s.aws.copies[0]);
+    expect(s.violations).to.deep.equal([]);
+  });
+
+  it("rollback restarts the previous copy with the units it last ran with; nothing is copied", async () => {
+    s = copyScenario();
+    s.aws.models[PROD_V1] = { ...s.aws.models[PROD_V1], minInferenceUnits: 3, maxInferenceUnits: 5 };
+    expect((await s.cli(registerPromote, ["promote", "--env", "prod", "--version", V3, "--yes"])).exitCode).to.equal(0);
+    const back = await s.cli(registerRollback, ["rollback", "--env", "prod", "--yes", "--json"]);
+    expect(back.exitCode, s.err.join("")).to.equal(0);
+    expect(s.workspace.deployedCopy("prod")).to.equal(PROD_V1);
+    expect(s.aws.models[PROD_V1]).to.include({ status: "RUNNING", minInferenceUnits: 3, maxInferenceUnits: 5 });
+    expect(s.aws.copies).to.have.length(1);
+    expect(historyOf(s, "prod").map((r) => [r.kind, r.from, r.to, r.outcome])).to.deep.equal([
+      ["promote", V1, V3, "succeeded"],
+      ["rollback", V3, V1, "succeeded"],
+    ]);
+    expect(s.violations).to.deep.equal([]);
+  });
+
+  it("CLI: promote --env prod --from qa copies the version qa calls; --dry-run --json shows the copy plan first", async () => {
+    s = copyScenario();
+    expect((await s.cli(registerPromote, ["promote", "--env", "prod", "--from", "qa", "--dry-run", "--json"])).exitCode).to.equal(0);
+    const plan = JSON.parse(s.out.join("")) as { version: string; steps: { id: string }[] };
+    expect(plan.version).to.equal(V2);
+    expect(plan.steps.map((x) => x.id)).to.deep.equal(["grant", "copy", "ensure-running", "verify", "switch", "stop", "revoke"]);
+    s.out.length = 0;
+    const run = await s.cli(registerPromote, ["promote", "--env", "prod", "--from", "qa", "--yes", "--json"]);
+    expect(run.exitCode, s.err.join("")).to.equal(0);
+    expect(JSON.parse(s.out.join(""))).to.include({ env: "prod", outcome: "succeeded", version: V2, previous: V1 });
+    expect(s.aws.status(s.workspace.deployedCopy("prod")!)).to.equal("RUNNING");
+    expect(s.aws.copyableBy("prod")).to.deep.equal([V2]);
+    expect(existsSync(join(s.dir, ".modelshare", "journal", "prod.json"))).to.equal(false);
+  });
+
+  it("CLI: a project policy on the shared project that modelshare did not plan stops the promotion before any change (exit 1)", async () => {
+    s = copyScenario();
+    s.aws.projectPolicies["modelshare-copy-prod"] = { document: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "rekognition:CopyProjectVersion", Resource: [V1] }] }), revision: "r9" };
+    const run = await s.cli(registerPromote, ["promote", "--env", "prod", "--version", V3, "--yes"]);
+    expect(run.exitCode).to.equal(1);
+    expect(s.err.join("")).to.match(/project policy "modelshare-copy-prod".*has the name of modelshare's copy policy but not the document modelshare planned/);
+    expect(s.aws.copies).to.deep.equal([]);
+    expect(s.workspace.deployedGrants("prod")).to.deep.equal([V1]);
+  });
+});
+
+const fast = { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 5 };
