@@ -26,7 +26,8 @@ export function registerPromote(program: Command, context: () => CliContext = ()
   program
     .command("promote")
     .description(
-      "Move an environment to a model version: ensure-running, grant, verify, switch, revoke, stop. A step failing before the " +
+      "Move an environment to a model version: ensure-running, grant, verify, switch, bake, revoke, stop; a copy environment " +
+        "(sharing: copy) runs grant, copy, ensure-running, verify, switch, stop, delete-copy, revoke on its own copy. A step failing before the " +
         "switch undoes the steps taken; after the verified switch, the clean-up is left pending; so the environment always calls a " +
         "granted, RUNNING version. A re-run after a crash resumes, re-checking what the crash may have invalidated.",
     )
