@@ -222,7 +222,7 @@ export async function projectArnOf(context: CliContext, project: Project): Promi
 }
 
 export function modelLifecycleFor(context: CliContext, projectArn: string, region: string): ModelLifecycle {
-  return new ModelLifecycle(context.rekognition(region), projectArn, context.modelTiming);
+  return new ModelLifecycle(context.rekognition(region), projectArn, context.modelTiming, context.signal);
 }
 
 /** The promotion lease in the ML account's table (its name comes from the contract, so no Pulumi call is needed). */
@@ -258,7 +258,7 @@ export async function engineDepsFor(context: CliContext, project: Project): Prom
     workspace,
     modelLifecycle: (projectArn, region) => modelLifecycleFor(context, projectArn, region),
     rekognition: (region) => context.rekognition(region),
-    copyLifecycle: (env, destinationProjectArn) => new ModelLifecycle(consumerRekognition(env), destinationProjectArn, context.modelTiming),
+    copyLifecycle: (env, destinationProjectArn) => new ModelLifecycle(consumerRekognition(env), destinationProjectArn, context.modelTiming, context.signal),
     // promotion.copyTimeoutMinutes bounds the wait; a context's own copy timing may bound it further.
     copier: (env, destinationProjectArn, maxWaitSeconds) =>
       new ModelCopier(consumerRekognition(env), destinationProjectArn, {

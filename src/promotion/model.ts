@@ -85,6 +85,8 @@ export class ModelLifecycle {
     private readonly client: RekognitionClient,
     readonly projectArn: string,
     private readonly timing: { readonly start: WaitTiming; readonly stop: WaitTiming } = { start: DEFAULT_START_TIMING, stop: DEFAULT_STOP_TIMING },
+    /** SIGINT/SIGTERM (../cli/interrupt): a wait for RUNNING or STOPPED ends at once, at its next poll at the latest. */
+    private readonly signal?: AbortSignal,
   ) {}
 
   /** The request that names exactly one version of the project. */
@@ -153,7 +155,7 @@ export class ModelLifecycle {
     const t = this.timing.start;
     try {
       await rekognitionSdk().waitUntilProjectVersionRunning(
-        { client: this.client, minDelay: t.minDelaySeconds, maxDelay: t.maxDelaySeconds, maxWaitTime: t.maxWaitSeconds },
+        { client: this.client, minDelay: t.minDelaySeconds, maxDelay: t.maxDelaySeconds, maxWaitTime: t.maxWaitSeconds, ...(this.signal ? { abortSignal: this.signal } : {}) },
         this.scopedRequest(versionArn),
       );
     } catch (error) {
@@ -166,7 +168,7 @@ export class ModelLifecycle {
     const t = this.timing.stop;
     try {
       const result = await createWaiter(
-        { client: this.client, minDelay: t.minDelaySeconds, maxDelay: t.maxDelaySeconds, maxWaitTime: t.maxWaitSeconds },
+        { client: this.client, minDelay: t.minDelaySeconds, maxDelay: t.maxDelaySeconds, maxWaitTime: t.maxWaitSeconds, ...(this.signal ? { abortSignal: this.signal } : {}) },
         this.scopedRequest(versionArn),
         checkStopped,
       );
@@ -177,6 +179,8 @@ export class ModelLifecycle {
   }
 
   private async waitFailure(versionArn: string, wanted: string, timing: WaitTiming, cause: unknown): Promise<Error> {
+    // Interrupted: the run's own InterruptedError, so the engine stops at this safe point (nothing was changed by a wait).
+    if (this.signal?.aborted) return this.signal.reason instanceof Error ? this.signal.reason : new Error(String(this.signal.reason));
     const now = await this.describe(versionArn).catch(() => undefined);
     const timedOut = cause instanceof Error && cause.name === "TimeoutError";
     const state = now ? `it is ${now.status}${now.statusMessage ? ` (${now.statusMessage})` : ""}` : "it can no longer be described";

@@ -36,6 +36,34 @@ describe("SIGINT and SIGTERM", () => {
     interruption.dispose();
   });
 
+  it("SIGTERM while waiting for a version to become RUNNING: the waiter ends at once (not after its hour), the journal notes ensure-running, exit 143", async () => {
+    const s = new Scenario({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }, { [V1]: "RUNNING", [V2]: "RUNNING", [V3]: "TRAINING_COMPLETED" });
+    try {
+      s.aws.afterStart = (arn) => void (s.aws.models[arn].settleAfter = 1_000_000); // STARTING for ever
+      const slowPolls = { minDelaySeconds: 1, maxDelaySeconds: 2, maxWaitSeconds: 3600 };
+      const p = fakeProcess();
+      let outcome: string | undefined;
+      const running = runInterruptible(
+        async (signal) => {
+          outcome = (await executePromotion(promote("prod", V3), await s.deps({ signal, modelTiming: { start: slowPolls, stop: slowPolls } }))).outcome;
+          return 0;
+        },
+        () => 1,
+        { ...p.io, graceMs: 60_000 },
+      );
+      await until(() => s.aws.starts.includes(V3));
+      const sent = Date.now();
+      p.send("SIGTERM");
+      expect(await running).to.equal(143);
+      expect(Date.now() - sent, "ended at once, not at the next poll").to.be.lessThan(900);
+      const journal = JSON.parse(readFileSync(join(s.dir, ".modelshare", "journal", "prod.json"), "utf8")) as { interrupted?: { step: string } };
+      expect({ outcome, step: journal.interrupted?.step, lease: s.aws.leaseItem() }).to.deep.equal({ outcome: "interrupted", step: "ensure-running", lease: undefined });
+      expect(p.exits).to.deep.equal([]);
+    } finally {
+      s.restore();
+    }
+  });
+
   it("SIGTERM during the switch's pulumi up: the up is cancelled, the journal notes where, the lease is released, exit 143; nothing is undone", async () => {
     const s = new Scenario({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }, { [V1]: "RUNNING", [V2]: "RUNNING", [V3]: "TRAINING_COMPLETED" });
     try {
