@@ -3,9 +3,9 @@ import { UsageError, projectDirectoryOption } from "./common";
 import { CliContext, defaultCliContext, leaseIdentity, loadProjectForCli, modelLifecycleFor, projectArnOf, promotionLeaseFor } from "../promotion/cliContext";
 import { readDeployedState } from "../promotion/deployed";
 import { FileJournalStore } from "../promotion/journal";
-import { describeLease } from "../promotion/lease";
+import { describeLease, HeldLease } from "../promotion/lease";
 import { startActionFor, stopActionFor } from "../promotion/model";
-import { describeUses, usageState, UsageState, usersOf, versionLabel } from "../promotion/plan";
+import { deployedUsageState, describeUses, usageState, UsageState, usersOf, versionLabel } from "../promotion/plan";
 import { Project } from "../promotion/project";
 import { requireInteger, requireVersionArn } from "../promotion/validation";
 
@@ -49,7 +49,7 @@ export function registerModel(program: Command, context: () => CliContext = () =
 
       const models = modelLifecycleFor(ctx, await projectArnOf(ctx, project), project.ml.config.region);
       const name = versionLabel(version);
-      const description = await withLease(ctx, project, `model start ${name}`, async () => {
+      const description = await withLease(ctx, project, `model start ${name}`, async (lease) => {
         ctx.progress.step("start", `${name} with ${min}${max !== undefined ? `-${max}` : ""} inference unit(s)`);
         const seen = await models.require(version);
         const action = startActionFor(seen.status);
@@ -59,6 +59,8 @@ export function registerModel(program: Command, context: () => CliContext = () =
           await models.waitStopped(version);
         }
         // STARTING (someone's start under way) is waited for; a start that races ours is joined, not failed.
+        // The lease may have been lost during the wait for STOPPED: checked right before the change.
+        if (action === "start" || action === "wait-stopped-then-start") await lease.check();
         if (action === "start" || action === "wait-stopped-then-start") await models.startOrJoin(version, { min, ...(max !== undefined ? { max } : {}) });
         if (action !== "none") {
           ctx.progress.waiting(`${name} to become RUNNING`);
@@ -93,7 +95,7 @@ export function registerModel(program: Command, context: () => CliContext = () =
       refuseInUse(version, usageState(project, journals), flags.force === true);
       const models = modelLifecycleFor(ctx, await projectArnOf(ctx, project), project.ml.config.region);
       const name = versionLabel(version);
-      const { description, action } = await withLease(ctx, project, `model stop ${name}`, async () => {
+      const { description, action } = await withLease(ctx, project, `model stop ${name}`, async (lease) => {
         refuseInUse(version, await deployedUsage(ctx, project, journals), flags.force === true);
         ctx.progress.step("stop", name);
         const seen = await models.require(version);
@@ -101,7 +103,10 @@ export function registerModel(program: Command, context: () => CliContext = () =
         if (next === "starting" && !flags.force) {
           throw new UsageError(`--version "${version}" is STARTING: someone is starting it (a promotion or \`model start\`); allowed: a RUNNING version, or add --force to stop the start`);
         }
-        if (next === "stop" || next === "starting") await models.stop(version);
+        if (next === "stop" || next === "starting") {
+          await lease.check();
+          await models.stop(version);
+        }
         if (next !== "none") {
           ctx.progress.waiting(`${name} to become STOPPED`);
           await models.waitStopped(version);
@@ -123,18 +128,16 @@ function refuseInUse(version: string, state: UsageState, force: boolean): void {
 
 /** Who uses what, as deployed (grants of every environment, configured versions of the deployed consumer stacks). */
 async function deployedUsage(ctx: CliContext, project: Project, journals: ReturnType<FileJournalStore["list"]>): Promise<UsageState> {
-  const deployed = await readDeployedState(await ctx.workspace(), project);
-  const configured = Object.fromEntries(Object.entries(deployed.configured).filter((e): e is [string, string] => e[1] !== undefined));
-  return { configured, granted: deployed.grants, inFlight: journals.map((j) => ({ env: j.env, versions: [j.version, j.previous] })) };
+  return deployedUsageState(project, await readDeployedState(await ctx.workspace(), project), journals);
 }
 
 /** Runs `operation` holding the promotion lease: a manual start or stop must not interleave with a promotion. */
-async function withLease<T>(ctx: CliContext, project: Project, purpose: string, operation: () => Promise<T>): Promise<T> {
+async function withLease<T>(ctx: CliContext, project: Project, purpose: string, operation: (lease: HeldLease) => Promise<T>): Promise<T> {
   const lease = await promotionLeaseFor(ctx, project).acquire(await leaseIdentity(ctx, project, purpose), (holder) =>
     ctx.progress.waiting(`the promotion lease, held by ${describeLease(holder, ctx.now())}`),
   );
   try {
-    return await operation();
+    return await operation(lease);
   } finally {
     await lease.release().catch(() => undefined);
   }

@@ -45,6 +45,17 @@ export function usageState(project: Project, journals: readonly Journal[] = []):
   };
 }
 
+/**
+ * Who needs ML versions RUNNING, as deployed (the grants of the deployed ML stack, the versions the deployed consumer
+ * stacks configure) plus the promotions in flight: copy environments and their journals left out (see usageState).
+ */
+export function deployedUsageState(project: Project, deployed: { readonly grants: Readonly<Record<string, readonly string[]>>; readonly configured: Readonly<Record<string, string | undefined>> }, journals: readonly Journal[]): UsageState {
+  const copying = copyEnvironments(project);
+  const configured = Object.fromEntries(Object.entries(deployed.configured).filter((e): e is [string, string] => e[1] !== undefined && !copying.has(e[0])));
+  const granted = Object.fromEntries(Object.entries(deployed.grants).filter(([env]) => !copying.has(env)));
+  return { configured, granted, inFlight: journals.filter((j) => j.sharing !== "copy").map((j) => ({ env: j.env, versions: [j.version, j.previous] })) };
+}
+
 /** The environments the ML stack's config says copy (consumers.<env>.sharing: copy). */
 export function copyEnvironments(project: Project): Set<string> {
   return new Set(Object.entries(project.ml.config.consumers).filter(([, c]) => c.sharing === "copy").map(([env]) => env));

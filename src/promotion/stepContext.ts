@@ -10,7 +10,7 @@ import { copyOf } from "../config/copy";
 import { ModelCopier } from "./copying";
 import { DeployedCopyDestination, readCopyDestination } from "./deployed";
 import { applyProjectPolicies, plannedProjectPolicies } from "./projectPolicies";
-import { copyEnvironments, usersOf, UsageState, VersionUse, versionLabel } from "./plan";
+import { deployedUsageState, usersOf, VersionUse, versionLabel } from "./plan";
 import { Project } from "./project";
 import { InferenceUnits, Journal, JournalStep, StepEffects } from "./types";
 import { addToConfigList, removeFromConfigList } from "./workspace";
@@ -203,13 +203,8 @@ export class StepContext {
   async usersOf(version: string): Promise<VersionUse[]> {
     const project = await this.project();
     const deployed = await readDeployedState(this.deps.workspace, project);
-    // Copy environments run their own copies: they need no ML version running (./plan usageState).
-    const copying = copyEnvironments(project);
-    const others = this.deps.journals.list().filter((j) => j.env !== this.env && j.sharing !== "copy");
-    const configured = Object.fromEntries(Object.entries(deployed.configured).filter((e): e is [string, string] => e[1] !== undefined && !copying.has(e[0])));
-    const granted = Object.fromEntries(Object.entries(deployed.grants).filter(([env]) => !copying.has(env)));
-    const state: UsageState = { configured, granted, inFlight: others.map((j) => ({ env: j.env, versions: [j.version, j.previous] })) };
-    return usersOf(version, state);
+    const others = this.deps.journals.list().filter((j) => j.env !== this.env);
+    return usersOf(version, deployedUsageState(project, deployed, others));
   }
 
   /**

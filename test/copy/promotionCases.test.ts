@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { registerPromote } from "../../src/cli/promote";
+import { registerModel } from "../../src/cli/model";
 import { registerRollback } from "../../src/cli/rollback";
 import { runInterruptible } from "../../src/cli/interrupt";
 import { executePromotion } from "../../src/promotion/engine";
@@ -132,6 +133,18 @@ describe("copy mode: promotion cases", () => {
     expect(s.aws.status(s.workspace.deployedCopy("prod")!)).to.equal("RUNNING");
     expect(s.aws.copyableBy("prod")).to.deep.equal([V2]);
     expect(existsSync(join(s.dir, ".modelshare", "journal", "prod.json"))).to.equal(false);
+  });
+
+  it("model stop: an ML version only a copy environment names is no one's running version (stopped without --force); a shared one still needs it", async () => {
+    s = copyScenario();
+    s.aws.models[V1] = { status: "RUNNING", minInferenceUnits: 1 };
+    const stopped = await s.cli(registerModel, ["model", "stop", "--version", V1, "--json"]);
+    expect(stopped.exitCode, stopped.error?.message).to.equal(0);
+    expect(s.aws.status(V1)).to.equal("STOPPED");
+    expect(s.aws.status(PROD_V1), "prod's own copy is untouched").to.equal("RUNNING");
+    const refused = await s.cli(registerModel, ["model", "stop", "--version", V2]);
+    expect(refused.error?.message).to.match(/is used by qa \(configured\), qa \(granted\)/);
+    expect(s.violations).to.deep.equal([]);
   });
 
   it("CLI: a project policy on the shared project that modelshare did not plan stops the promotion before any change (exit 1)", async () => {

@@ -5,6 +5,7 @@ import { executePromotion } from "../../src/promotion/engine";
 import { DEFAULT_LEASE_TIMING, DynamoLeaseStore, LeaseLostError, PromotionLease } from "../../src/promotion/lease";
 import { AwsWorld, fakeClock, V1, V2, V3 } from "./fakes";
 import { promote, Scenario } from "./harness";
+import { registerModel } from "../../src/cli/model";
 
 /**
  * The lease fences every change: a holder verifies with a conditional write on its token and record version
@@ -52,6 +53,35 @@ describe("promotion lease fencing", () => {
       const taker = new PromotionLease(store(), { now: () => clock.now() + stepped, sleep: clock.sleep, monotonic: clock.now }, () => "unknown", { ...DEFAULT_LEASE_TIMING, waitMs: 60_000 });
       stepped = 5 * 3600_000; // NTP correction or a laptop waking up
       expect(await taker.acquire(who("promote qa", "laptop", 20)).catch((e: unknown) => (e as Error).name)).to.equal("LeaseHeldError");
+    });
+  });
+
+  describe("model start / model stop: a lease lost while they wait", () => {
+    let s: Scenario;
+    afterEach(() => s.restore());
+
+    /** Another operator breaks and takes the lease while this run waits for the version to finish STOPPING. */
+    const takeOverDuringWait = (arn: string) => {
+      s.aws.models[arn] = { status: "STOPPING", settleAfter: 2 };
+      let taken = false;
+      const original = s.aws.onChange;
+      s.aws.onChange = () => {
+        original();
+        if (taken || s.aws.status(arn) !== "STOPPED") return;
+        taken = true;
+        // Another operator's token in the item, as after breakLease + acquire (written at once: no race with the check).
+        const item = s.aws.leaseItem()!;
+        item.token = { S: "token-of-another-operator" };
+      };
+    };
+
+    it("model start does not start a version after the lease changed hands during its wait for STOPPED", async () => {
+      // (model stop's check before StopProjectVersion is the same call: src/cli/model.ts)
+      s = new Scenario({ configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } }, { [V1]: "RUNNING", [V2]: "RUNNING", [V3]: "STOPPED" });
+      takeOverDuringWait(V3);
+      const run = await s.cli(registerModel, ["model", "start", "--version", V3]);
+      expect(run.error?.name ?? run.exitCode).to.equal("LeaseLostError");
+      expect(s.aws.starts).to.deep.equal([]);
     });
   });
 
