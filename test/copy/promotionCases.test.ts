@@ -6,7 +6,7 @@ import { registerModel } from "../../src/cli/model";
 import { registerRollback } from "../../src/cli/rollback";
 import { runInterruptible } from "../../src/cli/interrupt";
 import { executePromotion } from "../../src/promotion/engine";
-import { readStack, V1, V2, V3 } from "../promotion/fakes";
+import { COPY_OF, readStack, V1, V2, V3, writeStack } from "../promotion/fakes";
 import { historyOf, promote, Scenario, until } from "../promotion/harness";
 import { fakeProcess } from "../helpers/fakeProcess";
 import { copyScenario, PROD_V1 } from "./promotionWorld";
@@ -133,6 +133,24 @@ describe("copy mode: promotion cases", () => {
     expect(s.aws.status(s.workspace.deployedCopy("prod")!)).to.equal("RUNNING");
     expect(s.aws.copyableBy("prod")).to.deep.equal([V2]);
     expect(existsSync(join(s.dir, ".modelshare", "journal", "prod.json"))).to.equal(false);
+  });
+
+  it("a copy.versions entry naming a copy of another version is refused before anything starts (Rekognition's SourceProjectVersionArn)", async () => {
+    s = copyScenario();
+    // prod holds a stopped copy of V2, which someone lists as its copy of V3.
+    const prodV2 = COPY_OF("prod", V2);
+    s.aws.models[prodV2] = { status: "STOPPED", source: V2 };
+    const file = readStack(s.dir, "prod");
+    file["modelshare:copy"].versions.push({ source: V3, copy: prodV2 });
+    writeStack(s.dir, "prod", file);
+    s.workspace.deployed.prod["modelshare:copy"] = file["modelshare:copy"];
+    const result = await executePromotion(promote("prod", V3), await s.deps());
+    expect(result.outcome).to.equal("failed");
+    expect(result.failedStep).to.equal("copy");
+    expect(result.reason).to.match(/lists .*defect-detector\.v2-seed.* as its copy of it, but Rekognition says .* was copied from .*defect-detector\.v2\/.*, not .*defect-detector\.v3/);
+    expect(s.workspace.deployedConfigured("prod")).to.equal(V1);
+    expect(s.aws.starts).to.deep.equal([]);
+    expect(s.violations).to.deep.equal([]);
   });
 
   it("model stop: an ML version only a copy environment names is no one's running version (stopped without --force); a shared one still needs it", async () => {

@@ -45,10 +45,15 @@ export const copyStep: StepDefinition = {
   },
 };
 
-/** A listed copy that still exists and finished (waited for when still copying); undefined when it is gone or failed. */
+/**
+ * A listed copy that still exists and finished (waited for when still copying); undefined when it is gone or failed.
+ * It must be a copy of the version promoted, as Rekognition says (SourceProjectVersionArn): an entry that names a copy
+ * of another version would have the environment run a model other than the one it was promoted to.
+ */
 async function usable(context: StepContext, copier: ModelCopier, copy: string): Promise<string | undefined> {
   const found = await copier.describe(copy);
   if (found === undefined || found.status === "COPYING_FAILED") return undefined;
+  requireCopyOf(found, context.journal.version, `${context.env}'s modelshare:copy.versions lists ${copy} as its copy of it`);
   if (found.status === "COPYING_IN_PROGRESS") await waitCopied(context, copier, found);
   return copy;
 }
@@ -63,6 +68,7 @@ async function copyAnew(context: StepContext, copier: ModelCopier, step: Journal
     const arn = await copyWithRetry(context, copier, name);
     found = { arn, status: "COPYING_IN_PROGRESS" };
   }
+  requireCopyOf(found, source, `the version named ${name} in ${context.env}'s destination project`);
   context.intend(step, { copiedVersion: found.arn });
   if (found.status === "COPYING_FAILED") throw new Error(`the copy ${found.arn} of ${versionLabel(source)} failed: ${found.statusMessage ?? "COPYING_FAILED"}`);
   if (!isCopied(found.status)) await waitCopied(context, copier, found);
@@ -99,6 +105,11 @@ async function copyWithRetry(context: StepContext, copier: ModelCopier, versionN
       await context.deps.sleep(delay);
     }
   }
+}
+
+function requireCopyOf(found: FoundCopy, source: string, what: string): void {
+  if (found.sourceVersionArn === undefined || found.sourceVersionArn === source) return;
+  throw new Error(`${what}, but Rekognition says ${found.arn} was copied from ${found.sourceVersionArn}, not ${source}: nothing was started; correct modelshare:copy.versions (or delete that version) and re-run`);
 }
 
 async function waitCopied(context: StepContext, copier: ModelCopier, copy: FoundCopy): Promise<void> {
