@@ -125,11 +125,6 @@ export function copyProblems(config: CopyCheckInput): ConfigProblem[] {
       problems.push({ key: key(`copy.versions[${i}].source`), value: entry.source, message: "belongs to this consumer account; it must be the ML account's version that was copied" });
     }
   });
-  // Once the environment holds copies, its version must be one of them: otherwise the parameter would say "not copied
-  // yet" and its applications would stop. Promotion lists the copy before it switches.
-  if (copy.versions.length > 0 && copyOf(copy, config.modelVersionArn) === undefined) {
-    problems.push({ key: key("modelVersionArn"), value: config.modelVersionArn, message: `has no copy in ${NAMESPACE_MODELSHARE}:copy.versions, so applications would find nothing to call; promote it with modelshare promote (it copies the version first), or list its copy` });
-  }
   for (const i of duplicates(copy.versions, (v) => v.source)) problems.push({ key: key(`copy.versions[${i}].source`), value: copy.versions[i].source, message: "is listed twice; each ML version has one copy here" });
   for (const i of duplicates(copy.versions, (v) => v.copy)) problems.push({ key: key(`copy.versions[${i}].copy`), value: copy.versions[i].copy, message: "is listed twice" });
   return problems;

@@ -16,6 +16,8 @@ export interface VersionDescription {
   readonly statusMessage?: string;
   readonly minInferenceUnits?: number;
   readonly maxInferenceUnits?: number;
+  /** A copy: the version it was copied from (DescribeProjectVersions' SourceProjectVersionArn). */
+  readonly sourceVersionArn?: string;
 }
 
 export type { InferenceUnits };
@@ -207,12 +209,13 @@ async function checkStopped(client: RekognitionClient, input: DescribeProjectVer
   return { state: WaiterState.RETRY, reason };
 }
 
-function toDescription(d: { ProjectVersionArn?: string; Status?: string; StatusMessage?: string; MinInferenceUnits?: number; MaxInferenceUnits?: number }): VersionDescription {
+function toDescription(d: { ProjectVersionArn?: string; Status?: string; StatusMessage?: string; MinInferenceUnits?: number; MaxInferenceUnits?: number; SourceProjectVersionArn?: string }): VersionDescription {
   return {
     arn: d.ProjectVersionArn ?? "",
     status: d.Status ?? "UNKNOWN",
     ...(d.StatusMessage ? { statusMessage: d.StatusMessage } : {}),
     ...(d.MinInferenceUnits !== undefined ? { minInferenceUnits: d.MinInferenceUnits } : {}),
     ...(d.MaxInferenceUnits !== undefined ? { maxInferenceUnits: d.MaxInferenceUnits } : {}),
+    ...(d.SourceProjectVersionArn ? { sourceVersionArn: d.SourceProjectVersionArn } : {}),
   };
 }

@@ -86,14 +86,6 @@ describe("copy mode: config and validation (issue 14)", () => {
     ]);
   });
 
-  it("refuses a version without a listed copy once the environment holds copies (its parameter would name nothing); none listed yet is fine", () => {
-    const uncopied = withConfig(copyExample("staging"), (c) => (c["modelshare:modelVersionArn"] = "arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/defect-detector.v9/1730000000000"));
-    expect(problemsOf(uncopied)).to.have.length(1);
-    expect(problemsOf(uncopied)[0]).to.match(/^modelshare:modelVersionArn = .*defect-detector\.v9.* has no copy in modelshare:copy\.versions/);
-    const firstDeploy = withConfig(uncopied, (c) => (c["modelshare:copy"].versions = []));
-    expect(problemsOf(firstDeploy)).to.deep.equal([]);
-  });
-
   it("refuses application principals on a copy environment: it has no shared role to trust them", () => {
     const ml = withConfig(copyExample("ml"), (c) => (c["modelshare:consumers"].staging.applicationPrincipalArns = ["arn:aws:iam::555555555555:role/modelshare/modelshare-staging-app"]));
     expect(problemsOf(ml)).to.have.length(1);

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { registerPromote } from "../../src/cli/promote";
 import { registerModel } from "../../src/cli/model";
@@ -9,7 +9,7 @@ import { executePromotion } from "../../src/promotion/engine";
 import { COPY_OF, readStack, V1, V2, V3, writeStack } from "../promotion/fakes";
 import { historyOf, promote, Scenario, until } from "../promotion/harness";
 import { fakeProcess } from "../helpers/fakeProcess";
-import { copyScenario, PROD_V1 } from "./promotionWorld";
+import { copyScenario, PROD_V1, seedProjectPolicy } from "./promotionWorld";
 
 /**
  * Copy-mode promotion beyond the fault matrix (test/copy/promotionFaults.test.ts): a copy Rekognition fails, a copy
@@ -177,3 +177,71 @@ describe("copy mode: promotion cases", () => {
 });
 
 const fast = { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 5 };
+
+/** Found by review (helper report, issue 14): each of these failed before its fix. */
+describe("copy mode: promotion cases found by review", () => {
+  let s: Scenario;
+  afterEach(() => s?.restore());
+
+  it("the first promotion of a copy environment that holds no copy yet copies, switches, and from then on always names a copy", async () => {
+    s = new Scenario(
+      { configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] }, catalogue: [V1, V2, V3], copyEnvs: { prod: { copies: {} } } },
+      { [V1]: "STOPPED", [V2]: "RUNNING", [V3]: "TRAINING_COMPLETED" },
+    );
+    seedProjectPolicy(s.aws);
+    expect(s.workspace.deployedCopy("prod")).to.equal(undefined);
+    const result = await executePromotion(promote("prod", V3), await s.deps());
+    expect(result.outcome, result.reason).to.equal("succeeded");
+    expect(result.steps.find((x) => x.id === "stop")?.state).to.equal(undefined); // no previous copy: no stop step
+    expect(s.aws.status(s.workspace.deployedCopy("prod")!)).to.equal("RUNNING");
+    expect(s.violations).to.deep.equal([]);
+  });
+
+  it("a run that died while copying is resumed by the same CLI command (the preview of its end state is accepted)", async () => {
+    s = copyScenario();
+    s.aws.copyPolls = 1_000_000;
+    void executePromotion(promote("prod", V3), await s.deps({ modelTiming: { start: fast, stop: fast, copy: { minDelaySeconds: 1, maxDelaySeconds: 2, maxWaitSeconds: 3600 } } }));
+    await until(() => s.aws.copies.length === 1);
+    s.crashed();
+    s.aws.models[s.aws.copies[0]].settleAfter = 1;
+    const run = await s.cli(registerPromote, ["promote", "--env", "prod", "--version", V3, "--yes"]);
+    expect(run.exitCode, (run.error?.message ?? "") + s.err.join("").slice(-800)).to.equal(0);
+    expect(s.workspace.deployedCopy("prod")).to.equal(s.aws.copies[0]);
+    expect(s.aws.copies).to.have.length(1);
+    expect(s.violations).to.deep.equal([]);
+  });
+
+  it("a journal whose copy name names the copy prod calls (crafted or corrupted) cannot make the undo stop or delete it", async () => {
+    s = copyScenario();
+    s.aws.beforeCopy = () => new Promise<never>(() => undefined); // dies inside CopyProjectVersion
+    void executePromotion(promote("prod", V3), await s.deps());
+    const path = join(s.dir, ".modelshare", "journal", "prod.json");
+    await until(() => existsSync(path) && JSON.parse(readFileSync(path, "utf8")).steps.find((x: { id: string }) => x.id === "copy")?.effects.copyVersionName !== undefined);
+    s.crashed();
+    const journal = JSON.parse(readFileSync(path, "utf8"));
+    journal.steps.find((x: { id: string }) => x.id === "copy").effects.copyVersionName = "defect-detector.v1-seed";
+    writeFileSync(path, JSON.stringify(journal));
+    s.aws.beforeCopy = () => undefined;
+    const back = await s.cli(registerRollback, ["rollback", "--env", "prod", "--yes"]);
+    expect(back.exitCode).to.equal(1);
+    expect(s.out.join("") + s.err.join("")).to.match(/was copied from .*defect-detector\.v1\/.*, not from .*defect-detector\.v3\/.*: not touched/);
+    expect(s.aws.deletions).to.deep.equal([]);
+    expect(s.aws.status(PROD_V1)).to.equal("RUNNING");
+    expect(s.violations).to.deep.equal([]);
+  });
+
+  it("a CopyProjectVersion whose response was lost and that the SDK retried (a name conflict) adopts its own copy", async () => {
+    s = copyScenario();
+    let first = true;
+    s.aws.afterCopy = () => {
+      if (!first) return;
+      first = false;
+      throw Object.assign(new Error("a version with this name exists"), { name: "ResourceInUseException" }); // what the retry met
+    };
+    const result = await executePromotion(promote("prod", V3), await s.deps());
+    expect(result.outcome, result.reason).to.equal("succeeded");
+    expect(s.aws.copies).to.have.length(1);
+    expect(s.workspace.deployedCopy("prod")).to.equal(s.aws.copies[0]);
+    expect(s.violations).to.deep.equal([]);
+  });
+});

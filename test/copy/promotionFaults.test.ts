@@ -175,8 +175,9 @@ describe("copy mode: fault injection at each step of a copy environment's promot
         if (first instanceof Error) throw first;
         const again = await settle(s, async () => executePromotion(promote("prod", V3), await s.deps()));
         const afterSwitch = AFTER_SWITCH.includes(step);
-        // A throttled CopyProjectVersion is retried (as a denial while the project policy applies would be).
-        const retried = step === "copy" && kind === "throws before its change";
+        // A throttled CopyProjectVersion is retried (as a denial while the project policy applies would be); one whose
+        // response was lost is found by its name and adopted (no idempotency token: the same as joining a start).
+        const retried = step === "copy" && (kind === "throws before its change" || kind === "throws after its change");
         const promoted = kind === "dies there" || afterSwitch || retried;
         // A StopProjectVersion whose response was lost is found STOPPING: done, nothing pending.
         const lostStopResponse = step === "stop" && kind === "throws after its change";

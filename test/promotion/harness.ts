@@ -68,18 +68,23 @@ export class Scenario {
     }
   }
 
+  /** Copy environments whose parameter has named a copy: from then on it must always name one. */
+  private readonly hadCopy = new Set<string>();
+
   /**
    * A copy environment: its deployed configured version is granted to it, its parameter names a copy (never the
-   * "not copied yet" placeholder once it had one), the copy is one its deployed stack allows, and it is RUNNING.
+   * "not copied yet" placeholder once it had one: before its first promotion it has none), the copy is one its
+   * deployed stack allows, and it is RUNNING.
    */
   private checkCopyInvariant(env: string, when: string): void {
     const source = this.workspace.deployedConfigured(env);
     if (!this.workspace.deployedGrants(env).includes(source)) this.violations.push(`${when}: ${env} is configured for ${source}, which is not granted to it`);
     const copy = this.workspace.deployedCopy(env);
     if (copy === undefined) {
-      this.violations.push(`${when}: ${env}'s parameter names no copy of ${source}`);
+      if (this.hadCopy.has(env)) this.violations.push(`${when}: ${env}'s parameter names no copy of ${source} any more`);
       return;
     }
+    this.hadCopy.add(env);
     if (!this.workspace.copyAllows(env).includes(copy)) this.violations.push(`${when}: ${env} calls ${copy}, which its stack does not allow`);
     const status = this.aws.status(copy);
     if (status !== "RUNNING") this.violations.push(`${when}: ${env} calls its copy ${copy}, which is ${status}`);

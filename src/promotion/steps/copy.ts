@@ -6,7 +6,7 @@ import { JournalStep } from "../types";
 import { backoffDelay, DEFAULT_BACKOFF, isPropagationError } from "../verify";
 import { listCopy, unlistCopy } from "./copyEntries";
 import { StepDefinition } from "./step";
-import { stopVersion } from "./stopping";
+import { requireSource, stopVersion } from "./stopping";
 
 /**
  * copy (copy mode): the environment holds a finished copy of the version in its destination project, listed in its
@@ -52,7 +52,8 @@ export const copyStep: StepDefinition = {
  */
 async function usable(context: StepContext, copier: ModelCopier, copy: string): Promise<string | undefined> {
   const found = await copier.describe(copy);
-  if (found === undefined || found.status === "COPYING_FAILED") return undefined;
+  // Gone, failed, or on its way out (DELETING, EXPIRED, DEPRECATED): a new copy is made.
+  if (found === undefined || !(isCopied(found.status) || found.status === "COPYING_IN_PROGRESS")) return undefined;
   requireCopyOf(found, context.journal.version, `${context.env}'s modelshare:copy.versions lists ${copy} as its copy of it`);
   if (found.status === "COPYING_IN_PROGRESS") await waitCopied(context, copier, found);
   return copy;
@@ -66,7 +67,7 @@ async function copyAnew(context: StepContext, copier: ModelCopier, step: Journal
   if (found === undefined) {
     context.intend(step, { copyVersionName: name });
     const arn = await copyWithRetry(context, copier, name);
-    found = { arn, status: "COPYING_IN_PROGRESS" };
+    found = { arn, status: "COPYING_IN_PROGRESS", sourceVersionArn: source };
   }
   requireCopyOf(found, source, `the version named ${name} in ${context.env}'s destination project`);
   context.intend(step, { copiedVersion: found.arn });
@@ -98,6 +99,10 @@ async function copyWithRetry(context: StepContext, copier: ModelCopier, versionN
         ...(destination.kmsKeyArn !== undefined ? { kmsKeyId: destination.kmsKeyArn } : {}),
       });
     } catch (error) {
+      // No idempotency token: a call whose response was lost, retried by the SDK, meets its own copy's name. Adopted
+      // when it is a copy of this version (the same as joining a start already under way).
+      const made = await copier.findByName(versionName).catch(() => undefined);
+      if (made !== undefined && made.sourceVersionArn === source) return made.arn;
       const remaining = deadline - context.deps.now();
       if (!isPropagationError(error) || remaining <= 0) throw error;
       const delay = backoffDelay(DEFAULT_BACKOFF, attempt, remaining);
@@ -108,8 +113,8 @@ async function copyWithRetry(context: StepContext, copier: ModelCopier, versionN
 }
 
 function requireCopyOf(found: FoundCopy, source: string, what: string): void {
-  if (found.sourceVersionArn === undefined || found.sourceVersionArn === source) return;
-  throw new Error(`${what}, but Rekognition says ${found.arn} was copied from ${found.sourceVersionArn}, not ${source}: nothing was started; correct modelshare:copy.versions (or delete that version) and re-run`);
+  if (found.sourceVersionArn === source) return;
+  throw new Error(`${what}, but Rekognition says ${found.arn} was copied from ${found.sourceVersionArn ?? "nothing (it is not a copy)"}, not ${source}: nothing was started; correct modelshare:copy.versions (or delete that version) and re-run`);
 }
 
 async function waitCopied(context: StepContext, copier: ModelCopier, copy: FoundCopy): Promise<void> {
@@ -126,11 +131,20 @@ async function waitCopied(context: StepContext, copier: ModelCopier, copy: Found
 /** Deletes a copy this promotion made: stopped first when it runs (ensure-running's undo normally stopped it). */
 async function deleteCopy(context: StepContext, copy: string): Promise<string> {
   const copier = await context.copier();
+  const source = context.journal.version;
   const found = await copier.describe(copy);
-  if (found === undefined) return `${versionLabel(copy)} no longer exists`;
-  if (found.status === "COPYING_IN_PROGRESS") await waitCopied(context, copier, found);
-  if (["RUNNING", "STARTING", "STOPPING"].includes(found.status)) await stopVersion(context, copy, { startedByThisRun: true, wait: true, models: await context.copyModels() });
+  if (found === undefined || found.status === "DELETING") return `${versionLabel(copy)} no longer exists`;
+  requireSource(copy, found.sourceVersionArn, source);
+  if (["RUNNING", "STARTING", "STOPPING"].includes(found.status)) await stopVersion(context, copy, { startedByThisRun: true, wait: true, models: await context.copyModels(), copyOf: source });
   await context.guard();
-  await copier.delete(copy);
+  try {
+    await copier.delete(copy);
+  } catch (error) {
+    // Rekognition documents refusing a running or training version; a copy still in progress is waited for, then deleted.
+    if ((error as Error).name !== "ResourceInUseException" || found.status !== "COPYING_IN_PROGRESS") throw error;
+    await waitCopied(context, copier, found);
+    await context.guard();
+    await copier.delete(copy);
+  }
   return `deleted ${versionLabel(copy)} (made by this promotion)`;
 }

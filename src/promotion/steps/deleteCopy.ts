@@ -1,6 +1,7 @@
 import { versionLabel } from "../plan";
 import { StepDefinition } from "./step";
 import { listCopy, unlistCopy } from "./copyEntries";
+import { requireSource } from "./stopping";
 
 /**
  * delete-copy (copy mode, modelshare:copy.deleteOldCopies): the previous copy leaves the consumer stack (its
@@ -14,12 +15,15 @@ export const deleteCopyStep: StepDefinition = {
     await context.requireNewVersionRunning();
     const target = await context.runningTarget(previous);
     if (target === undefined) return { skipped: true, note: `${context.env} holds no copy of ${versionLabel(previous)}` };
-    context.noteCopy(previous, target.arn);
     const consumerStack = (await context.project()).consumers[context.env].stack;
+    const before = await target.models.describe(target.arn);
+    if (before !== undefined) requireSource(target.arn, before.sourceVersionArn, previous);
+    context.noteCopy(previous, target.arn);
     await unlistCopy(context, previous, () => context.intend(step, { removedCopyEntry: true }));
     await context.up(consumerStack);
     const description = await target.models.describe(target.arn);
-    if (description === undefined) return { note: `${versionLabel(target.arn)} was already deleted; no longer listed` };
+    // DeleteProjectVersion is asynchronous: DELETING counts as deleted.
+    if (description === undefined || description.status === "DELETING") return { note: `${versionLabel(target.arn)} was already deleted; no longer listed` };
     if (description.status === "STOPPING") {
       context.deps.progress.waiting(`${versionLabel(target.arn)} to become STOPPED before it is deleted`);
       await target.models.waitStopped(target.arn);
@@ -33,8 +37,11 @@ export const deleteCopyStep: StepDefinition = {
   },
   async undo(context, step) {
     const { previous } = context.journal;
-    if (step.effects.deletedCopy !== undefined) {
-      throw new Error(`${versionLabel(step.effects.deletedCopy)}, ${context.env}'s copy of ${versionLabel(previous)}, was deleted and cannot be restored: ${context.env} stays where it is; promote ${versionLabel(previous)} again to copy it anew`);
+    const deleted = step.effects.deletedCopy;
+    // Journalled before DeleteProjectVersion: whether it happened is asked, not assumed.
+    const still = deleted !== undefined ? await (await context.copyModels()).describe(deleted) : undefined;
+    if (deleted !== undefined && (still === undefined || still.status === "DELETING")) {
+      throw new Error(`${versionLabel(deleted)}, ${context.env}'s copy of ${versionLabel(previous)}, was deleted and cannot be restored: ${context.env} stays where it is; promote ${versionLabel(previous)} again to copy it anew`);
     }
     if (!step.effects.removedCopyEntry) return "no copy was removed";
     const copy = context.journal.copies?.[previous];

@@ -22,7 +22,7 @@ export const ensureRunningStep: StepDefinition = {
       const target = await context.runningTarget(version);
       if (target === undefined) return `${context.env} holds no copy of ${versionLabel(version)}`;
       // A copy is called by its own environment only: nobody else to ask.
-      return (await stopVersion(context, target.arn, { startedByThisRun: true, wait: true, models: target.models })).note;
+      return (await stopVersion(context, target.arn, { startedByThisRun: true, wait: true, models: target.models, copyOf: version })).note;
     }
     const uses = await context.usersOf(version);
     if (uses.length > 0) return `${versionLabel(version)} left running: used by ${describeUses(uses)}`;

@@ -43,6 +43,7 @@ async function stopPreviousCopy(context: StepContext, step: JournalStep): Promis
     startedByThisRun: false,
     wait: false,
     models: target.models,
+    copyOf: previous,
     onStop: (units) => context.intend(step, { stoppedVersion: true, ...(units ? { stoppedUnits: units } : {}) }),
   });
 }

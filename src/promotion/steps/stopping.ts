@@ -12,6 +12,8 @@ export interface StopOptions {
   readonly onStop?: (units: InferenceUnits | undefined) => void;
   /** Where the version lives: the ML account's project by default; a copy environment's destination project in copy mode. */
   readonly models?: ModelLifecycle;
+  /** Copy mode: the ML version the copy must have been copied from; anything else is refused, not stopped. */
+  readonly copyOf?: string;
 }
 
 /**
@@ -24,6 +26,7 @@ export async function stopVersion(context: StepContext, version: string, options
   const name = versionLabel(version);
   const description = await models.describe(version);
   if (!description) return { note: `${name} no longer exists`, skipped: true };
+  if (options.copyOf !== undefined) requireSource(description.arn, description.sourceVersionArn, options.copyOf);
   context.observe(description);
   const seen = context.journal.models?.[version];
   const status = description.status;
@@ -51,4 +54,14 @@ export async function stopVersion(context: StepContext, version: string, options
   context.deps.progress.waiting(`${name} to become STOPPED`);
   await models.waitStopped(version);
   return { note: `stopped ${name}` };
+}
+
+/**
+ * A copy about to be adopted, stopped or deleted must be a copy of the version the journal or config says (a crafted
+ * or stale journal or config entry must not make promotion stop or delete another copy, such as the one the
+ * environment calls). Rekognition reports the source of a copied version; a version without one was not copied.
+ */
+export function requireSource(copy: string, reported: string | undefined, expected: string): void {
+  if (reported === expected) return;
+  throw new Error(`${copy} was copied from ${reported ?? "nothing (it is not a copy)"}, not from ${expected}: not touched; check modelshare:copy.versions and the journal in .modelshare/`);
 }
