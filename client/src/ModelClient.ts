@@ -11,7 +11,7 @@ import { DetectedLabel, Detection, DetectOptions, ImageInput, toDetectedLabel, t
 import { defined } from "./defined";
 import { commonSdkConfig, observeAttempts } from "./sdkClients";
 import { Session, Sessions } from "./sessions";
-import { assertEnvironmentName, ModelSettings, ModelTarget, validateModelTarget } from "./settings";
+import { assertEnvironmentName, ModelSettings, ModelTarget, targetOf, validateModelTarget } from "./settings";
 
 export type { ModelClientEvent, ModelClientCounters } from "./metrics";
 export type { ClientFactories, ModelClientOptions, RetryOptions } from "./options";
@@ -26,15 +26,6 @@ function sameTarget(a: ModelSettings, b: ModelSettings): boolean {
   );
 }
 
-function targetOf(settings: ModelSettings): ModelTarget {
-  return {
-    modelVersionArn: settings.modelVersionArn,
-    sharedRoleArn: settings.sharedRoleArn,
-    region: settings.region,
-    useFipsEndpoint: settings.useFipsEndpoint,
-  };
-}
-
 /** Where the target comes from: SSM parameters that can change (with refresh), or fixed values (without). */
 interface TargetSource {
   current(signal?: AbortSignal): Promise<ModelSettings>;
@@ -44,12 +35,14 @@ interface TargetSource {
 
 type AttemptResult =
   | { readonly ok: true; readonly detection: Detection }
-  | { readonly ok: false; readonly error: unknown; readonly session: Session; readonly identity: AwsCredentialIdentity };
+  | { readonly ok: false; readonly error: unknown; readonly session: Session; readonly identity: AwsCredentialIdentity | undefined };
 
 /**
  * Calls an environment's model version through its shared role, the way a consumer application should: the target
  * comes from the environment's SSM parameters, the role is assumed through regional STS, and the image is checked
- * locally before any call. Built for production load and faults:
+ * locally before any call. In a copy environment (its parameters have no shared-role-arn) it calls the environment's
+ * own copy with the application's own credentials instead, and refuses a target that is not in the parameters'
+ * own account (docs/client.md, "How the client chooses"). Built for production load and faults:
  *   - parameters and credentials are served from cache and refreshed in the background ahead of expiry; only a call
  *     with nothing valid waits, and a failed lookup is not repeated before a backoff (failure caching);
  *   - every call has a deadline (timeoutMs, or detect's own) and honours the caller's AbortSignal;
@@ -79,8 +72,8 @@ export class ModelClient {
   }
 
   /**
-   * A client that reads `/modelshare/<env>/model-version-arn`, `/shared-role-arn`, `/region` and, when present,
-   * `/use-fips-endpoint` (lazily, on first use).
+   * A client that reads `/modelshare/<env>/model-version-arn`, `/shared-role-arn` (absent in a copy environment),
+   * `/region` and, when present, `/use-fips-endpoint` (lazily, on first use).
    */
   static fromEnvironment(environment: string, options: ModelClientOptions = {}): ModelClient {
     assertEnvironmentName(environment);
@@ -110,7 +103,11 @@ export class ModelClient {
     return new ModelClient(source, environment, resolved, stats);
   }
 
-  /** A client for fixed values (no SSM, so no promotion following). Throws ConfigError if a value is invalid. */
+  /**
+   * A client for fixed values (no SSM, so no promotion following). Without sharedRoleArn it calls the version with
+   * the application's own credentials (copy mode). Throws ConfigError if a value is invalid, NotCopiedYetError for
+   * the NOT_COPIED_YET placeholder.
+   */
   static fromExplicit(target: ModelTarget, options: ModelClientOptions = {}): ModelClient {
     const fips = target.useFipsEndpoint;
     const settings = validateModelTarget(
@@ -190,7 +187,8 @@ export class ModelClient {
   private async attempt(deadline: CallDeadline, settings: ModelSettings, image: Image, options: DetectOptions): Promise<AttemptResult> {
     deadline.phase = "credentials";
     const session = await this.sessions.get(settings);
-    const identity = await session.credentials.get(deadline.signal);
+    // Copy mode has no shared-role session to wait for: the SDK resolves the application's own credentials.
+    const identity = session.credentials ? await session.credentials.get(deadline.signal) : undefined;
     deadline.phase = "rekognition";
     try {
       const sent = session.rekognition.send(
@@ -213,7 +211,8 @@ export class ModelClient {
   /**
    * After a refused call: the target to retry once with, or undefined when nothing fresh may cure the refusal.
    *   - An expired or unknown session (and AccessDenied, which a revoke of the role's sessions causes): the session
-   *     is dropped and the role assumed again (single-flight, at most once per 5 s per client).
+   *     is dropped and the role assumed again (single-flight, at most once per 5 s per client). Share mode only: in
+   *     copy mode the application's own credentials belong to the SDK's provider chain, which renews them itself.
    *   - AccessDenied, ResourceNotReady, ResourceNotFound (what a promotion's revoke, stop or delete cause): the
    *     parameters are re-read at once (single-flight, at most once a second per client).
    */
@@ -222,11 +221,11 @@ export class ModelClient {
     const failure = classifyFailure(error);
     const errorName = error instanceof Error ? error.name : String(error);
     let newSession = false;
-    if (isSessionRejected(failure.kind) || failure.kind === "denied") {
+    if (session.credentials && identity && (isSessionRejected(failure.kind) || failure.kind === "denied")) {
       const outcome = session.credentials.invalidate(identity);
       if (outcome === "dropped") {
         this.stats.credentials.dropped++;
-        this.options.onEvent({ type: "credentials-dropped", roleArn: settings.sharedRoleArn, after: errorName });
+        this.options.onEvent({ type: "credentials-dropped", roleArn: settings.sharedRoleArn ?? "", after: errorName });
       }
       newSession = outcome !== "kept";
     }

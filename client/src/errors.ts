@@ -86,7 +86,8 @@ export interface CallTarget {
   /** Undefined when the client was built from explicit values. */
   readonly environment: string | undefined;
   readonly modelVersionArn: string;
-  readonly sharedRoleArn: string;
+  /** The shared role the call went through; undefined in copy mode (the application's own credentials). */
+  readonly sharedRoleArn?: string | undefined;
   readonly region: string;
   /** Whether the call went to Rekognition's FIPS endpoint (the environment's use-fips-endpoint parameter). */
   readonly useFipsEndpoint?: boolean | undefined;
@@ -94,6 +95,11 @@ export interface CallTarget {
 
 function environmentText(target: CallTarget): string {
   return target.environment === undefined ? "this environment" : `environment "${target.environment}"`;
+}
+
+/** Who made a call: the shared role's session, or (copy mode) the application's own credentials. */
+function callerText(target: CallTarget): string {
+  return target.sharedRoleArn ?? "the application's own credentials (no shared role: copy mode)";
 }
 
 /** What went wrong with the application's own credentials, in words shared by the SSM and STS hints. */
@@ -255,12 +261,17 @@ export class NotGrantedError extends ModelClientError {
     readonly target: CallTarget,
     cause: unknown,
   ) {
-    super(`DetectCustomLabels on ${target.modelVersionArn} was denied to ${target.sharedRoleArn}`, {
+    super(`DetectCustomLabels on ${target.modelVersionArn} was denied to ${callerText(target)}`, {
       cause,
       kind: "denied",
       hint:
-        `model version not granted to ${environmentText(target)}: grant it in the ML stack (grantedVersions) or ` +
-        `promote a granted version; if it is granted, the consumer VPC's Rekognition endpoint policy must allow it too`,
+        target.sharedRoleArn === undefined
+          ? `copy not callable by ${environmentText(target)}: the application role may call only the copies its consumer stack ` +
+            "lists (modelshare:copy.versions), so promote the version into this environment (modelshare promote); the consumer " +
+            "VPC's Rekognition endpoint policy must allow it too. A version of another account (the ML account's) is never " +
+            "callable without the shared role"
+          : `model version not granted to ${environmentText(target)}: grant it in the ML stack (grantedVersions) or ` +
+            `promote a granted version; if it is granted, the consumer VPC's Rekognition endpoint policy must allow it too`,
     });
   }
 }
@@ -273,7 +284,11 @@ export class ModelNotRunningError extends ModelClientError {
   ) {
     super(`model version ${target.modelVersionArn} is not ready for DetectCustomLabels`, {
       cause,
-      hint: `model not RUNNING: start it with \`modelshare model start --version ${target.modelVersionArn}\``,
+      hint:
+        target.sharedRoleArn === undefined
+          ? "copy not RUNNING in this account: promotion starts it (modelshare promote); " +
+            "under the consumer guardrail only the deploy roles may start or stop it"
+          : `model not RUNNING: start it with \`modelshare model start --version ${target.modelVersionArn}\``,
     });
   }
 }
@@ -336,14 +351,37 @@ export class SessionRejectedError extends ModelClientError {
     readonly failure: FailureFacts,
     cause: unknown,
   ) {
-    super(`DetectCustomLabels refused the shared role's session (${describeFailure(failure)})`, {
+    super(`DetectCustomLabels refused ${target.sharedRoleArn === undefined ? "the application's own credentials" : "the shared role's session"} (${describeFailure(failure)})`, {
       cause,
       kind: failure.kind,
       hint:
         failure.kind === "signature"
           ? "the request signature was refused: this host's clock is off by more than 5 minutes, or a proxy rewrites requests"
-          : `the session of ${target.sharedRoleArn} is refused even when fresh: look for a session-revocation policy ` +
-            "(AWSRevokeOlderSessions) on the shared role, and check this host's clock",
+          : target.sharedRoleArn === undefined
+            ? BASE_CREDENTIALS_REFUSED
+            : `the session of ${target.sharedRoleArn} is refused even when fresh: look for a session-revocation policy ` +
+              "(AWSRevokeOlderSessions) on the shared role, and check this host's clock",
+    });
+  }
+}
+
+/**
+ * The environment's model-version-arn says nothing has been copied into it yet (NOT_COPIED_YET: a copy environment
+ * deployed before its first promotion). No AWS call is made with that value; an SSM-backed client re-reads the
+ * parameters after its failure backoff, so it follows the first promotion without a restart.
+ */
+export class NotCopiedYetError extends ModelClientError {
+  constructor(
+    /** Undefined when the client was built from explicit values. */
+    readonly environment: string | undefined,
+    /** Where the value came from: the SSM parameter's name, or fromExplicit's option name. */
+    readonly key: string,
+    readonly value: string,
+  ) {
+    super(`${key} = ${JSON.stringify(value)}: no model version has been copied into ${environment === undefined ? "this environment" : `environment "${environment}"`} yet, so there is nothing to call`, {
+      hint:
+        `run \`modelshare promote --env ${environment ?? "ENV"} --version <granted ML version ARN>\` (or --from another environment): ` +
+        `it copies the version into the environment's account, starts it and points ${key} at the copy`,
     });
   }
 }

@@ -1,6 +1,7 @@
 /**
  * Client library for consumer applications: call an environment's shared Rekognition Custom Labels model version
- * through its shared role, following promotions without a redeploy. See docs/client.md.
+ * through its shared role (or, in a copy environment, its own copy with the application's own credentials),
+ * following promotions without a redeploy. See docs/client.md.
  */
 export {
   ModelClient,
@@ -28,6 +29,7 @@ export {
   ModelClientError,
   ModelNotRunningError,
   ModelVersionNotFoundError,
+  NotCopiedYetError,
   NotGrantedError,
   ParameterReadError,
   RekognitionCallError,

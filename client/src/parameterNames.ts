@@ -44,3 +44,19 @@ export type OptionalParameterKey = keyof typeof OPTIONAL_PARAMETER_NAMES;
 export function optionalParameterName(environment: string, key: OptionalParameterKey): string {
   return `${parameterPrefix(environment)}${OPTIONAL_PARAMETER_NAMES[key]}`;
 }
+
+/**
+ * What a copy environment's model-version-arn parameter says before its first copy exists: the consumer stack is
+ * deployed (destination project, bucket) before promotion can copy a version into it. Any value that starts with
+ * NO_VERSION_YET_PREFIX means "no version to call yet": ModelClient then throws NotCopiedYetError and makes no AWS
+ * call with it (it is not an ARN).
+ */
+export const NOT_COPIED_YET = "none: not copied yet (run modelshare promote)";
+
+/** The prefix of every "no version yet" value of model-version-arn (an ARN never starts with it). */
+export const NO_VERSION_YET_PREFIX = "none:";
+
+/** True when a model-version-arn value says there is no version to call yet (NOT_COPIED_YET and its kin). */
+export function isNoVersionYet(value: string): boolean {
+  return value.startsWith(NO_VERSION_YET_PREFIX);
+}

@@ -3,7 +3,7 @@ import { OPTIONAL_PARAMETER_NAMES, optionalParameterName, PARAMETER_NAMES, param
 import { ParameterReadError } from "./errors";
 import { countingObserver, LookupCounters, ModelClientEvent } from "./metrics";
 import { FetchTrigger, RefreshingValue, RefreshPolicy } from "./refreshingValue";
-import { ModelSettings, readModelSettings } from "./settings";
+import { ModelSettings, readModelSettings, targetOf } from "./settings";
 
 /** Why the parameters are read: first use, TTL elapsed, or a call hinted that the version was replaced. */
 export type RefreshReason = "first-use" | "ttl" | "version-replaced";
@@ -40,7 +40,8 @@ export class ParameterCache {
       try {
         read = await readModelSettings(ssm, environment, signal);
       } catch (error) {
-        if (error instanceof Error && error.name === "ConfigError") throw error;
+        // Bad values (and "nothing copied yet") are the parameters' answer, not a failed read.
+        if (error instanceof Error && (error.name === "ConfigError" || error.name === "NotCopiedYetError")) throw error;
         throw new ParameterReadError(environment, names, signal.aborted ? signal.reason : error);
       }
       if (read.optionalUnreadable && !this.optionalUnreadableReported) {
@@ -58,12 +59,7 @@ export class ParameterCache {
             type: "parameters-read",
             environment,
             reason: REASONS[trigger],
-            target: {
-              modelVersionArn: settings.modelVersionArn,
-              sharedRoleArn: settings.sharedRoleArn,
-              region: settings.region,
-              useFipsEndpoint: settings.useFipsEndpoint,
-            },
+            target: targetOf(settings),
           }),
         onFetchFailed: (error, _trigger, retryInMs) => onEvent({ type: "parameters-refresh-failed", environment, error, retryInMs }),
       }),

@@ -8,18 +8,23 @@ import { FORCED_ASSUME_ROLE_INTERVAL_MS, ResolvedOptions } from "./options";
 import { commonSdkConfig, observeAttempts } from "./sdkClients";
 import { ModelSettings } from "./settings";
 
-/** What calls to one shared role in one region use: its STS client, its cached credentials, its Rekognition client. */
+/**
+ * What calls to one shared role in one region use: its STS client, its cached credentials, its Rekognition client.
+ * In copy mode (no shared role) only a Rekognition client signing with the application's own credentials: no STS
+ * client is built and no AssumeRole is made.
+ */
 export interface Session {
-  readonly sts: STSClient;
-  readonly stsEndpoint: string;
-  readonly credentials: SharedRoleCredentials;
+  readonly sts?: STSClient | undefined;
+  readonly stsEndpoint?: string | undefined;
+  /** The shared role's cached credentials; undefined in copy mode (the SDK resolves the application's own). */
+  readonly credentials?: SharedRoleCredentials | undefined;
   readonly rekognition: RekognitionClient;
 }
 
 /**
- * One session per shared role, region and FIPS choice: a promotion usually changes only the version, which keeps
- * the session, its cached credentials and its connections. Building one resolves the endpoints once (the SDK's
- * configuration files are read then, not on every call).
+ * One session per shared role (or none: copy mode), region and FIPS choice: a promotion usually changes only the
+ * version, which keeps the session, its cached credentials and its connections. Building one resolves the endpoints
+ * once (the SDK's configuration files are read then, not on every call).
  */
 export class Sessions {
   private readonly sessions = new Map<string, Promise<Session>>();
@@ -31,7 +36,7 @@ export class Sessions {
   ) {}
 
   get(settings: ModelSettings): Promise<Session> {
-    const key = `${settings.sharedRoleArn} ${settings.region} ${settings.useFipsEndpoint}`;
+    const key = `${settings.sharedRoleArn ?? "(own credentials)"} ${settings.region} ${settings.useFipsEndpoint}`;
     let session = this.sessions.get(key);
     if (!session) {
       // A failure here is a configuration problem (an endpoint refused): kept, so it is reported the same way each time.
@@ -45,21 +50,45 @@ export class Sessions {
   /** Closes every session's connections. */
   destroy(): void {
     for (const { rekognition, sts, credentials } of this.built.splice(0)) {
-      credentials.dispose();
+      credentials?.dispose();
       rekognition.destroy();
-      sts.destroy();
+      sts?.destroy();
     }
     this.sessions.clear();
   }
 
   private async build(settings: ModelSettings): Promise<Session> {
+    const shared = settings.sharedRoleArn === undefined ? undefined : await this.sharedRole(settings.sharedRoleArn, settings.region);
+    const { options, counters } = this;
+    const rekognition: RekognitionClient = options.factories.rekognition({
+      ...commonSdkConfig(options.retry, options.connectTimeoutMs),
+      region: settings.region,
+      ...defined(rekognitionEndpointConfig(options.endpoints.rekognition, settings.useFipsEndpoint, () => rekognition)),
+      // Copy mode: the application's own credentials (baseCredentials, else the SDK's default chain).
+      ...defined({ credentials: shared ? shared.credentials.provider : options.baseCredentials }),
+    });
+    try {
+      await checkRekognitionEndpoint(rekognition, options.endpoints.rekognition, settings.useFipsEndpoint);
+    } catch (error) {
+      rekognition.destroy();
+      shared?.sts.destroy();
+      throw error;
+    }
+    observeAttempts(rekognition, "rekognition", counters.rekognition, options.onEvent);
+    const session = { ...shared, rekognition };
+    this.built.push(session);
+    return session;
+  }
+
+  /** The STS client and cached credentials of a shared role (share mode). */
+  private async sharedRole(roleArn: string, region: string): Promise<{ sts: STSClient; stsEndpoint: string; credentials: SharedRoleCredentials }> {
     const { options, counters } = this;
     const { onEvent } = options;
     const common = commonSdkConfig(options.retry, options.connectTimeoutMs);
-    const stsEndpoint = await resolveStsEndpoint(options.endpoints.sts, settings.region);
+    const stsEndpoint = await resolveStsEndpoint(options.endpoints.sts, region);
     const sts = options.factories.sts({
       ...common,
-      region: settings.region,
+      region,
       endpoint: stsEndpoint.url,
       // The URL above already reflects the FIPS/dual-stack settings; with an explicit endpoint the SDK refuses them.
       useFipsEndpoint: false,
@@ -67,7 +96,6 @@ export class Sessions {
       ...defined({ credentials: options.baseCredentials }),
     });
     observeAttempts(sts, "sts", counters.sts, onEvent);
-    const roleArn = settings.sharedRoleArn;
     const credentials = new SharedRoleCredentials({
       sts,
       stsEndpoint: stsEndpoint.url,
@@ -88,22 +116,6 @@ export class Sessions {
       }),
       onAssumed: (expiration) => onEvent({ type: "credentials-assumed", roleArn, expiration }),
     });
-    const rekognition: RekognitionClient = options.factories.rekognition({
-      ...common,
-      region: settings.region,
-      ...defined(rekognitionEndpointConfig(options.endpoints.rekognition, settings.useFipsEndpoint, () => rekognition)),
-      credentials: credentials.provider,
-    });
-    try {
-      await checkRekognitionEndpoint(rekognition, options.endpoints.rekognition, settings.useFipsEndpoint);
-    } catch (error) {
-      rekognition.destroy();
-      sts.destroy();
-      throw error;
-    }
-    observeAttempts(rekognition, "rekognition", counters.rekognition, onEvent);
-    const session = { sts, stsEndpoint: stsEndpoint.url, credentials, rekognition };
-    this.built.push(session);
-    return session;
+    return { sts, stsEndpoint: stsEndpoint.url, credentials };
   }
 }

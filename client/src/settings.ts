@@ -1,4 +1,5 @@
 import { GetParametersCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { parse as parseArn, validate as isArn } from "@aws-sdk/util-arn-parser";
 import { parseProjectVersionArn, parseRoleArn, ProjectVersionArn, RoleArn } from "./arn";
 import { ConfigError, ConfigProblem } from "./configError";
 import {
@@ -11,14 +12,20 @@ import {
   parameterPrefix,
   ENVIRONMENT_NAME,
   REGION_NAME,
+  isNoVersionYet,
 } from "./parameterNames";
 import { defined } from "./defined";
-import { InvalidArgumentError } from "./errors";
+import { InvalidArgumentError, NotCopiedYetError } from "./errors";
 
-/** Which model version to call, through which shared role, in which region. */
+/** Which model version to call, through which shared role (or none), in which region. */
 export interface ModelTarget {
   readonly modelVersionArn: string;
-  readonly sharedRoleArn: string;
+  /**
+   * Share mode: the environment's shared role in the ML account, assumed through regional STS. Absent (copy mode):
+   * the version is the environment's own copy, called with the application's own credentials, no STS call. An empty
+   * value is refused, never read as "absent" (docs/client.md, "How the client chooses").
+   */
+  readonly sharedRoleArn?: string | undefined;
   readonly region: string;
   /**
    * Call Rekognition's FIPS endpoint (rekognition-fips.REGION.amazonaws.com). From the environment's optional
@@ -30,8 +37,28 @@ export interface ModelTarget {
 /** A validated target with its parsed ARNs. */
 export interface ModelSettings extends ModelTarget {
   readonly modelVersion: ProjectVersionArn;
-  readonly sharedRole: RoleArn;
+  /** Undefined in copy mode. */
+  readonly sharedRole: RoleArn | undefined;
   readonly useFipsEndpoint: boolean;
+}
+
+/**
+ * What validateModelTarget can check a copy-mode target against: the account whose SSM parameters named it (from
+ * GetParameters' parameter ARNs), or undefined when SSM did not say. fromExplicit has none (the caller chose).
+ */
+export interface ParameterOwner {
+  readonly accountId: string | undefined;
+  readonly environment: string;
+}
+
+/** The target a settings object names, as reported (Detection.target, events); no sharedRoleArn key in copy mode. */
+export function targetOf(settings: ModelSettings): ModelTarget {
+  return {
+    modelVersionArn: settings.modelVersionArn,
+    ...(settings.sharedRoleArn !== undefined ? { sharedRoleArn: settings.sharedRoleArn } : {}),
+    region: settings.region,
+    useFipsEndpoint: settings.useFipsEndpoint,
+  };
 }
 
 /** The values a target is read from: the SSM parameters' strings, or fromExplicit's options. */
@@ -56,6 +83,7 @@ export function validateModelTarget(
   values: TargetValues,
   keyOf: (key: ParameterKey | OptionalParameterKey) => string,
   source: string,
+  owner?: ParameterOwner,
 ): ModelSettings {
   const problems: ConfigProblem[] = [];
   const missing = (key: ParameterKey) => {
@@ -64,17 +92,23 @@ export function validateModelTarget(
   const { modelVersionArn, sharedRoleArn, region } = values;
 
   let modelVersion: ProjectVersionArn | undefined;
+  let notCopiedYet = false;
   if (modelVersionArn === undefined) missing("modelVersionArn");
+  else if (typeof modelVersionArn === "string" && isNoVersionYet(modelVersionArn)) notCopiedYet = true;
   else {
-    const parsed = parseProjectVersionArn(modelVersionArn);
+    const parsed = typeof modelVersionArn === "string" ? parseProjectVersionArn(modelVersionArn) : "must be a string";
     if (typeof parsed === "string") problems.push({ key: keyOf("modelVersionArn"), value: modelVersionArn, message: `${parsed}` });
     else modelVersion = parsed;
   }
 
   let sharedRole: RoleArn | undefined;
-  if (sharedRoleArn === undefined) missing("sharedRoleArn");
-  else {
-    const parsed = parseRoleArn(sharedRoleArn);
+  if (sharedRoleArn !== undefined) {
+    const parsed =
+      typeof sharedRoleArn !== "string"
+        ? "must be a role ARN string, or left out (copy mode)"
+        : sharedRoleArn.trim() === ""
+          ? "is empty: a share environment names its shared role here; a copy environment has no such value at all (an empty one is refused, never read as copy mode)"
+          : parseRoleArn(sharedRoleArn);
     if (typeof parsed === "string") problems.push({ key: keyOf("sharedRoleArn"), value: sharedRoleArn, message: parsed });
     else sharedRole = parsed;
   }
@@ -96,22 +130,63 @@ export function validateModelTarget(
       value: sharedRoleArn,
       message: `is in partition ${sharedRole.partition}, the model version in ${modelVersion.partition}`,
     });
+  } else if (modelVersion && sharedRole && modelVersion.accountId !== sharedRole.accountId) {
+    problems.push({ key: keyOf("sharedRoleArn"), value: sharedRoleArn, message: mixedAccountsProblem(modelVersion, sharedRole) });
+  }
+  if (modelVersion && sharedRoleArn === undefined && owner !== undefined) {
+    const problem = copyOwnerProblem(modelVersion, owner, keyOf("modelVersionArn"));
+    if (problem !== undefined) problems.push({ key: keyOf("sharedRoleArn"), message: problem });
+  }
+  if (notCopiedYet && problems.length > 0) {
+    problems.unshift({ key: keyOf("modelVersionArn"), value: modelVersionArn, message: "says nothing has been copied into this environment yet (run modelshare promote)" });
   }
   const { useFipsEndpoint } = values;
   if (useFipsEndpoint !== undefined && useFipsEndpoint !== "true" && useFipsEndpoint !== "false") {
     problems.push({ key: keyOf("useFipsEndpoint"), value: useFipsEndpoint, message: 'must be "true" or "false" (absent means "false")' });
   }
-  if (problems.length > 0 || !modelVersion || !sharedRole || region === undefined) {
-    throw new ConfigError(problems, source);
-  }
+  if (problems.length > 0) throw new ConfigError(problems, source);
+  if (notCopiedYet) throw new NotCopiedYetError(owner?.environment, keyOf("modelVersionArn"), modelVersionArn as string);
+  if (!modelVersion || region === undefined) throw new ConfigError(problems, source);
   return {
     modelVersionArn: modelVersion.arn,
-    sharedRoleArn: sharedRole.arn,
+    ...(sharedRole ? { sharedRoleArn: sharedRole.arn } : {}),
     region,
     modelVersion,
     sharedRole,
     useFipsEndpoint: useFipsEndpoint === "true",
   };
+}
+
+/**
+ * Rekognition serves a version only to principals of the version's own account (no resource policy grants
+ * DetectCustomLabels to another account; a project policy allows only CopyProjectVersion), so a shared role in another
+ * account than the version can never call it: typically a copy environment's own copy with a stray shared role.
+ */
+function mixedAccountsProblem(modelVersion: ProjectVersionArn, sharedRole: RoleArn): string {
+  return (
+    `is in account ${sharedRole.accountId}, the model version in ${modelVersion.accountId}: the shared role must be in the ` +
+    "version's account (the ML account). A copy environment calls its own copy without a shared role, so it has no " +
+    "shared-role-arn at all"
+  );
+}
+
+/**
+ * Copy mode calls with the application's own credentials, which reach only versions of the application's own
+ * account. So a target without a shared role must name a version in the account whose parameters named it: a share
+ * environment whose shared-role-arn parameter went missing names the ML account's version, and is refused here with
+ * that cause instead of calling the ML account directly and failing as a puzzling AccessDenied.
+ */
+function copyOwnerProblem(modelVersion: ProjectVersionArn, owner: ParameterOwner, versionKey: string): string | undefined {
+  if (owner.accountId === undefined) {
+    return `is missing, and SSM did not say which account holds ${versionKey} (no parameter ARN in its answer), so the version cannot be confirmed to be this account's own copy: refusing to call it without a shared role`;
+  }
+  if (owner.accountId === modelVersion.accountId) return undefined;
+  return (
+    `is missing, and ${versionKey} names a version of account ${modelVersion.accountId} while the parameters are in account ` +
+    `${owner.accountId}: without a shared role only this account's own copies can be called. Either this is a share ` +
+    `environment whose shared-role-arn parameter is missing (redeploy its consumer stack: modelshare deploy), or a copy ` +
+    `environment whose ${versionKey} does not name its own copy`
+  );
 }
 
 /** Full name of any of an environment's parameters, required or optional. */
@@ -135,6 +210,7 @@ export interface ReadSettings {
 export async function readModelSettings(ssm: SSMClient, environment: string, signal?: AbortSignal): Promise<ReadSettings> {
   const required = Object.keys(PARAMETER_NAMES) as ParameterKey[];
   const optional = Object.keys(OPTIONAL_PARAMETER_NAMES) as OptionalParameterKey[];
+  let ownerAccountId: string | undefined;
   const read = async (keys: ReadonlyArray<ParameterKey | OptionalParameterKey>): Promise<TargetValues> => {
     const names = keys.map((key) => anyParameterName(environment, key));
     const response = await ssm.send(new GetParametersCommand({ Names: names }), defined({ abortSignal: signal }));
@@ -142,6 +218,8 @@ export async function readModelSettings(ssm: SSMClient, environment: string, sig
     for (const parameter of response.Parameters ?? []) {
       const key = keys.find((k) => anyParameterName(environment, k) === parameter.Name);
       if (key && parameter.Value !== undefined) values[key] = parameter.Value;
+      // The account the parameters live in: what a copy-mode target must be in (copyOwnerProblem).
+      if (key === "modelVersionArn") ownerAccountId = parameter.ARN && isArn(parameter.ARN) ? parseArn(parameter.ARN).accountId : undefined;
     }
     return values;
   };
@@ -155,6 +233,7 @@ export async function readModelSettings(ssm: SSMClient, environment: string, sig
     optionalUnreadable = true;
   }
   const source = `SSM parameters ${parameterPrefix(environment)}* (written by the consumer stack of environment "${environment}"; is it deployed in this account and region?)`;
-  return { settings: validateModelTarget(values, (key) => anyParameterName(environment, key), source), optionalUnreadable };
+  const owner = { accountId: ownerAccountId, environment };
+  return { settings: validateModelTarget(values, (key) => anyParameterName(environment, key), source, owner), optionalUnreadable };
 }
 

@@ -153,7 +153,8 @@ export function describeEvent(event: ModelClientEvent): string | undefined {
     case "parameters-read":
       return (
         `${READ_REASONS[event.reason]} ${parameterPrefix(event.environment)}*: version ${event.target.modelVersionArn}, ` +
-        `role ${event.target.sharedRoleArn}, region ${event.target.region}${event.target.useFipsEndpoint ? ", FIPS endpoint" : ""}`
+        `${event.target.sharedRoleArn === undefined ? "no shared role (copy mode: this environment's own copy, with the caller's own credentials)" : `role ${event.target.sharedRoleArn}`}, ` +
+        `region ${event.target.region}${event.target.useFipsEndpoint ? ", FIPS endpoint" : ""}`
       );
     case "parameters-refresh-failed":
       return `reading ${parameterPrefix(event.environment)}* failed (next attempt in ${(event.retryInMs / 1000).toFixed(1)} s): ${firstLine(event.error)}`;
@@ -217,15 +218,16 @@ export function registerInvoke(program: Command): void {
   program
     .command("invoke")
     .description(
-      "Label an image with the model version an environment's parameters name, through its shared role " +
-        "(the same path as ModelClient). Result on stdout; progress on stderr.",
+      "Label an image with the model version an environment's parameters name, through its shared role, or in a copy " +
+        "environment (no shared-role-arn parameter) its own copy with the caller's own credentials (the same path as " +
+        "ModelClient). Result on stdout; progress on stderr.",
     )
     .option("--env <name>", "consumer environment whose /modelshare/<env>/ parameters to use (required)")
     .option("--image <path>", "PNG or JPEG file: at most 4 MB, 64-4096 px per side, aspect ratio at most 20:1 (required)")
     .option("--min-confidence <percent>", "only labels at or above this confidence, 0-100 (default: each label's trained threshold)")
     .option("--max-results <n>", "at most this many labels, highest confidence first (default: all)")
     .option("--region <region>", "region of the SSM parameters (default: the SDK's region chain, e.g. AWS_REGION)")
-    .option("--sts-endpoint <dns-or-url>", "STS VPC endpoint DNS name, when private DNS is off (must be regional)")
+    .option("--sts-endpoint <dns-or-url>", "STS VPC endpoint DNS name, when private DNS is off (must be regional; unused in a copy environment)")
     .option("--rekognition-endpoint <dns-or-url>", "Rekognition VPC endpoint DNS name, when private DNS is off")
     .option("--ssm-endpoint <dns-or-url>", "SSM VPC endpoint DNS name, when private DNS is off")
     .option("--timeout <seconds>", `deadline of the whole call: parameters, role, DetectCustomLabels and retries (default ${INVOKE_DEFAULT_TIMEOUT_SECONDS})`)

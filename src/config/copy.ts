@@ -137,6 +137,7 @@ export function copyOf(copy: CopyConfig | undefined, sourceVersionArn: string): 
 
 /**
  * What the model-version-arn parameter says before the first copy exists: a copy environment's stack is deployed
- * (destination project, bucket) before promotion can copy into it. ModelClient reads it as "nothing to call yet".
+ * (destination project, bucket) before promotion can copy into it. ModelClient reads it as "nothing to call yet"
+ * (NotCopiedYetError): the value is part of the parameter contract, so it lives in `@modelshare/client/contract`.
  */
-export const NOT_COPIED_YET = "none: not copied yet (run modelshare promote)";
+export { NOT_COPIED_YET } from "@modelshare/client/contract";

@@ -6,7 +6,8 @@ import { GetParametersCommand } from "@aws-sdk/client-ssm";
 import { expect } from "chai";
 import { formatLabelsTable } from "../../src/cli/invoke";
 import { main } from "../../src/cli/main";
-import { AwsMocks, awsError, calledVersions, mockAws, parameters, V1 } from "./helpers/aws";
+import { NOT_COPIED_YET } from "@modelshare/client";
+import { AwsMocks, awsError, calledVersions, COPY1, copyParameters, mockAws, parameters, V1 } from "./helpers/aws";
 import { makeGifHeader, makeJpeg, makePng } from "./helpers/images";
 
 interface CliRun {
@@ -169,6 +170,30 @@ describe("modelshare invoke", () => {
       expect(run.code).to.equal(1);
       expect(run.stderr).to.contain("/modelshare/staging/model-version-arn").and.contain("is missing");
       expect(mocks.rekognition.calls()).to.have.length(0);
+    });
+  });
+
+  describe("in a copy environment (no shared-role-arn parameter)", () => {
+    it("calls the environment's own copy with the caller's credentials, says so in its progress, and prints no role", async () => {
+      mocks.ssm.on(GetParametersCommand).resolves(copyParameters({}));
+      mocks.rekognition.on(DetectCustomLabelsCommand).resolves({ CustomLabels: [{ Name: "scratch", Confidence: 91 }] });
+      const run = await runCli(["invoke", "--env", "qa", "--image", goodImage, "--json"]);
+      expect(run.code).to.equal(0);
+      expect(run.stderr).to.contain("no shared role (copy mode");
+      const result = JSON.parse(run.stdout);
+      expect(result).to.include({ environment: "qa", modelVersionArn: COPY1 });
+      expect(result).not.to.have.property("sharedRoleArn");
+      expect(calledVersions(mocks)).to.deep.equal([COPY1]);
+      expect(mocks.sts.calls()).to.have.length(0);
+    });
+
+    it("exits 1 before the first copy, naming `modelshare promote`, without calling Rekognition", async () => {
+      mocks.ssm.on(GetParametersCommand).resolves(copyParameters({ modelVersionArn: NOT_COPIED_YET }));
+      const run = await runCli(["invoke", "--env", "qa", "--image", goodImage]);
+      expect(run.code).to.equal(1);
+      expect(run.stderr).to.contain("/modelshare/qa/model-version-arn").and.contain("modelshare promote --env qa");
+      expect(mocks.rekognition.calls()).to.have.length(0);
+      expect(mocks.sts.calls()).to.have.length(0);
     });
   });
 

@@ -27,6 +27,36 @@ export function parameters(
   };
 }
 
+/** A copy environment's account (the consumer account holding its own copies) and two copies there. */
+export const CONSUMER_ACCOUNT = "555555555555";
+export const COPY1 = `arn:aws:rekognition:eu-west-1:${CONSUMER_ACCOUNT}:project/parts-qa/version/parts.v1/1700000000101`;
+export const COPY2 = `arn:aws:rekognition:eu-west-1:${CONSUMER_ACCOUNT}:project/parts-qa/version/parts.v2/1700000000102`;
+
+/**
+ * What GetParameters returns in a copy environment: no shared-role-arn (unless given), and each parameter with its ARN,
+ * which names the account holding the parameters (`account`; `withArns: false` drops the ARNs).
+ */
+export function copyParameters(
+  values: { modelVersionArn?: string; sharedRoleArn?: string; region?: string },
+  options: { account?: string; withArns?: boolean } = {},
+  environment = ENV,
+): GetParametersCommandOutput {
+  const all: Record<string, string | undefined> = { modelVersionArn: COPY1, region: REGION, ...values };
+  const account = options.account ?? CONSUMER_ACCOUNT;
+  const keys = (["modelVersionArn", "sharedRoleArn", "region"] as const).filter((key) => all[key] !== undefined);
+  return {
+    $metadata: {},
+    Parameters: keys.map((key) => ({
+      Name: parameterName(environment, key),
+      Type: "String",
+      Value: all[key],
+      Version: 1,
+      ...(options.withArns === false ? {} : { ARN: `arn:aws:ssm:${REGION}:${account}:parameter${parameterName(environment, key)}` }),
+    })),
+    InvalidParameters: (["modelVersionArn", "sharedRoleArn", "region"] as const).filter((key) => all[key] === undefined).map((key) => parameterName(environment, key)),
+  };
+}
+
 /** An AWS service error as the SDK raises it: `name` is the error code. */
 export function awsError(name: string, message = name, attempts?: number, httpStatusCode = 400): Error {
   return Object.assign(new Error(message), { name, $fault: httpStatusCode >= 500 ? "server" : "client", $metadata: { httpStatusCode, attempts } });
