@@ -25,7 +25,7 @@ export interface SmokeTestFunctionArgs {
   readonly environment: string;
   /** Exact function name (contract.smokeTestFunctionName): the pipeline policy and the consumer guardrail name it. */
   readonly functionName: string;
-  /** The smoke-test role the function runs as (created by SmokeTestRole, trusted by the shared role). */
+  /** The smoke-test role the function runs as (created by SmokeTestRole; in share mode trusted by the shared role). */
   readonly roleArn: pulumi.Input<string>;
   /** Resources the role needs before Lambda can use it (its VPC-access attachment): CreateFunction checks them. */
   readonly roleReady: pulumi.Input<pulumi.Resource>[];
@@ -34,7 +34,11 @@ export interface SmokeTestFunctionArgs {
   readonly subnetIds: pulumi.Input<string[]>;
   /** Security group of the modelshare endpoints: the function may reach them on 443, and nothing else. */
   readonly endpointSecurityGroupId: pulumi.Input<string>;
-  readonly sharedRoleArn: string;
+  /**
+   * Share mode: the environment's shared role, which the function assumes. Omitted in copy mode: the function calls
+   * the environment's own copy as its own role (MODELSHARE_SHARING=copy), which may call only the listed copies.
+   */
+  readonly sharedRoleArn?: string | undefined;
   /** Region of the model (the ML stack's). */
   readonly modelRegion: string;
   readonly useFipsEndpoint: boolean;
@@ -46,7 +50,7 @@ export interface SmokeTestFunctionArgs {
 /**
  * The smoke test as a function in the consumer account: promotion's `verify` invokes it from the ML account with the
  * test image, and it calls the model the way an application does, from the consumer's private subnets as the
- * smoke-test role. The consumer guardrail lets only the deploy roles change it or pass its role.
+ * smoke-test role (through the shared role in share mode; the environment's own copy directly in copy mode). The consumer guardrail lets only the deploy roles change it or pass its role.
  */
 export class SmokeTestFunction extends pulumi.ComponentResource {
   readonly functionArn: pulumi.Output<string>;
@@ -80,7 +84,8 @@ export class SmokeTestFunction extends pulumi.ComponentResource {
         vpcConfig: { subnetIds: args.subnetIds, securityGroupIds: [securityGroup.id] },
         environment: {
           variables: {
-            [SMOKE_TEST_FUNCTION_ENV.sharedRoleArn]: args.sharedRoleArn,
+            // Share mode keeps exactly the variables it always had; copy mode says so instead of naming a role.
+            ...(args.sharedRoleArn !== undefined ? { [SMOKE_TEST_FUNCTION_ENV.sharedRoleArn]: args.sharedRoleArn } : { [SMOKE_TEST_FUNCTION_ENV.sharing]: "copy" }),
             [SMOKE_TEST_FUNCTION_ENV.region]: args.modelRegion,
             [SMOKE_TEST_FUNCTION_ENV.useFipsEndpoint]: String(args.useFipsEndpoint),
             [SMOKE_TEST_FUNCTION_ENV.environment]: args.environment,

@@ -154,4 +154,6 @@ export const SMOKE_TEST_FUNCTION_ENV = {
   region: "MODELSHARE_MODEL_REGION",
   useFipsEndpoint: "MODELSHARE_USE_FIPS_ENDPOINT",
   environment: "MODELSHARE_ENVIRONMENT",
+  /** "copy" in a copy environment (then no sharedRoleArn); absent means share mode (functions older than copy mode). */
+  sharing: "MODELSHARE_SHARING",
 } as const;

@@ -235,8 +235,7 @@ function smokeTestResources(
     },
     { provider },
   );
-  // Copy mode has no shared role for the function to assume: verifying a copy through it is not built yet (docs/copy.md).
-  if (!inFunction || context.sharedRoleArn === undefined) return {};
+  if (!inFunction) return {};
   const fn = new SmokeTestFunction(
     `${env}-smoke-test`,
     {
@@ -247,7 +246,8 @@ function smokeTestResources(
       vpcId: context.endpoints.vpcId,
       subnetIds: context.endpoints.subnetIds,
       endpointSecurityGroupId: context.endpoints.securityGroupId,
-      sharedRoleArn: context.sharedRoleArn,
+      // Copy mode: none; the function calls the listed copies as the smoke-test role itself (copySmokeTestPolicy).
+      ...(context.sharedRoleArn !== undefined ? { sharedRoleArn: context.sharedRoleArn } : {}),
       modelRegion: ml.region,
       useFipsEndpoint: config.network.fips,
       invokePermission: smokeTestInvokePermission({ pipelineRoleArn: ml.pipelineRoleArn, organizationId: ml.organizationId }),

@@ -14,7 +14,8 @@ export const LAMBDA_SYNC_PAYLOAD_BYTES = 6_000_000;
 
 /** The invocation payload for a test image of `imageBytes` bytes: base64 (4/3) plus the JSON envelope's fields. */
 export function smokeTestPayloadBytes(imageBytes: number, modelVersionArn: string): number {
-  return Buffer.byteLength(JSON.stringify({ modelVersionArn, imageBase64: "", minConfidence: 100 })) + 4 * Math.ceil(imageBytes / 3);
+  const envelope: SmokeTestEvent = { modelVersionArn, imageBase64: "", minConfidence: 100, sharing: "share" };
+  return Buffer.byteLength(JSON.stringify(envelope)) + 4 * Math.ceil(imageBytes / 3);
 }
 
 /** Why an image of this size cannot be sent to the smoke-test function, or undefined when it can. */
@@ -39,7 +40,8 @@ export class SmokeTestFunctionError extends Error {
 /**
  * The smoke test as an invocation of the consumer's smoke-test function, from wherever the pipeline runs (the ML
  * account): the image bytes travel in the payload; the call to the model starts in the consumer's network as the
- * smoke-test role. Lambda's own errors (AccessDeniedException while the pipeline's grant propagates, throttling)
+ * smoke-test role (through the shared role, or in copy mode on the environment's own copy, as the function decides from
+ * its own configuration; the event says which mode verify expects). Lambda's own errors (AccessDeniedException while the pipeline's grant propagates, throttling)
  * reach verifyWithRetry unchanged; the function's errors come back as SmokeTestFunctionError named after their type.
  */
 export class LambdaSmokeTester implements SmokeTester {
@@ -51,7 +53,9 @@ export class LambdaSmokeTester implements SmokeTester {
     const image = await readFile(request.image.path);
     const tooLarge = smokeTestPayloadProblem(image.length, request.modelVersionArn);
     if (tooLarge !== undefined) throw new Error(`smokeTest.image ${request.image.path} ${tooLarge}`);
-    const event: SmokeTestEvent = { modelVersionArn: request.modelVersionArn, imageBase64: image.toString("base64"), minConfidence: request.minConfidence };
+    // The mode verify expects (no shared role: copy): a function deployed for the other mode refuses before any AWS call.
+    const sharing = request.sharedRoleArn === undefined ? "copy" : "share";
+    const event: SmokeTestEvent = { modelVersionArn: request.modelVersionArn, imageBase64: image.toString("base64"), minConfidence: request.minConfidence, sharing };
     const region = request.functionArn.split(":")[3];
     const response = await this.lambdaFor(region).send(new (lambdaSdk().InvokeCommand)({ FunctionName: request.functionArn, InvocationType: "RequestResponse", Payload: Buffer.from(JSON.stringify(event)) }));
     const text = response.Payload ? Buffer.from(response.Payload).toString("utf8") : "";

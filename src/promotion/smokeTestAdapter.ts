@@ -6,7 +6,8 @@ import { DetectedLabel, SmokeTester, SmokeTestRequest } from "./verify";
 /**
  * The real smoke test: the path an application takes. The pipeline assumes the environment's smoke-test principal
  * (a role in the consumer account, trusted by the shared role) through regional STS, then ModelClient assumes the
- * shared role from there and calls DetectCustomLabels. ModelClient's errors (NotGrantedError, AssumeRoleError, ...)
+ * shared role from there and calls DetectCustomLabels; for a copy environment (no sharedRoleArn) it calls the copy
+ * directly as the smoke-test principal, no second AssumeRole. ModelClient's errors (NotGrantedError, AssumeRoleError, ...)
  * reach verifyWithRetry unchanged; it decides which ones IAM propagation explains.
  */
 export class ModelClientSmokeTester implements SmokeTester {

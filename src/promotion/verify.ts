@@ -25,8 +25,11 @@ export interface SmokeTestRequest {
   readonly environment: string;
   readonly region: string;
   readonly modelVersionArn: string;
-  /** The environment's shared role in the ML account (ML stack output sharedRoleArns[env]); none in copy mode (the call is direct). */
-  readonly sharedRoleArn?: string;
+  /**
+   * The environment's shared role in the ML account (ML stack output sharedRoleArns[env]). Undefined for a copy
+   * environment: modelVersionArn is then the copy in the consumer account, called directly as the smoke-test role.
+   */
+  readonly sharedRoleArn?: string | undefined;
   /** The consumer-account principal the call starts from (the smoke-test role). */
   readonly principalRoleArn: string;
   /**

@@ -196,6 +196,8 @@ const COPY_MUTATIONS: readonly Mutation[] = [
   { defect: "let the copy application call the ML account's versions too", category: "copy", mutate: statements("staging-app-model-access", "policy", eachStatement((s) => (s.Sid === "DetectWithOwnCopies" ? { ...s, Resource: "*" } : s))) },
   { defect: "drop the consumer guardrail's deploy-role-only copy lifecycle Deny", category: "copy", mutate: statements(CONSUMER_SCP, "content", withoutSid("CopyLifecycleByDeployRolesOnly")) },
   { defect: "create a shared role for the copy environment anyway", category: "copy", mutate: withStrayStagingRole },
+  { defect: "widen the copy environment's smoke-test role (the function's) to its whole project", category: "smoke-test", mutate: statements("staging-smoke-test-assume-shared-role", "policy", eachStatement((s) => (s.Sid === "DetectWithOwnCopies" ? { ...s, Resource: "arn:aws:rekognition:us-east-1:555555555555:project/defect-detector-staging/*" } : s))) },
+  { defect: "let the copy environment's smoke-test role call the ML account's versions too", category: "smoke-test", mutate: statements("staging-smoke-test-assume-shared-role", "policy", eachStatement((s) => (s.Sid === "DetectWithOwnCopies" ? { ...s, Resource: "*" } : s))) },
 ];
 
 describe("the access matrix catches injected defects in copy mode (mutation test, issue 14)", function () {
@@ -213,6 +215,13 @@ describe("the access matrix catches injected defects in copy mode (mutation test
   it("has copy rows and no mismatch on the unmutated copy example", async () => {
     const matrix = await buildAccessMatrix(stacks, simulator, { categories: ["copy"] });
     expect(matrix.rows.length).to.be.at.least(15);
+    expect(matrix.mismatches).to.equal(0);
+  });
+
+  it("has smoke-test rows for the copy environment's function and role, and no mismatch", async () => {
+    const matrix = await buildAccessMatrix(stacks, simulator, { categories: ["smoke-test"] });
+    const kinds = matrix.rows.filter((r) => r.scenario.startsWith("staging:")).map((r) => r.kind);
+    expect(kinds).to.include.members(["pipeline-invoke", "copy-smoke-test-own-copy", "copy-smoke-test-unlisted-copy", "copy-smoke-test-source-version"]);
     expect(matrix.mismatches).to.equal(0);
   });
 

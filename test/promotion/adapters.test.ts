@@ -111,6 +111,35 @@ describe("promotion adapters", () => {
     });
   });
 
+  describe("ModelClientSmokeTester in a copy environment (no sharedRoleArn)", () => {
+    it("calls the copy directly as the smoke-test principal: one AssumeRole (the principal), none on a shared role", async () => {
+      const sts = mockClient(STSClient);
+      const rekognition = mockClient(RekognitionClient);
+      const dir = mkdtempSync(join(tmpdir(), "modelshare-smoke-"));
+      writeFileSync(join(dir, "smoke.png"), makePng(100, 100));
+      const copy = "arn:aws:rekognition:us-east-1:333333333333:project/defect-detector-prod/version/v2/1727000000000";
+      try {
+        sts.on(AssumeRoleCommand).callsFake((input) => ({
+          Credentials: { AccessKeyId: `AKIA-${input.RoleArn.split("/").pop()}`, SecretAccessKey: "s", SessionToken: "t", Expiration: new Date(Date.now() + 3600_000) },
+        }));
+        rekognition.on(DetectCustomLabelsCommand).resolves({ CustomLabels: [{ Name: "scratch", Confidence: 91.5 }] });
+        const tester = new ModelClientSmokeTester((region) => new STSClient({ region }));
+        const request = {
+          environment: "prod", region: "us-east-1", modelVersionArn: copy, sharedRoleArn: undefined,
+          principalRoleArn: "arn:aws:iam::333333333333:role/smoke", runner: "direct" as const, image: { path: join(dir, "smoke.png") }, minConfidence: 60,
+        };
+        expect(await tester.detectLabels(request)).to.deep.equal([{ name: "scratch", confidence: 91.5 }]);
+        expect(rekognition.commandCalls(DetectCustomLabelsCommand)[0].args[0].input).to.deep.include({ ProjectVersionArn: copy });
+        const client = rekognition.commandCalls(DetectCustomLabelsCommand)[0].thisValue as RekognitionClient;
+        expect((await client.config.credentials()).accessKeyId).to.equal("AKIA-smoke");
+        expect(sts.commandCalls(AssumeRoleCommand).map((c) => c.args[0].input.RoleArn)).to.deep.equal([request.principalRoleArn]);
+      } finally {
+        sts.restore();
+        rekognition.restore();
+      }
+    });
+  });
+
   describe("SsmHistoryStore", () => {
     let ssm: AwsClientStub<SSMClient>;
     beforeEach(() => (ssm = mockClient(SSMClient)));

@@ -33,7 +33,7 @@ describe("LambdaSmokeTester: verify invokes the consumer's smoke-test function (
     expect(await tester.detectLabels(request)).to.deep.equal([{ name: "scratch", confidence: 91.5 }]);
     const call = lambda.commandCalls(InvokeCommand)[0];
     expect(call.args[0].input).to.deep.include({ FunctionName: FUNCTION, InvocationType: "RequestResponse" });
-    expect(JSON.parse(Buffer.from(call.args[0].input.Payload as Uint8Array).toString())).to.deep.equal({ modelVersionArn: VERSION, imageBase64: Buffer.from("png bytes").toString("base64"), minConfidence: 60 });
+    expect(JSON.parse(Buffer.from(call.args[0].input.Payload as Uint8Array).toString())).to.deep.equal({ modelVersionArn: VERSION, imageBase64: Buffer.from("png bytes").toString("base64"), minConfidence: 60, sharing: "share" });
     expect(await (call.thisValue as LambdaClient).config.region()).to.equal("us-east-1");
   });
 
@@ -49,6 +49,14 @@ describe("LambdaSmokeTester: verify invokes the consumer's smoke-test function (
     const error = await verifyWithRetry({ tester, request, expectedLabel: "scratch", deadlineSeconds: 60, now: () => now, sleep: async (ms) => void (now += ms), progress: silent }).then(() => undefined, (e: Error) => e);
     expect(error?.message).to.match(/SmokeTestInputError.*modelVersionArn must be/);
     expect(lambda.commandCalls(InvokeCommand)).to.have.length(1);
+  });
+
+  it("tells a copy environment's function that verify expects copy mode (no sharedRoleArn), so a function of the other mode refuses", async () => {
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: payload({ labels: [{ name: "scratch", confidence: 91.5 }] }) });
+    const COPY = "arn:aws:rekognition:us-east-1:222222222222:project/defect-detector-qa/version/v1/1727000000000";
+    expect(await tester.detectLabels({ ...request, modelVersionArn: COPY, sharedRoleArn: undefined })).to.deep.equal([{ name: "scratch", confidence: 91.5 }]);
+    const sent = JSON.parse(Buffer.from(lambda.commandCalls(InvokeCommand)[0].args[0].input.Payload as Uint8Array).toString());
+    expect(sent).to.deep.include({ modelVersionArn: COPY, sharing: "copy" });
   });
 
   it("refuses an answer that is not {labels: [{name, confidence}]} (the function's output is untrusted input)", async () => {

@@ -76,6 +76,75 @@ describe("smoke-test function handler (aws-sdk-client-mock)", () => {
     expect(sts.calls()).to.have.length(0);
   });
 
+  describe("in a copy environment (MODELSHARE_SHARING=copy, no shared role)", () => {
+    const COPY = "arn:aws:rekognition:us-east-1:555555555555:project/defect-detector-staging/version/defect-detector.2024-09-02T14.30.05/1727000000000";
+    const OWN_FUNCTION = { invokedFunctionArn: "arn:aws:lambda:us-east-1:555555555555:function:modelshare-staging-smoke-test" };
+    const event = { modelVersionArn: COPY, imageBase64: IMAGE, minConfidence: 60, sharing: "copy" };
+    const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (e: Error) => e);
+    const noAwsCall = () => {
+      expect(sts.calls(), "STS").to.have.length(0);
+      expect(rekognition.calls(), "Rekognition").to.have.length(0);
+    };
+
+    beforeEach(() => {
+      delete process.env[SMOKE_TEST_FUNCTION_ENV.sharedRoleArn];
+      process.env[SMOKE_TEST_FUNCTION_ENV.sharing] = "copy";
+      process.env[SMOKE_TEST_FUNCTION_ENV.environment] = "staging";
+    });
+    afterEach(() => delete process.env[SMOKE_TEST_FUNCTION_ENV.sharing]);
+
+    it("calls the environment's own copy as the function's own role: no AssumeRole", async () => {
+      expect(await handler(event, OWN_FUNCTION)).to.deep.equal({ labels: [{ name: "scratch", confidence: 91.5 }] });
+      expect(sts.calls()).to.have.length(0);
+      const detect = rekognition.commandCalls(DetectCustomLabelsCommand);
+      expect(detect[0].args[0].input).to.deep.include({ ProjectVersionArn: COPY, MinConfidence: 60 });
+      expect(await (detect[0].thisValue as RekognitionClient).config.region()).to.equal("us-east-1");
+    });
+
+    it("refuses a version of another account (the ML account's: a caller that still thinks the environment shares) before any AWS call", async () => {
+      const error = await failure(handler({ ...event, modelVersionArn: VERSION }, OWN_FUNCTION));
+      expect(error?.name).to.equal("SmokeTestInputError");
+      expect(error?.message).to.contain("account 111111111111").and.contain("account 555555555555");
+      noAwsCall();
+    });
+
+    it("refuses without an invocation context to check the account against", async () => {
+      const error = await failure(handler(event));
+      expect(error?.name).to.equal("SmokeTestInputError");
+      noAwsCall();
+    });
+
+    it("refuses a shared role set beside copy mode, an unknown mode, and a bad event, before any AWS call", async () => {
+      process.env[SMOKE_TEST_FUNCTION_ENV.sharedRoleArn] = SHARED;
+      expect((await failure(handler(event, OWN_FUNCTION)))?.message).to.contain("copy mode").and.contain("MODELSHARE_SHARED_ROLE_ARN");
+      delete process.env[SMOKE_TEST_FUNCTION_ENV.sharedRoleArn];
+      process.env[SMOKE_TEST_FUNCTION_ENV.sharing] = "both";
+      expect((await failure(handler(event, OWN_FUNCTION)))?.message).to.contain('"both"');
+      process.env[SMOKE_TEST_FUNCTION_ENV.sharing] = "copy";
+      for (const bad of [{ ...event, minConfidence: -1 }, { ...event, modelVersionArn: "*" }, { ...event, sharing: "direct" }]) {
+        expect((await failure(handler(bad, OWN_FUNCTION)))?.name).to.equal("SmokeTestInputError");
+      }
+      noAwsCall();
+    });
+
+    it("refuses a verify that expects the other mode, both ways (never a silent switch)", async () => {
+      const expectsShare = await failure(handler({ ...event, sharing: "share" }, OWN_FUNCTION));
+      expect(expectsShare?.message).to.contain("deployed for copy mode");
+      delete process.env[SMOKE_TEST_FUNCTION_ENV.sharing];
+      process.env[SMOKE_TEST_FUNCTION_ENV.sharedRoleArn] = SHARED;
+      const expectsCopy = await failure(handler(event, OWN_FUNCTION));
+      expect(expectsCopy?.message).to.contain("deployed for share mode");
+      noAwsCall();
+    });
+
+    it("never calls as its own role in share mode: a share function whose shared role variable went missing fails", async () => {
+      delete process.env[SMOKE_TEST_FUNCTION_ENV.sharing];
+      const error = await failure(handler({ ...event, sharing: undefined }, OWN_FUNCTION));
+      expect(error?.message).to.match(/lacks MODELSHARE_SHARED_ROLE_ARN \(share mode\)/);
+      noAwsCall();
+    });
+  });
+
   it("takes the same image limit as the project checks", () => {
     expect(MAX_IMAGE_BYTES).to.equal(CONFIG_MAX_IMAGE_BYTES);
   });

@@ -3,7 +3,7 @@ import type { MatrixCase } from "../cases";
 import { ADMINISTRATOR, roleArnIn, strangerAccounts } from "../callers";
 import { Caller, matrixCase, roleCaller } from "../requests";
 import type { ConsumerView, Topology } from "../topology";
-import { consumerGuardrail, deployRoleArnOf, guardedBy } from "./common";
+import { consumerGuardrail, deployRoleArnOf, guardedBy, openedRekognitionPath, rekognitionPath } from "./common";
 import { pipelinePolicy } from "./legitimate";
 
 /** Changes to the function a consumer administrator might try: code, configuration, permissions, versions, URL, concurrency, tags. */
@@ -27,10 +27,38 @@ const actionName = (action: string) => action.split(":")[1];
  * The smoke test (H1 of the security review): promotion's `verify` invokes a function in the consumer account, so no
  * ML-account credentials are ever needed there. Rows: exactly the pipeline may invoke it from outside the account;
  * only the deploy roles may change it or pass its role; the pipeline cannot assume the smoke-test role (unless the
- * config opts into direct mode, where that is the design).
+ * config opts into direct mode, where that is the design). In a copy environment the function calls the copy as the
+ * smoke-test role itself: that role reaches exactly the listed copies (copyCases below).
  */
 export function smokeTestCases(topology: Topology): MatrixCase[] {
-  return [...topology.consumers.values()].flatMap((consumer) => (consumer.smokeTestRole ? consumerCases(topology, consumer) : []));
+  return [...topology.consumers.values()].flatMap((consumer) =>
+    consumer.smokeTestRole ? [...consumerCases(topology, consumer), ...(topology.copyEnvironments.has(consumer.environment) ? copyCases(topology, consumer) : [])] : [],
+  );
+}
+
+/**
+ * Copy mode: whoever can make the smoke test run (the pipeline invoking the function, or assuming the role in direct
+ * mode) gets the smoke-test role's own DetectCustomLabels in the consumer account. It must reach the listed copies and
+ * nothing else: not another version of the destination project, not the ML account's version. The refusals are asked
+ * through the endpoint with its policy opened, so the role's own policy must hold.
+ */
+function copyCases(topology: Topology, consumer: ConsumerView): MatrixCase[] {
+  const copy = consumer.config.copy;
+  const smokeRole = consumer.smokeTestRole!;
+  if (!copy) return [];
+  const env = consumer.environment;
+  const caller = roleCaller(topology, smokeRole.roleArn, "consumer", smokeRole.policies, { principalTags: smokeRole.tags });
+  const endpoint = rekognitionPath(topology, consumer);
+  const opened = openedRekognitionPath(topology, consumer);
+  const detect = (kind: string, scenario: string, resource: string, expected: "Allowed" | "Denied", path: typeof endpoint) =>
+    matrixCase(topology, { category: "smoke-test", kind, scenario: `${env}: ${scenario}`, caller, action: "rekognition:DetectCustomLabels", resource, resourceAccount: resource.split(":")[4], expected, ...(path ? { endpoint: path } : {}) });
+  const projectBase = `arn:${topology.ml.partition}:rekognition:${topology.ml.region}:${consumer.accountId}:project/${copy.projectName}`;
+  const source = topology.ml.consumers[env]?.grantedVersions[0];
+  return [
+    ...copy.versions.map((v) => detect("copy-smoke-test-own-copy", "smoke-test role -> DetectCustomLabels on a listed copy, through the endpoint (what the function does)", v.copy, "Allowed", endpoint)),
+    detect("copy-smoke-test-unlisted-copy", "smoke-test role -> DetectCustomLabels on a version of its project that modelshare:copy.versions does not list", `${projectBase}/version/unlisted/1700000000002`, "Denied", opened),
+    ...(source !== undefined ? [detect("copy-smoke-test-source-version", "smoke-test role -> DetectCustomLabels on the ML account's version (no shared role in copy mode)", source, "Denied", opened)] : []),
+  ];
 }
 
 function consumerCases(topology: Topology, consumer: ConsumerView): MatrixCase[] {
