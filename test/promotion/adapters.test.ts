@@ -21,6 +21,20 @@ import { withPulumiScript } from "../helpers/fakePulumi";
 
 const FAST = { minDelaySeconds: 0.001, maxDelaySeconds: 0.002, maxWaitSeconds: 2 };
 
+/** What a smoke test meets: STS issuing credentials named after each role, Rekognition answering "scratch", an image. */
+function smokeTestWorld() {
+  const sts = mockClient(STSClient);
+  const rekognition = mockClient(RekognitionClient);
+  const dir = mkdtempSync(join(tmpdir(), "modelshare-smoke-"));
+  writeFileSync(join(dir, "smoke.png"), makePng(100, 100));
+  sts.on(AssumeRoleCommand).callsFake((input) => ({
+    Credentials: { AccessKeyId: `AKIA-${input.RoleArn.split("/").pop()}`, SecretAccessKey: "s", SessionToken: "t", Expiration: new Date(Date.now() + 3600_000) },
+  }));
+  rekognition.on(DetectCustomLabelsCommand).resolves({ CustomLabels: [{ Name: "scratch", Confidence: 91.5 }] });
+  const tester = new ModelClientSmokeTester((region) => new STSClient({ region }));
+  return { sts, rekognition, tester, image: { path: join(dir, "smoke.png") } };
+}
+
 describe("promotion adapters", () => {
   describe("ModelLifecycle (Rekognition)", () => {
     let aws: AwsWorld;
@@ -68,25 +82,17 @@ describe("promotion adapters", () => {
 
   describe("ModelClientSmokeTester (the real verify call)", () => {
     it("assumes the shared role through regional STS as the smoke-test principal, calls the version, and closes its clients after each attempt", async () => {
-      const sts = mockClient(STSClient);
-      const rekognition = mockClient(RekognitionClient);
+      const { sts, rekognition, tester, image } = smokeTestWorld();
       const destroy = RekognitionClient.prototype.destroy;
       let destroyed = 0;
       RekognitionClient.prototype.destroy = function (this: RekognitionClient) {
         destroyed++;
         return destroy.call(this);
       };
-      const dir = mkdtempSync(join(tmpdir(), "modelshare-smoke-"));
-      writeFileSync(join(dir, "smoke.png"), makePng(100, 100));
       try {
-        sts.on(AssumeRoleCommand).callsFake((input) => ({
-          Credentials: { AccessKeyId: `AKIA-${input.RoleArn.split("/").pop()}`, SecretAccessKey: "s", SessionToken: "t", Expiration: new Date(Date.now() + 3600_000) },
-        }));
-        rekognition.on(DetectCustomLabelsCommand).resolves({ CustomLabels: [{ Name: "scratch", Confidence: 91.5 }] });
-        const tester = new ModelClientSmokeTester((region) => new STSClient({ region }));
         const request = {
           environment: "prod", region: "us-east-1", modelVersionArn: V2, sharedRoleArn: "arn:aws:iam::111111111111:role/modelshare/modelshare-prod",
-          principalRoleArn: "arn:aws:iam::333333333333:role/smoke", runner: "direct" as const, image: { path: join(dir, "smoke.png") }, minConfidence: 60,
+          principalRoleArn: "arn:aws:iam::333333333333:role/smoke", runner: "direct" as const, image, minConfidence: 60,
         };
         for (let attempt = 0; attempt < 3; attempt++) expect(await tester.detectLabels(request)).to.deep.equal([{ name: "scratch", confidence: 91.5 }]);
         expect(rekognition.commandCalls(DetectCustomLabelsCommand)[0].args[0].input).to.deep.include({ ProjectVersionArn: V2, MinConfidence: 60 });
@@ -113,20 +119,12 @@ describe("promotion adapters", () => {
 
   describe("ModelClientSmokeTester in a copy environment (no sharedRoleArn)", () => {
     it("calls the copy directly as the smoke-test principal: one AssumeRole (the principal), none on a shared role", async () => {
-      const sts = mockClient(STSClient);
-      const rekognition = mockClient(RekognitionClient);
-      const dir = mkdtempSync(join(tmpdir(), "modelshare-smoke-"));
-      writeFileSync(join(dir, "smoke.png"), makePng(100, 100));
+      const { sts, rekognition, tester, image } = smokeTestWorld();
       const copy = "arn:aws:rekognition:us-east-1:333333333333:project/defect-detector-prod/version/v2/1727000000000";
       try {
-        sts.on(AssumeRoleCommand).callsFake((input) => ({
-          Credentials: { AccessKeyId: `AKIA-${input.RoleArn.split("/").pop()}`, SecretAccessKey: "s", SessionToken: "t", Expiration: new Date(Date.now() + 3600_000) },
-        }));
-        rekognition.on(DetectCustomLabelsCommand).resolves({ CustomLabels: [{ Name: "scratch", Confidence: 91.5 }] });
-        const tester = new ModelClientSmokeTester((region) => new STSClient({ region }));
         const request = {
           environment: "prod", region: "us-east-1", modelVersionArn: copy, sharedRoleArn: undefined,
-          principalRoleArn: "arn:aws:iam::333333333333:role/smoke", runner: "direct" as const, image: { path: join(dir, "smoke.png") }, minConfidence: 60,
+          principalRoleArn: "arn:aws:iam::333333333333:role/smoke", runner: "direct" as const, image, minConfidence: 60,
         };
         expect(await tester.detectLabels(request)).to.deep.equal([{ name: "scratch", confidence: 91.5 }]);
         expect(rekognition.commandCalls(DetectCustomLabelsCommand)[0].args[0].input).to.deep.include({ ProjectVersionArn: copy });
