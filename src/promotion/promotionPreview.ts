@@ -1,3 +1,4 @@
+import { copyOf } from "../config/copy";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
@@ -90,7 +91,10 @@ export async function previewPromotion(journal: Journal, deps: PreviewDeps): Pro
   // deployed only by the grant step: until then the switch is previewed as the version it calls now.
   const deployedGrants = own(grantsFromOutputs(await deps.workspace.outputs(project.ml.stack), project.ml.stack), journal.env) ?? [];
   const endState = promotionEndState(project, journal);
-  const unpreviewable = endState.find((e) => e.stack === consumer?.stack && typeof e.value === "string" && !deployedGrants.includes(e.value));
+  // Copy mode: the parameter names the copy, which the copy step makes and lists; before that the switch cannot be
+  // previewed either (it would show the parameter saying "not copied yet").
+  const uncopied = (version: string) => journal.sharing === "copy" && journal.copies?.[version] === undefined && copyOf(consumer?.config.copy, version) === undefined;
+  const unpreviewable = endState.find((e) => e.stack === consumer?.stack && typeof e.value === "string" && (!deployedGrants.includes(e.value) || uncopied(e.value)));
   const edits = endState.filter((e) => e !== unpreviewable);
   const stacks = [{ stack: project.ml.stack, path: project.ml.path }, ...(consumer ? [{ stack: consumer.stack, path: consumer.path }] : [])];
   const dir = mkdtempSync(join(tmpdir(), "modelshare-plan-"));
@@ -106,7 +110,7 @@ export async function previewPromotion(journal: Journal, deps: PreviewDeps): Pro
         stack !== consumer?.stack
           ? undefined
           : `previewed against the ML stack as deployed now; the promotion updates it after the ML stack, so its endpoint policy also follows the grants then` +
-            (unpreviewable ? `; the switch to ${versionLabel(String(unpreviewable.value))} (its model-version-arn parameter) follows the grant and is not in this preview` : "");
+            (unpreviewable ? `; the switch to ${versionLabel(String(unpreviewable.value))} (its model-version-arn parameter) follows the ${journal.sharing === "copy" ? "grant and the copy" : "grant"} and is not in this preview` : "");
       plans.push({ stack, changes: preview.changes, ...(note ? { note } : {}) });
     }
     return plans;

@@ -245,3 +245,23 @@ describe("copy mode: promotion cases found by review", () => {
     expect(s.violations).to.deep.equal([]);
   });
 });
+
+describe("copy mode: the plan shown before applying", () => {
+  let s: Scenario;
+  afterEach(() => s?.restore());
+
+  it("previews the switch only once the copy exists: a version granted in advance is not shown as the parameter saying 'not copied yet'", async () => {
+    s = new Scenario(
+      { configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1, V3] }, catalogue: [V1, V2, V3], copyEnvs: { prod: { copies: { [V1]: PROD_V1 } } } },
+      { [V1]: "STOPPED", [V2]: "RUNNING", [V3]: "TRAINING_COMPLETED", [PROD_V1]: "RUNNING" },
+    );
+    s.aws.models[PROD_V1].source = V1;
+    seedProjectPolicy(s.aws, [V1, V3]);
+    const run = await s.cli(registerPromote, ["promote", "--env", "prod", "--version", V3, "--yes"]);
+    expect(run.exitCode, (run.error?.message ?? "") + s.err.join("").slice(-800)).to.equal(0);
+    expect(s.err.join("")).to.contain("the switch to defect-detector.v3 (its model-version-arn parameter) follows the grant and the copy and is not in this preview");
+    expect(s.workspace.previewedConfigs.filter((p) => p.stack === "prod").map((p) => p.config["modelshare:modelVersionArn"])).to.deep.equal([V1]);
+    expect(s.aws.status(s.workspace.deployedCopy("prod")!)).to.equal("RUNNING");
+    expect(s.violations).to.deep.equal([]);
+  });
+});
