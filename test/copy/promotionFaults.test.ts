@@ -1,12 +1,9 @@
 import { expect } from "chai";
-import { existsSync } from "node:fs";
-import { join } from "node:path";
-import { checkoutDrift } from "../../src/promotion/drift";
 import { EngineDeps, executePromotion, PromotionResult } from "../../src/promotion/engine";
-import { loadProjectFiles } from "../../src/promotion/project";
-import { Journal, StepId } from "../../src/promotion/types";
+import { StepId } from "../../src/promotion/types";
 import { Operation, readStack, V1, V3 } from "../promotion/fakes";
-import { historyOf, promote, Scenario } from "../promotion/harness";
+import { Armed, expectSettledWorld, FAULT_KINDS, FaultKind, firstRun, journalFault, oneShot, PROD_V3_CHANGE_OF, pulumiFault, settle } from "../promotion/faultKit";
+import { promote, Scenario } from "../promotion/harness";
 import { copyScenario, PROD_V1 } from "./promotionWorld";
 
 /**
@@ -18,29 +15,17 @@ import { copyScenario, PROD_V1 } from "./promotionWorld";
  * started in the ML account, the old copy deleted after a promotion that went through.
  */
 
-type FaultKind = "throws before its change" | "throws after its change" | "dies there" | "cannot write its journal";
-const KINDS: FaultKind[] = ["throws before its change", "throws after its change", "dies there", "cannot write its journal"];
+const KINDS = FAULT_KINDS;
 const STEPS: StepId[] = ["grant", "copy", "ensure-running", "verify", "switch", "stop", "delete-copy", "revoke"];
 const AFTER_SWITCH: StepId[] = ["stop", "delete-copy", "revoke"];
 
 const isNewCopy = (arn: string) => /project\/prod-models\/version\/defect-detector\.v3-/.test(arn);
 
-const ML_UP: Partial<Record<StepId, (op: Operation) => boolean>> = {
-  grant: (op) => op.kind === "up" && op.stack === "ml" && op.config["modelshare:consumers"].prod.grantedVersions.includes(V3) && op.config["modelshare:consumers"].prod.grantedVersions.includes(V1),
-  switch: (op) => op.kind === "up" && op.stack === "prod" && op.config["modelshare:modelVersionArn"] === V3,
-  revoke: (op) => op.kind === "up" && op.stack === "ml" && !op.config["modelshare:consumers"].prod.grantedVersions.includes(V1),
-};
-
-interface Armed {
-  readonly died: Promise<void>;
-  readonly wrap: (deps: EngineDeps) => EngineDeps;
-}
+const ML_UP: Partial<Record<StepId, (op: Operation) => boolean>> = PROD_V3_CHANGE_OF;
 
 function arm(s: Scenario, step: StepId, kind: FaultKind): Armed {
-  let died: () => void = () => undefined;
-  const diedPromise = new Promise<void>((done) => (died = done));
-  let armed = true;
-  const once = () => armed && !(armed = false);
+  const shot = oneShot();
+  const { once, died, diedPromise } = shot;
   const same = (deps: EngineDeps) => deps;
   const hang = () => {
     died();
@@ -50,22 +35,7 @@ function arm(s: Scenario, step: StepId, kind: FaultKind): Armed {
   const throttled = () => Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException" });
 
   if (kind === "cannot write its journal") {
-    return {
-      died: diedPromise,
-      wrap: (deps) => ({
-        ...deps,
-        journals: {
-          ...deps.journals,
-          read: (env) => deps.journals.read(env),
-          list: () => deps.journals.list(),
-          remove: (env) => deps.journals.remove(env),
-          write: (journal: Journal) => {
-            if (journal.steps.find((x) => x.id === step)?.state === "done" && once()) throw new Error("ENOSPC: no space left on device, write .modelshare/journal/prod.json");
-            deps.journals.write(journal);
-          },
-        },
-      }),
-    };
+    return { died: diedPromise, wrap: journalFault(step, once) };
   }
   /** Around an AWS call on `matches`: a throttle before, a lost response after, or a process that dies after it. */
   const around = (matches: (arn: string) => boolean) => ({
@@ -107,40 +77,13 @@ function arm(s: Scenario, step: StepId, kind: FaultKind): Armed {
     };
   } else {
     const match = ML_UP[step]!;
-    s.workspace.faults.push((op) => {
-      if (!match(op) || !once()) return undefined;
-      if (kind === "dies there") {
-        died();
-        return "hang";
-      }
-      return kind === "throws before its change" ? "fail" : "fail-after";
-    });
+    pulumiFault(s, match, kind, shot);
   }
   return { died: diedPromise, wrap: same };
 }
 
-async function firstRun(s: Scenario, attempt: () => Promise<PromotionResult>, died: Promise<void>): Promise<PromotionResult | "died" | Error> {
-  const result = await Promise.race([attempt().catch((e: Error) => e), died.then(() => "died" as const)]);
-  if (result === "died") {
-    await new Promise((done) => setTimeout(done, 10));
-    s.crashed();
-  }
-  return result;
-}
-
-async function settle(s: Scenario, attempt: () => Promise<PromotionResult>): Promise<PromotionResult[]> {
-  const results: PromotionResult[] = [];
-  for (let i = 0; i < 3 && existsSync(join(s.dir, ".modelshare", "journal", "prod.json")); i++) results.push(await attempt());
-  return results;
-}
-
 function expectSettled(s: Scenario, prodCalls: string): void {
-  expect(s.violations, s.violations.join("\n")).to.deep.equal([]);
-  expect(s.checks).to.be.greaterThan(5);
-  expect(existsSync(join(s.dir, ".modelshare", "journal", "prod.json")), "journal left").to.equal(false);
-  expect(s.aws.leaseItem(), "lease left").to.equal(undefined);
-  expect(s.workspace.deployedConfigured("prod")).to.equal(prodCalls);
-  expect(s.workspace.deployedGrants("prod"), "grants left behind").to.deep.equal([prodCalls]);
+  expectSettledWorld(s, prodCalls);
   expect(s.aws.copyableBy("prod"), "the project policy follows the grants").to.deep.equal([prodCalls]);
   expect(s.aws.starts.filter((arn) => arn === V3), "V3 started in the ML account").to.deep.equal([]);
   const listed = (readStack(s.dir, "prod")["modelshare:copy"].versions as { source: string; copy: string }[]).map((v) => v.source);
@@ -154,11 +97,6 @@ function expectSettled(s: Scenario, prodCalls: string): void {
     expect(newCopies, "a copy made by an undone run is deleted").to.deep.equal([]);
     expect(s.aws.status(PROD_V1)).to.equal("RUNNING");
   }
-  const project = loadProjectFiles(s.dir);
-  const deployed = { grants: { qa: s.workspace.deployedGrants("qa"), prod: s.workspace.deployedGrants("prod") }, configured: { qa: s.workspace.deployedConfigured("qa"), prod: prodCalls } };
-  expect(checkoutDrift(project, deployed)).to.deep.equal([]);
-  const records = historyOf(s, "prod").map((r) => `${r.id} ${r.outcome}`);
-  expect(new Set(records).size).to.equal(records.length);
 }
 
 describe("copy mode: fault injection at each step of a copy environment's promotion, then re-runs of the same command", () => {

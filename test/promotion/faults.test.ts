@@ -3,11 +3,10 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { registerPromote } from "../../src/cli/promote";
 import { registerRollback } from "../../src/cli/rollback";
-import { checkoutDrift } from "../../src/promotion/drift";
 import { EngineDeps, executePromotion, PromotionResult } from "../../src/promotion/engine";
-import { loadProjectFiles } from "../../src/promotion/project";
-import { Journal, StepId } from "../../src/promotion/types";
-import { Operation, V1, V2, V3 } from "./fakes";
+import { StepId } from "../../src/promotion/types";
+import { V1, V2, V3 } from "./fakes";
+import { Armed, expectSettledWorld, FAULT_KINDS, FaultKind, firstRun, journalFault, oneShot, PROD_V3_CHANGE_OF, pulumiFault, settle } from "./faultKit";
 import { historyOf, promote, Scenario, until } from "./harness";
 
 /**
@@ -23,52 +22,22 @@ import { historyOf, promote, Scenario, until } from "./harness";
 const TWO_ENVS = { configured: { qa: V2, prod: V1 }, granted: { qa: [V2], prod: [V1] } };
 const MODELS = { [V1]: "RUNNING", [V2]: "RUNNING", [V3]: "TRAINING_COMPLETED" };
 
-type FaultKind = "throws before its change" | "throws after its change" | "dies there" | "cannot write its journal";
-
-/** A fault armed once; `died` resolves when a run reached a point where it "dies" (never returns). */
-interface Armed {
-  readonly died: Promise<void>;
-  /** Wraps the deps of the first run (journal faults). */
-  readonly wrap: (deps: EngineDeps) => EngineDeps;
-}
-
 function hangForever(signal: () => void): Promise<never> {
   signal();
   return new Promise<never>(() => undefined);
 }
 
 /** The operation that carries each step's change, for prod's promotion V1 -> V3. */
-const CHANGE_OF: Record<Exclude<StepId, "ensure-running" | "verify" | "stop" | "bake" | "copy" | "delete-copy">, (op: Operation) => boolean> = {
-  grant: (op) => op.kind === "up" && op.stack === "ml" && op.config["modelshare:consumers"].prod.grantedVersions.includes(V3) && op.config["modelshare:consumers"].prod.grantedVersions.includes(V1),
-  switch: (op) => op.kind === "up" && op.stack === "prod" && op.config["modelshare:modelVersionArn"] === V3,
-  revoke: (op) => op.kind === "up" && op.stack === "ml" && !op.config["modelshare:consumers"].prod.grantedVersions.includes(V1),
-};
+const CHANGE_OF = PROD_V3_CHANGE_OF;
 
 function arm(s: Scenario, step: StepId, kind: FaultKind): Armed {
-  let died: () => void = () => undefined;
-  const diedPromise = new Promise<void>((done) => (died = done));
-  let armed = true;
-  const once = () => armed && !(armed = false);
+  const shot = oneShot();
+  const { once, died, diedPromise } = shot;
   const lost = () => Object.assign(new Error("socket hang up"), { name: "TimeoutError" });
   const wrap = (deps: EngineDeps) => deps;
 
   if (kind === "cannot write its journal") {
-    return {
-      died: diedPromise,
-      wrap: (deps) => ({
-        ...deps,
-        journals: {
-          ...deps.journals,
-          read: (env) => deps.journals.read(env),
-          list: () => deps.journals.list(),
-          remove: (env) => deps.journals.remove(env),
-          write: (journal: Journal) => {
-            if (journal.steps.find((x) => x.id === step)?.state === "done" && once()) throw new Error("ENOSPC: no space left on device, write .modelshare/journal/prod.json");
-            deps.journals.write(journal);
-          },
-        },
-      }),
-    };
+    return { died: diedPromise, wrap: journalFault(step, once) };
   }
   if (step === "ensure-running" || step === "stop") {
     const arn = step === "ensure-running" ? V3 : V1;
@@ -112,52 +81,16 @@ function arm(s: Scenario, step: StepId, kind: FaultKind): Armed {
     return { died: diedPromise, wrap };
   }
   const match = CHANGE_OF[step as keyof typeof CHANGE_OF];
-  s.workspace.faults.push((op) => {
-    if (!match(op) || !once()) return undefined;
-    if (kind === "dies there") {
-      died();
-      return "hang";
-    }
-    return kind === "throws before its change" ? "fail" : "fail-after";
-  });
+  pulumiFault(s, match, kind, shot);
   return { died: diedPromise, wrap };
 }
 
-/** Runs `attempt` once; a run that "dies" is abandoned (its process is gone) and the scenario told so. */
-async function firstRun(s: Scenario, attempt: () => Promise<PromotionResult>, died: Promise<void>): Promise<PromotionResult | "died" | Error> {
-  const result = await Promise.race([attempt().catch((e: Error) => e), died.then(() => "died" as const)]);
-  if (result === "died") {
-    await new Promise((done) => setTimeout(done, 10));
-    s.crashed();
-  }
-  return result;
-}
-
-/** Re-runs the same command until its journal is gone (at most three times): what an operator does after a failure. */
-async function settle(s: Scenario, attempt: () => Promise<PromotionResult>): Promise<PromotionResult[]> {
-  const results: PromotionResult[] = [];
-  for (let i = 0; i < 3 && existsSync(join(s.dir, ".modelshare", "journal", "prod.json")); i++) results.push(await attempt());
-  return results;
-}
-
-/** The world after the dust settled. */
+/** The world after the dust settled: the shared checks, the endpoint policy, and no version left running. */
 function expectSettled(s: Scenario, prodCalls: string): void {
-  expect(s.violations, s.violations.join("\n")).to.deep.equal([]);
-  expect(s.checks).to.be.greaterThan(5);
-  expect(existsSync(join(s.dir, ".modelshare", "journal", "prod.json")), "journal left").to.equal(false);
-  expect(s.aws.leaseItem(), "lease left").to.equal(undefined);
-  expect(s.workspace.deployedConfigured("prod")).to.equal(prodCalls);
-  expect(s.workspace.deployedGrants("prod"), "grants left behind").to.deep.equal([prodCalls]);
+  expectSettledWorld(s, prodCalls);
   expect(s.workspace.endpointAllows("prod")).to.deep.equal([prodCalls]);
   const idle = prodCalls === V3 ? V1 : V3;
   expect(["STOPPING", "STOPPED", "TRAINING_COMPLETED", "FAILED"], `${idle} left running`).to.include(s.aws.status(idle));
-  // The files follow what is deployed.
-  const project = loadProjectFiles(s.dir);
-  const deployed = { grants: { qa: s.workspace.deployedGrants("qa"), prod: s.workspace.deployedGrants("prod") }, configured: { qa: s.workspace.deployedConfigured("qa"), prod: prodCalls } };
-  expect(checkoutDrift(project, deployed)).to.deep.equal([]);
-  // Each outcome of each run recorded once.
-  const records = historyOf(s, "prod").map((r) => `${r.id} ${r.outcome}`);
-  expect(new Set(records).size).to.equal(records.length);
 }
 
 describe("fault injection: promotion in a simulated world, the invariant checked after every mutation", () => {
@@ -165,7 +98,7 @@ describe("fault injection: promotion in a simulated world, the invariant checked
   afterEach(() => s.restore());
 
   const STEPS: StepId[] = ["ensure-running", "grant", "verify", "switch", "revoke", "stop"];
-  const KINDS: FaultKind[] = ["throws before its change", "throws after its change", "dies there", "cannot write its journal"];
+  const KINDS = FAULT_KINDS;
 
   describe("each step x each fault, then re-runs of the same command", () => {
     for (const step of STEPS) {
