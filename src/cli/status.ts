@@ -1,10 +1,12 @@
 import { Command } from "commander";
 import { projectDirectoryOption } from "./common";
-import { CliContext, defaultCliContext, historyClientFor, loadProjectForCli, modelLifecycleFor, projectArnOf, promotionLeaseFor } from "../promotion/cliContext";
+import { CliContext, consumerRekognitionFor, defaultCliContext, historyClientFor, loadProjectForCli, modelLifecycleFor, projectArnOf, promotionLeaseFor } from "../promotion/cliContext";
 import { readDeployedState } from "../promotion/deployed";
 import { SsmHistoryStore } from "../promotion/history";
 import { FileJournalStore } from "../promotion/journal";
-import { formatStatus, LeaseStatus, leaseStatus, summarizeStatus, VersionAlarms } from "../promotion/status";
+import { formatStatus, LeaseStatus, leaseStatus, sharingModeOf, summarizeStatus, VersionAlarms } from "../promotion/status";
+import { CopyAccountState, readCopyAccounts } from "../promotion/copyAccounts";
+import { DeployedState } from "../promotion/deployed";
 import { CloudWatchAlarmReader } from "../promotion/alarms";
 import { modelAlarmNames } from "../detective/alarms";
 import { detectDrift } from "../promotion/stackDrift";
@@ -29,8 +31,9 @@ export function registerStatus(program: Command, context: () => CliContext = () 
     .description(
       "Per environment, as deployed: the configured version, the granted versions and whether it is healthy (configured version granted and RUNNING), " +
         "a promotion in progress or a clean-up pending, and where this checkout's files differ; per model version: status, inference units and " +
-        "estimated cost per hour, and the state of its alarms (detective.alarms); the cost per hour of each environment; running versions no environment " +
-        "uses are flagged; who holds the promotion lease.",
+        "estimated cost per hour, and the state of its alarms (detective.alarms); per environment its mode (share or copy), its cost per hour and what the other mode " +
+        "would add and save; a copy environment's copies, read in its account as its deploy role; running versions no environment uses, and running copies " +
+        "their environment no longer calls or lists, are flagged; who holds the promotion lease.",
     )
     .option("--env <env>", "only this environment")
     .option("--history", "also list the promotions and rollbacks recorded in each environment's account")
@@ -56,7 +59,8 @@ export function registerStatus(program: Command, context: () => CliContext = () 
       }
       const alarms = await versionAlarms(ctx, project, descriptions);
       const warnings = await projectPolicyWarnings(ctx, project, projectArn);
-      let report = { ...summarizeStatus(project, descriptions, journals, env, deployed, alarms, ctx.liveness), lease, ...(warnings.length > 0 ? { warnings } : {}) };
+      const copies = await copyAccounts(ctx, project, deployed, env === undefined ? environmentNames(project) : [env]);
+      let report = { ...summarizeStatus(project, descriptions, journals, env, deployed, alarms, ctx.liveness, copies), lease, ...(warnings.length > 0 ? { warnings } : {}) };
       if (flags.history) {
         const store = new SsmHistoryStore(historyClientFor(ctx, project));
         const history: Record<string, HistoryRecord[]> = {};
@@ -102,6 +106,18 @@ async function versionAlarms(ctx: CliContext, project: Project, descriptions: re
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     return Object.fromEntries(running.map((arn) => [arn, { error: message }]));
   }
+}
+
+/**
+ * What runs in the shown copy environments' accounts, read as each one's deploy role (the pipeline may assume it); an
+ * account that cannot be read is reported for its environment, and the others are still read.
+ */
+async function copyAccounts(ctx: CliContext, project: Project, deployed: DeployedState, envs: readonly string[]): Promise<Record<string, CopyAccountState>> {
+  const modeOf = sharingModeOf(project, deployed);
+  const copyEnvs = envs.filter((name) => modeOf(name) === "copy");
+  if (copyEnvs.length === 0) return {};
+  ctx.progress.waiting(`the copies in ${copyEnvs.join(", ")}'s account${copyEnvs.length === 1 ? "" : "s"} (DescribeProjectVersions as the deploy role)`);
+  return readCopyAccounts(await ctx.workspace(), Object.fromEntries(copyEnvs.map((name) => [name, project.consumers[name].stack])), consumerRekognitionFor(ctx, project, "status"));
 }
 
 /** A project policy that appeared on the shared project since it was adopted: a warning, not a failure of `status`. */

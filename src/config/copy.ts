@@ -131,7 +131,7 @@ export function copyProblems(config: CopyCheckInput): ConfigProblem[] {
 }
 
 /** The copy in this environment of `sourceVersionArn`, if it holds one. */
-export function copyOf(copy: CopyConfig | undefined, sourceVersionArn: string): string | undefined {
+export function copyOf(copy: { readonly versions: readonly CopiedVersion[] } | undefined, sourceVersionArn: string): string | undefined {
   return copy?.versions.find((v) => v.source === sourceVersionArn)?.copy;
 }
 

@@ -1,4 +1,5 @@
-import { CONSUMER_OUTPUTS, ML_OUTPUTS } from "../contract";
+import { CONSUMER_OUTPUTS, ML_COPY_OUTPUTS, ML_OUTPUTS } from "../contract";
+import { SHARING_MODES, SharingMode } from "../config/copy";
 import { mapBounded } from "./bounded";
 import { environmentNames, Project } from "./project";
 import { StackNotDeployedError, StackWorkspace } from "./workspace";
@@ -14,6 +15,8 @@ export interface DeployedState {
   readonly grants: Readonly<Record<string, readonly string[]>>;
   /** environment -> the version its deployed consumer stack configures; undefined when that stack was never deployed. */
   readonly configured: Readonly<Record<string, string | undefined>>;
+  /** environment -> its mode as the deployed ML stack says (output `sharing`); absent from an ML stack deployed before copy mode (every environment shares). */
+  readonly sharing?: Readonly<Record<string, SharingMode>>;
 }
 
 /** The ML stack's outputs; a stack that was never deployed is an error here: grants cannot be decided without it. */
@@ -27,6 +30,13 @@ export function grantsFromOutputs(outputs: Record<string, unknown>, mlStack: str
     throw new Error(`the ML stack ${mlStack} has no ${ML_OUTPUTS.grantedVersions} output: deploy it first (modelshare deploy --stacks ${mlStack})`);
   }
   return Object.fromEntries(Object.entries(granted as Record<string, unknown>).map(([env, list]) => [env, Array.isArray(list) ? list.map(String) : []]));
+}
+
+/** The deployed ML stack's modes (output `sharing`); entries that are not a mode are left out (the config's mode is used). */
+export function sharingFromOutputs(outputs: Record<string, unknown>): Record<string, SharingMode> {
+  const sharing = outputs[ML_COPY_OUTPUTS.sharing];
+  if (sharing === undefined || sharing === null || typeof sharing !== "object") return {};
+  return Object.fromEntries(Object.entries(sharing as Record<string, unknown>).filter((e): e is [string, SharingMode] => (SHARING_MODES as readonly unknown[]).includes(e[1])));
 }
 
 /** The version one environment's deployed consumer stack calls; undefined when the stack was never deployed. */
@@ -45,9 +55,10 @@ const OUTPUT_READS_AT_ONCE = 4;
 
 /** The deployed grants of every environment and the deployed configured version of `envs` (default: all). */
 export async function readDeployedState(workspace: StackWorkspace, project: Project, envs: readonly string[] = environmentNames(project)): Promise<DeployedState> {
-  const grants = grantsFromOutputs(await readMlOutputsOf(workspace, project.ml.stack), project.ml.stack);
+  const mlOutputs = await readMlOutputsOf(workspace, project.ml.stack);
+  const grants = grantsFromOutputs(mlOutputs, project.ml.stack);
   const versions = await mapBounded(envs, OUTPUT_READS_AT_ONCE, (env) => readDeployedConfigured(workspace, project.consumers[env].stack));
-  return { grants, configured: Object.fromEntries(envs.map((env, i) => [env, versions[i]])) };
+  return { grants, configured: Object.fromEntries(envs.map((env, i) => [env, versions[i]])), sharing: sharingFromOutputs(mlOutputs) };
 }
 
 /** A copy environment's destination, as its deployed consumer stack exports it (output `copy`). */
@@ -56,11 +67,18 @@ export interface DeployedCopyDestination {
   readonly outputBucketName: string;
   readonly outputPrefix: string;
   readonly kmsKeyArn?: string;
+  /** The copy the environment's parameter names (NOT_COPIED_YET before the first copy); absent from a stack deployed before it was exported. */
+  readonly calledVersionArn?: string;
 }
 
 /** The destination of a copy environment's deployed stack; an error naming the stack when it has none (not deployed in copy mode). */
 export async function readCopyDestination(workspace: StackWorkspace, stack: string): Promise<DeployedCopyDestination> {
-  const value = (await workspace.outputs(stack))[CONSUMER_OUTPUTS.copy] as Partial<Record<keyof DeployedCopyDestination, unknown>> | undefined;
+  return copyDestinationFromOutputs(await workspace.outputs(stack), stack);
+}
+
+/** The destination in a consumer stack's outputs; an error naming the stack when they have none. */
+export function copyDestinationFromOutputs(outputs: Record<string, unknown>, stack: string): DeployedCopyDestination {
+  const value = outputs[CONSUMER_OUTPUTS.copy] as Partial<Record<keyof DeployedCopyDestination, unknown>> | undefined;
   const text = (v: unknown) => (typeof v === "string" && v !== "" ? v : undefined);
   const projectArn = text(value?.projectArn);
   const outputBucketName = text(value?.outputBucketName);
@@ -68,5 +86,6 @@ export async function readCopyDestination(workspace: StackWorkspace, stack: stri
     throw new Error(`the consumer stack ${stack} has no ${CONSUMER_OUTPUTS.copy} output with the destination project and output bucket: deploy it in copy mode first (modelshare deploy --stacks ${stack})`);
   }
   const kmsKeyArn = text(value?.kmsKeyArn);
-  return { projectArn, outputBucketName, outputPrefix: typeof value?.outputPrefix === "string" ? value.outputPrefix : "", ...(kmsKeyArn ? { kmsKeyArn } : {}) };
+  const calledVersionArn = text(value?.calledVersionArn);
+  return { projectArn, outputBucketName, outputPrefix: typeof value?.outputPrefix === "string" ? value.outputPrefix : "", ...(kmsKeyArn ? { kmsKeyArn } : {}), ...(calledVersionArn ? { calledVersionArn } : {}) };
 }

@@ -1,9 +1,12 @@
+import { CopiedVersion, copyOf, NOT_COPIED_YET, SharingMode } from "../config/copy";
 import { own } from "../config/lists";
+import { addCosts, AlternativeCost, copyToShare, ModeOf, RunningCost, runningCost, runsFor, sharedEnvironmentCosts, shareToCopy } from "./costs";
+import type { CopyAccountState } from "./copyAccounts";
 import { DeployedState } from "./deployed";
 import { checkoutDrift } from "./drift";
 import type { Liveness } from "./processIdentity";
 import { describeLease, LeaseRecord } from "./lease";
-import { VersionDescription } from "./model";
+import { unitsOf, VersionDescription } from "./model";
 import { UsageState, usageState, usersOf, VersionUse, versionLabel } from "./plan";
 import { environmentNames, Project } from "./project";
 import { HistoryRecord, Journal, StepId } from "./types";
@@ -15,7 +18,9 @@ import type { DriftReport } from "./stackDrift";
  * and Rekognition's answers by a pure function: per environment its configured and granted versions and whether it
  * is healthy (configured version granted and RUNNING), a promotion in progress or a clean-up pending, and where this
  * checkout's files differ; per version its status, inference units and estimated cost; running versions nobody uses
- * flagged, since they are billed all the same; and who holds the promotion lease.
+ * flagged, since they are billed all the same; and who holds the promotion lease. Per environment also its mode (share
+ * or copy, issue 14), the copies that run in a copy environment's own account, and what the other mode would add and
+ * save per hour (./costs says what "cost" covers).
  */
 
 export interface EnvironmentStatus {
@@ -35,10 +40,50 @@ export interface EnvironmentStatus {
   /** Where this checkout's stack files differ from what is deployed (the values shown are the deployed ones). */
   readonly checkoutDiffers?: readonly string[];
   /**
-   * What the environment costs per hour: each running version's cost, shared evenly among the environments that call
-   * or are granted it (so the environments' costs and the unused running versions add up to the total).
+   * What the environment costs per hour. share: each running ML version's cost, shared evenly among the shared
+   * environments that call or are granted it. copy: every running version of its destination project (billed in its
+   * account). So the environments' costs, the unused running versions and copies and the ML versions only copy
+   * environments are granted add up to the total.
    */
   readonly costPerHour: number;
+  /** With auto-scaling, the most an hour can cost. */
+  readonly maxCostPerHour?: number;
+  /** Why costPerHour is incomplete (a copy environment's account could not be read): what was read, 0 here. */
+  readonly costIncomplete?: string;
+  /** share | copy: as the deployed ML stack says (output `sharing`), else this checkout's config. */
+  readonly sharing: SharingMode;
+  /** Copy mode: what runs in the environment's own account. */
+  readonly copy?: CopyEnvironmentStatus;
+  /** What the other mode would add and save per hour, to compare. */
+  readonly alternative: AlternativeCost;
+}
+
+/** A copy environment's destination project and its versions, read in its account through its deploy role. */
+export interface CopyEnvironmentStatus {
+  readonly projectArn?: string;
+  /** The copy its applications call (the deployed parameter), or NOT_COPIED_YET. */
+  readonly calledCopy?: string;
+  readonly copies: readonly CopyStatus[];
+  /** Its consumer stack is not deployed in copy mode yet (nothing runs for it). */
+  readonly notDeployed?: string;
+  /** Its account could not be read (the deploy role refused, a timeout). */
+  readonly unreadable?: string;
+}
+
+/** Why a copy is needed: the applications call it, copy.versions lists it, or a promotion in flight names its source. */
+export type CopyUse = "called" | "listed" | "in-flight";
+
+export interface CopyStatus extends RunningCost {
+  readonly env: string;
+  readonly arn: string;
+  readonly name: string;
+  readonly status: string;
+  readonly sourceVersionArn?: string;
+  readonly minInferenceUnits?: number;
+  readonly maxInferenceUnits?: number;
+  readonly usedAs: readonly CopyUse[];
+  /** RUNNING (billed in the environment's account) while nothing needs it. */
+  readonly unusedButRunning: boolean;
 }
 
 /** A version's alarms as CloudWatch reports them, or why they could not be read. */
@@ -60,6 +105,8 @@ export interface VersionStatus {
   readonly usedBy: readonly VersionUse[];
   /** RUNNING (and billed) while no environment calls, is granted or is promoting to it. */
   readonly unusedButRunning: boolean;
+  /** RUNNING while only copy environments use it: they call their own copies, and copying needs no running source. */
+  readonly onlyCopyEnvironmentsUse: boolean;
   /** The version's alarms (running versions, with detective.alarms on). */
   readonly alarms?: VersionAlarms;
 }
@@ -68,8 +115,17 @@ export interface StatusReport {
   readonly environments: readonly EnvironmentStatus[];
   readonly versions: readonly VersionStatus[];
   readonly pricePerInferenceUnitHour: number;
+  /** Every running version modelshare knows of: the ML account's and the copies read in copy environments' accounts. */
   readonly totalCostPerHour: number;
+  /** The running versions of the ML account. */
+  readonly mlAccountCostPerHour: number;
+  /** The running copies in the copy environments' accounts that were read (with --env, that environment's only). */
+  readonly copiesCostPerHour: number;
   readonly unusedRunningVersions: readonly string[];
+  /** Running ML versions only copy environments use (each calls its own copy): billed for no caller. */
+  readonly runningOnlyForCopyEnvironments: readonly string[];
+  /** Running copies their environment no longer calls or lists in copy.versions: billed in its account. */
+  readonly unusedRunningCopies: readonly { readonly env: string; readonly arn: string }[];
   readonly history?: Readonly<Record<string, readonly HistoryRecord[]>>;
   readonly lease?: LeaseStatus;
   /** With `--drift`: what differs between the program and what exists, per stack. */
@@ -102,8 +158,6 @@ function deployedUsage(project: Project, deployed: DeployedState, journals: read
   return { configured, granted: { ...fromFiles.granted, ...deployed.grants }, inFlight: fromFiles.inFlight };
 }
 
-const BILLED = new Set(["RUNNING"]);
-
 export function summarizeStatus(
   project: Project,
   descriptions: readonly VersionDescription[],
@@ -112,52 +166,16 @@ export function summarizeStatus(
   deployed?: DeployedState,
   alarms: Readonly<Record<string, VersionAlarms>> = {},
   ownerAlive: Liveness = () => "unknown",
+  copyAccounts: Readonly<Record<string, CopyAccountState>> = {},
 ): StatusReport {
   const state = deployed ? deployedUsage(project, deployed, journals) : usageState(project, journals);
   const drift = deployed ? checkoutDrift(project, deployed) : [];
-  const price = project.ml.config.promotion.pricePerInferenceUnitHour;
+  const promotion = project.ml.config.promotion;
+  const price = promotion.pricePerInferenceUnitHour;
+  const units = { min: promotion.minInferenceUnits, ...(promotion.maxInferenceUnits !== undefined ? { max: promotion.maxInferenceUnits } : {}) };
   const byArn = new Map(descriptions.map((d) => [d.arn, d]));
   const envs = environmentNames(project).filter((e) => onlyEnv === undefined || e === onlyEnv);
-
-  const environments = envs.map((env): EnvironmentStatus => {
-    const consumer = project.consumers[env];
-    const configured = own(state.configured, env) ?? consumer.config.modelVersionArn;
-    const granted = own(state.granted, env) ?? [];
-    const problems: string[] = [];
-    if (!granted.includes(configured)) problems.push(`its configured version ${versionLabel(configured)} is not granted to it ${deployed ? "by the deployed ML stack" : `in ${project.ml.path}`}`);
-    const description = byArn.get(configured);
-    if (!description) problems.push(`its configured version ${versionLabel(configured)} does not exist in the model's project`);
-    else if (description.status !== "RUNNING") problems.push(`its configured version ${versionLabel(configured)} is ${description.status}, not RUNNING: calls fail`);
-    const versionAlarms = alarms[configured];
-    const firing = versionAlarms !== undefined && !("error" in versionAlarms) ? versionAlarms.filter((a) => a.state === "ALARM") : [];
-    if (firing.length > 0) problems.push(`its configured version ${versionLabel(configured)} has ${firing.length === 1 ? "an alarm" : "alarms"} in ALARM: ${firing.map((a) => a.name).join(", ")}`);
-    const journal = journals.find((j) => j.env === env);
-    const differs = drift.filter((d) => d.env === env).map((d) => `${d.file}: ${d.key} is ${show(d.inCheckout)} in this checkout, ${show(d.deployed)} as deployed`);
-    return {
-      env,
-      stack: consumer.stack,
-      configuredVersion: configured,
-      grantedVersions: granted,
-      healthy: problems.length === 0,
-      problems,
-      ...(journal && journal.phase !== "cleanup-pending" ? { promotionInProgress: inProgress(journal, ownerAlive) } : {}),
-      ...(journal && journal.phase === "cleanup-pending"
-        ? {
-            cleanupPending: {
-              kind: journal.kind,
-              from: journal.previous,
-              to: journal.version,
-              ...(journal.failure ? { step: journal.failure.step, reason: journal.failure.reason } : {}),
-              since: journal.startedAt,
-              by: journal.who,
-              command: `modelshare ${journal.kind === "promote" ? `promote --env ${env} --version ${journal.version}` : `rollback --env ${env} --to ${journal.version}`}`,
-            },
-          }
-        : {}),
-      ...(differs.length > 0 ? { checkoutDiffers: differs } : {}),
-      costPerHour: 0, // filled in once every version's cost is known (below)
-    };
-  });
+  const modeOf = sharingModeOf(project, deployed);
 
   const known = new Set<string>([
     ...project.ml.config.model.versions,
@@ -168,43 +186,172 @@ export function summarizeStatus(
   const allVersions = [...known].sort().map((arn): VersionStatus => {
     const d = byArn.get(arn);
     const status = d?.status ?? "NOT_FOUND";
-    const billed = BILLED.has(status);
-    const min = d?.minInferenceUnits;
-    const max = d?.maxInferenceUnits;
     const usedBy = usersOf(arn, state);
+    const cost = runningCost(status, unitsOf(d), price);
+    const billed = status === "RUNNING";
     return {
       arn,
       name: versionLabel(arn),
       status,
-      ...(min !== undefined ? { minInferenceUnits: min } : {}),
-      ...(max !== undefined ? { maxInferenceUnits: max } : {}),
-      costPerHour: billed ? (min ?? 1) * price : 0,
-      ...(billed && max !== undefined ? { maxCostPerHour: max * price } : {}),
+      ...(d?.minInferenceUnits !== undefined ? { minInferenceUnits: d.minInferenceUnits } : {}),
+      ...(d?.maxInferenceUnits !== undefined ? { maxInferenceUnits: d.maxInferenceUnits } : {}),
+      ...cost,
       usedBy,
       unusedButRunning: billed && usedBy.length === 0,
+      onlyCopyEnvironmentsUse: billed && usedBy.length > 0 && runsFor({ usedBy }, modeOf).length === 0,
       ...(alarms[arn] !== undefined ? { alarms: alarms[arn] } : {}),
     };
   });
-  const costs = environmentCosts(allVersions);
+  const shared = sharedEnvironmentCosts(allVersions, modeOf);
+  const label = versionLabel;
+
+  const environments = envs.map((env): EnvironmentStatus => {
+    const consumer = project.consumers[env];
+    const sharing = modeOf(env);
+    const configured = own(state.configured, env) ?? consumer.config.modelVersionArn;
+    const granted = own(state.granted, env) ?? [];
+    const problems: string[] = [];
+    if (!granted.includes(configured)) problems.push(`its configured version ${versionLabel(configured)} is not granted to it ${deployed ? "by the deployed ML stack" : `in ${project.ml.path}`}`);
+    const journal = journals.find((j) => j.env === env);
+    const differs = drift.filter((d) => d.env === env).map((d) => `${d.file}: ${d.key} is ${show(d.inCheckout)} in this checkout, ${show(d.deployed)} as deployed`);
+    const inCheckout = own(project.ml.config.consumers, env)?.sharing ?? "share";
+    if (inCheckout !== sharing) differs.push(`${project.ml.path}: consumers.${env}.sharing is ${inCheckout} in this checkout, ${sharing} as deployed`);
+    let cost: RunningCost;
+    let copy: CopyEnvironmentStatus | undefined;
+    let costIncomplete: string | undefined;
+    let alternative: AlternativeCost;
+    if (sharing === "copy") {
+      const inFlight = journal ? [journal.version, journal.previous] : [];
+      const read = copyEnvironment(env, configured, own(copyAccounts, env), consumer.config.copy, inFlight, price);
+      copy = read.status;
+      problems.push(...read.problems);
+      cost = read.cost ?? { costPerHour: 0 };
+      if (read.cost === undefined) costIncomplete = `${env}'s account could not be read: its copies' cost is unknown`;
+      alternative = copyToShare({ env, configured, versions: allVersions, modeOf, units, price, copiesCost: read.cost, label });
+    } else {
+      problems.push(...sharedVersionProblems(configured, byArn.get(configured), alarms[configured]));
+      cost = own(shared, env) ?? { costPerHour: 0 };
+      alternative = shareToCopy({ env, configured, versions: allVersions, modeOf, units, price, label });
+    }
+    return {
+      env,
+      stack: consumer.stack,
+      sharing,
+      configuredVersion: configured,
+      grantedVersions: granted,
+      healthy: problems.length === 0,
+      problems,
+      ...(journal && journal.phase !== "cleanup-pending" ? { promotionInProgress: inProgress(journal, ownerAlive) } : {}),
+      ...(journal && journal.phase === "cleanup-pending" ? { cleanupPending: cleanupOf(journal, env) } : {}),
+      ...(differs.length > 0 ? { checkoutDiffers: differs } : {}),
+      ...cost,
+      ...(costIncomplete !== undefined ? { costIncomplete } : {}),
+      ...(copy ? { copy } : {}),
+      alternative,
+    };
+  });
+
   // With --env, show that environment's versions, but never hide a running version nobody uses: it costs money.
-  const versions = onlyEnv === undefined ? allVersions : allVersions.filter((v) => v.unusedButRunning || v.usedBy.some((u) => u.env === onlyEnv));
+  const versions = onlyEnv === undefined ? allVersions : allVersions.filter((v) => v.unusedButRunning || v.onlyCopyEnvironmentsUse || v.usedBy.some((u) => u.env === onlyEnv));
+  const allCopies = environments.flatMap((e) => e.copy?.copies ?? []);
+  const mlAccountCostPerHour = allVersions.reduce((sum, v) => sum + v.costPerHour, 0);
+  const copiesCostPerHour = addCosts(allCopies).costPerHour;
   return {
-    environments: environments.map((e) => ({ ...e, costPerHour: costs[e.env] ?? 0 })),
+    environments,
     versions,
     pricePerInferenceUnitHour: price,
-    totalCostPerHour: allVersions.reduce((sum, v) => sum + v.costPerHour, 0),
+    totalCostPerHour: mlAccountCostPerHour + copiesCostPerHour,
+    mlAccountCostPerHour,
+    copiesCostPerHour,
     unusedRunningVersions: allVersions.filter((v) => v.unusedButRunning).map((v) => v.arn),
+    runningOnlyForCopyEnvironments: allVersions.filter((v) => v.onlyCopyEnvironmentsUse).map((v) => v.arn),
+    unusedRunningCopies: allCopies.filter((c) => c.unusedButRunning).map((c) => ({ env: c.env, arn: c.arn })),
   };
 }
 
-/** Each running version's cost shared evenly among the environments that call or are granted it. */
-export function environmentCosts(versions: readonly Pick<VersionStatus, "costPerHour" | "usedBy">[]): Record<string, number> {
-  const costs: Record<string, number> = {};
-  for (const version of versions) {
-    const users = [...new Set(version.usedBy.filter((u) => u.how !== "in-flight").map((u) => u.env))];
-    for (const env of users) costs[env] = (costs[env] ?? 0) + version.costPerHour / users.length;
+/** An environment's mode: as the deployed ML stack says (output `sharing`), else as this checkout's config says. */
+export function sharingModeOf(project: Project, deployed: DeployedState | undefined): ModeOf {
+  return (env) => own(deployed?.sharing ?? {}, env) ?? own(project.ml.config.consumers, env)?.sharing ?? "share";
+}
+
+/** A shared environment's health: its configured version exists in the ML project, is RUNNING, and none of its alarms fires. */
+function sharedVersionProblems(configured: string, description: VersionDescription | undefined, versionAlarms: VersionAlarms | undefined): string[] {
+  const problems: string[] = [];
+  if (!description) problems.push(`its configured version ${versionLabel(configured)} does not exist in the model's project`);
+  else if (description.status !== "RUNNING") problems.push(`its configured version ${versionLabel(configured)} is ${description.status}, not RUNNING: calls fail`);
+  const firing = versionAlarms !== undefined && !("error" in versionAlarms) ? versionAlarms.filter((a) => a.state === "ALARM") : [];
+  if (firing.length > 0) problems.push(`its configured version ${versionLabel(configured)} has ${firing.length === 1 ? "an alarm" : "alarms"} in ALARM: ${firing.map((a) => a.name).join(", ")}`);
+  return problems;
+}
+
+function cleanupOf(journal: Journal, env: string): NonNullable<EnvironmentStatus["cleanupPending"]> {
+  return {
+    kind: journal.kind,
+    from: journal.previous,
+    to: journal.version,
+    ...(journal.failure ? { step: journal.failure.step, reason: journal.failure.reason } : {}),
+    since: journal.startedAt,
+    by: journal.who,
+    command: `modelshare ${journal.kind === "promote" ? `promote --env ${env} --version ${journal.version}` : `rollback --env ${env} --to ${journal.version}`}`,
+  };
+}
+
+/**
+ * A copy environment as read in its account: its copies (each priced, and flagged when it runs while its environment
+ * neither calls nor lists it and no promotion in flight names its source), its health (the called copy exists and is
+ * RUNNING) and its cost (undefined: the account could not be read).
+ */
+export function copyEnvironment(
+  env: string,
+  configured: string,
+  account: CopyAccountState | undefined,
+  config: { readonly versions: readonly CopiedVersion[] } | undefined,
+  inFlightSources: readonly string[],
+  price: number,
+): { readonly status: CopyEnvironmentStatus; readonly problems: readonly string[]; readonly cost: RunningCost | undefined } {
+  if (account === undefined || account.state === "unreadable") {
+    const error = account?.state === "unreadable" ? account.error : "not read";
+    return {
+      status: { ...(account?.projectArn ? { projectArn: account.projectArn } : {}), copies: [], unreadable: error },
+      problems: [`its account could not be read (DescribeProjectVersions as its deploy role): ${error}`],
+      cost: undefined,
+    };
   }
-  return costs;
+  if (account.state === "not-deployed") {
+    return { status: { copies: [], notDeployed: account.reason }, problems: [`it has no copy to call: ${account.reason}`], cost: { costPerHour: 0 } };
+  }
+  const called = account.calledVersionArn ?? copyOf(config, configured) ?? NOT_COPIED_YET;
+  const listed = new Set((config?.versions ?? []).map((v) => v.copy));
+  const copies = account.versions.map((d): CopyStatus => {
+    const usedAs: CopyUse[] = [];
+    if (d.arn === called) usedAs.push("called");
+    if (listed.has(d.arn)) usedAs.push("listed");
+    if (d.sourceVersionArn !== undefined && inFlightSources.includes(d.sourceVersionArn)) usedAs.push("in-flight");
+    const cost = runningCost(d.status, unitsOf(d), price);
+    return {
+      env,
+      arn: d.arn,
+      name: versionLabel(d.arn),
+      status: d.status,
+      ...(d.sourceVersionArn !== undefined ? { sourceVersionArn: d.sourceVersionArn } : {}),
+      ...(d.minInferenceUnits !== undefined ? { minInferenceUnits: d.minInferenceUnits } : {}),
+      ...(d.maxInferenceUnits !== undefined ? { maxInferenceUnits: d.maxInferenceUnits } : {}),
+      ...cost,
+      usedAs,
+      unusedButRunning: d.status === "RUNNING" && usedAs.length === 0,
+    };
+  });
+  const problems: string[] = [];
+  const calledCopy = copies.find((c) => c.arn === called);
+  if (called === NOT_COPIED_YET) problems.push(`it has no copy of ${versionLabel(configured)} yet (its parameter says "${NOT_COPIED_YET}")`);
+  else if (!calledCopy) problems.push(`the copy it calls, ${called}, does not exist in its project ${account.projectArn}`);
+  else if (calledCopy.status !== "RUNNING") problems.push(`the copy it calls, ${versionLabel(called)} in its account, is ${calledCopy.status}, not RUNNING: calls fail`);
+  return { status: { projectArn: account.projectArn, calledCopy: called, copies }, problems, cost: addCosts(copies) };
+}
+
+/** Each running version's cost shared evenly among the environments that call or are granted it (every environment shares unless `modeOf` says otherwise). */
+export function environmentCosts(versions: readonly Pick<VersionStatus, "costPerHour" | "usedBy">[], modeOf: ModeOf = () => "share"): Record<string, number> {
+  return Object.fromEntries(Object.entries(sharedEnvironmentCosts(versions, modeOf)).map(([env, cost]) => [env, cost.costPerHour]));
 }
 
 function show(value: readonly string[] | string | undefined): string {
@@ -225,9 +372,17 @@ export function formatStatus(report: StatusReport): string {
   const lease = formatLease(report.lease);
   if (lease) lines.push(lease, "");
   for (const e of report.environments) {
-    lines.push(`${e.env} (stack ${e.stack}): ${e.healthy ? "healthy" : "UNHEALTHY"}, $${e.costPerHour.toFixed(2)}/hour`);
-    lines.push(`  calls    ${versionLabel(e.configuredVersion)}`);
-    lines.push(`  granted  ${e.grantedVersions.map(versionLabel).join(", ") || "(nothing)"}`);
+    lines.push(`${e.env} (stack ${e.stack}): ${e.healthy ? "healthy" : "UNHEALTHY"}, ${e.costIncomplete ? "cost unknown" : `${dollars(e)}/hour`}`);
+    lines.push(`  mode     ${e.sharing}${e.sharing === "copy" ? " (calls its own copy, in its account)" : " (calls the ML account's version through its shared role)"}`);
+    if (e.copy) {
+      const called = e.copy.calledCopy === undefined || e.copy.calledCopy === NOT_COPIED_YET ? "no copy yet" : `its copy ${e.copy.calledCopy}`;
+      lines.push(`  calls    ${versionLabel(e.configuredVersion)} (${called})`);
+      lines.push(`  may copy ${e.grantedVersions.map(versionLabel).join(", ") || "(nothing)"}`);
+    } else {
+      lines.push(`  calls    ${versionLabel(e.configuredVersion)}`);
+      lines.push(`  granted  ${e.grantedVersions.map(versionLabel).join(", ") || "(nothing)"}`);
+    }
+    lines.push(`  ${formatAlternative(e.alternative)}`);
     for (const p of e.problems) lines.push(`  problem: ${p}`);
     if (e.promotionInProgress) {
       const p = e.promotionInProgress;
@@ -255,10 +410,18 @@ export function formatStatus(report: StatusReport): string {
     if ("error" in v.alarms) lines.push(`alarms of ${v.name} could not be read: ${v.alarms.error}`);
     else for (const a of v.alarms.filter((x) => x.state !== "OK")) lines.push(`  ${v.name}: ${a.name} is ${a.state}${a.since ? ` since ${a.since}` : ""}${a.reason ? ` (${a.reason})` : ""}`);
   }
+  lines.push(...formatCopies(report.environments));
   lines.push("");
-  lines.push(`estimated cost: $${report.totalCostPerHour.toFixed(2)}/hour at $${report.pricePerInferenceUnitHour}/inference-unit hour (minimum units; modelshare:promotion.pricePerInferenceUnitHour)`);
+  const split = report.copiesCostPerHour > 0 || report.environments.some((e) => e.copy) ? ` (ML account $${report.mlAccountCostPerHour.toFixed(2)}, copies in consumer accounts $${report.copiesCostPerHour.toFixed(2)})` : "";
+  lines.push(`estimated cost: $${report.totalCostPerHour.toFixed(2)}/hour${split} at $${report.pricePerInferenceUnitHour}/inference-unit hour (minimum units; modelshare:promotion.pricePerInferenceUnitHour; inference only: S3 storage of copies and endpoints are not estimated)`);
   if (report.unusedRunningVersions.length > 0) {
     lines.push(`running versions no environment uses: ${report.unusedRunningVersions.map(versionLabel).join(", ")} (stop with \`modelshare model stop --version ARN\`)`);
+  }
+  if (report.runningOnlyForCopyEnvironments.length > 0) {
+    lines.push(`running versions only copy environments use (they call their own copies; copying needs no running source): ${report.runningOnlyForCopyEnvironments.map(versionLabel).join(", ")}`);
+  }
+  for (const c of report.unusedRunningCopies) {
+    lines.push(`running copy ${c.env} no longer calls or lists in copy.versions (billed in its account): ${c.arn}`);
   }
   if (report.drift) {
     lines.push("");
@@ -273,6 +436,43 @@ export function formatStatus(report: StatusReport): string {
     }
   }
   return lines.join("\n");
+}
+
+function dollars(cost: RunningCost): string {
+  return `$${cost.costPerHour.toFixed(2)}${cost.maxCostPerHour !== undefined && cost.maxCostPerHour !== cost.costPerHour ? ` (up to $${cost.maxCostPerHour.toFixed(2)})` : ""}`;
+}
+
+function signed(amount: number): string {
+  return `${amount < 0 ? "-" : "+"}$${Math.abs(amount).toFixed(2)}`;
+}
+
+/** "if it copied: +$4.00/hour in its account, -$4.00/hour in the ML account: net +$0.00/hour (why)". */
+export function formatAlternative(a: AlternativeCost): string {
+  const added = `${signed(a.addedPerHour)}/hour${a.addedMaxPerHour !== undefined && a.addedMaxPerHour !== a.addedPerHour ? ` (up to ${signed(a.addedMaxPerHour)})` : ""}`;
+  const [addedWhere, savedWhere] = a.mode === "copy" ? ["in its account", "in the ML account"] : ["in the ML account", "of its copies"];
+  const saved = a.incomplete ? `${savedWhere}: unknown` : `${signed(-a.savedPerHour)}/hour ${savedWhere}`;
+  return `if it ${a.mode === "copy" ? "copied" : "shared"}: ${added} ${addedWhere}, ${saved}: net ${a.incomplete ? "unknown" : `${signed(a.netPerHour)}/hour`} (${a.explanation})`;
+}
+
+/** The copies table: every version of each copy environment's destination project, or why it could not be read. */
+function formatCopies(environments: readonly EnvironmentStatus[]): string[] {
+  const withCopy = environments.filter((e) => e.copy);
+  if (withCopy.length === 0) return [];
+  const copies = withCopy.flatMap((e) => e.copy!.copies);
+  const width = Math.max(7, ...copies.map((c) => c.name.length));
+  const envWidth = Math.max(3, ...withCopy.map((e) => e.env.length));
+  const lines = ["", "copies in the copy environments' accounts (billed there):", `${"env".padEnd(envWidth)}  ${"copy".padEnd(width)}  ${"status".padEnd(18)}  units  ${"cost/h".padStart(8)}  used as`];
+  for (const c of copies) {
+    const units = c.minInferenceUnits === undefined ? "-" : c.maxInferenceUnits !== undefined ? `${c.minInferenceUnits}-${c.maxInferenceUnits}` : `${c.minInferenceUnits}`;
+    const used = c.usedAs.length > 0 ? c.usedAs.join(", ") : c.unusedButRunning ? "NOTHING - running and billed" : "-";
+    lines.push(`${c.env.padEnd(envWidth)}  ${c.name.padEnd(width)}  ${c.status.padEnd(18)}  ${units.padEnd(5)}  ${`$${c.costPerHour.toFixed(2)}`.padStart(8)}  ${used}`);
+  }
+  for (const e of withCopy) {
+    if (e.copy!.unreadable) lines.push(`${e.env}: its account could not be read: ${e.copy!.unreadable}`);
+    else if (e.copy!.notDeployed) lines.push(`${e.env}: nothing runs for it yet: ${e.copy!.notDeployed}`);
+    else if (e.copy!.copies.length === 0) lines.push(`${e.env}: no versions in ${e.copy!.projectArn}`);
+  }
+  return lines;
 }
 
 function alarmSummary(alarms: VersionAlarms | undefined): string {
