@@ -398,11 +398,12 @@ export function formatStatus(report: StatusReport): string {
   lines.push("");
   const width = Math.max(7, ...report.versions.map((v) => v.name.length));
   const withAlarms = report.versions.some((v) => v.alarms !== undefined);
+  const copying = new Set(report.environments.filter((e) => e.sharing === "copy").map((e) => e.env));
   lines.push(`${"version".padEnd(width)}  ${"status".padEnd(18)}  units  ${"cost/h".padStart(8)}  ${withAlarms ? `${"alarms".padEnd(10)}  ` : ""}used by`);
   for (const v of report.versions) {
-    const units = v.minInferenceUnits === undefined ? "-" : v.maxInferenceUnits !== undefined ? `${v.minInferenceUnits}-${v.maxInferenceUnits}` : `${v.minInferenceUnits}`;
+    const units = unitsColumn(v);
     const cost = `$${v.costPerHour.toFixed(2)}`;
-    const used = v.usedBy.length > 0 ? v.usedBy.map((u) => `${u.env} (${u.how})`).join(", ") : v.unusedButRunning ? "NOBODY - running and billed" : "-";
+    const used = v.usedBy.length > 0 ? v.usedBy.map((u) => `${u.env} (${u.how}${copying.has(u.env) ? ", copies it" : ""})`).join(", ") : v.unusedButRunning ? "NOBODY - running and billed" : "-";
     lines.push(`${v.name.padEnd(width)}  ${v.status.padEnd(18)}  ${units.padEnd(5)}  ${cost.padStart(8)}  ${withAlarms ? `${alarmSummary(v.alarms).padEnd(10)}  ` : ""}${used}`);
   }
   for (const v of report.versions) {
@@ -438,6 +439,10 @@ export function formatStatus(report: StatusReport): string {
   return lines.join("\n");
 }
 
+function unitsColumn(v: { readonly minInferenceUnits?: number; readonly maxInferenceUnits?: number }): string {
+  return v.minInferenceUnits === undefined ? "-" : v.maxInferenceUnits !== undefined ? `${v.minInferenceUnits}-${v.maxInferenceUnits}` : `${v.minInferenceUnits}`;
+}
+
 function dollars(cost: RunningCost): string {
   return `$${cost.costPerHour.toFixed(2)}${cost.maxCostPerHour !== undefined && cost.maxCostPerHour !== cost.costPerHour ? ` (up to $${cost.maxCostPerHour.toFixed(2)})` : ""}`;
 }
@@ -463,7 +468,7 @@ function formatCopies(environments: readonly EnvironmentStatus[]): string[] {
   const envWidth = Math.max(3, ...withCopy.map((e) => e.env.length));
   const lines = ["", "copies in the copy environments' accounts (billed there):", `${"env".padEnd(envWidth)}  ${"copy".padEnd(width)}  ${"status".padEnd(18)}  units  ${"cost/h".padStart(8)}  used as`];
   for (const c of copies) {
-    const units = c.minInferenceUnits === undefined ? "-" : c.maxInferenceUnits !== undefined ? `${c.minInferenceUnits}-${c.maxInferenceUnits}` : `${c.minInferenceUnits}`;
+    const units = unitsColumn(c);
     const used = c.usedAs.length > 0 ? c.usedAs.join(", ") : c.unusedButRunning ? "NOTHING - running and billed" : "-";
     lines.push(`${c.env.padEnd(envWidth)}  ${c.name.padEnd(width)}  ${c.status.padEnd(18)}  ${units.padEnd(5)}  ${`$${c.costPerHour.toFixed(2)}`.padStart(8)}  ${used}`);
   }
