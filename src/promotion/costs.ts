@@ -82,13 +82,14 @@ export interface AlternativeCost {
   readonly incomplete?: string;
 }
 
-export interface ShareToCopyInput {
+/** What both estimates read: the environment, the version it calls, the ML account's versions and promotion's units. */
+export interface AlternativeInput {
   readonly env: string;
-  /** The version the environment calls (what it would copy). */
+  /** The ML version the environment calls (share) or its copy was made from (copy). */
   readonly configured: string;
   readonly versions: readonly PricedVersion[];
   readonly modeOf: ModeOf;
-  /** modelshare:promotion's units: a copy is started with them. */
+  /** modelshare:promotion's units: promotion starts a version, or a copy, with them. */
   readonly units: InferenceUnits;
   readonly price: number;
   readonly label: (arn: string) => string;
@@ -99,9 +100,9 @@ export interface ShareToCopyInput {
  * each running ML version it calls or is granted stops being needed unless another shared environment uses it (a
  * version used by several environments keeps running, and costs the ML account the same).
  */
-export function shareToCopy(input: ShareToCopyInput): AlternativeCost {
+export function shareToCopy(input: AlternativeInput): AlternativeCost {
   const added = startedCost(input.units, input.price);
-  const mine = input.versions.filter((v) => v.costPerHour > 0 && v.usedBy.some((u) => u.env === input.env && u.how !== "in-flight"));
+  const mine = input.versions.filter((v) => v.status === "RUNNING" && v.usedBy.some((u) => u.env === input.env && u.how !== "in-flight"));
   const freed = mine.filter((v) => runsFor(v, input.modeOf).every((env) => env === input.env));
   const kept = mine.filter((v) => !freed.includes(v));
   const saved = freed.reduce((sum, v) => sum + v.costPerHour, 0);
@@ -111,17 +112,9 @@ export function shareToCopy(input: ShareToCopyInput): AlternativeCost {
   return alternative("copy", added, saved, parts.join("; "));
 }
 
-export interface CopyToShareInput {
-  readonly env: string;
-  /** The ML version the environment's copy was made from (what it would call through a shared role). */
-  readonly configured: string;
-  readonly versions: readonly PricedVersion[];
-  readonly modeOf: ModeOf;
-  readonly units: InferenceUnits;
-  readonly price: number;
+export interface CopyToShareInput extends AlternativeInput {
   /** What the environment's running copies cost now (they could all stop); undefined when its account could not be read. */
   readonly copiesCost: RunningCost | undefined;
-  readonly label: (arn: string) => string;
 }
 
 /**
