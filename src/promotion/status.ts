@@ -221,7 +221,7 @@ export function summarizeStatus(
     let costIncomplete: string | undefined;
     let alternative: AlternativeCost;
     if (sharing === "copy") {
-      const inFlight = journal ? [journal.version, journal.previous] : [];
+      const inFlight = journal ? { sources: [journal.version, journal.previous], copies: Object.values(journal.copies ?? {}) } : { sources: [], copies: [] };
       const read = copyEnvironment(env, configured, own(copyAccounts, env), consumer.config.copy, inFlight, price);
       copy = read.status;
       problems.push(...read.problems);
@@ -306,7 +306,8 @@ export function copyEnvironment(
   configured: string,
   account: CopyAccountState | undefined,
   config: { readonly versions: readonly CopiedVersion[] } | undefined,
-  inFlightSources: readonly string[],
+  /** A promotion in flight of this environment: the ML versions it deals with, and their copies it journalled. */
+  inFlight: { readonly sources: readonly string[]; readonly copies: readonly string[] },
   price: number,
 ): { readonly status: CopyEnvironmentStatus; readonly problems: readonly string[]; readonly cost: RunningCost | undefined } {
   if (account === undefined || account.state === "unreadable") {
@@ -326,7 +327,7 @@ export function copyEnvironment(
     const usedAs: CopyUse[] = [];
     if (d.arn === called) usedAs.push("called");
     if (listed.has(d.arn)) usedAs.push("listed");
-    if (d.sourceVersionArn !== undefined && inFlightSources.includes(d.sourceVersionArn)) usedAs.push("in-flight");
+    if (inFlight.copies.includes(d.arn) || (d.sourceVersionArn !== undefined && inFlight.sources.includes(d.sourceVersionArn))) usedAs.push("in-flight");
     const cost = runningCost(d.status, unitsOf(d), price);
     return {
       env,
@@ -343,7 +344,8 @@ export function copyEnvironment(
   });
   const problems: string[] = [];
   const calledCopy = copies.find((c) => c.arn === called);
-  if (called === NOT_COPIED_YET) problems.push(`it has no copy of ${versionLabel(configured)} yet (its parameter says "${NOT_COPIED_YET}")`);
+  // Anything but an ARN (NOT_COPIED_YET, or an older stack's placeholder) names no copy.
+  if (!called.startsWith("arn:")) problems.push(`it has no copy of ${versionLabel(configured)} yet (its parameter says "${called}")`);
   else if (!calledCopy) problems.push(`the copy it calls, ${called}, does not exist in its project ${account.projectArn}`);
   else if (calledCopy.status !== "RUNNING") problems.push(`the copy it calls, ${versionLabel(called)} in its account, is ${calledCopy.status}, not RUNNING: calls fail`);
   return { status: { projectArn: account.projectArn, calledCopy: called, copies }, problems, cost: addCosts(copies) };

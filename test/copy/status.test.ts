@@ -9,8 +9,10 @@ import { CopyAccountState } from "../../src/promotion/copyAccounts";
 import { loadProjectFiles } from "../../src/promotion/project";
 import { copyEnvironment, StatusReport, summarizeStatus } from "../../src/promotion/status";
 import { Journal } from "../../src/promotion/types";
-import { accessDenied, readStack, V1, V2, V3, writeStack } from "../promotion/fakes";
-import { Scenario } from "../promotion/harness";
+import { executePromotion } from "../../src/promotion/engine";
+import { accessDenied, COPY_OF, readStack, V1, V2, V3, writeStack } from "../promotion/fakes";
+import { promote, Scenario } from "../promotion/harness";
+import { copyScenario as promotionWorld, PROD_V1 } from "./promotionWorld";
 
 /**
  * Issue 14, `status` in copy mode: qa and prod share, staging (account 555555555555) copies. The copies are read in
@@ -192,7 +194,41 @@ describe("status in copy mode (issue 14)", () => {
   });
 });
 
+describe("status after a copy-mode promotion (the simulated world of test/copy/promotionWorld.ts)", () => {
+  let s: Scenario;
+  afterEach(() => s?.restore());
+
+  it("shows prod on its new copy, the old copy stopped and kept, both modes' costs; a stray running copy in prod's project is flagged", async () => {
+    s = promotionWorld();
+    const result = await executePromotion(promote("prod", V3), await s.deps());
+    expect(result.outcome).to.equal("succeeded");
+    const copy = s.workspace.deployedCopy("prod")!;
+    let { exitCode, report } = await status(s);
+    expect(exitCode).to.equal(0);
+    const prod = env(report, "prod");
+    expect(prod).to.include({ sharing: "copy", healthy: true, configuredVersion: V3, costPerHour: 4, maxCostPerHour: 8 });
+    expect(prod.copy!.calledCopy).to.equal(copy);
+    expect(prod.copy!.copies.map((c) => [c.arn, c.status, c.usedAs, c.unusedButRunning])).to.deep.equal([
+      [PROD_V1, "STOPPED", ["listed"], false],
+      [copy, "RUNNING", ["called", "listed"], false],
+    ]);
+    // Sharing prod: V3 never ran in the ML account, so it would start at promotion's 1-2 units; prod's copy could stop.
+    expect(prod.alternative).to.include({ mode: "share", addedPerHour: 4, addedMaxPerHour: 8, savedPerHour: 4, netPerHour: 0 });
+    expect(env(report, "qa")).to.include({ sharing: "share", healthy: true, costPerHour: 4 });
+    expect(report).to.include({ mlAccountCostPerHour: 4, copiesCostPerHour: 4, totalCostPerHour: 8 });
+    expect(report.unusedRunningCopies).to.deep.equal([]);
+
+    const stray = COPY_OF("prod", V2, "by-hand");
+    s.aws.models[stray] = { status: "RUNNING", minInferenceUnits: 2, source: V2 };
+    ({ exitCode, report } = await status(s));
+    expect(exitCode).to.equal(0);
+    expect(report.unusedRunningCopies).to.deep.equal([{ env: "prod", arn: stray }]);
+    expect(env(report, "prod").costPerHour).to.equal(4 + 8);
+  });
+});
+
 describe("copyEnvironment and summarizeStatus in copy mode (pure)", () => {
+  const NONE = { sources: [], copies: [] };
   const read = (versions: Extract<CopyAccountState, { state: "read" }>["versions"], calledVersionArn?: string): CopyAccountState => ({ state: "read", projectArn: DESTINATION, ...(calledVersionArn ? { calledVersionArn } : {}), versions });
 
   it("a running copy whose source a promotion in flight names is needed; one neither called, listed nor in flight is flagged", () => {
@@ -207,7 +243,7 @@ describe("copyEnvironment and summarizeStatus in copy mode (pure)", () => {
         { arn: copyArn("defect-detector.v0", 1725000000000), status: "COPYING_COMPLETED", sourceVersionArn: V1 },
       ]),
       { versions: [{ source: V2, copy: COPY_V2 }] },
-      [V3, V2],
+      { sources: [V3, V2], copies: [] },
       4,
     );
     expect(result.status.copies.map((c) => [c.name, c.usedAs, c.unusedButRunning])).to.deep.equal([
@@ -220,10 +256,17 @@ describe("copyEnvironment and summarizeStatus in copy mode (pure)", () => {
     expect(result.problems).to.deep.equal([]);
   });
 
+  it("a running copy a promotion in flight journalled is needed, even when Rekognition reports no source", () => {
+    const copyV3 = copyArn("defect-detector.v3-1a2b3c4d", 1728000000000);
+    const result = copyEnvironment("staging", V2, read([{ arn: COPY_V2, status: "RUNNING" }, { arn: copyV3, status: "RUNNING" }], COPY_V2), undefined, { sources: [], copies: [copyV3] }, 4);
+    expect(result.status.copies.map((c) => [c.usedAs, c.unusedButRunning])).to.deep.equal([[["called"], false], [["in-flight"], false]]);
+    expect(copyEnvironment("staging", V2, read([{ arn: COPY_V2, status: "RUNNING" }, { arn: copyV3, status: "RUNNING" }], COPY_V2), undefined, NONE, 4).status.copies[1].unusedButRunning).to.equal(true);
+  });
+
   it("a stack deployed before the copy output named its called copy falls back to copy.versions; a called copy that does not exist is a problem", () => {
-    expect(copyEnvironment("staging", V2, read([{ arn: COPY_V2, status: "RUNNING" }]), { versions: [{ source: V2, copy: COPY_V2 }] }, [], 4).status.calledCopy).to.equal(COPY_V2);
-    expect(copyEnvironment("staging", V2, read([]), { versions: [] }, [], 4).problems[0]).to.match(/no copy of defect-detector\.v2 yet/);
-    expect(copyEnvironment("staging", V2, read([], COPY_V2), undefined, [], 4).problems[0]).to.equal(`the copy it calls, ${COPY_V2}, does not exist in its project ${DESTINATION}`);
+    expect(copyEnvironment("staging", V2, read([{ arn: COPY_V2, status: "RUNNING" }]), { versions: [{ source: V2, copy: COPY_V2 }] }, NONE, 4).status.calledCopy).to.equal(COPY_V2);
+    expect(copyEnvironment("staging", V2, read([]), { versions: [] }, NONE, 4).problems[0]).to.match(/no copy of defect-detector\.v2 yet/);
+    expect(copyEnvironment("staging", V2, read([], COPY_V2), undefined, NONE, 4).problems[0]).to.equal(`the copy it calls, ${COPY_V2}, does not exist in its project ${DESTINATION}`);
   });
 
   it("a version used by several shared environments is split among them, a copy environment's grant takes no share; the mode follows the deployed ML stack", () => {
