@@ -39,7 +39,7 @@ export function registerStatus(program: Command, context: () => CliContext = () 
     .option("--history", "also list the promotions and rollbacks recorded in each environment's account")
     .option("--drift", "also a refresh-preview of the stacks (the ML stack and the environments' stacks): what differs from the program")
     .option("--json", "machine-readable output on stdout")
-    .addHelpText("after", "\nWarns (stderr, and `warnings` in --json) about a project policy on the shared project that model.existingProjectPolicies does not list,\nand about promotion-history records that fail modelshare's checks.\nExit codes: 0 every environment shown is healthy (and, with --drift, nothing drifted); 1 one is not, an alarm of the version it calls is in ALARM, a stack drifted (or AWS could not be read); 2 bad input.")
+    .addHelpText("after", "\nWarns (stderr, and `warnings` in --json) about a project policy on the shared project that model.existingProjectPolicies does not list,\nand about promotion-history records that fail modelshare's checks.\nA copy environment's copies are read in its account as its deploy role; an account that cannot be read makes that environment not healthy, and the others are still shown.\nCost: inference hours at the minimum units x modelshare:promotion.pricePerInferenceUnitHour (the maximum beside it with auto-scaling); S3 storage of copies and endpoints are not estimated.\nExit codes: 0 every environment shown is healthy (and, with --drift, nothing drifted); 1 one is not, an alarm of the version it calls is in ALARM, a stack drifted (or AWS could not be read); 2 bad input.")
     .action(async (flags: StatusFlags) => {
       const ctx = context();
       const project = await loadProjectForCli(ctx);

@@ -421,7 +421,7 @@ export function formatStatus(report: StatusReport): string {
     lines.push(`running versions no environment uses: ${report.unusedRunningVersions.map(versionLabel).join(", ")} (stop with \`modelshare model stop --version ARN\`)`);
   }
   if (report.runningOnlyForCopyEnvironments.length > 0) {
-    lines.push(`running versions only copy environments use (they call their own copies; copying needs no running source): ${report.runningOnlyForCopyEnvironments.map(versionLabel).join(", ")}`);
+    lines.push(`running versions only copy environments use (they call their own copies; copying needs no running source): ${report.runningOnlyForCopyEnvironments.map(versionLabel).join(", ")} (\`modelshare model stop --version ARN --force\` stops one: its grants only let those environments copy it)`);
   }
   for (const c of report.unusedRunningCopies) {
     lines.push(`running copy ${c.env} no longer calls or lists in copy.versions (billed in its account): ${c.arn}`);
