@@ -203,7 +203,6 @@ export function summarizeStatus(
     };
   });
   const shared = sharedEnvironmentCosts(allVersions, modeOf);
-  const label = versionLabel;
 
   const environments = envs.map((env): EnvironmentStatus => {
     const consumer = project.consumers[env];
@@ -216,23 +215,22 @@ export function summarizeStatus(
     const differs = drift.filter((d) => d.env === env).map((d) => `${d.file}: ${d.key} is ${show(d.inCheckout)} in this checkout, ${show(d.deployed)} as deployed`);
     const inCheckout = own(project.ml.config.consumers, env)?.sharing ?? "share";
     if (inCheckout !== sharing) differs.push(`${project.ml.path}: consumers.${env}.sharing is ${inCheckout} in this checkout, ${sharing} as deployed`);
-    let cost: RunningCost;
-    let copy: CopyEnvironmentStatus | undefined;
-    let costIncomplete: string | undefined;
-    let alternative: AlternativeCost;
+    const estimate = { env, configured, versions: allVersions, modeOf, units, price, label: versionLabel };
+    let mode: ModeStatus;
     if (sharing === "copy") {
       const inFlight = journal ? { sources: [journal.version, journal.previous], copies: Object.values(journal.copies ?? {}) } : { sources: [], copies: [] };
       const read = copyEnvironment(env, configured, own(copyAccounts, env), consumer.config.copy, inFlight, price);
-      copy = read.status;
-      problems.push(...read.problems);
-      cost = read.cost ?? { costPerHour: 0 };
-      if (read.cost === undefined) costIncomplete = `${env}'s account could not be read: its copies' cost is unknown`;
-      alternative = copyToShare({ env, configured, versions: allVersions, modeOf, units, price, copiesCost: read.cost, label });
+      mode = {
+        problems: read.problems,
+        cost: read.cost ?? { costPerHour: 0 },
+        ...(read.cost === undefined ? { costIncomplete: `${env}'s account could not be read: its copies' cost is unknown` } : {}),
+        copy: read.status,
+        alternative: copyToShare({ ...estimate, copiesCost: read.cost }),
+      };
     } else {
-      problems.push(...sharedVersionProblems(configured, byArn.get(configured), alarms[configured]));
-      cost = own(shared, env) ?? { costPerHour: 0 };
-      alternative = shareToCopy({ env, configured, versions: allVersions, modeOf, units, price, label });
+      mode = { problems: sharedVersionProblems(configured, byArn.get(configured), alarms[configured]), cost: own(shared, env) ?? { costPerHour: 0 }, alternative: shareToCopy(estimate) };
     }
+    problems.push(...mode.problems);
     return {
       env,
       stack: consumer.stack,
@@ -244,10 +242,10 @@ export function summarizeStatus(
       ...(journal && journal.phase !== "cleanup-pending" ? { promotionInProgress: inProgress(journal, ownerAlive) } : {}),
       ...(journal && journal.phase === "cleanup-pending" ? { cleanupPending: cleanupOf(journal, env) } : {}),
       ...(differs.length > 0 ? { checkoutDiffers: differs } : {}),
-      ...cost,
-      ...(costIncomplete !== undefined ? { costIncomplete } : {}),
-      ...(copy ? { copy } : {}),
-      alternative,
+      ...mode.cost,
+      ...(mode.costIncomplete !== undefined ? { costIncomplete: mode.costIncomplete } : {}),
+      ...(mode.copy ? { copy: mode.copy } : {}),
+      alternative: mode.alternative,
     };
   });
 
@@ -267,6 +265,15 @@ export function summarizeStatus(
     runningOnlyForCopyEnvironments: allVersions.filter((v) => v.onlyCopyEnvironmentsUse).map((v) => v.arn),
     unusedRunningCopies: allCopies.filter((c) => c.unusedButRunning).map((c) => ({ env: c.env, arn: c.arn })),
   };
+}
+
+/** What an environment's mode decides: its health checks, its cost, its copies (copy mode) and the other mode's estimate. */
+interface ModeStatus {
+  readonly problems: readonly string[];
+  readonly cost: RunningCost;
+  readonly costIncomplete?: string;
+  readonly copy?: CopyEnvironmentStatus;
+  readonly alternative: AlternativeCost;
 }
 
 /** An environment's mode: as the deployed ML stack says (output `sharing`), else as this checkout's config says. */
