@@ -1,6 +1,6 @@
 import { CopiedVersion, copyOf, NOT_COPIED_YET, SharingMode } from "../config/copy";
 import { own } from "../config/lists";
-import { addCosts, AlternativeCost, copyToShare, ModeOf, RunningCost, runningCost, runsFor, sharedEnvironmentCosts, shareToCopy } from "./costs";
+import { addCosts, AlternativeCost, copyToShare, ModeOf, RunningCost, runningCost, sharedEnvironmentCosts, shareToCopy } from "./costs";
 import type { CopyAccountState } from "./copyAccounts";
 import { DeployedState } from "./deployed";
 import { checkoutDrift } from "./drift";
@@ -42,8 +42,7 @@ export interface EnvironmentStatus {
   /**
    * What the environment costs per hour. share: each running ML version's cost, shared evenly among the shared
    * environments that call or are granted it. copy: every running version of its destination project (billed in its
-   * account). So the environments' costs, the unused running versions and copies and the ML versions only copy
-   * environments are granted add up to the total.
+   * account). So the environments' costs and the unused running versions and copies add up to the total.
    */
   readonly costPerHour: number;
   /** With auto-scaling, the most an hour can cost. */
@@ -102,11 +101,12 @@ export interface VersionStatus {
   readonly costPerHour: number;
   /** With auto-scaling (MaxInferenceUnits), the most an hour can cost. */
   readonly maxCostPerHour?: number;
+  /** The shared environments that call, are granted or are promoting to it (copy environments need no running ML version). */
   readonly usedBy: readonly VersionUse[];
-  /** RUNNING (and billed) while no environment calls, is granted or is promoting to it. */
+  /** The copy environments that call a copy of it or may copy it: informative, they keep nothing running here. */
+  readonly copiedBy: readonly string[];
+  /** RUNNING (and billed) while no shared environment calls, is granted or is promoting to it: `model stop` stops it. */
   readonly unusedButRunning: boolean;
-  /** RUNNING while only copy environments use it: they call their own copies, and copying needs no running source. */
-  readonly onlyCopyEnvironmentsUse: boolean;
   /** The version's alarms (running versions, with detective.alarms on). */
   readonly alarms?: VersionAlarms;
 }
@@ -122,8 +122,6 @@ export interface StatusReport {
   /** The running copies in the copy environments' accounts that were read (with --env, that environment's only). */
   readonly copiesCostPerHour: number;
   readonly unusedRunningVersions: readonly string[];
-  /** Running ML versions only copy environments use (each calls its own copy): billed for no caller. */
-  readonly runningOnlyForCopyEnvironments: readonly string[];
   /** Running copies their environment no longer calls or lists in copy.versions: billed in its account. */
   readonly unusedRunningCopies: readonly { readonly env: string; readonly arn: string }[];
   readonly history?: Readonly<Record<string, readonly HistoryRecord[]>>;
@@ -186,7 +184,10 @@ export function summarizeStatus(
   const allVersions = [...known].sort().map((arn): VersionStatus => {
     const d = byArn.get(arn);
     const status = d?.status ?? "NOT_FOUND";
-    const usedBy = usersOf(arn, state);
+    // As the stop step and `model stop` count (plan.ts deployedUsageState): copy environments are no users here.
+    const uses = usersOf(arn, state);
+    const usedBy = uses.filter((u) => modeOf(u.env) === "share");
+    const copiedBy = [...new Set(uses.filter((u) => modeOf(u.env) === "copy" && u.how !== "in-flight").map((u) => u.env))];
     const cost = runningCost(status, unitsOf(d), price);
     const billed = status === "RUNNING";
     return {
@@ -197,8 +198,8 @@ export function summarizeStatus(
       ...(d?.maxInferenceUnits !== undefined ? { maxInferenceUnits: d.maxInferenceUnits } : {}),
       ...cost,
       usedBy,
+      copiedBy,
       unusedButRunning: billed && usedBy.length === 0,
-      onlyCopyEnvironmentsUse: billed && usedBy.length > 0 && runsFor({ usedBy }, modeOf).length === 0,
       ...(alarms[arn] !== undefined ? { alarms: alarms[arn] } : {}),
     };
   });
@@ -250,7 +251,7 @@ export function summarizeStatus(
   });
 
   // With --env, show that environment's versions, but never hide a running version nobody uses: it costs money.
-  const versions = onlyEnv === undefined ? allVersions : allVersions.filter((v) => v.unusedButRunning || v.onlyCopyEnvironmentsUse || v.usedBy.some((u) => u.env === onlyEnv));
+  const versions = onlyEnv === undefined ? allVersions : allVersions.filter((v) => v.unusedButRunning || v.usedBy.some((u) => u.env === onlyEnv) || v.copiedBy.includes(onlyEnv));
   const allCopies = environments.flatMap((e) => e.copy?.copies ?? []);
   const mlAccountCostPerHour = allVersions.reduce((sum, v) => sum + v.costPerHour, 0);
   const copiesCostPerHour = addCosts(allCopies).costPerHour;
@@ -262,7 +263,6 @@ export function summarizeStatus(
     mlAccountCostPerHour,
     copiesCostPerHour,
     unusedRunningVersions: allVersions.filter((v) => v.unusedButRunning).map((v) => v.arn),
-    runningOnlyForCopyEnvironments: allVersions.filter((v) => v.onlyCopyEnvironmentsUse).map((v) => v.arn),
     unusedRunningCopies: allCopies.filter((c) => c.unusedButRunning).map((c) => ({ env: c.env, arn: c.arn })),
   };
 }
@@ -407,12 +407,12 @@ export function formatStatus(report: StatusReport): string {
   lines.push("");
   const width = Math.max(7, ...report.versions.map((v) => v.name.length));
   const withAlarms = report.versions.some((v) => v.alarms !== undefined);
-  const copying = new Set(report.environments.filter((e) => e.sharing === "copy").map((e) => e.env));
   lines.push(`${"version".padEnd(width)}  ${"status".padEnd(18)}  units  ${"cost/h".padStart(8)}  ${withAlarms ? `${"alarms".padEnd(10)}  ` : ""}used by`);
   for (const v of report.versions) {
     const units = unitsColumn(v);
     const cost = `$${v.costPerHour.toFixed(2)}`;
-    const used = v.usedBy.length > 0 ? v.usedBy.map((u) => `${u.env} (${u.how}${copying.has(u.env) ? ", copies it" : ""})`).join(", ") : v.unusedButRunning ? "NOBODY - running and billed" : "-";
+    const uses = [...v.usedBy.map((u) => `${u.env} (${u.how})`), ...v.copiedBy.map((env) => `${env} (copies it)`)];
+    const used = v.unusedButRunning ? [`NOBODY - running and billed`, ...uses].join(", ") : uses.join(", ") || "-";
     lines.push(`${v.name.padEnd(width)}  ${v.status.padEnd(18)}  ${units.padEnd(5)}  ${cost.padStart(8)}  ${withAlarms ? `${alarmSummary(v.alarms).padEnd(10)}  ` : ""}${used}`);
   }
   for (const v of report.versions) {
@@ -426,9 +426,6 @@ export function formatStatus(report: StatusReport): string {
   lines.push(`estimated cost: $${report.totalCostPerHour.toFixed(2)}/hour${split} at $${report.pricePerInferenceUnitHour}/inference-unit hour (minimum units; modelshare:promotion.pricePerInferenceUnitHour; inference only: S3 storage of copies and endpoints are not estimated)`);
   if (report.unusedRunningVersions.length > 0) {
     lines.push(`running versions no environment uses: ${report.unusedRunningVersions.map(versionLabel).join(", ")} (stop with \`modelshare model stop --version ARN\`)`);
-  }
-  if (report.runningOnlyForCopyEnvironments.length > 0) {
-    lines.push(`running versions only copy environments use (they call their own copies; copying needs no running source): ${report.runningOnlyForCopyEnvironments.map(versionLabel).join(", ")} (\`modelshare model stop --version ARN --force\` stops one: its grants only let those environments copy it)`);
   }
   for (const c of report.unusedRunningCopies) {
     lines.push(`running copy ${c.env} no longer calls or lists in copy.versions (billed in its account): ${c.arn}`);
