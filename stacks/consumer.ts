@@ -188,7 +188,7 @@ export async function consumerStack(config: ConsumerConfig): Promise<Record<stri
     modelVersionArn: config.modelVersionArn,
     ...(access.sharedRoleArn ? { sharedRoleArn: access.sharedRoleArn } : {}),
     sharing: access.sharedRoleArn ? "share" : "copy",
-    ...(copyDestination ? { [CONSUMER_OUTPUTS.copy]: { projectArn: copyDestination.projectArn, outputBucketName: copyDestination.bucketName, outputPrefix: config.copy!.outputPrefix, ...(copyDestination.kmsKeyArn ? { kmsKeyArn: copyDestination.kmsKeyArn } : {}), calledVersionArn: access.calledVersionArn } } : {}),
+    ...(copyDestination ? { [CONSUMER_OUTPUTS.copy]: { projectArn: copyDestination.projectArn, outputBucketName: copyDestination.bucketName, outputPrefix: config.copy!.outputPrefix, ...(copyDestination.kmsKeyArn ? { kmsKeyArn: copyDestination.kmsKeyArn } : {}), calledVersionArn: access.calledVersionArn, versions: config.copy!.versions } } : {}),
     applicationRoleArn: application.roleArn ?? applicationRoleArn(config),
     parameterNames: store.parameterNames,
     optionalParameterNames: store.optionalParameterNames,

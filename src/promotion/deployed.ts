@@ -1,5 +1,5 @@
 import { CONSUMER_OUTPUTS, ML_COPY_OUTPUTS, ML_OUTPUTS } from "../contract";
-import { SHARING_MODES, SharingMode } from "../config/copy";
+import { CopiedVersion, SHARING_MODES, SharingMode } from "../config/copy";
 import { mapBounded } from "./bounded";
 import { environmentNames, Project } from "./project";
 import { StackNotDeployedError, StackWorkspace } from "./workspace";
@@ -17,6 +17,11 @@ export interface DeployedState {
   readonly configured: Readonly<Record<string, string | undefined>>;
   /** environment -> its mode as the deployed ML stack says (output `sharing`); absent from an ML stack deployed before copy mode (every environment shares). */
   readonly sharing?: Readonly<Record<string, SharingMode>>;
+  /**
+   * Copy environments: the `{ source, copy }` entries their deployed consumer stack lists (output copy.versions);
+   * absent for shared environments and for stacks deployed before the output existed.
+   */
+  readonly copies?: Readonly<Record<string, readonly CopiedVersion[]>>;
 }
 
 /** The ML stack's outputs; a stack that was never deployed is an error here: grants cannot be decided without it. */
@@ -41,13 +46,28 @@ export function sharingFromOutputs(outputs: Record<string, unknown>): Record<str
 
 /** The version one environment's deployed consumer stack calls; undefined when the stack was never deployed. */
 export async function readDeployedConfigured(workspace: StackWorkspace, stack: string): Promise<string | undefined> {
+  return (await readDeployedConsumer(workspace, stack)).configured;
+}
+
+/** What one deployed consumer stack says: the version it calls, and in copy mode the copies it lists. */
+async function readDeployedConsumer(workspace: StackWorkspace, stack: string): Promise<{ configured?: string; copies?: CopiedVersion[] }> {
+  let outputs: Record<string, unknown>;
   try {
-    const value = (await workspace.outputs(stack))[CONSUMER_OUTPUTS.modelVersionArn];
-    return typeof value === "string" && value !== "" ? value : undefined;
+    outputs = await workspace.outputs(stack);
   } catch (error) {
-    if (error instanceof StackNotDeployedError) return undefined;
+    if (error instanceof StackNotDeployedError) return {};
     throw error;
   }
+  const value = outputs[CONSUMER_OUTPUTS.modelVersionArn];
+  const copies = copiesFromOutputs(outputs);
+  return { ...(typeof value === "string" && value !== "" ? { configured: value } : {}), ...(copies ? { copies } : {}) };
+}
+
+/** The `{ source, copy }` entries of a copy environment's output copy.versions; undefined when it exports none. */
+export function copiesFromOutputs(outputs: Record<string, unknown>): CopiedVersion[] | undefined {
+  const versions = (outputs[CONSUMER_OUTPUTS.copy] as { versions?: unknown } | undefined)?.versions;
+  if (!Array.isArray(versions)) return undefined;
+  return versions.filter((v): v is CopiedVersion => typeof v?.source === "string" && typeof v?.copy === "string").map((v) => ({ source: v.source, copy: v.copy }));
 }
 
 /** Pulumi reads at once when every environment's consumer stack is read (each is a `pulumi stack output`). */
@@ -57,8 +77,9 @@ const OUTPUT_READS_AT_ONCE = 4;
 export async function readDeployedState(workspace: StackWorkspace, project: Project, envs: readonly string[] = environmentNames(project)): Promise<DeployedState> {
   const mlOutputs = await readMlOutputsOf(workspace, project.ml.stack);
   const grants = grantsFromOutputs(mlOutputs, project.ml.stack);
-  const versions = await mapBounded(envs, OUTPUT_READS_AT_ONCE, (env) => readDeployedConfigured(workspace, project.consumers[env].stack));
-  return { grants, configured: Object.fromEntries(envs.map((env, i) => [env, versions[i]])), sharing: sharingFromOutputs(mlOutputs) };
+  const consumers = await mapBounded(envs, OUTPUT_READS_AT_ONCE, (env) => readDeployedConsumer(workspace, project.consumers[env].stack));
+  const copies = Object.fromEntries(envs.flatMap((env, i) => (consumers[i].copies ? [[env, consumers[i].copies!]] : [])));
+  return { grants, configured: Object.fromEntries(envs.map((env, i) => [env, consumers[i].configured])), sharing: sharingFromOutputs(mlOutputs), copies };
 }
 
 /** A copy environment's destination, as its deployed consumer stack exports it (output `copy`). */

@@ -64,6 +64,25 @@ export function checkoutDrift(project: Project, deployed: DeployedState, explana
     if (explanation?.env === env && explanation.configuredVersions.includes(inCheckout) && explanation.configuredVersions.includes(live)) continue;
     problems.push({ env, file: consumer.path, key: `${NAMESPACE}:modelVersionArn`, inCheckout, deployed: live });
   }
+  return [...problems, ...copyDrift(project, deployed, explanation)];
+}
+
+/**
+ * Copy environments: the checkout lists the copies the deployed stack lists (a stale checkout's `up` would unlist a
+ * copy another checkout listed). Entries for the versions the promotion itself moves between are explained.
+ */
+function copyDrift(project: Project, deployed: DeployedState, explanation?: Explanation): DriftProblem[] {
+  const problems: DriftProblem[] = [];
+  for (const [env, live] of Object.entries(deployed.copies ?? {})) {
+    const consumer = own(project.consumers, env);
+    if (consumer === undefined) continue;
+    const explained = new Set(explanation?.env === env ? explanation.configuredVersions : []);
+    const entries = (list: readonly { source: string; copy: string }[]) => list.filter((v) => !explained.has(v.source)).map((v) => `${v.source} -> ${v.copy}`);
+    const inCheckout = consumer.config.copy?.versions ?? [];
+    if (!sameSet(entries(inCheckout), entries(live))) {
+      problems.push({ env, file: consumer.path, key: `${NAMESPACE}:copy.versions`, inCheckout: entries(inCheckout), deployed: entries(live) });
+    }
+  }
   return problems;
 }
 

@@ -265,3 +265,27 @@ describe("copy mode: the plan shown before applying", () => {
     expect(s.violations).to.deep.equal([]);
   });
 });
+
+describe("copy mode: several operators", () => {
+  let s: Scenario;
+  afterEach(() => s?.restore());
+
+  it("a checkout that does not list a copy the deployed stack lists is refused before any change (its up would unlist it)", async () => {
+    s = copyScenario();
+    const stale = s.checkout();
+    await executePromotion(promote("prod", V3), await s.deps());
+    // The second operator rolls the files back to prod on V1 by hand but keeps the old copy list (as before the pull).
+    const file = readStack(stale.dir, "prod");
+    expect(file["modelshare:copy"].versions).to.have.length(1);
+    const ml = readStack(s.dir, "ml");
+    writeStack(stale.dir, "ml", ml);
+    const mine = readStack(s.dir, "prod");
+    writeStack(stale.dir, "prod", { ...mine, "modelshare:copy": file["modelshare:copy"] });
+    const ups = s.workspace.calls.filter((c) => c.kind === "up").length;
+    const error = await stale.deps().then((deps) => executePromotion(promote("prod", V2), deps)).catch((e: Error) => e);
+    expect((error as Error).name).to.equal("StaleCheckoutError");
+    expect((error as Error).message).to.contain("modelshare:copy.versions");
+    expect(s.workspace.calls.filter((c) => c.kind === "up").length).to.equal(ups);
+    expect(s.violations).to.deep.equal([]);
+  });
+});

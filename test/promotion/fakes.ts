@@ -479,7 +479,7 @@ export class FakeWorkspace implements StackWorkspace {
       return {
         [CONSUMER_OUTPUTS.environment]: env,
         [CONSUMER_OUTPUTS.modelVersionArn]: deployed["modelshare:modelVersionArn"],
-        ...(copy ? { [CONSUMER_OUTPUTS.copy]: { projectArn: destinationProject(env), outputBucketName: copy.outputBucketName, outputPrefix: copy.outputPrefix ?? "modelshare-copies/", calledVersionArn: this.world.calledCopy(env) ?? "none" } } : {}),
+        ...(copy ? { [CONSUMER_OUTPUTS.copy]: { projectArn: destinationProject(env), outputBucketName: copy.outputBucketName, outputPrefix: copy.outputPrefix ?? "modelshare-copies/", calledVersionArn: this.world.calledCopy(env) ?? "none", versions: listedCopies(deployed) } } : {}),
       };
     }
     const consumers = (deployed["modelshare:consumers"] ?? {}) as Record<string, { grantedVersions?: string[]; sharing?: string }>;
