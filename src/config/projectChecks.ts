@@ -94,6 +94,7 @@ export function projectProblems(stacks: readonly ProjectStackConfig[], options: 
       add(consumer.file, { key: `${NAMESPACE}:accountId`, value: c.accountId, message: `differs from ${NAMESPACE}:consumers.${c.environment}.accountId ${entry.accountId} in ${basename(ml.file)}` });
     }
     for (const problem of sharingModeProblems(entry.sharing, c, ml.config.region, basename(ml.file))) add(consumer.file, problem);
+    for (const problem of copySourceProblems(c, ml.config.model.versions, basename(ml.file))) add(consumer.file, problem);
     const smoke = c.smokeTest;
     if (smoke === undefined) continue;
     // A copy environment's smoke test calls its own copy directly: no shared role has to trust it.
@@ -131,4 +132,16 @@ export function sharingModeProblems(mode: SharingMode, consumer: ConsumerConfig,
     problems.push({ key: "aws:region", value: consumer.region, message: `differs from the model's region ${mlRegion} (${mlFile}): CopyProjectVersion copies only between accounts of the same region` });
   }
   return problems;
+}
+
+/**
+ * Each listed copy must be a copy of a version of the shared model (modelshare:model.versions in the ML file): an entry
+ * whose source is anything else would have the application role and endpoint allow a model nobody granted.
+ */
+export function copySourceProblems(consumer: ConsumerConfig, catalogue: readonly string[], mlFile: string): ConfigProblem[] {
+  return (consumer.copy?.versions ?? []).flatMap((entry, i) =>
+    catalogue.includes(entry.source)
+      ? []
+      : [{ key: `${NAMESPACE}:copy.versions[${i}].source`, value: entry.source, message: `is not a version of the shared model (${NAMESPACE}:model.versions in ${mlFile}); allowed: one of its versions` }],
+  );
 }

@@ -1,6 +1,7 @@
 import { parseProjectVersionArn } from "../arn";
 import { copyOf } from "../config/copy";
 import { NAMESPACE } from "../config/schema";
+import { smokeTestFunctionName } from "../contract";
 import { Project } from "./project";
 import { modelAlarmNames } from "../detective/alarms";
 import { HistoryRecord, InferenceUnits, Journal, PlannedStep, PromotionPlan, PromotionRequest } from "./types";
@@ -126,13 +127,7 @@ export function planPromotion(
       detail: `add ${name} to ${NAMESPACE}:consumers.${env}.grantedVersions; up ${ml.stack}, then up ${consumer.stack} (its endpoint policy lists the granted versions)`,
     });
   }
-  const smoke = consumer.config.smokeTest;
-  steps.push({
-    id: "verify",
-    detail: smoke
-      ? `as ${smoke.principalRoleArn}, assume the ${env} shared role and call DetectCustomLabels on ${name} with ${smoke.image}, expecting "${smoke.expectedLabel}" >= ${smoke.minConfidence}% (retry until ${smoke.deadlineSeconds}s)`
-      : `no ${NAMESPACE}:smokeTest in ${consumer.path}`,
-  });
+  steps.push({ id: "verify", detail: verifyDetail(consumer, `${name} through the ${env} shared role`) });
   if (previous !== request.version) {
     steps.push({
       id: "switch",
@@ -170,6 +165,20 @@ export function planPromotion(
 }
 
 /**
+ * What verify does, by smokeTest.runner: the function (the default) runs in the consumer's network as the smoke-test
+ * role and is invoked by the pipeline; direct mode makes the call from this runner as that role.
+ */
+function verifyDetail(consumer: Project["consumers"][string], call: string): string {
+  const smoke = consumer.config.smokeTest;
+  if (!smoke) return `no ${NAMESPACE}:smokeTest in ${consumer.path}`;
+  const who =
+    smoke.runner === "function"
+      ? `invoke ${smokeTestFunctionName(consumer.config.environment)} (in ${consumer.config.environment}'s network, as ${smoke.principalRoleArn}), which calls`
+      : `as ${smoke.principalRoleArn}, from this runner (smokeTest.runner direct), call`;
+  return `${who} DetectCustomLabels on ${call} with ${smoke.image}, expecting "${smoke.expectedLabel}" >= ${smoke.minConfidence}% (retry until ${smoke.deadlineSeconds}s)`;
+}
+
+/**
  * A copy environment's promotion (issue 14): grant (the project policy lets the environment's account copy the
  * version) > copy (into its destination project, waiting for COPYING_COMPLETED) > ensure-running (its copy, in its
  * account) > verify (the copy, called directly) > switch > stop (its previous copy) > delete-copy (with
@@ -202,13 +211,7 @@ function planCopyPromotion(project: Project, request: PromotionRequest): Promoti
       : `as ${consumer.config.deployRoleArn}, CopyProjectVersion ${name} into project ${copy?.projectName} (output s3://${copy?.outputBucketName}/${copy?.outputPrefix}); wait for COPYING_COMPLETED (up to ${units.copyTimeoutMinutes} min); add it to ${NAMESPACE}:copy.versions; up ${consumer.stack}`,
   });
   steps.push({ id: "ensure-running", detail: `make sure ${env}'s copy of ${name} is RUNNING in account ${consumer.config.accountId}: start it with ${unitsText} inference unit(s) if it is not, and wait until RUNNING (billed there)` });
-  const smoke = consumer.config.smokeTest;
-  steps.push({
-    id: "verify",
-    detail: smoke
-      ? `as ${smoke.principalRoleArn}, call DetectCustomLabels on ${env}'s copy of ${name} directly (no shared role) with ${smoke.image}, expecting "${smoke.expectedLabel}" >= ${smoke.minConfidence}% (retry until ${smoke.deadlineSeconds}s)`
-      : `no ${NAMESPACE}:smokeTest in ${consumer.path}`,
-  });
+  steps.push({ id: "verify", detail: verifyDetail(consumer, `${env}'s copy of ${name} directly (no shared role)`) });
   if (previous !== request.version) {
     steps.push({ id: "switch", stack: consumer.stack, detail: `set ${NAMESPACE}:modelVersionArn of ${consumer.stack} from ${versionLabel(previous)} to ${name} (its parameter then names the copy); up ${consumer.stack}` });
     if (!request.keepOld && previousCopy !== undefined) {

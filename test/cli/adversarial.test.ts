@@ -36,6 +36,22 @@ function exampleProject(edit: (stacks: Stacks, dir: string) => void = () => {}):
   return dir;
 }
 
+/** The copy example (examples/copy: staging copies, qa and prod share), edited, with the smoke-test image it names. */
+function copyExampleProject(edit: (stacks: Stacks, dir: string) => void = () => {}): string {
+  const root = mkdtempSync(path.join(tmpdir(), "modelshare-adversarial-copy-"));
+  const dir = path.join(root, "copy");
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, "Pulumi.yaml"), "name: modelshare\nruntime: nodejs\n");
+  copyFileSync(path.join(PROJECT_ROOT, "examples", "smoke-test.png"), path.join(root, "smoke-test.png"));
+  const stacks: Stacks = {};
+  for (const stack of ["ml", "qa", "prod", "staging"]) {
+    stacks[stack] = (parse(readFileSync(path.join(PROJECT_ROOT, "examples", "copy", `Pulumi.${stack}.yaml`), "utf8")) as { config: Config }).config;
+  }
+  edit(stacks, dir);
+  for (const [stack, config] of Object.entries(stacks)) writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), stringify({ config }, { aliasDuplicateObjects: false }));
+  return dir;
+}
+
 const BOUND_MS = 15_000;
 const STACK_TRACE = /\n\s+at .+:\d+:\d+\)?/;
 
@@ -74,6 +90,8 @@ const QA_ROLE = (name: string) => `arn:aws:iam::222222222222:role/${name}`;
 interface Case {
   readonly what: string;
   readonly edit?: (stacks: Stacks, dir: string) => void;
+  /** Which example the case edits: the top level (default) or examples/copy. */
+  readonly project?: "copy";
   /** Arguments (default: synth into DIR/out). */
   readonly argv?: (dir: string) => string[];
   readonly code: number;
@@ -85,7 +103,18 @@ interface Case {
 
 const synth = (dir: string) => ["synth", "--out", path.join(dir, "out")];
 
+const FOREIGN_VERSION = "arn:aws:rekognition:us-east-1:777777777777:project/other/version/other.v1/1727000000000";
+const promoteStagingDryRun = () => ["promote", "--env", "staging", "--from", "qa", "--dry-run"];
+
 const CASES: Record<string, readonly Case[]> = {
+  "copy mode (issue 14)": [
+    { what: "a copy environment in another region than the model's", project: "copy", edit: (s) => (s.staging["aws:region"] = "eu-west-1"), code: 2, says: ["Pulumi.staging.yaml", "aws:region", '"eu-west-1"', "CopyProjectVersion copies only between accounts of the same region"] },
+    { what: "sharing: copy without an output location", project: "copy", edit: (s) => delete s.staging["modelshare:copy"].outputBucketName, code: 2, says: ["Pulumi.staging.yaml", "modelshare:copy.outputBucketName"] },
+    { what: "a destination project name Rekognition refuses", project: "copy", edit: (s) => (s.staging["modelshare:copy"].projectName = "bad name!"), code: 2, says: ["Pulumi.staging.yaml", "modelshare:copy.projectName", '"bad name!"', "a-z A-Z 0-9 _ . -"] },
+    { what: "a listed copy in another account", project: "copy", edit: (s) => (s.staging["modelshare:copy"].versions[0].copy = "arn:aws:rekognition:us-east-1:666666666666:project/defect-detector-staging/version/v1/1727000000000"), code: 2, says: ["modelshare:copy.versions[0].copy", "666666666666", "must be a version of this environment's destination project"] },
+    { what: "a listed copy of a version that is not the shared model's", project: "copy", edit: (s) => (s.staging["modelshare:copy"].versions[0].source = FOREIGN_VERSION), code: 2, says: ["Pulumi.staging.yaml", "modelshare:copy.versions[0].source", "777777777777", "allowed: one of its versions"] },
+    { what: "promote --dry-run of a copy environment in another region: refused before any plan", project: "copy", edit: (s) => (s.staging["aws:region"] = "eu-west-1"), argv: promoteStagingDryRun, code: 2, says: ["Pulumi.staging.yaml", "aws:region", "same region"] },
+  ],
   "impossible values": [
     { what: "a CIDR octet over 255", edit: (s) => (s.qa["modelshare:network"].allowedCidrs = ["10.300.0.0/16"]), code: 2, says: ["Pulumi.qa.yaml", "modelshare:network.allowedCidrs[0]", '"10.300.0.0/16"', "each of the four octets is 0-255"] },
     { what: "a prefix over /32", edit: (s) => (s.qa["modelshare:network"].vpcCidr = "10.20.0.0/33"), code: 2, says: ["modelshare:network.vpcCidr", '"10.20.0.0/33"', "an IPv4 prefix is /0 to /32"] },
@@ -170,7 +199,7 @@ describe("bad input, by class: exit code, no hang, no stack trace, a message nam
     describe(group, () => {
       for (const c of cases) {
         it(c.what, async () => {
-          const dir = exampleProject(c.edit);
+          const dir = c.project === "copy" ? copyExampleProject(c.edit) : exampleProject(c.edit);
           made.push(dir);
           const { code, output } = await run(dir, (c.argv ?? synth)(dir));
           expect(code, output).to.equal(c.code);

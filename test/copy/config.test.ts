@@ -86,6 +86,12 @@ describe("copy mode: config and validation (issue 14)", () => {
     ]);
   });
 
+  it("refuses a listed copy whose source is not a version of the shared model (model.versions), naming the entry", () => {
+    const foreign = "arn:aws:rekognition:us-east-1:777777777777:project/other/version/other.v1/1727000000000";
+    const staging = withConfig(copyExample("staging"), (c) => (c["modelshare:copy"].versions[0].source = foreign));
+    expect(projectLines(copyExample("ml"), staging)).to.deep.equal([`Pulumi.staging.yaml: modelshare:copy.versions[0].source: is not a version of the shared model (modelshare:model.versions in Pulumi.ml.yaml); allowed: one of its versions`]);
+  });
+
   it("refuses application principals on a copy environment: it has no shared role to trust them", () => {
     const ml = withConfig(copyExample("ml"), (c) => (c["modelshare:consumers"].staging.applicationPrincipalArns = ["arn:aws:iam::555555555555:role/modelshare/modelshare-staging-app"]));
     expect(problemsOf(ml)).to.have.length(1);
