@@ -209,7 +209,7 @@ describe("ModelClient under load and faults (local fake of SSM, STS and Rekognit
       fake.faults.ssm = () => ({ kind: "stall" });
       const result = await runLoad({ concurrency: 16, durationMs: 200, call: () => model.detectLabels(image) });
       expect(result.failures.size).to.equal(0);
-      expect(result.ok).to.be.greaterThan(16);
+      expect(result.ok).to.be.at.least(16); // every caller got through (throughput under load is for `npm run bench`, not a test)
       // Nobody waited for SSM: a call that had would take the 2 s lookup timeout.
       expect(Math.max(...result.latenciesMs)).to.be.below(1000);
       expect(fake.counts.ssm.requests).to.equal(2); // the first read, and the one stalled re-read

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mockClient } from "aws-sdk-client-mock";
+import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { DeleteProjectPolicyCommand, ListProjectPoliciesCommand, PutProjectPolicyCommand, RekognitionClient } from "@aws-sdk/client-rekognition";
 import { applyProjectPolicies, ownProjectPolicies, plannedProjectPolicies, projectPolicyChanges, projectPolicyProblems, unexpectedProjectPolicies } from "../../src/promotion/projectPolicies";
 import { parseMlConfig } from "../../src/config/schema";
@@ -16,7 +16,9 @@ const VERSION = "arn:aws:rekognition:us-east-1:111111111111:project/defect-detec
 const DOCUMENT = { Version: "2012-10-17", Statement: [{ Sid: "CopyGrantedVersionsToStaging", Effect: "Allow", Principal: { AWS: "arn:aws:iam::555555555555:root" }, Action: "rekognition:CopyProjectVersion", Resource: [VERSION] }] };
 
 describe("copy mode: applying the planned project policies (issue 14)", () => {
-  const rekognition = mockClient(RekognitionClient);
+  // Stubbed when this suite runs, not when the file loads (a load-time stub answers every other suite's calls).
+  let rekognition: AwsClientStub<RekognitionClient>;
+  before(() => (rekognition = mockClient(RekognitionClient)));
   beforeEach(() => rekognition.reset());
   after(() => rekognition.restore());
 

@@ -1,5 +1,5 @@
 import { InvokeCommand, InvokeCommandOutput, LambdaClient } from "@aws-sdk/client-lambda";
-import { mockClient } from "aws-sdk-client-mock";
+import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,7 +15,9 @@ const payload = (value: unknown) => new TextEncoder().encode(JSON.stringify(valu
 const silent = { step: () => {}, waiting: () => {}, done: () => {} } as never;
 
 describe("LambdaSmokeTester: verify invokes the consumer's smoke-test function (aws-sdk-client-mock)", () => {
-  const lambda = mockClient(LambdaClient);
+  // Stubbed when this suite runs, not when the file loads (a load-time stub answers every other suite's calls).
+  let lambda: AwsClientStub<LambdaClient>;
+  before(() => (lambda = mockClient(LambdaClient)));
   const dir = mkdtempSync(join(tmpdir(), "modelshare-lambda-"));
   const imagePath = join(dir, "smoke.png");
   writeFileSync(imagePath, Buffer.from("png bytes"));

@@ -1,6 +1,6 @@
 import { DetectCustomLabelsCommand, RekognitionClient } from "@aws-sdk/client-rekognition";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
-import { mockClient } from "aws-sdk-client-mock";
+import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { expect } from "chai";
 import { smokeTestFunctionCode } from "../../components/SmokeTestFunction";
 import { SMOKE_TEST_FUNCTION_ENV } from "../../src/contract";
@@ -12,10 +12,16 @@ const VERSION = "arn:aws:rekognition:us-east-1:111111111111:project/defect-detec
 const IMAGE = Buffer.from("not really a png, the fake does not care").toString("base64");
 
 describe("smoke-test function handler (aws-sdk-client-mock)", () => {
-  const sts = mockClient(STSClient);
-  const rekognition = mockClient(RekognitionClient);
+  // Created when this suite runs, not when the file loads: a stub made at load time would answer every other suite's
+  // STS and Rekognition calls until this one ends.
+  let sts: AwsClientStub<STSClient>;
+  let rekognition: AwsClientStub<RekognitionClient>;
   const saved = { ...process.env };
 
+  before(() => {
+    sts = mockClient(STSClient);
+    rekognition = mockClient(RekognitionClient);
+  });
   beforeEach(() => {
     sts.reset();
     rekognition.reset();
