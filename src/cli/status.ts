@@ -29,11 +29,11 @@ export function registerStatus(program: Command, context: () => CliContext = () 
   program
     .command("status")
     .description(
-      "Per environment, as deployed: the configured version, the granted versions and whether it is healthy (configured version granted and RUNNING), " +
+      "Per environment, as deployed: the configured version, the granted versions and whether it is healthy (share: the configured version granted and RUNNING; copy: the copy its parameter names RUNNING in its own account), " +
         "a promotion in progress or a clean-up pending, and where this checkout's files differ; per model version: status, inference units and " +
         "estimated cost per hour, and the state of its alarms (detective.alarms); per environment its mode (share or copy), its cost per hour and what the other mode " +
-        "would add and save; a copy environment's copies, read in its account as its deploy role; running versions no environment uses, and running copies " +
-        "their environment no longer calls or lists, are flagged; who holds the promotion lease.",
+        "would add and save; a copy environment's copies, read in its account as its deploy role; running ML versions no shared environment uses (copy environments run their own copies), and running copies " +
+        "their environment no longer calls or lists, are flagged; --json carries every field (docs/copy.md, \"Status: what each mode costs\"); who holds the promotion lease.",
     )
     .option("--env <env>", "only this environment")
     .option("--history", "also list the promotions and rollbacks recorded in each environment's account")
