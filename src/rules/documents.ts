@@ -6,7 +6,7 @@ import { DATA_LAKE_SID_ROOT } from "../policies/dataLake";
  */
 
 /** What a policy document is used as: decides which quota applies and which checks make sense. */
-export type DocumentKind = "trust" | "inline" | "managed" | "scp" | "endpoint" | "bucket";
+export type DocumentKind = "trust" | "inline" | "managed" | "scp" | "endpoint" | "bucket" | "project";
 
 /** A statement as found in a parsed document: IAM allows single values where arrays are also accepted. */
 export interface StatementJson {

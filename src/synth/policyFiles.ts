@@ -2,6 +2,10 @@ import { documentsOf } from "../rules/documents";
 import type { DocumentKind } from "../rules/documents";
 import type { SynthesizedResource } from "./run";
 import { shortType } from "./architecture";
+import { plannedProjectPolicies } from "../promotion/projectPolicies";
+
+/** The type shown for a project policy's file: applied by the CLI (PutProjectPolicy), not by a Pulumi provider. */
+export const PROJECT_POLICY_TYPE = "modelshare:rekognition:ProjectPolicy";
 
 /** One policy document as synth writes it for review: OUT/policies/<stack>/<file>. */
 export interface PolicyDocumentFile {
@@ -28,11 +32,19 @@ function fileSafe(name: string): string {
  * when two resources of a stack share a name). The document is the whole text the provider gets, pretty-printed:
  * a merged bucket policy includes the owner's statements. Pure; synth writes the files.
  */
-export function policyDocumentFiles(stacks: readonly { readonly stack: string; readonly resources: readonly SynthesizedResource[] }[]): PolicyDocumentFile[] {
+export function policyDocumentFiles(stacks: readonly { readonly stack: string; readonly resources: readonly SynthesizedResource[]; readonly outputs?: Record<string, unknown> }[]): PolicyDocumentFile[] {
   const files: PolicyDocumentFile[] = [];
-  for (const { stack, resources } of stacks) {
+  for (const { stack, resources, outputs } of stacks) {
     const taken = new Set<string>();
     const stackDir = fileSafe(stack);
+    // Copy mode: the project policies the ML stack plans and `modelshare deploy` applies (no Pulumi resource carries
+    // them: docs/copy.md); a policy with nothing granted (document null) is deleted, so it has no file.
+    for (const policy of plannedProjectPolicies(outputs ?? {})) {
+      if (policy.document === null) continue;
+      const file = fileSafe(policy.policyName);
+      taken.add(file);
+      files.push({ path: `${stackDir}/${file}.json`, stack, type: PROJECT_POLICY_TYPE, name: policy.policyName, field: "document", kind: "project", text: `${JSON.stringify(policy.document, null, 2)}\n` });
+    }
     for (const resource of resources) {
       const documents = documentsOf(resource);
       for (const parsed of documents) {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { parse as parseCsv } from "csv-parse/sync";
 import type { MatrixRow } from "../../src/matrix";
 import { MATRIX_CSV_COLUMNS, matrixCsv } from "../../src/synth/matrixCsv";
-import { policyDocumentFiles } from "../../src/synth/policyFiles";
+import { policyDocumentFiles, PROJECT_POLICY_TYPE } from "../../src/synth/policyFiles";
 import type { SynthesizedResource } from "../../src/synth/run";
 
 const row = (overrides: Partial<MatrixRow> = {}): MatrixRow => ({
@@ -72,6 +72,15 @@ describe("reviewable synth output", () => {
       expect(files[0].text.split("\n").length).to.be.greaterThan(10);
       // A merged bucket policy is written whole: the owner's statements are part of what gets deployed.
       expect(JSON.parse(files[2].text)).to.deep.equal(bucketPolicy);
+    });
+
+    it("writes the copy environments' project policies the ML stack plans (applied by the CLI, no Pulumi resource); none for a policy being deleted", () => {
+      const document = { Version: "2012-10-17", Statement: [{ Sid: "CopyGrantedVersionsToStaging", Effect: "Allow", Principal: { AWS: "arn:aws:iam::555555555555:root" }, Action: "rekognition:CopyProjectVersion", Resource: ["arn:aws:rekognition:us-east-1:111111111111:project/p/version/v/1"] }] };
+      const outputs = { projectPolicies: { staging: { policyName: "modelshare-copy-staging", document }, dev: { policyName: "modelshare-copy-dev", document: null } } };
+      const files = policyDocumentFiles([{ stack: "ml", resources: [resource("aws:iam/role:Role", "modelshare-copy-staging", { assumeRolePolicy: JSON.stringify(trust) })], outputs }]);
+      expect(files.map((f) => f.path)).to.deep.equal(["ml/modelshare-copy-staging.json", "ml/modelshare-copy-staging.Role.json"]);
+      expect(files[0]).to.deep.include({ type: PROJECT_POLICY_TYPE, name: "modelshare-copy-staging", field: "document", kind: "project" });
+      expect(JSON.parse(files[0].text)).to.deep.equal(document);
     });
 
     it("keeps names distinct and inside the stack's directory: same names of other types, path characters, unparsable documents", () => {
