@@ -103,6 +103,11 @@ function callerText(target: CallTarget): string {
 }
 
 /** What went wrong with the application's own credentials, in words shared by the SSM and STS hints. */
+/** The SDK's default chain found nothing: the application runs without an identity (nothing was sent to AWS). */
+const NO_CREDENTIALS =
+  "the application has no AWS credentials: the SDK's default chain (environment, profile, ECS/EKS/EC2 role) found " +
+  "none; give it a role (task role, execution role, instance profile, EKS Pod Identity) or pass baseCredentials";
+
 const BASE_CREDENTIALS_REFUSED =
   "the application's own credentials (baseCredentials, else the SDK's default chain: environment, profile, " +
   "ECS/EKS/EC2 role) were refused: they have expired, were revoked, or belong to another partition";
@@ -151,6 +156,8 @@ function assumeRoleHint(failure: FailureFacts, stsEndpoint: string): string {
     case "invalid-token":
     case "signature":
       return `${BASE_CREDENTIALS_REFUSED}${failure.kind === "signature" ? ", or this host's clock is off by more than 5 minutes" : ""}`;
+    case "no-credentials":
+      return NO_CREDENTIALS;
     case "region-disabled":
       return "STS is not activated for this account in the model's region: activate the region under IAM > Account settings > Security Token Service";
     case "invalid-request":
@@ -203,6 +210,8 @@ function parameterReadHint(failure: FailureFacts, environment: string): string {
     case "invalid-token":
     case "signature":
       return BASE_CREDENTIALS_REFUSED;
+    case "no-credentials":
+      return NO_CREDENTIALS;
     case "region-disabled":
     case "invalid-request":
       return "SSM refused the request: check the region option (the parameters live in the consumer account's region)";
@@ -423,6 +432,8 @@ function rekognitionHint(failure: FailureFacts, target: CallTarget): string {
         `com.amazonaws.${target.region}.${service} with private DNS, or set endpoints.rekognition (or AWS_ENDPOINT_URL_REKOGNITION)${fips}`
       );
     }
+    case "no-credentials":
+      return NO_CREDENTIALS;
     case "region-disabled":
     case "invalid-request":
       return "Rekognition refused the request itself: check minConfidence, maxResults and the image";

@@ -27,6 +27,8 @@ export type FailureKind =
   | "aborted"
   /** Any other 4xx: the request itself is wrong. */
   | "invalid-request"
+  /** The SDK found no credentials for the application at all (CredentialsProviderError): nothing was sent. */
+  | "no-credentials"
   | "unknown";
 
 export interface FailureFacts {
@@ -90,6 +92,7 @@ interface SdkErrorShape {
 
 function kindOf(name: string, code: string | undefined, status: number | undefined): FailureKind {
   if (name === "AbortError") return "aborted";
+  if (name === "CredentialsProviderError") return "no-credentials";
   if (THROTTLING.has(name) || status === 429) return "throttled";
   if (EXPIRED_TOKEN.has(name)) return "expired-token";
   if (INVALID_TOKEN.has(name)) return "invalid-token";

@@ -75,6 +75,14 @@ describe("ModelClient in a copy environment (no shared role)", () => {
     client.destroy();
   });
 
+  it("an application without any credentials is told so, not that the SSM endpoint did not answer (new-user review)", async () => {
+    const noCredentials = Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" });
+    mocks.ssm.on(GetParametersCommand).rejects(noCredentials);
+    const error = (await rejection(fromEnvironment().detectLabels(image))) as Error;
+    expect(error.message, error.message).to.contain("the application has no AWS credentials").and.not.to.contain("did not answer");
+    noStsAtAll();
+  });
+
   it("refuses a share environment whose shared-role-arn parameter went missing: no direct call to the ML account's version", async () => {
     // The consumer account's parameters still name the ML account's version: the shared role is what is missing.
     mocks.ssm.on(GetParametersCommand).resolves(copyParameters({ modelVersionArn: V1 }));
