@@ -61,7 +61,9 @@ export function registerPromote(program: Command, context: () => CliContext = ()
         const plan = dryRunPlan(ctx.stateDir, project, request, ctx);
         const head = plan.resumes
           ? `plan: resume the interrupted ${plan.resumes.kind} of ${plan.env} to ${plan.version} (journal ${plan.resumes.journal}, ${plan.resumes.phase}, started by ${plan.resumes.who} at ${plan.resumes.startedAt})`
-          : `plan: promote ${plan.env} from ${plan.previous} to ${plan.version}`;
+          : plan.previous === plan.version
+            ? `plan: ${plan.env} already calls ${plan.version}: re-check only (it is granted, RUNNING and answers the smoke test); nothing is switched`
+            : `plan: promote ${plan.env} from ${plan.previous} to ${plan.version}`;
         ctx.stdout(flags.json ? `${JSON.stringify(plan, null, 2)}\n` : `${[head, ...plan.steps.map((s) => `  ${s.id.padEnd(14)}  ${s.detail}`)].join("\n")}\n`);
         return;
       }

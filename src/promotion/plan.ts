@@ -215,7 +215,7 @@ function planCopyPromotion(project: Project, request: PromotionRequest): Promoti
   if (previous !== request.version) {
     steps.push({ id: "switch", stack: consumer.stack, detail: `set ${NAMESPACE}:modelVersionArn of ${consumer.stack} from ${versionLabel(previous)} to ${name} (its parameter then names the copy); up ${consumer.stack}` });
     if (!request.keepOld && previousCopy !== undefined) {
-      steps.push({ id: "stop", detail: `stop ${env}'s copy ${versionLabel(previousCopy)} of ${versionLabel(previous)} (only ${env} calls it); it is STOPPING once StopProjectVersion is accepted` });
+      steps.push({ id: "stop", detail: `after promotion.drainSeconds (${ml.config.promotion.drainSeconds} s from the switch, for applications to re-read the parameter), stop ${env}'s copy ${versionLabel(previousCopy)} of ${versionLabel(previous)} (only ${env} calls it); it is STOPPING once StopProjectVersion is accepted` });
       if (copy?.deleteOldCopies) {
         steps.push({ id: "delete-copy", stack: consumer.stack, detail: `remove ${versionLabel(previousCopy)} from ${NAMESPACE}:copy.versions; up ${consumer.stack}; once it is STOPPED, DeleteProjectVersion (a rollback copies again)` });
       }

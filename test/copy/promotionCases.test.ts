@@ -165,6 +165,14 @@ describe("copy mode: promotion cases", () => {
     expect(s.violations).to.deep.equal([]);
   });
 
+  it("CLI: --dry-run to the version the environment already calls says it only re-checks (no switch, no stop, no revoke)", async () => {
+    s = copyScenario();
+    expect((await s.cli(registerPromote, ["promote", "--env", "prod", "--version", V1, "--dry-run"])).exitCode).to.equal(0);
+    const text = s.out.join("");
+    expect(text).to.contain(`plan: prod already calls ${V1}: re-check only`);
+    expect(text).not.to.match(/^\s+(switch|stop|revoke)\b/m);
+  });
+
   it("CLI: a project policy on the shared project that modelshare did not plan stops the promotion before any change (exit 1)", async () => {
     s = copyScenario();
     s.aws.projectPolicies["modelshare-copy-prod"] = { document: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "rekognition:CopyProjectVersion", Resource: [V1] }] }), revision: "r9" };
