@@ -8,11 +8,11 @@ import { registerPromote } from "../../src/cli/promote";
 import { runSynth } from "../../src/cli/synth";
 import { resolveMlStack } from "../../src/config/projectChecks";
 import { formatResult } from "../../src/promotion/cliContext";
-import { loadSimulator } from "../../src/matrix";
 import { installMocks } from "../../src/synth/mocks";
 import { PROJECT_ROOT, recorder } from "../helpers/pulumi";
 import { fakeSecure, readStack, V1, V2 } from "../promotion/fakes";
 import { Scenario } from "../promotion/harness";
+import { sharedSimulator } from "../helpers/simulator";
 
 const CIPHERTEXT = "v1:AAAAbm90LWEtcmVhbC1jaXBoZXJ0ZXh0LWZvci10ZXN0cw==";
 
@@ -56,7 +56,7 @@ describe("configuration the way Pulumi reads it", function () {
       });
       const out: string[] = [];
       const err: string[] = [];
-      const io = { cwd: dir, stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), progress: { step() {}, waiting() {}, done() {} }, now: Date.now, loadSimulator: () => loadSimulator() };
+      const io = { cwd: dir, stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t), progress: { step() {}, waiting() {}, done() {} }, now: Date.now, loadSimulator: sharedSimulator };
       code = await runSynth({ out: path.join(dir, "out"), json: true }, io);
       stdout = out.join("");
       stderr = err.join("");

@@ -1,13 +1,14 @@
 import { expect } from "chai";
 import { archives } from "../../src/detective/archiveRules";
 import { findingOfRequest } from "../../src/detective/findings";
-import { AccessMatrix, buildAccessMatrix, casesOf, loadActionCatalog, loadSimulator, Simulator } from "../../src/matrix";
+import { AccessMatrix, buildAccessMatrix, casesOf, loadActionCatalog, Simulator } from "../../src/matrix";
 import { topologyOf } from "../../src/matrix/topology";
 import { archiveRulesWithinMatrix } from "../../src/rules/archiveRulesWithinMatrix";
 import { installMocks } from "../../src/synth/mocks";
 import type { SynthesizedStack } from "../../src/synth/run";
 import { recorder } from "../helpers/pulumi";
-import { RED_TEAM_EDITS, synthesizeExample, withResource } from "../matrix/helpers";
+import { sharedSimulator } from "../helpers/simulator";
+import { redTeamStacks, synthesizeExample, withResource } from "../matrix/helpers";
 
 /**
  * The archive rules are as narrow as the access matrix: no (principal, resource) pair the matrix denies is archived,
@@ -19,12 +20,12 @@ const QA_RULE = "access-analyzer-modelshare-shared-role-qa";
 const QA_ROLE = "arn:aws:iam::111111111111:role/modelshare/modelshare-qa";
 
 describe("the access analyzer's archive rules, against the access matrix", () => {
-  let stacks: SynthesizedStack[];
+  let stacks: readonly SynthesizedStack[];
   let simulator: Simulator;
   let matrix: AccessMatrix;
   before(async () => {
-    stacks = await synthesizeExample(RED_TEAM_EDITS);
-    simulator = await loadSimulator();
+    stacks = await redTeamStacks();
+    simulator = await sharedSimulator();
     matrix = await buildAccessMatrix(stacks, simulator);
   });
   after(async () => {

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { loadSimulator, MatrixRow, Simulator, topologyOf } from "../../src/matrix";
+import { MatrixRow, Simulator, topologyOf } from "../../src/matrix";
 import { dataLakeCases } from "../../src/matrix/categories/dataLake";
 import { evaluateCases } from "../../src/matrix/evaluate";
 import type { Topology } from "../../src/matrix/topology";
@@ -8,6 +8,7 @@ import { parseStackConfig } from "../../src/config/schema";
 import { installMocks, ResourceRecorder } from "../../src/synth/mocks";
 import { StackFile, synthesize } from "../../src/synth/run";
 import { exampleConfig, recorder, withConfig } from "../helpers/pulumi";
+import { sharedSimulator } from "../helpers/simulator";
 
 /** The ML stack synthesized from the example config with `edit` applied to its dataLake settings. */
 async function mlTopology(edit: (dataLake: Record<string, any>) => void = () => {}, bucketPolicy?: unknown): Promise<Topology> {
@@ -32,7 +33,7 @@ describe("access matrix: the data-lake category", function () {
   };
 
   before(async () => {
-    simulator = await loadSimulator();
+    simulator = await sharedSimulator();
   });
   after(async () => {
     await installMocks(recorder, "modelshare", "test");

@@ -1,17 +1,18 @@
 import { expect } from "chai";
-import { buildAccessMatrix, loadSimulator, MatrixRow, Simulator } from "../../src/matrix";
+import { buildAccessMatrix, MatrixRow, Simulator } from "../../src/matrix";
 import { matrixCases } from "../../src/matrix";
 import { installMocks } from "../../src/synth/mocks";
 import { recorder } from "../helpers/pulumi";
-import { synthesizeExample } from "./helpers";
+import { sharedSimulator } from "../helpers/simulator";
+import { exampleStacks, synthesizeExample } from "./helpers";
 
 /** Who may change the detective controls and the promotion lease: only the pipeline (rows of `detective` and `guardrails`). */
 describe("access matrix: the detective controls and the promotion lease", () => {
   let simulator: Simulator;
   let rows: readonly MatrixRow[];
   before(async () => {
-    simulator = await loadSimulator();
-    rows = (await buildAccessMatrix(await synthesizeExample(), simulator, { categories: ["detective", "guardrails"] })).rows;
+    simulator = await sharedSimulator();
+    rows = (await buildAccessMatrix(await exampleStacks(), simulator, { categories: ["detective", "guardrails"] })).rows;
   });
   after(async () => {
     await installMocks(recorder, "modelshare", "test");
@@ -25,7 +26,7 @@ describe("access matrix: the detective controls and the promotion lease", () => 
     expect(ofKind("lease-read").map((r) => r.decision)).to.deep.equal(["Allowed"]);
     for (const row of ofKind("lease-pipeline")) expect(row.reason).to.include("#HoldPromotionLease");
     // DynamoDB sets dynamodb:LeadingKeys from the item's partition key: the pipeline's condition meets the real key.
-    const cases = await matrixCases(await synthesizeExample());
+    const cases = await matrixCases(await exampleStacks());
     const put = cases.find((c) => c.kind === "lease-pipeline" && c.action === "dynamodb:PutItem")!;
     expect(put.simulation.request.contextVariables["dynamodb:LeadingKeys"]).to.deep.equal(["promotion"]);
   });

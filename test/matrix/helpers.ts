@@ -5,6 +5,7 @@ import type { MatrixRow } from "../../src/matrix";
 import type { StackLike } from "../../src/matrix/topology";
 import { StackFile, synthesize, SynthesizedStack } from "../../src/synth/run";
 import { exampleConfig, PROJECT_ROOT, withConfig } from "../helpers/pulumi";
+import { deepFreeze } from "../helpers/simulator";
 
 type Edit = (config: Record<string, any>) => void;
 
@@ -61,3 +62,21 @@ export async function synthesizeCopyExample(): Promise<SynthesizedStack[]> {
   });
   return synthesize(files);
 }
+
+/**
+ * The unedited example, the red-team variant and the copy example, each synthesized once per test process and
+ * shared by the specs that only read them (frozen: a spec that needs a change makes a copy, withResource/withDocument).
+ * Unlike synthesizeExample, a call that finds the stacks already made installs no mocks of its own.
+ */
+const once = new Map<string, Promise<readonly SynthesizedStack[]>>();
+function synthesizedOnce(name: string, make: () => Promise<SynthesizedStack[]>): Promise<readonly SynthesizedStack[]> {
+  let stacks = once.get(name);
+  if (stacks === undefined) {
+    stacks = make().then(deepFreeze);
+    once.set(name, stacks);
+  }
+  return stacks;
+}
+export const exampleStacks = () => synthesizedOnce("example", () => synthesizeExample());
+export const redTeamStacks = () => synthesizedOnce("red-team", () => synthesizeExample(RED_TEAM_EDITS));
+export const copyExampleStacks = () => synthesizedOnce("copy", () => synthesizeCopyExample());

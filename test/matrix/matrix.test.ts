@@ -5,7 +5,8 @@ import { policyDocument, toJson } from "../../src/policies/document";
 import { installMocks } from "../../src/synth/mocks";
 import { SynthesizedStack } from "../../src/synth/run";
 import { recorder } from "../helpers/pulumi";
-import { find, RED_TEAM_EDITS, synthesizeExample, withDocument, withResource } from "./helpers";
+import { sharedSimulator } from "../helpers/simulator";
+import { exampleStacks, find, redTeamStacks, withDocument, withResource } from "./helpers";
 
 const QA_VERSION = "arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/defect-detector.2024-09-02T14.30.05/1725287405000";
 const PROD_VERSION = "arn:aws:rekognition:us-east-1:111111111111:project/defect-detector/version/defect-detector.2024-05-20T09.12.44/1716196364000";
@@ -13,17 +14,17 @@ const PROD_ROLE = "arn:aws:iam::111111111111:role/modelshare/modelshare-prod";
 const QA_SESSION = "arn:aws:sts::111111111111:assumed-role/modelshare-qa/modelshare-matrix";
 
 describe("access matrix", function () {
-  let stacks: SynthesizedStack[];
-  let redTeam: SynthesizedStack[];
+  let stacks: readonly SynthesizedStack[];
+  let redTeam: readonly SynthesizedStack[];
   let simulator: Simulator;
   let rows: readonly MatrixRow[];
   let redTeamRows: readonly MatrixRow[];
 
   before(async () => {
     // synthesize() installs its own mocks; the shared test recorder is re-installed in after().
-    stacks = await synthesizeExample();
-    redTeam = await synthesizeExample(RED_TEAM_EDITS);
-    simulator = await loadSimulator();
+    stacks = await exampleStacks();
+    redTeam = await redTeamStacks();
+    simulator = await sharedSimulator();
     ({ rows } = await buildAccessMatrix(stacks, simulator));
     ({ rows: redTeamRows } = await buildAccessMatrix(redTeam, simulator));
   });

@@ -1,9 +1,10 @@
 import { expect } from "chai";
-import { buildAccessMatrix, CategoryId, loadSimulator, Simulator } from "../../src/matrix";
+import { buildAccessMatrix, CategoryId, Simulator } from "../../src/matrix";
 import type { StackLike } from "../../src/matrix/topology";
 import { installMocks } from "../../src/synth/mocks";
 import { recorder } from "../helpers/pulumi";
-import { RED_TEAM_EDITS, synthesizeCopyExample, synthesizeExample, withDocument, withResource } from "./helpers";
+import { sharedSimulator } from "../helpers/simulator";
+import { copyExampleStacks, redTeamStacks, withDocument, withResource } from "./helpers";
 
 /**
  * The proof is only as good as the defects it catches. Each mutation injects one deliberate defect into a copy of
@@ -138,12 +139,12 @@ const MUTATIONS: readonly Mutation[] = [
 ];
 
 describe("the access matrix catches injected defects (mutation test)", function () {
-  let stacks: StackLike[];
+  let stacks: readonly StackLike[];
   let simulator: Simulator;
 
   before(async () => {
-    stacks = await synthesizeExample(RED_TEAM_EDITS);
-    simulator = await loadSimulator();
+    stacks = await redTeamStacks();
+    simulator = await sharedSimulator();
   });
   after(async () => {
     await installMocks(recorder, "modelshare", "test");
@@ -158,7 +159,7 @@ describe("the access matrix catches injected defects (mutation test)", function 
 });
 
 /** One test per mutation: the matrix of the mutated stacks reports a mismatch in the category meant to see it. */
-function itCatches(mutations: readonly Mutation[], state: () => { stacks: StackLike[]; simulator: Simulator }): void {
+function itCatches(mutations: readonly Mutation[], state: () => { stacks: readonly StackLike[]; simulator: Simulator }): void {
   for (const mutation of mutations) {
     it(`reports a mismatch in ${mutation.category} when we ${mutation.defect}`, async () => {
       const { stacks, simulator } = state();
@@ -201,12 +202,12 @@ const COPY_MUTATIONS: readonly Mutation[] = [
 ];
 
 describe("the access matrix catches injected defects in copy mode (mutation test, issue 14)", function () {
-  let stacks: StackLike[];
+  let stacks: readonly StackLike[];
   let simulator: Simulator;
 
   before(async () => {
-    stacks = await synthesizeCopyExample();
-    simulator = await loadSimulator();
+    stacks = await copyExampleStacks();
+    simulator = await sharedSimulator();
   });
   after(async () => {
     await installMocks(recorder, "modelshare", "test");

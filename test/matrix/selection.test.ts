@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { writeConfiguration } from "../../bench/synth";
-import { buildAccessMatrix, loadSimulator, matrixCases } from "../../src/matrix";
+import { buildAccessMatrix, matrixCases } from "../../src/matrix";
 import { crossEnvironmentTargets, neighboursOf, policyShape, rolesReachable, rolesTrusting } from "../../src/matrix/selection";
 import { topologyOf } from "../../src/matrix/topology";
 import { policyDocument } from "../../src/policies/document";
@@ -12,6 +12,7 @@ import { installMocks } from "../../src/synth/mocks";
 import { loadStackFiles, synthesize, SynthesizedStack } from "../../src/synth/run";
 import { recorder } from "../helpers/pulumi";
 import { withDocument } from "./helpers";
+import { sharedSimulator } from "../helpers/simulator";
 
 const role = (environment: string, account: string, apps: string[]) => ({
   environment,
@@ -81,7 +82,7 @@ describe("which pairs the matrix asks about (src/matrix/selection.ts)", () => {
       const topology = topologyOf(leaking);
       const consumer = topology.consumers.get("env000")!;
       expect(crossEnvironmentTargets(topology, "env000", consumer.applicationRoleArn, consumer.applicationPolicies).map((r) => r.environment)).to.deep.equal(["env001", "env002", "env007"]);
-      const matrix = await buildAccessMatrix(leaking, await loadSimulator());
+      const matrix = await buildAccessMatrix(leaking, await sharedSimulator());
       const leak = matrix.rows.find((r) => r.kind === "assume-other-role" && r.resource === far);
       expect(leak, JSON.stringify(leak)).to.include({ expected: "Denied", decision: "Allowed", mismatch: true });
     });

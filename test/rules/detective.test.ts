@@ -3,7 +3,7 @@ import { checkSynthesized } from "../../src/rules";
 import type { SynthesizedStack } from "../../src/synth/run";
 import { installMocks } from "../../src/synth/mocks";
 import { recorder } from "../helpers/pulumi";
-import { synthesizeExample, withDocument, withResource } from "../matrix/helpers";
+import { exampleStacks, withDocument, withResource } from "../matrix/helpers";
 
 /** The detective rules on the synthesized example, and on copies with one defect injected each. */
 
@@ -13,9 +13,9 @@ const CONFIG_RULE = "shared-role-config-rule-rule";
 const ML_SCP = "modelshare-ml-guardrail-policy";
 
 describe("detective rules (archive-rules-narrow, detective-controls-protected, config-rule-accepts-design, model-alarms-complete)", () => {
-  let stacks: SynthesizedStack[];
+  let stacks: readonly SynthesizedStack[];
   before(async () => {
-    stacks = await synthesizeExample();
+    stacks = await exampleStacks();
   });
   after(async () => {
     await installMocks(recorder, "modelshare", "test");

@@ -8,7 +8,7 @@ import { topologyOf } from "../../src/matrix/topology";
 import { installMocks } from "../../src/synth/mocks";
 import { problemsOf } from "../helpers/config";
 import { exampleConfig, rejection, recorder, runProgram, withConfig } from "../helpers/pulumi";
-import { synthesizeExample } from "../matrix/helpers";
+import { exampleStacks } from "../matrix/helpers";
 
 /**
  * Security review M1 (a guarded account that is the organization's management account, which SCPs never restrict)
@@ -19,7 +19,7 @@ const ML = (edit: (c: Record<string, any>) => void = () => {}) => withConfig(exa
 const parsed = (edit: (c: Record<string, any>) => void = () => {}): MlConfig => parseMlConfig(rawConfigFromFlat(ML(edit)), "Pulumi.ml.yaml");
 
 describe("security review M1: the management account is never a guarded account", () => {
-  // synthesizeExample installs a recorder of its own: the program runs below need the shared one back.
+  // exampleStacks (when it synthesizes) installs a recorder of its own: the program runs below need the shared one back.
   after(async () => installMocks(recorder, "modelshare", "test"));
 
   it("refuses (exit 2, naming the key) an ML account, a consumer account or a target account that is guardrail.managementRoleArn's account", () => {
@@ -44,7 +44,7 @@ describe("security review M1: the management account is never a guarded account"
   });
 
   it("gives a management-account principal no SCP levels in the matrix (the simulator then applies none)", async () => {
-    const stacks = await synthesizeExample();
+    const stacks = await exampleStacks();
     const topology = topologyOf(stacks);
     expect(scpLevels(topology, "111111111111", "ml").length).to.be.greaterThan(0);
     const asManagement = topologyOf(stacks.map((s) => (s.config.stackKind === "ml" ? { ...s, config: { ...(s.config as MlConfig), guardrail: { ...(s.config as MlConfig).guardrail, managementRoleArn: "arn:aws:iam::111111111111:role/x" } } } : s)));
@@ -89,7 +89,7 @@ describe("security review M2: a guardrail reaches only the accounts under its OU
   });
 
   it("applies an OU's SCP in the matrix only to the accounts under it", async () => {
-    const topology = topologyOf(await synthesizeExample());
+    const topology = topologyOf(await exampleStacks());
     const names = (account: string) => scpLevels(topology, account, "consumer").flatMap((level) => level.policies.map((p) => `${level.orgIdentifier}:${p.name}`));
     expect(names("333333333333")).to.include("ou (ou-ab12-prod0001):modelshare-consumer-guardrail");
     const detached = { ...topology, scps: topology.scps.map((scp) => ({ ...scp, targets: scp.targets.filter((t) => t !== "ou-ab12-prod0001") })) };

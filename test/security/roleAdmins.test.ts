@@ -1,9 +1,10 @@
 import { expect } from "chai";
-import { buildAccessMatrix, loadSimulator, MatrixRow } from "../../src/matrix";
+import { buildAccessMatrix, MatrixRow } from "../../src/matrix";
 import { installMocks } from "../../src/synth/mocks";
 import { problemsOf } from "../helpers/config";
 import { exampleConfig, recorder, withConfig } from "../helpers/pulumi";
 import { synthesizeExample } from "../matrix/helpers";
+import { sharedSimulator } from "../helpers/simulator";
 
 /**
  * Security review L2 (role admins: who may create and rotate the exempt and deploy roles, explicit and protected) and
@@ -29,7 +30,7 @@ describe("security review L2 and M5: role admins and accepted project policies",
         c["modelshare:model"].existingProjectPolicies = [COPY_POLICY];
       },
     });
-    rows = (await buildAccessMatrix(stacks, await loadSimulator(), { categories: ["guardrails", "export"] })).rows;
+    rows = (await buildAccessMatrix(stacks, await sharedSimulator(), { categories: ["guardrails", "export"] })).rows;
   });
   after(async () => installMocks(recorder, "modelshare", "test"));
 

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { AccessMatrix, buildAccessMatrix, loadSimulator, MatrixRow, summarizeByCategory } from "../../src/matrix";
+import { AccessMatrix, buildAccessMatrix, MatrixRow, summarizeByCategory } from "../../src/matrix";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { architectureMarkdown, shortType } from "../../src/synth/architecture";
@@ -10,6 +10,7 @@ import { installMocks } from "../../src/synth/mocks";
 import { withoutStackTraces } from "../../src/synth/quietStackTraces";
 import { loadStackFiles, synthesize, SynthesizedStack } from "../../src/synth/run";
 import { PROJECT_ROOT, recorder } from "../helpers/pulumi";
+import { sharedSimulator } from "../helpers/simulator";
 
 /** The line declaring the diagram node whose label starts with `label`, and its id. */
 function nodeId(markdown: string, label: string, opening = "["): string {
@@ -23,7 +24,7 @@ describe("synth outputs (in process)", () => {
   let matrix: AccessMatrix;
   before(async () => {
     stacks = await withoutStackTraces(() => synthesize(loadStackFiles(PROJECT_ROOT)));
-    matrix = await buildAccessMatrix(stacks, await loadSimulator());
+    matrix = await buildAccessMatrix(stacks, await sharedSimulator());
   });
   after(async () => {
     await installMocks(recorder, "modelshare", "test");

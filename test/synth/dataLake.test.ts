@@ -6,9 +6,9 @@ import { UsageError } from "../../src/cli/common";
 import { runDataLakeCheck } from "../../src/cli/dataLake";
 import { main } from "../../src/cli/main";
 import { runSynth } from "../../src/cli/synth";
-import { loadSimulator } from "../../src/matrix";
 import { installMocks } from "../../src/synth/mocks";
 import { PROJECT_ROOT, recorder } from "../helpers/pulumi";
+import { sharedSimulator } from "../helpers/simulator";
 
 /** Runs `fn` with process stdout/stderr captured (main() writes to them). */
 async function captured(fn: () => Promise<number>): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -38,7 +38,7 @@ describe("data-lake statements: synth's file and `modelshare data-lake check`", 
 
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), "modelshare-data-lake-"));
-    const io = { cwd: PROJECT_ROOT, stdout: () => {}, stderr: () => {}, progress: { step() {}, waiting() {}, done() {} }, now: Date.now, loadSimulator: () => loadSimulator() };
+    const io = { cwd: PROJECT_ROOT, stdout: () => {}, stderr: () => {}, progress: { step() {}, waiting() {}, done() {} }, now: Date.now, loadSimulator: sharedSimulator };
     expect(await runSynth({ configDir: PROJECT_ROOT, out: dir }, io)).to.equal(0);
     grant = JSON.parse(readFileSync(path.join(dir, "data-lake-statements.json"), "utf8"));
   });

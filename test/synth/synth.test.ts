@@ -7,10 +7,11 @@ import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { defaultConfigDir, runSynth, SynthIo } from "../../src/cli/synth";
 import { UsageError } from "../../src/cli/common";
-import { CATEGORIES, CATEGORY_IDS, loadSimulator, SimulatorUnavailableError } from "../../src/matrix";
+import { CATEGORIES, CATEGORY_IDS, SimulatorUnavailableError } from "../../src/matrix";
 import { RULES } from "../../src/rules";
 import { installMocks } from "../../src/synth/mocks";
 import { PROJECT_ROOT, recorder } from "../helpers/pulumi";
+import { sharedSimulator } from "../helpers/simulator";
 
 /** Runs the real CLI in a child process: synth installs Pulumi mocks of its own, which must not leak into this one. */
 function runCli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -43,7 +44,7 @@ function capturingIo(cwd: string, overrides: Partial<SynthIo> = {}): SynthIo & {
     stderr: (text) => err.push(text),
     progress: { step: (id, detail) => steps.push(`${id}: ${detail}`), waiting: () => {}, done: (id, outcome) => steps.push(`${id}: ${outcome}`) },
     now: Date.now,
-    loadSimulator: () => loadSimulator(),
+    loadSimulator: sharedSimulator,
     ...overrides,
   };
 }
@@ -76,7 +77,8 @@ describe("modelshare synth", function () {
     let result: { code: number; stdout: string; stderr: string };
     let summary: any;
     before(async function () {
-      // A child process compiles the CLI with ts-node before synthesizing: on a loaded 2-core machine that alone can take 20 s.
+      // The child loads the compiled CLI (dist/), Pulumi and iam-simulate, synthesizes and builds the matrix: about 3 s of
+      // CPU, 5-7 s of wall time at a load of 9 on 2 cores; 20 s and more at a load of 14 (review S15), hence the bound.
       this.timeout(90_000);
       outDir = track(mkdtempSync(path.join(tmpdir(), "modelshare-synth-out-")));
       result = await runCli(["synth", "--config-dir", PROJECT_ROOT, "--out", outDir, "--json"]);
