@@ -14,7 +14,7 @@ const isSpec = (arg) => !arg.startsWith("-") && (/\.ts$/.test(arg) || arg.includ
 const named = process.argv.slice(2).some(isSpec);
 
 module.exports = {
-  require: ["ts-node/register/transpile-only", "test/setup.ts"],
+  require: ["test/register.cjs", "test/setup.ts"],
   ...(named ? {} : { spec: ["test/**/*.test.ts"], parallel: true, jobs: Math.min(8, Math.max(2, availableParallelism())) }),
   extension: ["ts"],
   timeout: 20000,
