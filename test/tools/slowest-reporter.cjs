@@ -1,7 +1,7 @@
 // A mocha reporter for finding where `npm test`'s time goes (review S15): dots while running, then the files, hooks and
 // tests that took longest. Serial runs give each file's wall time and every hook's; parallel runs (mocha replays a
 // worker's events when its file ends) give per-file sums of test durations only.
-//   npx mocha --no-parallel --reporter test/tools/slowest-reporter.cjs      (the whole suite, in one process)
+//   npx mocha --reporter test/tools/slowest-reporter.cjs      (the whole suite, in one process)
 "use strict";
 const path = require("node:path");
 const Mocha = require(require.resolve("mocha", { paths: [process.cwd()] }));
