@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { registerPromote } from "../../src/cli/promote";
 import { registerModel } from "../../src/cli/model";
 import { registerRollback } from "../../src/cli/rollback";
-import { runInterruptible } from "../../src/cli/interrupt";
+import { InterruptedError, runInterruptible } from "../../src/cli/interrupt";
 import { executePromotion } from "../../src/promotion/engine";
 import { COPY_OF, readStack, V1, V2, V3, writeStack } from "../promotion/fakes";
 import { historyOf, promote, Scenario, until } from "../promotion/harness";
@@ -205,12 +205,15 @@ describe("copy mode: promotion cases found by review", () => {
     expect(s.violations).to.deep.equal([]);
   });
 
-  it("a run that died while copying is resumed by the same CLI command (the preview of its end state is accepted)", async () => {
+  it("a run stopped while copying is resumed by the same CLI command (the preview of its end state is accepted)", async () => {
     s = copyScenario();
     s.aws.copyPolls = 1_000_000;
-    void executePromotion(promote("prod", V3), await s.deps({ modelTiming: { start: fast, stop: fast, copy: { minDelaySeconds: 1, maxDelaySeconds: 2, maxWaitSeconds: 3600 } } }));
+    // Stopped for good before the resume (awaited): a run left polling would call the next tests' mocks.
+    const stop = new AbortController();
+    const first = executePromotion(promote("prod", V3), await s.deps({ signal: stop.signal, modelTiming: { start: fast, stop: fast, copy: { minDelaySeconds: 1, maxDelaySeconds: 2, maxWaitSeconds: 3600 } } }));
     await until(() => s.aws.copies.length === 1);
-    s.crashed();
+    stop.abort(new InterruptedError("SIGTERM"));
+    expect((await first).outcome).to.equal("interrupted");
     s.aws.models[s.aws.copies[0]].settleAfter = 1;
     const run = await s.cli(registerPromote, ["promote", "--env", "prod", "--version", V3, "--yes"]);
     expect(run.exitCode, (run.error?.message ?? "") + s.err.join("").slice(-800)).to.equal(0);
