@@ -122,7 +122,7 @@ export function projectProblems(stacks: readonly ProjectStackConfig[], options: 
 export function sharingModeProblems(mode: SharingMode, consumer: ConsumerConfig, mlRegion: string, mlFile: string): ConfigProblem[] {
   const env = consumer.environment;
   if (mode === "share") {
-    return consumer.copy === undefined ? [] : [{ key: `${NAMESPACE}:copy`, value: consumer.copy.projectName, message: `is set, but ${NAMESPACE}:consumers.${env}.sharing in ${mlFile} is share: set sharing: copy there, or remove this block` }];
+    return consumer.copy === undefined ? [] : [{ key: `${NAMESPACE}:copy`, message: `is set (projectName ${consumer.copy.projectName}), but ${NAMESPACE}:consumers.${env}.sharing in ${mlFile} is share: set sharing: copy there, or remove this block` }];
   }
   const problems: ConfigProblem[] = [];
   if (consumer.copy === undefined) {

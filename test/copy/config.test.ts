@@ -68,7 +68,7 @@ describe("copy mode: config and validation (issue 14)", () => {
     const ml = withConfig(copyExample("ml"), (c) => (c["modelshare:consumers"].staging.sharing = "share"));
     expect(problemsOf(ml)[0]).to.include("modelshare:consumers.staging.applicationPrincipalArns = []: name at least one application role ARN");
     const mlShared = withConfig(ml, (c) => (c["modelshare:consumers"].staging.applicationPrincipalArns = ["arn:aws:iam::555555555555:role/modelshare/modelshare-staging-app"]));
-    expect(projectLines(mlShared, copyExample("staging")).join("\n")).to.include("Pulumi.staging.yaml: modelshare:copy: is set, but modelshare:consumers.staging.sharing in Pulumi.ml.yaml is share");
+    expect(projectLines(mlShared, copyExample("staging")).join("\n")).to.include("Pulumi.staging.yaml: modelshare:copy: is set (projectName defect-detector-staging), but modelshare:consumers.staging.sharing in Pulumi.ml.yaml is share");
 
     const contradictory = withConfig(copyExample("staging"), (c) => {
       c["modelshare:copy"].kmsKeyArn = "arn:aws:kms:us-east-1:999999999999:key/1234abcd-12ab-34cd-56ef-1234567890ab";
