@@ -1,7 +1,7 @@
 import type { DescribeProjectVersionsCommandInput, RekognitionClient } from "@aws-sdk/client-rekognition";
 import { checkExceptions, createWaiter, WaiterResult, WaiterState } from "@smithy/util-waiter";
 import { parseProjectVersionArn } from "../arn";
-import type { WaitTiming } from "./model";
+import { ModelLifecycle, toDescription, VersionDescription, WaitTiming } from "./model";
 import { rekognitionSdk } from "./sdk";
 
 /**
@@ -26,13 +26,8 @@ export interface CopyRequest {
   readonly kmsKeyId?: string;
 }
 
-export interface FoundCopy {
-  readonly arn: string;
-  readonly status: string;
-  readonly statusMessage?: string;
-  /** DescribeProjectVersions' SourceProjectVersionArn: the version this one was copied from. */
-  readonly sourceVersionArn?: string;
-}
+/** A version of the destination project as DescribeProjectVersions shows it (its source: SourceProjectVersionArn). */
+export type FoundCopy = VersionDescription;
 
 /** The statuses of a finished copy: it can be started (COPYING_COMPLETED), or already ran. */
 const COPIED = new Set(["COPYING_COMPLETED", "STARTING", "RUNNING", "STOPPING", "STOPPED", "FAILED"]);
@@ -58,7 +53,12 @@ export class ModelCopier {
     private readonly client: RekognitionClient,
     readonly destinationProjectArn: string,
     private readonly timing: WaitTiming = DEFAULT_COPY_TIMING,
-  ) {}
+  ) {
+    this.versions = new ModelLifecycle(client, destinationProjectArn);
+  }
+
+  /** Describing versions of the destination project is ./model's (one version per request). */
+  private readonly versions: ModelLifecycle;
 
   /** Starts the copy; returns the copy's ARN (its status is COPYING_IN_PROGRESS). */
   async copy(request: CopyRequest): Promise<string> {
@@ -80,15 +80,12 @@ export class ModelCopier {
   async findByName(versionName: string): Promise<FoundCopy | undefined> {
     const response = await this.client.send(new (rekognitionSdk().DescribeProjectVersionsCommand)({ ProjectArn: this.destinationProjectArn, VersionNames: [versionName] }));
     const found = (response.ProjectVersionDescriptions ?? []).find((d) => d.ProjectVersionArn !== undefined && parsedName(d.ProjectVersionArn) === versionName);
-    return found ? toFound(found) : undefined;
+    return found ? toDescription(found) : undefined;
   }
 
-  /** One version of the destination project, by ARN. */
-  async describe(copyArn: string): Promise<FoundCopy | undefined> {
-    const request = this.scopedRequest(copyArn);
-    const response = await this.client.send(new (rekognitionSdk().DescribeProjectVersionsCommand)(request));
-    const found = (response.ProjectVersionDescriptions ?? []).find((d) => d.ProjectVersionArn === copyArn);
-    return found ? toFound(found) : undefined;
+  /** One version of the destination project, by ARN (as ./model describes any version). */
+  describe(copyArn: string): Promise<FoundCopy | undefined> {
+    return this.versions.describe(copyArn);
   }
 
   /**
@@ -113,7 +110,7 @@ export class ModelCopier {
     try {
       const result = await createWaiter(
         { client: this.client, minDelay: t.minDelaySeconds, maxDelay: t.maxDelaySeconds, maxWaitTime: t.maxWaitSeconds, ...(signal ? { abortSignal: signal } : {}) },
-        this.scopedRequest(copyArn),
+        this.versions.scopedRequest(copyArn),
         acceptor,
       );
       checkExceptions(result);
@@ -126,12 +123,6 @@ export class ModelCopier {
     }
   }
 
-  private scopedRequest(copyArn: string): DescribeProjectVersionsCommandInput {
-    const name = parsedName(copyArn);
-    if (name === undefined) throw new Error(`${copyArn} is not a model version ARN`);
-    return { ProjectArn: this.destinationProjectArn, VersionNames: [name] };
-  }
-
   /** Deletes a copy (DeleteProjectVersion). Rekognition refuses a running or training version. */
   async delete(copyArn: string): Promise<void> {
     await this.client.send(new (rekognitionSdk().DeleteProjectVersionCommand)({ ProjectVersionArn: copyArn }));
@@ -141,13 +132,4 @@ export class ModelCopier {
 function parsedName(arn: string): string | undefined {
   const parsed = parseProjectVersionArn(arn);
   return typeof parsed === "string" ? undefined : parsed.versionName;
-}
-
-function toFound(d: { ProjectVersionArn?: string; Status?: string; StatusMessage?: string; SourceProjectVersionArn?: string }): FoundCopy {
-  return {
-    arn: d.ProjectVersionArn ?? "",
-    status: d.Status ?? "UNKNOWN",
-    ...(d.StatusMessage ? { statusMessage: d.StatusMessage } : {}),
-    ...(d.SourceProjectVersionArn ? { sourceVersionArn: d.SourceProjectVersionArn } : {}),
-  };
 }

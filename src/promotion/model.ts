@@ -209,7 +209,7 @@ async function checkStopped(client: RekognitionClient, input: DescribeProjectVer
   return { state: WaiterState.RETRY, reason };
 }
 
-function toDescription(d: { ProjectVersionArn?: string; Status?: string; StatusMessage?: string; MinInferenceUnits?: number; MaxInferenceUnits?: number; SourceProjectVersionArn?: string }): VersionDescription {
+export function toDescription(d: { ProjectVersionArn?: string; Status?: string; StatusMessage?: string; MinInferenceUnits?: number; MaxInferenceUnits?: number; SourceProjectVersionArn?: string }): VersionDescription {
   return {
     arn: d.ProjectVersionArn ?? "",
     status: d.Status ?? "UNKNOWN",
